@@ -68,12 +68,16 @@ class Reason(str, enum.Enum):
     OUT_OF_RANGE = "out_of_range"
     NEGATIVE_COUNT = "negative_count"
     DUPLICATE_ID_IN_FILE = "duplicate_id_in_file"
+    MALFORMED_ROW = "malformed_row"
     UNKNOWN_VALUE = "unknown_value"
     NULL_TIME = "null_time"
     UNSORTED = "unsorted"
     UNKNOWN_ACTOR = "unknown_actor"
     DUPLICATE_EVENT = "duplicate_event"
     BAD_MAPPING = "bad_mapping"
+    DUPLICATE_ALIAS = "duplicate_alias"
+    MEMBERSHIP_CYCLE = "membership_cycle"
+    END_BEFORE_START = "end_before_start"
 
 
 class DataError(TitForTatError, ValueError):
