@@ -282,7 +282,18 @@ class BaseEstimator:
     def _fit_status(self) -> str:
         return "not fitted"
 
-    def __repr__(self) -> str:
+    def __getattr__(self, name: str) -> Any:
+        # Only reached when normal lookup fails: a learned attribute (trailing
+        # underscore) read before ``fit`` raises NotFittedError, not a bare
+        # AttributeError, so every estimator reports it the same way.
+        if name.endswith("_") and not name.startswith("__"):
+            check_is_fitted(self, name)
+        raise AttributeError(
+            f"{type(self).__name__!r} object has no attribute {name!r}"
+        )
+
+    def _repr_params(self) -> str:
+        """``Class(non-default params)`` without the fit status."""
         sig = inspect.signature(type(self).__init__)
         parts = []
         for name, p in sig.parameters.items():
@@ -298,4 +309,7 @@ class BaseEstimator:
                     same = False
             if not same:
                 parts.append(f"{name}={value!r}")
-        return f"{type(self).__name__}({', '.join(parts)}) [{self._fit_status()}]"
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    def __repr__(self) -> str:
+        return f"{self._repr_params()} [{self._fit_status()}]"

@@ -1,0 +1,16 @@
+"""Action-reaction engine: multivariate Hawkes models.
+
+Direction convention, used everywhere: ``adjacency_[i, j]`` and the parameter
+``alpha[i<-j]`` are the effect of one event of node ``j`` on the later rate of
+node ``i``.
+
+Estimators accept a list of 1-D arrays of event times in days (one per node),
+a dict of them, a frame with ``time``/``node`` columns, or an event-store frame
+with a ``date`` column and a node column.
+"""
+
+from __future__ import annotations
+
+from titfortat.dynamics.hawkes import ExpHawkes, HawkesSimulator
+
+__all__ = ["ExpHawkes", "HawkesSimulator"]

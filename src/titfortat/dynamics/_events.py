@@ -1,0 +1,217 @@
+"""Turn user event input into per-node arrays or daily counts, validated once.
+
+Accepted input (converted to arrays at the last moment, inside the models):
+
+* a list of 1-D arrays of event times in days, one per node (node names then
+  come from ``nodes=`` or default to ``"0", "1", ...``);
+* a dict ``{node name: times}``;
+* a pandas DataFrame with columns ``time`` (float days) and ``node``;
+* an event-store frame with a ``date`` column (datetime or ISO date strings)
+  and a node column (``node``, ``actor_id`` or ``type``); times are then days
+  since the first date, so a date's events sit at its start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from titfortat.exceptions import DataError
+
+__all__ = ["EventInput", "to_daily_counts", "to_event_arrays"]
+
+EventInput = Sequence[Any] | Mapping[str, Any] | pd.DataFrame
+
+_NODE_COLUMNS = ("node", "actor_id", "type")
+
+
+def _node_column(df: pd.DataFrame, node_col: str | None) -> str:
+    if node_col is not None:
+        if node_col not in df.columns:
+            raise DataError(
+                f"The events frame has no column {node_col!r} (node_col). "
+                f"Columns are {list(df.columns)}."
+            )
+        return node_col
+    for c in _NODE_COLUMNS:
+        if c in df.columns:
+            return c
+    raise DataError(
+        f"The events frame needs a node column, one of {list(_NODE_COLUMNS)}. "
+        f"Got columns {list(df.columns)}. Pass node_col='...' to name it."
+    )
+
+
+def _frame_times(df: pd.DataFrame) -> tuple[np.ndarray, pd.Timestamp | None]:
+    if "time" in df.columns:
+        return df["time"].to_numpy(dtype=float), None
+    if "date" in df.columns:
+        dates = pd.to_datetime(df["date"])
+        origin = dates.min().normalize()
+        days = (dates - origin) / pd.Timedelta(days=1)
+        return days.to_numpy(dtype=float), origin
+    raise DataError(
+        "The events frame needs a 'time' column (float days) or a 'date' column. "
+        f"Got columns {list(df.columns)}."
+    )
+
+
+def to_event_arrays(
+    events: EventInput,
+    *,
+    end_time: float | None = None,
+    nodes: Sequence[str] | None = None,
+    node_col: str | None = None,
+) -> tuple[list[np.ndarray], list[str], float]:
+    """Validate events and return ``(times per node, node names, end_time)``.
+
+    Parameters
+    ----------
+    events : list of arrays, dict or pandas.DataFrame
+        See the module docstring.
+    end_time : float, optional
+        End of the observation window; defaults to the last event time (and,
+        for ``date`` frames, to the end of the last day).
+    nodes : sequence of str, optional
+        Node names, in order. For frames, restricts and orders the nodes.
+    node_col : str, optional
+        Name of the node column of a frame.
+
+    Raises
+    ------
+    DataError
+        Empty input, a node with no events, non-finite or negative times,
+        events after ``end_time``, or a non-positive window.
+
+    Examples
+    --------
+    >>> ts, names, T = to_event_arrays([[0.5, 1.0], [0.2]], nodes=["a", "b"])
+    >>> names, T
+    (['a', 'b'], 1.0)
+    """
+    daily = False
+    if isinstance(events, pd.DataFrame):
+        col = _node_column(events, node_col)
+        t, origin = _frame_times(events)
+        daily = origin is not None
+        labels = events[col].astype(str).to_numpy()
+        names = list(nodes) if nodes is not None else sorted(pd.unique(labels))
+        arrays = [np.sort(t[labels == name]) for name in names]
+    elif isinstance(events, Mapping):
+        names = list(nodes) if nodes is not None else [str(k) for k in events]
+        arrays = [np.sort(np.asarray(events[k], dtype=float).ravel()) for k in names]
+    else:
+        arrays = [np.sort(np.asarray(a, dtype=float).ravel()) for a in events]
+        names = (
+            [str(n) for n in nodes]
+            if nodes is not None
+            else [str(k) for k in range(len(arrays))]
+        )
+        if len(names) != len(arrays):
+            raise DataError(
+                f"Got {len(arrays)} event arrays but {len(names)} node names; pass "
+                "one name per array."
+            )
+    if not arrays:
+        raise DataError("No nodes given: pass at least one array of event times.")
+    empty = [n for n, a in zip(names, arrays, strict=True) if a.size == 0]
+    if empty:
+        raise DataError(
+            f"Nodes with no events cannot be fitted: {empty[:5]}. Drop them or "
+            "merge them with another node."
+        )
+    for n, a in zip(names, arrays, strict=True):
+        if not np.all(np.isfinite(a)):
+            raise DataError(f"Node {n!r} has non-finite event times; drop them.")
+        if a[0] < 0:
+            raise DataError(
+                f"Node {n!r} has negative event times (first {a[0]!r}); times are "
+                "days since the start of the window, so shift them."
+            )
+    last = max(float(a[-1]) for a in arrays)
+    if end_time is None:
+        end_time = float(np.floor(last) + 1.0) if daily else last
+    end_time = float(end_time)
+    if not end_time > 0:
+        raise DataError(f"The window must have positive length. Got {end_time!r}.")
+    if last > end_time:
+        raise DataError(
+            f"Events occur after end_time={end_time!r} (last at {last!r}). Pass a "
+            "larger end_time or drop the late events."
+        )
+    return arrays, names, end_time
+
+
+def merge_events(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Merge per-node arrays into sorted ``(times, marks)``.
+
+    A stable sort keeps the order of tied times deterministic.
+    """
+    times = np.concatenate(arrays)
+    marks = np.concatenate(
+        [np.full(a.size, k, dtype=np.int64) for k, a in enumerate(arrays)]
+    )
+    order = np.argsort(times, kind="stable")
+    return np.ascontiguousarray(times[order]), np.ascontiguousarray(marks[order])
+
+
+def to_daily_counts(
+    events: EventInput | np.ndarray,
+    *,
+    nodes: Sequence[str] | None = None,
+    node_col: str | None = None,
+    n_bins: int | None = None,
+) -> tuple[np.ndarray, list[str], pd.Index | None]:
+    """Return ``(counts (n_bins, D), node names, bin labels)``.
+
+    ``events`` may also be a 2-D count array (bins x nodes) or a DataFrame of
+    counts indexed by bin with one column per node (detected when it has no
+    ``time``/``date`` column). Event times are binned by ``floor(time)``; a
+    ``date`` frame gives one bin per calendar day, days without events
+    included with zero counts.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"date": ["2007-01-01", "2007-01-01", "2007-01-03"],
+    ...                    "type": ["IED", "SAF", "IED"]})
+    >>> y, names, idx = to_daily_counts(df)
+    >>> y.tolist(), names
+    ([[1, 1], [0, 0], [1, 0]], ['IED', 'SAF'])
+    """
+    if isinstance(events, np.ndarray) and events.ndim == 2:
+        y = np.asarray(events)
+        names = list(nodes) if nodes is not None else [str(k) for k in range(y.shape[1])]
+        labels = None
+    elif isinstance(events, pd.DataFrame) and not (
+        {"time", "date"} & set(events.columns)
+    ):
+        frame = events if nodes is None else events[list(nodes)]
+        y = frame.to_numpy()
+        names = [str(c) for c in frame.columns]
+        labels = frame.index
+    else:
+        origin = None
+        if isinstance(events, pd.DataFrame) and "date" in events.columns:
+            origin = pd.to_datetime(events["date"]).min().normalize()
+        arrays, names, end_time = to_event_arrays(
+            events, nodes=nodes, node_col=node_col
+        )
+        nb = int(np.ceil(end_time)) if n_bins is None else int(n_bins)
+        nb = max(nb, int(max(np.floor(a[-1]) for a in arrays)) + 1)
+        y = np.stack(
+            [np.bincount(np.floor(a).astype(np.int64), minlength=nb) for a in arrays],
+            axis=1,
+        )
+        labels = (
+            pd.date_range(origin, periods=nb, freq="D") if origin is not None else None
+        )
+    y = np.asarray(y)
+    if y.ndim != 2 or y.shape[1] != len(names):
+        raise DataError(f"Counts must be a 2-D (bins x nodes) array. Got {y.shape}.")
+    if not np.all(np.isfinite(y)) or np.any(y < 0) or np.any(y != np.round(y)):
+        raise DataError("Counts must be finite non-negative integers.")
+    return y.astype(np.int64), names, labels

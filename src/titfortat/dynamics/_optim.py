@@ -1,0 +1,180 @@
+"""Shared maximum-likelihood machinery: multi-start L-BFGS-B, observed
+information from the analytic gradient, and delta-method errors."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from scipy import optimize
+
+from titfortat.exceptions import (
+    ConvergenceError,
+    ConvergenceWarning,
+    HessianWarning,
+)
+
+LogLikGrad = Callable[[np.ndarray], tuple[float, np.ndarray]]
+
+
+def maximize(
+    fun: LogLikGrad,
+    starts: list[np.ndarray],
+    bounds: list[tuple[float | None, float | None]],
+    *,
+    free: np.ndarray,
+    scale: float,
+    max_iter: int,
+    tol: float,
+) -> tuple[np.ndarray, float, dict[str, Any]]:
+    """Maximise ``fun`` over the ``free`` coordinates from several starts.
+
+    The objective is divided by ``scale`` (the number of events) so that the
+    optimiser's tolerances mean the same thing for every sample size.
+    Returns the best point, its log-likelihood and optimiser information.
+    """
+    free = np.asarray(free, dtype=bool)
+    fb = [b for b, f in zip(bounds, free, strict=True) if f]
+    best: tuple[np.ndarray, float, Any] | None = None
+    runs = []
+    for x0 in starts:
+        base = np.array(x0, dtype=float)
+
+        def obj(z: np.ndarray, base: np.ndarray = base) -> tuple[float, np.ndarray]:
+            x = base.copy()
+            x[free] = z
+            ll, g = fun(x)
+            if not np.isfinite(ll):
+                return np.inf, np.zeros(z.size)
+            return -ll / scale, -g[free] / scale
+
+        res = optimize.minimize(
+            obj,
+            base[free],
+            jac=True,
+            method="L-BFGS-B",
+            bounds=fb,
+            options={"maxiter": max_iter, "ftol": tol, "gtol": 1e-7, "maxcor": 20},
+        )
+        x = base.copy()
+        x[free] = res.x
+        ll = -res.fun * scale
+        runs.append({"ll": float(ll), "success": bool(res.success), "nit": res.nit})
+        if np.isfinite(ll) and (best is None or ll > best[1]):
+            best = (x, ll, res)
+    if best is None:
+        raise ConvergenceError(
+            "Every start gave a non-finite log-likelihood; check the data for "
+            "degenerate nodes or pass a fixed decay."
+        )
+    x, ll, res = best
+    info = {
+        "message": str(res.message),
+        "n_iter": int(res.nit),
+        "n_starts": len(starts),
+        "success": bool(res.success),
+        "start_log_likelihoods": [r["ll"] for r in runs],
+    }
+    return x, float(ll), info
+
+
+def observed_information(
+    grad: Callable[[np.ndarray], np.ndarray],
+    x: np.ndarray,
+    free: np.ndarray,
+    lower: np.ndarray,
+) -> np.ndarray:
+    """Negative Hessian of the log-likelihood by differencing its gradient.
+
+    Central differences with a relative step; a coordinate closer than one
+    step to its lower bound is differenced forwards so the intensity stays
+    valid (parameters estimated on the boundary, e.g. ``alpha = 0``, still get
+    a curvature, but their Wald interval is only indicative).
+    """
+    idx = np.flatnonzero(free)
+    k = idx.size
+    h_mat = np.zeros((k, k))
+    g0 = grad(x)[idx]
+    for c, p in enumerate(idx):
+        h = 1e-5 * max(abs(x[p]), 1e-2)
+        xp = x.copy()
+        xp[p] += h
+        gp = grad(xp)[idx]
+        if np.isfinite(lower[p]) and x[p] - h < lower[p]:
+            h_mat[:, c] = (gp - g0) / h
+        else:
+            xm = x.copy()
+            xm[p] -= h
+            h_mat[:, c] = (gp - grad(xm)[idx]) / (2 * h)
+    return -0.5 * (h_mat + h_mat.T)
+
+
+def covariance(
+    info: np.ndarray, free: np.ndarray, *, strict: bool, stacklevel: int = 3
+) -> np.ndarray:
+    """Invert the observed information; NaN plus a warning when impossible."""
+    n = free.size
+    cov = np.full((n, n), np.nan)
+    idx = np.flatnonzero(free)
+    ok = np.all(np.isfinite(info))
+    if ok:
+        try:
+            eig = np.linalg.eigvalsh(info)
+            ok = bool(eig.min() > 1e-10 * max(eig.max(), 1e-300))
+            if ok:
+                inv = np.linalg.inv(info)
+        except np.linalg.LinAlgError:
+            ok = False
+    if not ok:
+        msg = (
+            "The observed information matrix is not positive definite, so "
+            "standard errors are NaN. This happens when a parameter is not "
+            "identified (e.g. a decay with almost no excitation) or sits on a "
+            "bound; fix the decay or drop the parameter."
+        )
+        if strict:
+            raise ConvergenceError(msg)
+        warnings.warn(msg, HessianWarning, stacklevel=stacklevel)
+        return cov
+    cov[np.ix_(idx, idx)] = inv
+    return cov
+
+
+def report_convergence(info: dict[str, Any], *, strict: bool, name: str) -> None:
+    """Warn (or raise with ``strict=True``) when the best run did not converge."""
+    if info["success"]:
+        return
+    msg = (
+        f"{name} did not converge: {info['message']} after {info['n_iter']} "
+        "iterations. Increase max_iter or n_starts, or fix the decay."
+    )
+    if strict:
+        raise ConvergenceError(msg)
+    warnings.warn(msg, ConvergenceWarning, stacklevel=4)
+
+
+def delta_method(
+    fn: Callable[[np.ndarray], np.ndarray], x: np.ndarray, cov: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Value and delta-method standard errors of ``fn`` at ``x``.
+
+    Parameters held fixed (NaN rows of ``cov``) are treated as known.
+    """
+    val = np.asarray(fn(x), dtype=float)
+    free = np.isfinite(np.diag(cov))
+    jac = np.zeros((val.size, x.size))
+    for p in np.flatnonzero(free):
+        h = 1e-6 * max(abs(x[p]), 1e-2)
+        xp = x.copy()
+        xm = x.copy()
+        xp[p] += h
+        xm[p] -= h
+        jac[:, p] = (np.ravel(fn(xp)) - np.ravel(fn(xm))) / (2 * h)
+    c = np.where(np.isfinite(cov), cov, 0.0)
+    var = np.einsum("ij,jk,ik->i", jac, c, jac)
+    se = np.sqrt(np.clip(var, 0.0, None))
+    if not np.all(np.isfinite(np.diag(cov))[free]) or not free.any():
+        se[:] = np.nan
+    return val.ravel(), se

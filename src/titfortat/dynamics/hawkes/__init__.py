@@ -1,0 +1,8 @@
+"""Continuous-time Hawkes models."""
+
+from __future__ import annotations
+
+from titfortat.dynamics.hawkes._exp import ExpHawkes
+from titfortat.dynamics.hawkes._simulate import HawkesSimulator
+
+__all__ = ["ExpHawkes", "HawkesSimulator"]

@@ -1,0 +1,579 @@
+"""ExpHawkes: multivariate Hawkes process with an exponential kernel."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from numbers import Integral, Real
+from typing import Any, Literal, Self
+
+import numpy as np
+import pandas as pd
+from scipy import linalg
+
+from titfortat._validation import (
+    BaseEstimator,
+    Interval,
+    Options,
+    as_generator,
+    check_is_fitted,
+)
+from titfortat.dynamics._events import EventInput, merge_events, to_event_arrays
+from titfortat.dynamics._optim import (
+    covariance,
+    delta_method,
+    maximize,
+    observed_information,
+    report_convergence,
+)
+from titfortat.dynamics.hawkes._loglik import (
+    compensator_at_events,
+    exp_loglik_grad,
+    intensity_at,
+    softplus_loglik_grad,
+)
+from titfortat.dynamics.hawkes._simulate import HawkesSimulator
+from titfortat.results import DerivedResult, FitResult, LRTestResult, ResidualResult
+
+__all__ = ["ExpHawkes"]
+
+_LOG_BETA_BOUNDS = (np.log(1e-6), np.log(1e6))
+
+
+class ExpHawkes(BaseEstimator):
+    """Multivariate Hawkes process with an exponential kernel, fitted by exact MLE.
+
+    .. math::
+
+        \\lambda_i(t) = \\phi\\Big(\\mu_i + \\sum_{j=1}^{D} \\sum_{t^j_k < t}
+        \\alpha_{ij}\\, \\beta e^{-\\beta (t - t^j_k)}\\Big)
+
+    Symbols and attributes: :math:`\\mu \\in \\mathbb{R}^D` → ``baseline_``;
+    :math:`A = (\\alpha_{ij})` → ``adjacency_``, where **row i is excited by
+    column j** (``adjacency_[i, j]`` is the effect of one event of node j on
+    node i, and is named ``alpha[i<-j]``); :math:`\\beta` → ``decay_`` (per
+    day; mean delay ``1/beta``). The kernel integrates to one, so with the
+    identity link ``alpha[i<-j]`` is the expected number of node-i events
+    directly triggered by one node-j event. With ``link="softplus"``,
+    :math:`\\phi(x) = \\log(1 + e^x)` and a negative ``alpha`` is inhibition.
+
+    Parameters
+    ----------
+    decay : float or None, default None
+        Fixed decay beta > 0, or ``None`` to learn it jointly.
+    link : {"identity", "softplus"}, default "identity"
+        ``identity`` constrains ``alpha >= 0`` and ``mu > 0``; ``softplus``
+        leaves them free (O(N D^2) per evaluation instead of O(N D)).
+    n_starts : int, default 3
+        Optimiser starts; the first is deterministic, the rest drawn from ``rng``.
+    max_iter : int, default 500
+    tol : float, default 1e-10
+        Relative tolerance on the per-event log-likelihood.
+    rng : int, numpy.random.Generator or None
+        Seeds the extra starts, the simulator and the bootstrap.
+
+    Attributes
+    ----------
+    baseline_ : ndarray of shape (D,)
+    adjacency_ : ndarray of shape (D, D)
+    decay_ : float
+    nodes_ : list of str
+    n_events_ : int
+    end_time_ : float
+    converged_ : bool
+    n_iter_ : int
+    results_ : FitResult
+
+    See Also
+    --------
+    titfortat.dynamics.BinnedHawkes : day-binned counts, exact with tied dates.
+    titfortat.dynamics.HawkesSimulator : simulation.
+
+    References
+    ----------
+    Ozaki (1979), Ann. Inst. Statist. Math. 31; Ogata (1981), IEEE Trans.
+    Inf. Theory 27; Lewis, Mohler, Brantingham and Bertozzi (2012), Security
+    Journal 25.
+
+    Examples
+    --------
+    >>> sim = HawkesSimulator([0.4, 0.3], [[0.2, 0.3], [0.0, 0.3]], 2.0,
+    ...                       end_time=1000.0, rng=0)
+    >>> model = ExpHawkes(n_starts=1).fit(sim.run_arrays(), nodes=["strike", "attack"])
+    >>> model.results_.summary().table.columns.tolist()
+    ['estimate', 'std_err', 'ci_lower', 'ci_upper', 'z', 'p_value']
+    >>> "alpha[attack<-strike]" in model.results_.params.index
+    True
+    """
+
+    _parameter_constraints: dict[str, list[Any]] = {
+        "decay": [Interval(Real, 0, None, closed="neither"), None],
+        "link": [Options({"identity", "softplus"})],
+        "n_starts": [Interval(Integral, 1, None)],
+        "max_iter": [Interval(Integral, 1, None)],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "rng": ["rng"],
+    }
+
+    def __init__(
+        self,
+        *,
+        decay: float | None = None,
+        link: Literal["identity", "softplus"] = "identity",
+        n_starts: int = 3,
+        max_iter: int = 500,
+        tol: float = 1e-10,
+        rng: int | np.random.Generator | None = None,
+    ) -> None:
+        self.decay = decay
+        self.link = link
+        self.n_starts = n_starts
+        self.max_iter = max_iter
+        self.tol = tol
+        self.rng = rng
+
+    # ------------------------------------------------------------------ core
+    def _kernel(self) -> Any:
+        return softplus_loglik_grad if self.link == "softplus" else exp_loglik_grad
+
+    @staticmethod
+    def _unpack(x: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray, float]:
+        return x[:d], x[d : d + d * d].reshape(d, d), float(x[-1])
+
+    def _loglik(
+        self, x: np.ndarray, times: np.ndarray, marks: np.ndarray, end_time: float,
+        d: int, with_grad: bool = True,
+    ) -> tuple[float, np.ndarray]:
+        mu, adj, beta = self._unpack(x, d)
+        ll, g = self._kernel()(
+            times, marks, end_time, np.ascontiguousarray(mu),
+            np.ascontiguousarray(adj), beta, with_grad,
+        )
+        return float(ll), g
+
+    def _names(self, nodes: list[str]) -> list[str]:
+        return (
+            [f"mu[{n}]" for n in nodes]
+            + [f"alpha[{a}<-{b}]" for a in nodes for b in nodes]
+            + ["decay"]
+        )
+
+    def _bounds(self, d: int) -> list[tuple[float | None, float | None]]:
+        lo: float | None = 1e-10 if self.link == "identity" else None
+        return [(lo, None)] * (d + d * d) + [_LOG_BETA_BOUNDS]
+
+    def _starts(
+        self, arrays: list[np.ndarray], end_time: float, rng: np.random.Generator
+    ) -> list[np.ndarray]:
+        d = len(arrays)
+        rates = np.array([a.size for a in arrays]) / end_time
+        n_tot = sum(a.size for a in arrays)
+        beta0 = float(self.decay) if self.decay is not None else max(n_tot / end_time, 1e-3)
+        starts = []
+        for s in range(self.n_starts):
+            if s == 0:
+                mu = 0.5 * rates
+                adj = np.full((d, d), 0.5 / d)
+                beta = beta0
+            else:
+                mu = rates * rng.uniform(0.2, 0.9, d)
+                adj = rng.uniform(0.0, 0.8 / d, (d, d))
+                beta = beta0 * float(np.exp(rng.normal(0.0, 1.0)))
+            if self.link == "softplus":
+                mu = np.log(np.expm1(np.maximum(rates if s == 0 else mu, 1e-8)))
+                adj = np.zeros((d, d)) if s == 0 else adj - 0.4 / d
+            if self.decay is not None:
+                beta = float(self.decay)
+            starts.append(np.concatenate([mu, adj.ravel(), [np.log(beta)]]))
+        return starts
+
+    def _optimize(
+        self,
+        times: np.ndarray,
+        marks: np.ndarray,
+        end_time: float,
+        d: int,
+        starts: list[np.ndarray],
+        free: np.ndarray,
+    ) -> tuple[np.ndarray, float, dict[str, Any]]:
+        """Maximise over ``[mu, A, log beta]``; return natural parameters."""
+
+        def fun(z: np.ndarray) -> tuple[float, np.ndarray]:
+            x = z.copy()
+            x[-1] = np.exp(z[-1])
+            ll, g = self._loglik(x, times, marks, end_time, d)
+            g = g.copy()
+            g[-1] *= x[-1]  # chain rule for log beta
+            return ll, g
+
+        z, ll, info = maximize(
+            fun,
+            starts,
+            self._bounds(d),
+            free=free,
+            scale=float(times.size),
+            max_iter=self.max_iter,
+            tol=self.tol,
+        )
+        x = z.copy()
+        x[-1] = np.exp(z[-1])
+        return x, ll, info
+
+    def fit(
+        self,
+        events: EventInput,
+        *,
+        end_time: float | None = None,
+        nodes: Sequence[str] | None = None,
+        node_col: str | None = None,
+        strict: bool = False,
+    ) -> Self:
+        """Fit by maximum likelihood.
+
+        Parameters
+        ----------
+        events : list of arrays, dict or pandas.DataFrame
+            Event times in days per node (see :mod:`titfortat.dynamics`).
+        end_time : float, optional
+            End of the observation window; default the last event time.
+        nodes : sequence of str, optional
+            Node names (in order).
+        node_col : str, optional
+            Node column of an event frame.
+        strict : bool, default False
+            Raise :class:`~titfortat.exceptions.ConvergenceError` instead of
+            warning when the optimiser or the Hessian fails.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        arrays, names, big_t = to_event_arrays(
+            events, end_time=end_time, nodes=nodes, node_col=node_col
+        )
+        d = len(arrays)
+        times, marks = merge_events(arrays)
+        rng = as_generator(self.rng)
+        free = np.ones(d + d * d + 1, dtype=bool)
+        if self.decay is not None:
+            free[-1] = False
+        k = int(free.sum())
+        if times.size <= k:
+            raise ValueError(
+                f"{times.size} events cannot identify {k} parameters; aggregate "
+                "nodes or fix the decay."
+            )
+        starts = self._starts(arrays, big_t, rng)
+        x, ll, info = self._optimize(times, marks, big_t, d, starts, free)
+        report_convergence(info, strict=strict, name=type(self).__name__)
+        lower = np.full(x.size, -np.inf)
+        if self.link == "identity":
+            lower[:-1] = 0.0
+        lower[-1] = 0.0
+
+        def grad(v: np.ndarray) -> np.ndarray:
+            return self._loglik(v, times, marks, big_t, d)[1]
+
+        cov = covariance(observed_information(grad, x, free, lower), free, strict=strict)
+        self._times, self._marks, self._free = times, marks, free
+        self._x = x
+        self.nodes_ = names
+        self.baseline_, self.adjacency_, self.decay_ = self._unpack(x, d)
+        self.baseline_ = self.baseline_.copy()
+        self.adjacency_ = self.adjacency_.copy()
+        self.n_events_ = int(times.size)
+        self.end_time_ = big_t
+        self.converged_ = bool(info["success"])
+        self.n_iter_ = int(info["n_iter"])
+        self.results_ = FitResult.from_estimates(
+            params=pd.Series(x, index=self._names(names)),
+            cov_params=cov,
+            log_likelihood=ll,
+            n_obs=int(times.size),
+            n_events=int(times.size),
+            n_nodes=d,
+            end_time=big_t,
+            model_repr=self._repr_params(),
+            k_params=k,
+            converged=self.converged_,
+            optimizer_info=info,
+        )
+        return self
+
+    def _fit_status(self) -> str:
+        if "results_" not in vars(self):
+            return "not fitted"
+        return f"fitted: {len(self.nodes_)} nodes, {self.n_events_:,} events"
+
+    # ------------------------------------------------------------ delegates
+    def summary(self, alpha: float = 0.05) -> Any:
+        """Parameter table; see :meth:`titfortat.results.FitResult.summary`."""
+        check_is_fitted(self)
+        return self.results_.summary(alpha)
+
+    def conf_int(self, alpha: float = 0.05, method: str = "wald") -> pd.DataFrame:
+        """Confidence intervals; ``method="profile"`` profiles the likelihood."""
+        check_is_fitted(self)
+        if method == "profile":
+            return self.profile_conf_int(alpha=alpha)
+        return self.results_.conf_int(alpha, method=method)  # type: ignore[arg-type]
+
+    def score(
+        self, events: EventInput, *, end_time: float | None = None, y: Any = None
+    ) -> float:
+        """Log-likelihood of ``events`` under the fitted parameters (higher is better)."""
+        check_is_fitted(self)
+        arrays, _, big_t = to_event_arrays(events, end_time=end_time, nodes=None)
+        if len(arrays) != len(self.nodes_):
+            raise ValueError(
+                f"score needs {len(self.nodes_)} nodes, got {len(arrays)}."
+            )
+        times, marks = merge_events(arrays)
+        return self._loglik(self._x, times, marks, big_t, len(arrays), False)[0]
+
+    # ------------------------------------------------------------- inference
+    def lr_test(self, i: int | str, j: int | str) -> LRTestResult:
+        """Likelihood-ratio test of ``alpha[i<-j] = 0`` (no effect of j on i).
+
+        Under the identity link the null is on the boundary, so the p-value
+        uses the 50:50 chi-bar-squared mixture; under softplus it is chi2(1).
+        """
+        check_is_fitted(self)
+        d = len(self.nodes_)
+        ii, jj = self._node_index(i), self._node_index(j)
+        p = d + ii * d + jj
+        x0 = self._x.copy()
+        x0[p] = 0.0
+        x0[-1] = np.log(x0[-1])
+        free = self._free.copy()
+        free[p] = False
+        _, ll0, _ = self._optimize(
+            self._times, self._marks, self.end_time_, d, [x0], free
+        )
+        ll1 = self.results_.log_likelihood
+        a, b = self.nodes_[ii], self.nodes_[jj]
+        return LRTestResult(
+            null=f"alpha[{a}<-{b}] = 0",
+            statistic=max(2.0 * (ll1 - ll0), 0.0),
+            df=1,
+            boundary=self.link == "identity",
+            ll_full=ll1,
+            ll_restricted=ll0,
+        )
+
+    def profile_conf_int(
+        self, params: Sequence[str] | None = None, alpha: float = 0.05
+    ) -> pd.DataFrame:
+        """Profile-likelihood intervals: where ``2 (ll_max - ll_profile)`` hits chi2(1).
+
+        Each bound re-maximises the other parameters, so this costs a few dozen
+        fits per parameter; pass ``params`` to limit it.
+        """
+        from scipy import optimize, stats
+
+        check_is_fitted(self)
+        d = len(self.nodes_)
+        names = list(self.results_.params.index)
+        chosen = names if params is None else list(params)
+        crit = stats.chi2.ppf(1 - alpha, 1) / 2.0
+        ll_hat = self.results_.log_likelihood
+        se = self.results_.std_err
+        rows = {}
+        for name in chosen:
+            p = names.index(name)
+            if not self._free[p]:
+                rows[name] = (np.nan, np.nan)
+                continue
+
+            def gap(v: float, p: int = p) -> float:
+                x0 = self._x.copy()
+                x0[p] = v
+                x0[-1] = np.log(x0[-1]) if p != x0.size - 1 else np.log(v)
+                free = self._free.copy()
+                free[p] = False
+                _, ll0, _ = self._optimize(
+                    self._times, self._marks, self.end_time_, d, [x0], free
+                )
+                return ll_hat - ll0 - crit
+
+            est = self._x[p]
+            step = se.iloc[p] if np.isfinite(se.iloc[p]) else max(abs(est), 0.1)
+            lower_lim = 0.0 if (self.link == "identity" or p == self._x.size - 1) else -np.inf
+            bounds = []
+            for sgn in (-1.0, 1.0):
+                v = est
+                found = np.nan
+                for _ in range(30):
+                    v_new = v + sgn * step
+                    if v_new <= lower_lim:
+                        v_new = lower_lim + 1e-10 if p == self._x.size - 1 else lower_lim
+                        found = (
+                            optimize.brentq(gap, v_new, est, xtol=1e-6)
+                            if gap(v_new) > 0
+                            else v_new
+                        )
+                        break
+                    if gap(v_new) > 0:
+                        lo_, hi_ = sorted((v, v_new))
+                        found = optimize.brentq(gap, lo_, hi_, xtol=1e-6)
+                        break
+                    v = v_new
+                    step *= 1.5
+                bounds.append(found)
+            rows[name] = (bounds[0], bounds[1])
+        return pd.DataFrame.from_dict(rows, orient="index", columns=["ci_lower", "ci_upper"])
+
+    def bootstrap(self, n_boot: int = 100) -> FitResult:
+        """Parametric bootstrap: simulate from the fit, refit, store the draws.
+
+        Returns a copy of ``results_`` whose ``conf_int(method="bootstrap")``
+        gives percentile intervals.
+        """
+        check_is_fitted(self)
+        rng = as_generator(self.rng)
+        draws = []
+        for _ in range(n_boot):
+            sim = self.simulator(rng=rng).run_arrays()
+            if any(a.size == 0 for a in sim):
+                continue
+            m = ExpHawkes(**{**self.get_params(), "n_starts": 1, "rng": rng})
+            m.fit(sim, end_time=self.end_time_, nodes=self.nodes_)
+            draws.append(m._x)
+        frame = pd.DataFrame(draws, columns=self.results_.params.index)
+        return dataclasses.replace(self.results_, bootstrap_draws=frame)
+
+    # ------------------------------------------------------------ diagnostics
+    def _node_index(self, node: int | str) -> int:
+        if isinstance(node, str):
+            if node not in self.nodes_:
+                raise ValueError(f"Unknown node {node!r}; nodes are {self.nodes_}.")
+            return self.nodes_.index(node)
+        return int(node)
+
+    def spectral_radius(self) -> float:
+        """Spectral radius of the branching matrix (``|A|`` under softplus).
+
+        Below one means the linear process is stationary; under softplus the
+        value for ``max(A, 0)`` bounds the excitation.
+        """
+        check_is_fitted(self)
+        a = self.adjacency_ if self.link == "identity" else np.maximum(self.adjacency_, 0)
+        return float(np.max(np.abs(np.linalg.eigvals(a))))
+
+    def _mat(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        d = len(self.nodes_)
+        return self._unpack(x, d)
+
+    def branching_ratio(self) -> DerivedResult:
+        """Spectral radius with a delta-method standard error."""
+        check_is_fitted(self)
+
+        def fn(x: np.ndarray) -> np.ndarray:
+            a = self._mat(x)[1]
+            return np.array([np.max(np.abs(np.linalg.eigvals(a)))])
+
+        v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
+        idx = ["spectral_radius"]
+        return DerivedResult("branching_ratio", pd.Series(v, idx), pd.Series(se, idx))
+
+    def share_triggered(self) -> DerivedResult:
+        """Expected share of events triggered by other events (not background).
+
+        For the stationary linear process the mean rates are
+        ``m = (I - A)^{-1} mu`` and node i's triggered share is
+        ``1 - mu_i / m_i`` (the Lewis et al. 2012 "self-excitation explains"
+        figure); ``total`` is ``1 - sum(mu) / sum(m)``. Identity link only.
+        """
+        check_is_fitted(self)
+        if self.link != "identity":
+            raise ValueError(
+                "share_triggered needs link='identity': under softplus background "
+                "and triggered events are not additive."
+            )
+        d = len(self.nodes_)
+
+        def fn(x: np.ndarray) -> np.ndarray:
+            mu, a, _ = self._mat(x)
+            m = np.linalg.solve(np.eye(d) - a, mu)
+            return np.concatenate([1.0 - mu / m, [1.0 - mu.sum() / m.sum()]])
+
+        v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
+        idx = [*self.nodes_, "total"]
+        return DerivedResult("share_triggered", pd.Series(v, idx), pd.Series(se, idx))
+
+    def impulse_response(self, horizon_days: float) -> DerivedResult:
+        """Expected extra events of each node within ``horizon_days`` after one
+        event of each node, counting all generations (identity link).
+
+        For the exponential kernel the response has the closed form
+        ``A (A - I)^{-1} (expm(beta (A - I) H) - I)``; entry ``[i, j]`` is the
+        response of node i to one event of node j, named ``i<-j``.
+        """
+        check_is_fitted(self)
+        if self.link != "identity":
+            raise ValueError(
+                "impulse_response has a closed form only for link='identity'; "
+                "simulate the fitted model for softplus."
+            )
+        d = len(self.nodes_)
+        h = float(horizon_days)
+
+        def fn(x: np.ndarray) -> np.ndarray:
+            _, a, beta = self._mat(x)
+            m = a - np.eye(d)
+            resp = a @ np.linalg.solve(m, linalg.expm(beta * m * h) - np.eye(d))
+            return resp.ravel()
+
+        v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
+        idx = [f"{a}<-{b}" for a in self.nodes_ for b in self.nodes_]
+        return DerivedResult("impulse_response", pd.Series(v, idx), pd.Series(se, idx))
+
+    def residuals(self) -> ResidualResult:
+        """Time-rescaling residuals of the training events, per node."""
+        check_is_fitted(self)
+        mu, a, beta = self._mat(self._x)
+        cum = compensator_at_events(
+            self._times, self._marks, self.end_time_, np.ascontiguousarray(mu),
+            np.ascontiguousarray(a), beta, self.link == "softplus",
+        )
+        out = {}
+        for k, name in enumerate(self.nodes_):
+            c = cum[self._marks == k]
+            out[name] = np.diff(np.concatenate([[0.0], c]))
+        return ResidualResult(out)
+
+    def predict_intensity(self, grid: Sequence[float] | np.ndarray) -> pd.DataFrame:
+        """Fitted intensity of each node at the ``grid`` times (left limits)."""
+        check_is_fitted(self)
+        g = np.asarray(grid, dtype=float)
+        order = np.argsort(g)
+        mu, a, beta = self._mat(self._x)
+        lam = intensity_at(
+            self._times, self._marks, np.ascontiguousarray(mu),
+            np.ascontiguousarray(a), beta, np.ascontiguousarray(g[order]),
+            self.link == "softplus",
+        )
+        out = np.empty_like(lam)
+        out[order] = lam
+        return pd.DataFrame(out, index=g, columns=self.nodes_)
+
+    def simulator(
+        self,
+        *,
+        end_time: float | None = None,
+        rng: int | np.random.Generator | None = None,
+        max_events: int | None = None,
+    ) -> HawkesSimulator:
+        """A :class:`HawkesSimulator` of the fitted model."""
+        check_is_fitted(self)
+        return HawkesSimulator(
+            self.baseline_,
+            self.adjacency_,
+            self.decay_,
+            end_time=self.end_time_ if end_time is None else end_time,
+            link=self.link,
+            rng=rng,
+            max_events=max_events,
+            nodes=self.nodes_,
+        )
