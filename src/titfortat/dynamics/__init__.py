@@ -11,6 +11,7 @@ with a ``date`` column and a node column.
 
 from __future__ import annotations
 
+from titfortat.dynamics.counts import BinnedHawkes, BinnedHawkesSimulator
 from titfortat.dynamics.hawkes import ExpHawkes, HawkesSimulator
 
-__all__ = ["ExpHawkes", "HawkesSimulator"]
+__all__ = ["BinnedHawkes", "BinnedHawkesSimulator", "ExpHawkes", "HawkesSimulator"]
