@@ -1,0 +1,210 @@
+"""The ingest pipeline: one file, read, typed, checked and keyed inside DuckDB.
+
+For each file the pipeline builds one ``CREATE TEMP TABLE _stage AS ...``
+statement from the reader's :class:`~titfortat.events.sources._base.Field` map:
+
+1. ``src``: the raw text columns, numbered in file order (``row_number() OVER ()``
+   follows file order because DuckDB preserves insertion order);
+2. ``typed``: each canonical column computed from the raw text;
+3. ``checked``: the index of the first check the row fails, or NULL;
+4. ``keyed``: content hash, ``event_id`` and the duplicate-id check.
+
+Valid rows are then appended to ``events`` unless their ``event_id`` is already
+stored; failing rows go to ``quarantine`` with their reason, column, value and
+the whole raw row as JSON. Nothing leaves DuckDB, so the pipeline streams and
+uses every core; the store wraps it in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from titfortat.events.schema import COLUMNS, READER_COLUMNS
+from titfortat.events.sources._base import Field, Params, Reader, quote_ident
+from titfortat.exceptions import Reason
+
+_SQL_TYPES = {c.name: c.sql_type for c in COLUMNS}
+#: Content columns that enter the hash, in table order.
+_HASHED = tuple(c.name for c in COLUMNS if c.content)
+_FIX = {
+    Reason.MISSING_VALUE: "fill the value in the file and re-ingest",
+    Reason.INVALID_DATE: "correct the date in the file and re-ingest",
+    Reason.INVALID_NUMBER: "correct the number in the file and re-ingest",
+    Reason.OUT_OF_RANGE: "correct the value (swapped latitude/longitude?) and "
+    "re-ingest",
+    Reason.NEGATIVE_COUNT: "counts cannot be negative; correct and re-ingest",
+    Reason.UNKNOWN_VALUE: "map the value in your mapping file and re-ingest",
+    Reason.DUPLICATE_ID_IN_FILE: "give the row its own id or delete the repeat",
+    Reason.MALFORMED_ROW: "fix the quoting or the number of fields on that line",
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One row-level check: SQL condition, reason, raw column and value."""
+
+    condition: str
+    reason: Reason
+    column: str
+    value: str
+    expected: str
+
+
+@dataclass
+class StageResult:
+    """Counts of one staged file."""
+
+    n_read: int
+    n_valid: int
+    n_rejected: int
+
+
+def default_fields(reader: Reader, p: Params, fields: dict[str, Field]) -> dict[str, Field]:
+    """Fill the columns a reader left out with nulls or defaults."""
+    out: dict[str, Field] = {}
+    for name in READER_COLUMNS:
+        if name in fields:
+            out[name] = fields[name]
+        elif name == "source":
+            out[name] = Field(f"CAST({p(reader.source)} AS VARCHAR)")
+        elif name == "n_events":
+            out[name] = Field("CAST(1 AS INTEGER)")
+        elif name == "date_precision":
+            out[name] = Field("'day'")
+        elif name == "geo_precision":
+            out[name] = Field(
+                "CASE WHEN __f_latitude IS NULL THEN 'unknown' ELSE 'point' END"
+                if "latitude" in fields else "'unknown'"
+            )
+        else:
+            out[name] = Field(f"NULL::{_SQL_TYPES[name]}")
+    return out
+
+
+def checks_for(fields: dict[str, Field]) -> list[Check]:
+    """Row-level checks implied by each field's kind, in a fixed order."""
+    out: list[Check] = []
+    for name, f in fields.items():
+        col, raw, v = f.column or name, f.raw or f.sql, f"__f_{name}"
+        if f.kind == "id":
+            out.append(Check(f"{v} IS NULL", Reason.MISSING_VALUE, col, "NULL",
+                             "an event id"))
+        elif f.kind == "date":
+            if name == "date":
+                out.append(Check(f"{raw} IS NULL", Reason.MISSING_VALUE, col, "NULL",
+                                 f.expected))
+            out.append(Check(f"{v} IS NULL AND {raw} IS NOT NULL",
+                             Reason.INVALID_DATE, col, raw, f.expected))
+        elif f.kind in {"latitude", "longitude", "count"}:
+            out.append(Check(f"{v} IS NULL AND {raw} IS NOT NULL",
+                             Reason.INVALID_NUMBER, col, raw, f.expected))
+            if f.kind == "count":
+                out.append(Check(f"{v} < 0", Reason.NEGATIVE_COUNT, col, raw,
+                                 f.expected))
+            else:
+                bound = 90 if f.kind == "latitude" else 180
+                out.append(Check(f"abs({v}) > {bound}", Reason.OUT_OF_RANGE, col,
+                                 raw, f.expected))
+        elif f.kind == "vocab":
+            allowed = ", ".join("'" + a + "'" for a in f.allowed)
+            required = name in {"event_type", "date_precision"}
+            cond = f"{v} NOT IN ({allowed})"
+            cond = f"({v} IS NULL OR {cond})" if required else cond
+            out.append(Check(cond, Reason.UNKNOWN_VALUE, col, raw, f.expected))
+    return out
+
+
+def build_stage_sql(
+    relation: str, raw_names: list[str], fields: dict[str, Field], checks: list[Check],
+    p: Params, has_ids: bool,
+) -> str:
+    """The ``CREATE TEMP TABLE _stage`` statement for one file."""
+    typed = ",\n  ".join(
+        f"{f.sql} AS __f_{name}" for name, f in fields.items() if name != "geo_precision"
+    )
+    geo = fields["geo_precision"].sql
+    whens = " ".join(f"WHEN {c.condition} THEN {i}" for i, c in enumerate(checks))
+    check_case = f"CASE {whens} END" if checks else "NULL::INTEGER"
+    hashed = ", ".join(
+        f"coalesce(CAST(__f_{n} AS VARCHAR), chr(30))" for n in _HASHED
+    )
+    values = " ".join(
+        f"WHEN {i} THEN CAST({c.value} AS VARCHAR)" for i, c in enumerate(checks)
+    )
+    dup = len(checks)  # index of the duplicate-id check, added by the caller
+    raw_json = "json_object(" + ", ".join(
+        f"{p(n)}, {quote_ident(n)}" for n in raw_names
+    ) + ")"
+    key = "coalesce(__f_source_event_id, _hash)" if has_ids else "_hash"
+    event_id = (
+        "CASE WHEN __f_source_event_id IS NOT NULL "
+        "THEN __f_source || ':' || __f_source_event_id "
+        "ELSE __f_source || ':h' || left(_hash, 16) || "
+        "CASE WHEN _occ > 1 THEN ':' || _occ ELSE '' END END"
+    )
+    dup_cond = "__f_source_event_id IS NOT NULL AND _occ > 1" if has_ids else "false"
+    out_cols = ",\n  ".join(
+        f"__f_{n} AS {n}" for n in READER_COLUMNS if n != "geo_precision"
+    )
+    return f"""
+CREATE TEMP TABLE _stage AS
+WITH src AS (SELECT row_number() OVER () AS _row, * FROM {relation}),
+typed AS (SELECT src.*,
+  {typed}
+  FROM src),
+typed2 AS (SELECT typed.*, {geo} AS __f_geo_precision FROM typed),
+checked AS (SELECT typed2.*, {check_case} AS _check0 FROM typed2),
+hashed AS (SELECT checked.*, md5(concat_ws(chr(31), {hashed})) AS _hash FROM checked),
+keyed AS (SELECT hashed.*,
+  row_number() OVER (PARTITION BY {key} ORDER BY _row) AS _occ,
+  min(_row) OVER (PARTITION BY {key}) AS _first_row
+  FROM hashed),
+final AS (SELECT keyed.*,
+  coalesce(_check0, CASE WHEN {dup_cond} THEN {dup} END) AS _check FROM keyed)
+SELECT _row, _check, {event_id} AS event_id,
+  {out_cols},
+  __f_geo_precision AS geo_precision,
+  _hash AS content_hash,
+  CASE WHEN _check IS NULL THEN NULL
+       WHEN _check = {dup} THEN __f_source_event_id || ' (first at row ' || _first_row || ')'
+       ELSE (CASE _check {values} END) END AS _bad_value,
+  CASE WHEN _check IS NULL THEN NULL ELSE CAST({raw_json} AS VARCHAR) END AS _raw
+FROM final
+"""
+
+
+def checks_frame(checks: list[Check], has_ids: bool) -> pd.DataFrame:
+    """The checks as a small table (joined to rejected rows for messages)."""
+    rows = [(i, c.reason.value, c.column, c.expected, _FIX.get(c.reason, ""))
+            for i, c in enumerate(checks)]
+    rows.append((len(checks), Reason.DUPLICATE_ID_IN_FILE.value, "source_event_id",
+                 "ids that are unique within the file",
+                 _FIX[Reason.DUPLICATE_ID_IN_FILE]))
+    return pd.DataFrame(rows, columns=["idx", "reason", "column_name", "expected", "fix"])
+
+
+def fix_row_numbers(con: Any, rejects: str, header_lines: int) -> int:
+    """Renumber staged rows when DuckDB skipped malformed lines.
+
+    ``row_number()`` counts only the lines DuckDB accepted; the k-th rejected
+    data row at original position r_k shifts every later row by one. A good
+    row numbered g sits at g + #{k : r_k - k < g}. Returns the number of
+    rejected lines.
+    """
+    n = con.execute(f"SELECT count(*) FROM {quote_ident(rejects)}").fetchall()[0][0]
+    if n:
+        con.execute(f"""
+            UPDATE _stage SET _row = _row + (
+              SELECT count(*) FROM (
+                SELECT line - {header_lines} - row_number() OVER (ORDER BY line) AS g
+                FROM (SELECT DISTINCT line FROM {quote_ident(rejects)})
+              ) r WHERE r.g < _stage._row)""")
+    return int(n)
+
+
+def source_path_label(path: Path) -> str:
+    return str(path)

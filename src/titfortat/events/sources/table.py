@@ -1,0 +1,307 @@
+"""Any CSV, TSV or Parquet table, described by a small YAML mapping.
+
+A mapping says which column holds what. Example (the bundled mapping for the
+geocausal Iraq airstrikes)::
+
+    source: geocausal-iraq          # stored in the `source` column (required)
+    format: csv                     # csv, tsv or parquet (default: from the suffix)
+    columns:
+      date: {column: date, format: "%Y-%m-%d"}
+      latitude: latitude            # a bare string is a column name
+      longitude: longitude
+      event_type: {constant: strike}
+      source_event_type: type
+      actor: {constant: US-led coalition}
+      country: {constant: Iraq}
+
+Value forms, for any canonical column (see :mod:`titfortat.events.schema`):
+
+* ``name`` or ``{column: name}``: the column's value;
+* ``{constant: value}``: the same value on every row;
+* ``{column: name, map: {raw: value, ...}, default: value}``: translate codes
+  (rows whose code is not in ``map`` get ``default``; with no default they
+  get NULL, which a required column like ``event_type`` quarantines);
+* ``{cases: [{column: c, equals: v, value: x}, ...], default: y}``: the first
+  case whose column equals its value wins;
+* ``{columns: [a, b], join: "; "}``: several text columns joined;
+* for ``date``, ``date_end`` and ``timestamp``: ``{column: name, format: F}``
+  where F is a strptime format (``%Y-%m-%d``, ``%d-%b-%y``, ``%m/%d/%Y``) or
+  ``stata_week`` (Stata ``%tw`` week numbers, 0 = first week of 1960).
+
+Top-level options: ``delimiter``, ``header`` (true/false), ``encoding``,
+``quote``. Only ``source`` and ``columns.date`` are required; ``event_type``
+defaults to ``other`` and ``n_events`` to 1. Mappings are checked before any
+row is read; each error names the mapping file and line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from titfortat.events.schema import READER_COLUMNS
+from titfortat.events.sources import _base as b
+from titfortat.exceptions import Reason, SchemaError
+
+_DATE_FIELDS = {"date", "date_end"}
+_COUNT_FIELDS = {"n_events", "fatalities_best", "fatalities_low", "fatalities_high"}
+_BOOL_FIELDS = {"actor_uncertain", "claimed"}
+_VOCAB = {"event_type": b.event_type, "date_precision": b.date_precision,
+          "geo_precision": b.geo_precision}
+_TOP_KEYS = {"source", "format", "columns", "delimiter", "header", "encoding",
+             "quote", "description", "citation", "licence", "license"}
+_SPEC_KEYS = {"column", "constant", "map", "default", "cases", "columns", "join",
+              "format"}
+_TRUE = ("1", "true", "yes", "y", "t")
+_FALSE = ("0", "false", "no", "n", "f")
+
+
+class Mapping_:
+    """A parsed mapping with the line of each key, for error messages."""
+
+    def __init__(self, data: dict[str, Any], origin: str,
+                 lines: dict[tuple[str, ...], int]) -> None:
+        self.data = data
+        self.origin = origin
+        self.lines = lines
+
+    def error(self, key: tuple[str, ...], what: str) -> SchemaError:
+        line = self.lines.get(key)
+        where = f"{self.origin}, line {line}" if line else self.origin
+        return SchemaError(f"{where}: {what}", reason=Reason.BAD_MAPPING,
+                           path=self.origin, line=line)
+
+
+def _node_lines(node: yaml.Node, prefix: tuple[str, ...],
+                out: dict[tuple[str, ...], int]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key = prefix + (str(k.value),)
+            out[key] = k.start_mark.line + 1
+            _node_lines(v, key, out)
+
+
+def load_mapping(mapping: str | Path | Mapping[str, Any]) -> Mapping_:
+    """Load a mapping from a dict, a YAML file, or a bundled mapping's name.
+
+    Examples
+    --------
+    >>> m = load_mapping("geocausal-airstrikes")
+    >>> m.data["source"]
+    'geocausal-iraq'
+    """
+    if isinstance(mapping, Mapping):
+        return _check(Mapping_(dict(mapping), "<mapping dict>", {}))
+    path = Path(mapping)
+    if not path.exists():
+        from titfortat.datasets import mapping_path
+
+        bundled = mapping_path(str(mapping))
+        if bundled is None:
+            raise SchemaError(
+                f"Mapping {str(mapping)!r} is neither a file nor a bundled mapping. "
+                "Pass the path of a YAML mapping file (see "
+                "titfortat.events.sources.table for the format).",
+                reason=Reason.BAD_MAPPING)
+        path = bundled
+    text = path.read_text(encoding="utf-8")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = f", line {mark.line + 1}" if mark else ""
+        raise SchemaError(f"{path}{line}: not valid YAML ({err}). Fix the syntax.",
+                          reason=Reason.BAD_MAPPING) from err
+    if not isinstance(data, dict):
+        raise SchemaError(f"{path}: a mapping file must hold a YAML mapping with "
+                          "'source' and 'columns'.", reason=Reason.BAD_MAPPING)
+    lines: dict[tuple[str, ...], int] = {}
+    if node is not None:
+        _node_lines(node, (), lines)
+    return _check(Mapping_(data, str(path), lines))
+
+
+def _check(m: Mapping_) -> Mapping_:
+    d = m.data
+    for key in d:
+        if key not in _TOP_KEYS:
+            raise m.error((key,), f"unknown key {key!r}. Expected keys among "
+                          f"{sorted(_TOP_KEYS)}.")
+    if not isinstance(d.get("source"), str) or not d["source"].strip():
+        raise m.error(("source",), "'source' must be a non-empty name, e.g. "
+                      "source: my-dataset.")
+    cols = d.get("columns")
+    if not isinstance(cols, dict):
+        raise m.error(("columns",), "'columns' must map canonical column names to "
+                      "column specs.")
+    allowed = set(READER_COLUMNS) - {"source"}
+    for name, spec in cols.items():
+        if name not in allowed:
+            raise m.error(("columns", name), f"{name!r} is not a canonical column. "
+                          f"Expected one of {sorted(allowed)}.")
+        if isinstance(spec, dict):
+            extra = set(spec) - _SPEC_KEYS
+            if extra:
+                raise m.error(("columns", name), f"unknown key(s) {sorted(extra)} in "
+                              f"the spec of {name!r}. Expected among "
+                              f"{sorted(_SPEC_KEYS)}.")
+            if not ({"column", "constant", "cases", "columns"} & set(spec)):
+                raise m.error(("columns", name), f"the spec of {name!r} needs one of "
+                              "'column', 'constant', 'cases' or 'columns'.")
+        elif not isinstance(spec, str):
+            raise m.error(("columns", name), f"the spec of {name!r} must be a column "
+                          f"name or a mapping; got {spec!r}.")
+    if "date" not in cols:
+        raise m.error(("columns",), "'columns' must say which column is the 'date'.")
+    fmt = d.get("format")
+    if fmt is not None and fmt not in {"csv", "tsv", "parquet"}:
+        raise m.error(("format",), f"format must be csv, tsv or parquet; got {fmt!r}.")
+    return m
+
+
+class TableReader(b.Reader):
+    """Reader for plain tables described by a YAML mapping (``format="table"``).
+
+    Parameters
+    ----------
+    mapping : path, bundled mapping name or dict
+        See the module documentation.
+    source : str, optional
+        Overrides the mapping's ``source``.
+    encoding : str, default "utf-8"
+    """
+
+    format = "table"
+
+    def __init__(self, mapping: str | Path | Mapping[str, Any], *,
+                 source: str | None = None, encoding: str | None = None) -> None:
+        self.mapping = load_mapping(mapping)
+        d = self.mapping.data
+        super().__init__(source=source or d["source"],
+                         encoding=encoding or d.get("encoding", "utf-8"))
+        self.csv_options = {
+            "delim": d.get("delimiter", "\t" if d.get("format") == "tsv" else ","),
+            "quote": d.get("quote", '"'),
+            "escape": d.get("quote", '"'),
+            "header": bool(d.get("header", True)),
+        }
+
+    def plan(self, con: Any, path: Path, p: b.Params, rejects: str,
+             workdir: Path) -> b.ReadPlan:
+        fmt = self.mapping.data.get("format")
+        if fmt == "parquet" or (fmt is None and path.suffix.lower() == ".parquet"):
+            from titfortat.events._files import check_readable
+
+            check_readable(path)
+            base = f"read_parquet({p(str(path))})"
+            names = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {base}",
+                                               p.values).fetchall()]
+            cast = ", ".join(f"CAST({b.quote_ident(n)} AS VARCHAR) AS "
+                             f"{b.quote_ident(n)}" for n in names)
+            return b.ReadPlan(f"(SELECT {cast} FROM {base})",
+                              b.RawColumns(names, str(path)), header_lines=0)
+        return super().plan(con, path, p, rejects, workdir)
+
+    def check_columns(self, cols: b.RawColumns) -> None:
+        needed: list[str] = []
+        for spec in self.mapping.data["columns"].values():
+            needed.extend(_spec_columns(spec))
+        cols.require(dict.fromkeys(needed))
+
+    def fields(self, cols: b.RawColumns, p: b.Params) -> dict[str, b.Field]:
+        out: dict[str, b.Field] = {}
+        specs = dict(self.mapping.data["columns"])
+        specs.setdefault("event_type", {"constant": "other"})
+        for name, spec in specs.items():
+            out[name] = self._field(name, spec, cols, p)
+        date_spec = specs["date"]
+        if (isinstance(date_spec, dict) and date_spec.get("format") == "stata_week"
+                and "date_precision" not in specs):
+            out["date_precision"] = b.Field("'week'")
+        return out
+
+    def _field(self, name: str, spec: Any, cols: b.RawColumns,
+               p: b.Params) -> b.Field:
+        if isinstance(spec, str):
+            spec = {"column": spec}
+        if "constant" in spec:
+            value = spec["constant"]
+            sql = _const_sql(name, value, p)
+            field = b.Field(sql)
+            return _VOCAB[name](sql, name, p(str(value))) if name in _VOCAB else field
+        if "cases" in spec:
+            whens = " ".join(
+                f"WHEN {cols.text(c['column'])} = {p(str(c['equals']))} "
+                f"THEN {p(c['value'])}" for c in spec["cases"])
+            default = spec.get("default")
+            sql = f"CASE {whens} ELSE {p(default) if default is not None else 'NULL'} END"
+            return self._typed(name, sql, None, None, cols, p)
+        if "columns" in spec:
+            parts = ", ".join(cols.text(c) for c in spec["columns"])
+            sql = f"NULLIF(concat_ws({p(spec.get('join', '; '))}, {parts}), '')"
+            return b.Field(sql, "text", "+".join(spec["columns"]))
+        column = spec["column"]
+        raw = cols.text(column)
+        if "map" in spec:
+            sql = b.mapped(p, raw, {str(k): v for k, v in spec["map"].items()},
+                           spec.get("default"))
+            return self._typed(name, sql, column, raw, cols, p)
+        return self._typed(name, raw, column, raw, cols, p, spec.get("format"))
+
+    def _typed(self, name: str, sql: str, column: str | None, raw: str | None,
+               cols: b.RawColumns, p: b.Params, fmt: str | None = None) -> b.Field:
+        if name in _DATE_FIELDS:
+            if fmt == "stata_week":
+                w = f"TRY_CAST({sql} AS INTEGER)"
+                parsed = f"(make_date(1960 + ({w} // 52), 1, 1) + 7 * ({w} % 52))"
+                return b.Field(parsed, "date", column, raw,
+                               expected="a Stata %tw week number")
+            fmt = fmt or "%Y-%m-%d"
+            return b.Field(f"try_strptime({sql}, {p(fmt)})::DATE", "date", column,
+                           raw, expected=f"a date in format {fmt}")
+        if name == "timestamp":
+            fmt = fmt or "%Y-%m-%d %H:%M:%S"
+            return b.Field(f"try_strptime({sql}, {p(fmt)})", "date", column, raw,
+                           expected=f"a time in format {fmt}")
+        if name in {"latitude", "longitude"}:
+            return b.Field(f"TRY_CAST({sql} AS DOUBLE)", name, column, raw,
+                           expected=f"a number in [-{90 if name == 'latitude' else 180},"
+                           f" {90 if name == 'latitude' else 180}]")
+        if name in _COUNT_FIELDS:
+            return b.Field(f"CAST(round(TRY_CAST({sql} AS DOUBLE)) AS INTEGER)",
+                           "count", column, raw, expected="a whole number >= 0")
+        if name in _BOOL_FIELDS:
+            t = ", ".join(p(v) for v in _TRUE)
+            f = ", ".join(p(v) for v in _FALSE)
+            return b.Field(f"CASE WHEN lower({sql}) IN ({t}) THEN true "
+                           f"WHEN lower({sql}) IN ({f}) THEN false END")
+        if name in _VOCAB:
+            return _VOCAB[name](sql, column, raw)
+        return b.Field(sql, "text", column, raw)
+
+
+def _const_sql(name: str, value: Any, p: b.Params) -> str:
+    if value is None:
+        return "NULL"
+    if name in _DATE_FIELDS:
+        return f"CAST({p(str(value))} AS DATE)"
+    if name in {"latitude", "longitude"}:
+        return f"CAST({p(float(value))} AS DOUBLE)"
+    if name in _COUNT_FIELDS:
+        return f"CAST({p(int(value))} AS INTEGER)"
+    if name in _BOOL_FIELDS:
+        return f"CAST({p(bool(value))} AS BOOLEAN)"
+    return f"CAST({p(str(value))} AS VARCHAR)"
+
+
+def _spec_columns(spec: Any) -> list[str]:
+    if isinstance(spec, str):
+        return [spec]
+    out = [spec["column"]] if "column" in spec else []
+    out += list(spec.get("columns", []))
+    out += [c["column"] for c in spec.get("cases", [])]
+    return out

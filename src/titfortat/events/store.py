@@ -1,0 +1,728 @@
+"""The embedded event store: one DuckDB file holding the canonical event table.
+
+Tables
+------
+``events``       the canonical table (:mod:`titfortat.events.schema`);
+``quarantine``   rows that were read but rejected, with file, row, column,
+                 value, reason code, message and the raw row as JSON;
+``ingests``      one row per ingested file: counts, format, time;
+``meta``         ``schema_version`` and the package version that created it.
+
+Every ingest runs in one transaction: a failure, or a kill at any moment,
+leaves the store exactly as it was (DuckDB writes a transaction to its
+write-ahead log only when it commits).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import hashlib
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Self
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from titfortat.events import _files, _pipeline
+from titfortat.events.schema import COLUMNS, EVENT_TYPES, SCHEMA_VERSION, column_names
+from titfortat.events.sources import get_reader
+from titfortat.events.sources._base import Params, Reader
+from titfortat.exceptions import DataError, SchemaVersionError, StoreError
+
+__all__ = ["EventQueries", "EventStore", "FileReport", "IngestReport", "ParquetEvents"]
+
+DEFAULT_PATH = "titfortat.duckdb"
+ProgressCallback = Callable[[str, str, int, int], None]
+
+_QUARANTINE_DDL = """
+CREATE TABLE IF NOT EXISTS quarantine (
+  ingest_id BIGINT, source VARCHAR, source_file VARCHAR, source_row BIGINT,
+  column_name VARCHAR, value VARCHAR, reason VARCHAR, message VARCHAR,
+  raw VARCHAR, quarantined_at TIMESTAMP)"""
+_INGESTS_DDL = """
+CREATE TABLE IF NOT EXISTS ingests (
+  ingest_id BIGINT, source_file VARCHAR, format VARCHAR, source VARCHAR,
+  n_read BIGINT, n_inserted BIGINT, n_duplicates BIGINT, n_quarantined BIGINT,
+  file_bytes BIGINT, started_at TIMESTAMP, seconds DOUBLE)"""
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """What happened to one file in an ingest."""
+
+    path: str
+    read: int
+    inserted: int
+    duplicates: int
+    quarantined: int
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """Counts of one ingest: ``read == inserted + duplicates + quarantined``.
+
+    Attributes
+    ----------
+    read : int
+        Data rows read from the files (malformed lines included).
+    inserted : int
+        New events stored.
+    duplicates : int
+        Valid rows whose ``event_id`` was already stored (or seen earlier in
+        this ingest), so nothing was inserted for them.
+    quarantined : int
+        Rows rejected, each in the ``quarantine`` table with its reason.
+    ingest_id : int
+        Identifies the ingest in ``ingests`` and ``quarantine``.
+    files : tuple of FileReport
+        The same counts per file.
+    seconds : float
+        Wall time.
+    """
+
+    read: int
+    inserted: int
+    duplicates: int
+    quarantined: int
+    ingest_id: int
+    files: tuple[FileReport, ...] = field(default_factory=tuple)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict (``read``, ``inserted``, ``duplicates``, ``quarantined``, ...)."""
+        out = asdict(self)
+        out["files"] = [asdict(f) for f in self.files]
+        return out
+
+    def __str__(self) -> str:
+        return (
+            f"read {self.read:,} rows from {len(self.files)} file(s): "
+            f"{self.inserted:,} inserted, {self.duplicates:,} duplicates, "
+            f"{self.quarantined:,} quarantined ({self.seconds:.2f} s)"
+        )
+
+
+def expand_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
+    """Expand globs, keep order, and fail clearly when nothing matches."""
+    items = [paths] if isinstance(paths, str | Path) else list(paths)
+    out: list[Path] = []
+    for item in items:
+        text = str(item)
+        if any(ch in text for ch in "*?["):
+            matches = sorted(glob.glob(text, recursive=True))
+            if not matches:
+                raise DataError(f"No file matches {text!r}. Check the pattern.")
+            out.extend(Path(m) for m in matches)
+        else:
+            out.append(Path(text))
+    if not out:
+        raise DataError("No files to ingest. Pass one or more paths or a glob.")
+    return out
+
+
+def _parse_day(value: str | dt.date | None, name: str) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise DataError(
+            f"The {name!r} filter must be a date like 2024-02-02. Got {value!r}."
+        ) from None
+
+
+class EventQueries:
+    """Filtered reads of a canonical event relation (a table or Parquet files).
+
+    Subclasses set ``_con`` (a DuckDB connection) and ``_relation`` (SQL).
+    """
+
+    _con: duckdb.DuckDBPyConnection
+    _relation: str
+
+    def _where(
+        self,
+        *,
+        since: str | dt.date | None = None,
+        until: str | dt.date | None = None,
+        country: str | Sequence[str] | None = None,
+        admin1: str | Sequence[str] | None = None,
+        actor: str | None = None,
+        event_type: str | Sequence[str] | None = None,
+        source: str | Sequence[str] | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> tuple[str, Params]:
+        p = Params()
+        parts: list[str] = []
+        if (d := _parse_day(since, "since")) is not None:
+            parts.append(f"date >= {p(d)}")
+        if (d := _parse_day(until, "until")) is not None:
+            parts.append(f"date <= {p(d)}")
+        for col, val in (("country", country), ("admin1", admin1), ("source", source)):
+            if val is not None:
+                vals = [val] if isinstance(val, str) else list(val)
+                parts.append(f"lower({col}) IN ({', '.join(p(v.lower()) for v in vals)})")
+        if event_type is not None:
+            types = [event_type] if isinstance(event_type, str) else list(event_type)
+            bad = [t for t in types if t not in EVENT_TYPES]
+            if bad:
+                raise DataError(
+                    f"The 'event_type' filter must be among {list(EVENT_TYPES)}. "
+                    f"Got {bad}."
+                )
+            parts.append(f"event_type IN ({', '.join(p(t) for t in types)})")
+        if actor is not None:
+            needle = p(actor.lower())
+            parts.append(
+                "(" + " OR ".join(
+                    f"contains(lower({c}), {needle})"
+                    for c in ("actor", "actor2", "assoc_actors", "banner")
+                ) + f" OR actor_id = {p(actor)})"
+            )
+        if bbox is not None:
+            if len(bbox) != 4 or bbox[0] > bbox[2] or bbox[1] > bbox[3]:
+                raise DataError(
+                    "The 'bbox' filter must be (min_lon, min_lat, max_lon, max_lat) "
+                    f"with min <= max. Got {bbox!r}."
+                )
+            parts.append(
+                f"longitude BETWEEN {p(bbox[0])} AND {p(bbox[2])} AND "
+                f"latitude BETWEEN {p(bbox[1])} AND {p(bbox[3])}"
+            )
+        return (" WHERE " + " AND ".join(parts)) if parts else "", p
+
+    def _select(self, columns: Sequence[str] | None, limit: int | None,
+                **filters: Any) -> tuple[str, Params]:
+        where, p = self._where(**filters)
+        if columns is None:
+            cols = "*"
+        else:
+            unknown = [c for c in columns if c not in column_names()]
+            if unknown:
+                raise DataError(
+                    f"Unknown column(s) {unknown}. Expected names from "
+                    "titfortat.events.schema.column_names()."
+                )
+            cols = ", ".join(columns)
+        sql = f"SELECT {cols} FROM {self._relation}{where} ORDER BY date, event_id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return sql, p
+
+    def query(
+        self,
+        *,
+        since: str | dt.date | None = None,
+        until: str | dt.date | None = None,
+        country: str | Sequence[str] | None = None,
+        admin1: str | Sequence[str] | None = None,
+        actor: str | None = None,
+        event_type: str | Sequence[str] | None = None,
+        source: str | Sequence[str] | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+        columns: Sequence[str] | None = None,
+        limit: int | None = None,
+        as_: Literal["pandas", "arrow"] = "pandas",
+    ) -> pd.DataFrame | pa.Table:
+        """Events matching every filter given, ordered by date.
+
+        Parameters
+        ----------
+        since, until : str or date, optional
+            Inclusive date bounds (ISO ``YYYY-MM-DD``).
+        country, admin1, source : str or list of str, optional
+            Exact match, case-insensitive.
+        actor : str, optional
+            Case-insensitive substring of ``actor``, ``actor2``, ``assoc_actors``
+            or ``banner``, or an exact ``actor_id``.
+        event_type : str or list of str, optional
+            From ``attack``, ``strike``, ``protest``, ``other``.
+        bbox : (min_lon, min_lat, max_lon, max_lat), optional
+            Bounding box in degrees.
+        columns : list of str, optional
+            Subset of columns (default all).
+        limit : int, optional
+            At most this many rows.
+        as_ : {"pandas", "arrow"}
+            Return type.
+
+        Returns
+        -------
+        pandas.DataFrame or pyarrow.Table
+        """
+        sql, p = self._select(columns, limit, since=since, until=until,
+                              country=country, admin1=admin1, actor=actor,
+                              event_type=event_type, source=source, bbox=bbox)
+        if as_ not in {"pandas", "arrow"}:
+            raise DataError(f"as_ must be 'pandas' or 'arrow'. Got {as_!r}.")
+        rel = self._con.sql(sql, params=p.values)
+        if as_ == "arrow":
+            # DuckDB 2 renamed Relation.arrow() to to_arrow_table().
+            fetch = getattr(rel, "to_arrow_table", None) or rel.arrow
+            table: pa.Table = fetch()
+            return table
+        return rel.df()
+
+    def iter_batches(self, *, batch_size: int = 100_000,
+                     columns: Sequence[str] | None = None,
+                     **filters: Any) -> Iterator[pa.RecordBatch]:
+        """Stream matching events as Arrow record batches (bounded memory)."""
+        sql, p = self._select(columns, None, **filters)
+        # A cursor is a second connection to the same database, so the store
+        # stays usable while the caller consumes the stream.
+        cur = self._con.cursor()
+        try:
+            rel = cur.sql(sql, params=p.values)
+            # DuckDB 2 renamed Relation.record_batch() to to_arrow_reader().
+            fetch = getattr(rel, "to_arrow_reader", None) or rel.record_batch
+            yield from fetch(batch_size)
+        finally:
+            cur.close()
+
+    def count(self, **filters: Any) -> int:
+        """Number of rows matching the filters (see :meth:`query`)."""
+        where, p = self._where(**filters)
+        row = self._con.execute(f"SELECT count(*) FROM {self._relation}{where}",
+                                p.values).fetchall()[0]
+        return int(row[0]) if row else 0
+
+    def export(
+        self,
+        path: str | Path,
+        *,
+        format: Literal["csv", "parquet"] | None = None,
+        partition_by: Sequence[Literal["year", "month", "source", "country"]] = (),
+        append: bool = False,
+        **filters: Any,
+    ) -> Path:
+        """Write matching events to CSV or Parquet, streaming inside DuckDB.
+
+        With ``partition_by`` (Parquet only) ``path`` is a directory of
+        hive-partitioned files, e.g. ``year=2024/month=2/data_0.parquet``, that
+        :class:`ParquetEvents` reads back; ``append=True`` adds files to an
+        existing directory instead of refusing to overwrite it.
+        """
+        path = Path(path)
+        fmt = format or ("parquet" if path.suffix in {".parquet", ""} else "csv")
+        if fmt not in {"csv", "parquet"}:
+            raise DataError(f"format must be 'csv' or 'parquet'. Got {fmt!r}.")
+        parts = list(partition_by)
+        allowed = {"year", "month", "source", "country"}
+        if set(parts) - allowed:
+            raise DataError(f"partition_by must be among {sorted(allowed)}. Got {parts}.")
+        if parts and fmt != "parquet":
+            raise DataError("partition_by works with format='parquet' only.")
+        where, p = self._where(**filters)
+        extra = ", year(date) AS year, month(date) AS month" if parts else ""
+        sql = f"SELECT *{extra} FROM {self._relation}{where} ORDER BY date, event_id"
+        opts = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
+        if parts:
+            opts += f", PARTITION_BY ({', '.join(parts)})"
+            opts += ", APPEND true" if append else ""
+        self._con.execute(f"COPY ({sql}) TO {p(str(path))} ({opts})", p.values)
+        return path
+
+
+class EventStore(EventQueries):
+    """Conflict events from any source in one validated DuckDB file.
+
+    Parameters
+    ----------
+    path : str or Path, default "titfortat.duckdb"
+        The database file (created if missing); ``":memory:"`` for a
+        throw-away store.
+    read_only : bool, default False
+        Open without write access (several processes may then read at once).
+    memory_limit : str, default "2GB"
+        DuckDB's memory limit; larger work spills to ``temp_directory``.
+    threads : int, optional
+        DuckDB worker threads (default: all cores).
+    temp_directory : str, optional
+        Where DuckDB spills; default next to the database file.
+
+    Raises
+    ------
+    SchemaVersionError
+        The file was written by an incompatible titfortat version.
+
+    Examples
+    --------
+    >>> from titfortat.events import EventStore
+    >>> from titfortat.datasets import iraq_paths
+    >>> with EventStore(":memory:") as store:
+    ...     report = store.ingest(iraq_paths()["airstrikes"], format="table",
+    ...                           mapping="geocausal-airstrikes")
+    ...     print(report.inserted, store.count(event_type="strike"))
+    3938 3938
+    """
+
+    def __init__(
+        self,
+        path: str | Path = DEFAULT_PATH,
+        *,
+        read_only: bool = False,
+        memory_limit: str = "2GB",
+        threads: int | None = None,
+        temp_directory: str | Path | None = None,
+    ) -> None:
+        self.path = str(path)
+        config: dict[str, Any] = {"memory_limit": memory_limit,
+                                  "preserve_insertion_order": True}
+        if threads is not None:
+            config["threads"] = int(threads)
+        if temp_directory is not None:
+            config["temp_directory"] = str(temp_directory)
+        if read_only and self.path != ":memory:" and not Path(self.path).exists():
+            raise StoreError(f"No event store at {self.path!r}. Create it with "
+                             "'titfortat ingest' first, or check --store.")
+        try:
+            self._con = duckdb.connect(self.path, read_only=read_only, config=config)
+        except duckdb.Error as err:
+            raise StoreError(
+                f"Cannot open the event store {self.path!r}: {err}. Is another "
+                "process writing to it? Close it, or open with read_only=True."
+            ) from err
+        self._relation = "events"
+        self.read_only = read_only
+        self._init_schema()
+
+    # -------------------------------------------------------------- lifecycle
+    def _init_schema(self) -> None:
+        tables = {r[0] for r in self._con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema='main'"
+        ).fetchall()}
+        if "meta" in tables:
+            row = self._con.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'").fetchall()[0]
+            found = int(row[0]) if row else None
+            if found != SCHEMA_VERSION:
+                raise SchemaVersionError(
+                    f"The event store {self.path!r} has schema version {found}; this "
+                    f"titfortat reads version {SCHEMA_VERSION}. Re-ingest your files "
+                    "into a new store (or open it with the titfortat version that "
+                    "wrote it and export to Parquet first)."
+                )
+            return
+        if tables:
+            raise SchemaVersionError(
+                f"{self.path!r} is a DuckDB file but not a titfortat event store (it has "
+                f"tables {sorted(tables)} and no 'meta'). Use another --store path."
+            )
+        if self.read_only:
+            raise StoreError(f"{self.path!r} is empty; it is not an event store yet.")
+        from titfortat import __version__
+
+        ddl = ",\n  ".join(f"{c.name} {c.sql_type}" for c in COLUMNS)
+        self._con.begin()
+        self._con.execute(f"CREATE TABLE events (\n  {ddl})")
+        self._con.execute(_QUARANTINE_DDL)
+        self._con.execute(_INGESTS_DDL)
+        self._con.execute("CREATE TABLE meta (key VARCHAR, value VARCHAR)")
+        self._con.execute(
+            "INSERT INTO meta VALUES ('schema_version', $v), ('created_with', $w)",
+            {"v": str(SCHEMA_VERSION), "w": __version__},
+        )
+        self._con.commit()
+
+    def close(self) -> None:
+        """Close the connection (the file stays)."""
+        self._con.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"EventStore({self.path!r})"
+
+    @property
+    def schema_version(self) -> int:
+        """Schema version recorded in the store."""
+        row = self._con.execute(
+            "SELECT value FROM meta WHERE key = 'schema_version'").fetchall()[0]
+        return int(row[0]) if row else -1
+
+    # -------------------------------------------------------------- ingest
+    def ingest(
+        self,
+        paths: str | Path | Iterable[str | Path],
+        *,
+        format: str,
+        mapping: str | Path | Mapping[str, Any] | None = None,
+        source: str | None = None,
+        encoding: str = "utf-8",
+        progress: ProgressCallback | None = None,
+    ) -> IngestReport:
+        """Read files into the store, all of them in one transaction.
+
+        Parameters
+        ----------
+        paths : path, glob or list of them
+            Files to read (``*.CSV`` globs, zip archives and GTD ``.xlsx`` work).
+        format : {"acled", "ucdp", "gtd", "gdelt", "table"}
+            The source format; ``table`` needs ``mapping``.
+        mapping : path, bundled mapping name or dict, optional
+            Column mapping for ``format="table"`` (see
+            :mod:`titfortat.events.sources.table`).
+        source : str, optional
+            Override the ``source`` name stored with each row.
+        encoding : str, default "utf-8"
+            Text encoding of the files (e.g. ``"latin-1"``, ``"cp1252"``).
+        progress : callable, optional
+            Called as ``progress(stage, path, file_index, n_files)`` with stage
+            in ``start``, ``staged``, ``inserted``, ``done``.
+
+        Returns
+        -------
+        IngestReport
+
+        Raises
+        ------
+        DataError
+            A file cannot be used (missing, empty, missing columns, wrong
+            encoding); nothing is written.
+        """
+        if self.read_only:
+            raise StoreError(f"{self.path!r} was opened read-only; cannot ingest.")
+        reader = get_reader(format, mapping=mapping, source=source, encoding=encoding)
+        files = expand_paths(paths)
+        t0 = time.perf_counter()
+        workdir = _files.make_workdir()
+        con = self._con
+        reports: list[FileReport] = []
+        con.begin()
+        try:
+            row = con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests"
+                              ).fetchall()[0]
+            ingest_id = int(row[0]) if row else 1
+            for i, path in enumerate(files):
+                if progress:
+                    progress("start", str(path), i, len(files))
+                reports.append(self._ingest_file(reader, path, ingest_id, workdir,
+                                                 progress, i, len(files)))
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        return IngestReport(
+            read=sum(r.read for r in reports),
+            inserted=sum(r.inserted for r in reports),
+            duplicates=sum(r.duplicates for r in reports),
+            quarantined=sum(r.quarantined for r in reports),
+            ingest_id=ingest_id,
+            files=tuple(reports),
+            seconds=time.perf_counter() - t0,
+        )
+
+    def _ingest_file(self, reader: Reader, path: Path, ingest_id: int, workdir: Path,
+                     progress: ProgressCallback | None, i: int, n: int) -> FileReport:
+        con = self._con
+        started = dt.datetime.now()
+        t0 = time.perf_counter()
+        p = Params()
+        rejects = f"_rejects_{ingest_id}_{i}"
+        plan = reader.plan(con, path, p, rejects, workdir)
+        reader.check_columns(plan.columns)
+        fields = _pipeline.default_fields(reader, p, reader.fields(plan.columns, p))
+        checks = _pipeline.checks_for(fields)
+        has_ids = fields["source_event_id"].kind == "id" or (
+            fields["source_event_id"].sql != "NULL::VARCHAR")
+        sql = _pipeline.build_stage_sql(plan.relation, plan.columns.names, fields,
+                                        checks, p, has_ids)
+        try:
+            con.execute(sql, p.values)
+        except duckdb.Error as err:
+            raise _files.read_error(path, path, reader.encoding, err) from err
+        n_malformed = _pipeline.fix_row_numbers(con, rejects, plan.header_lines)
+        if progress:
+            progress("staged", str(path), i, n)
+        label = str(path)
+        con.register("_checks", _pipeline.checks_frame(checks, has_ids))
+        now = dt.datetime.now()
+        cols = [c for c in column_names() if c not in {"source_file", "source_row",
+                                                         "ingest_id", "ingested_at",
+                                                         "actor_id", "actor2_id",
+                                                         "banner_id"}]
+        collist = ", ".join(cols)
+        n_before = self._count_table("events")
+        con.execute(
+            f"""INSERT INTO events ({collist}, source_file, source_row, ingest_id,
+                ingested_at)
+            SELECT {collist}, $file, _row, $ingest, $now FROM _stage s
+            WHERE _check IS NULL AND NOT EXISTS (
+              SELECT 1 FROM events e WHERE e.event_id = s.event_id)""",
+            {"file": label, "ingest": ingest_id, "now": now},
+        )
+        inserted = self._count_table("events") - n_before
+        if progress:
+            progress("inserted", str(path), i, n)
+        con.execute(
+            """INSERT INTO quarantine
+            SELECT $ingest, s.source, $file, s._row, c.column_name, s._bad_value,
+              c.reason,
+              printf('%s, row %d, column %s: got %s; expected %s. Fix: %s.', $file,
+                     s._row, c.column_name, coalesce('''' || s._bad_value || '''',
+                     'nothing'), c.expected, c.fix),
+              s._raw, $now
+            FROM _stage s JOIN _checks c ON s._check = c.idx ORDER BY s._row""",
+            {"file": label, "ingest": ingest_id, "now": now},
+        )
+        if n_malformed:
+            con.execute(
+                f"""INSERT INTO quarantine
+                SELECT $ingest, $source, $file, line - $hdr, column_name, csv_line,
+                  'malformed_row',
+                  printf('%s, line %d: %s. Fix: %s.', $file, line, error_message,
+                         $fix),
+                  to_json(csv_line)::VARCHAR, $now
+                FROM {_pipeline.quote_ident(rejects)} ORDER BY line""",
+                {"file": label, "ingest": ingest_id, "now": now, "hdr": plan.header_lines,
+                 "source": reader.source,
+                 "fix": _pipeline._FIX[_pipeline.Reason.MALFORMED_ROW]},
+            )
+        row = con.execute("SELECT count(*), count(*) FILTER (WHERE _check IS NULL) "
+                          "FROM _stage").fetchall()[0]
+        n_staged, n_valid = (int(row[0]), int(row[1])) if row else (0, 0)
+        con.unregister("_checks")
+        con.execute("DROP TABLE _stage")
+        for t in (rejects, rejects + "_scan"):
+            con.execute(f"DROP TABLE IF EXISTS {_pipeline.quote_ident(t)}")
+        read = n_staged + n_malformed
+        quarantined = n_staged - n_valid + n_malformed
+        rep = FileReport(label, read, inserted, n_valid - inserted, quarantined)
+        con.execute(
+            "INSERT INTO ingests VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            [ingest_id, label, reader.format, reader.source, rep.read, rep.inserted,
+             rep.duplicates, rep.quarantined, path.stat().st_size, started,
+             time.perf_counter() - t0],
+        )
+        if progress:
+            progress("done", str(path), i, n)
+        return rep
+
+    def _count_table(self, table: str) -> int:
+        row = self._con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
+        return int(row[0]) if row else 0
+
+    # -------------------------------------------------------------- other reads
+    def quarantine(self, *, ingest_id: int | None = None) -> pd.DataFrame:
+        """Rejected rows with file, row, column, value, reason and message."""
+        sql = "SELECT * FROM quarantine"
+        params: dict[str, Any] = {}
+        if ingest_id is not None:
+            sql += " WHERE ingest_id = $i"
+            params["i"] = ingest_id
+        return self._con.execute(sql + " ORDER BY ingest_id, source_file, source_row",
+                                 params).fetchdf()
+
+    def ingests(self) -> pd.DataFrame:
+        """One row per ingested file, with its counts."""
+        return self._con.execute("SELECT * FROM ingests ORDER BY ingest_id").fetchdf()
+
+    def fingerprint(self) -> str:
+        """A short hash of the stored events (changes whenever they change).
+
+        Results cite it so a report can say which data it was computed on.
+        """
+        row = self._con.execute(
+            "SELECT count(*), coalesce(bit_xor(hash(event_id, content_hash)), 0) "
+            "FROM events").fetchall()[0]
+        return hashlib.sha256(repr(row).encode()).hexdigest()[:16]
+
+    def distinct_actor_names(self) -> list[str]:
+        """Every raw name in ``actor``, ``actor2``, ``banner`` and ``assoc_actors``."""
+        rows = self._con.execute("""
+            SELECT DISTINCT name FROM (
+              SELECT actor AS name FROM events UNION ALL
+              SELECT actor2 FROM events UNION ALL SELECT banner FROM events UNION ALL
+              SELECT trim(unnest(string_split(assoc_actors, ';'))) FROM events)
+            WHERE name IS NOT NULL AND name <> '' ORDER BY name""").fetchall()
+        return [r[0] for r in rows]
+
+    def set_actor_ids(self, mapping: Mapping[str, str | None]) -> int:
+        """Write resolved actor ids next to raw names, in one transaction.
+
+        ``mapping`` takes a raw name to an actor id (``None`` clears it). The
+        raw names are kept; ``actor_id``, ``actor2_id`` and ``banner_id`` are
+        set where ``actor``, ``actor2`` and ``banner`` match. Returns the
+        number of rows changed.
+        """
+        if self.read_only:
+            raise StoreError(f"{self.path!r} was opened read-only.")
+        frame = pd.DataFrame({"raw": list(mapping.keys()),
+                              "rid": list(mapping.values())}, dtype="string")
+        con = self._con
+        con.register("_resolved", frame)
+        con.begin()
+        try:
+            total = 0
+            for raw_col, id_col in (("actor", "actor_id"), ("actor2", "actor2_id"),
+                                    ("banner", "banner_id")):
+                cur = con.execute(
+                    f"UPDATE events SET {id_col} = r.rid FROM _resolved r "
+                    f"WHERE events.{raw_col} = r.raw")
+                res = cur.fetchall()[0]
+                total += int(res[0]) if res else 0
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        finally:
+            con.unregister("_resolved")
+        return total
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The underlying DuckDB connection, for read-only SQL by experts."""
+        return self._con
+
+
+class ParquetEvents(EventQueries):
+    """Query hive-partitioned Parquet files of canonical events like a store.
+
+    For archives too large for one DuckDB file (the full GDELT event record,
+    hundreds of millions of rows): ingest batch by batch into a scratch store,
+    ``export(..., format="parquet", partition_by=["year", "month"], append=True)``
+    each batch, then query the directory through this class. DuckDB prunes
+    partitions and columns, so a query reads only what it needs.
+
+    Parameters
+    ----------
+    root : str or Path
+        Directory written by :meth:`EventQueries.export` with ``partition_by``,
+        or a single Parquet file.
+    memory_limit : str, default "2GB"
+    """
+
+    def __init__(self, root: str | Path, *, memory_limit: str = "2GB") -> None:
+        root = Path(root)
+        if not root.exists():
+            raise StoreError(f"No Parquet events at {str(root)!r}.")
+        pattern = str(root / "**" / "*.parquet") if root.is_dir() else str(root)
+        self._con = duckdb.connect(config={"memory_limit": memory_limit})
+        cols = ", ".join(column_names())
+        # A view's definition cannot take bound parameters, so the path is
+        # quoted here as an SQL string literal (single quotes doubled).
+        self._con.execute(
+            f"CREATE VIEW events AS SELECT {cols} FROM read_parquet("
+            f"'{pattern.replace(chr(39), chr(39) * 2)}', hive_partitioning=true, "
+            "union_by_name=true)"
+        )
+        self._relation = "events"
+        self.root = root
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._con.close()
