@@ -1,0 +1,219 @@
+"""``titfortat actors``: show, validate, query and plot actor networks; resolve names.
+
+Each command parses its options, calls one library function and prints the
+result (a rich table, or JSON/CSV for scripts). No analysis happens here.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from titfortat.actors import ActorNetwork, Resolver
+from titfortat.exceptions import TitForTatError
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help=(
+        "Actor networks: sponsors, umbrella banners and factions with dated, "
+        "sourced ties; and resolution of raw actor names to actor ids."
+    ),
+    no_args_is_help=True,
+)
+
+_out = Console(soft_wrap=False)
+_err = Console(stderr=True)
+
+
+class OutputFormat(enum.StrEnum):
+    """Output formats of commands that print data."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+NetworkOption = Annotated[
+    str | None,
+    typer.Option(
+        "--network",
+        "-n",
+        help=(
+            "Network YAML file, or a bundled network name (iran_axis_2023_24, "
+            "iraq_2006_08). Default: the bundled 2023-24 case network."
+        ),
+    ),
+]
+AtOption = Annotated[
+    str | None,
+    typer.Option("--at", help="Day (YYYY-MM-DD): only ties that hold on it."),
+]
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", help="table for people, json or csv for scripts."),
+]
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn library errors into one red line and an exit code (1 data, 2 usage)."""
+    try:
+        yield
+    except TitForTatError as err:
+        _err.print(f"[red]Error:[/red] {err}", highlight=False)
+        raise typer.Exit(code=1) from err
+    except ValueError as err:
+        _err.print(f"[red]Usage error:[/red] {err}", highlight=False)
+        raise typer.Exit(code=2) from err
+
+
+def _load(network: str | None) -> ActorNetwork:
+    return ActorNetwork.load(network)
+
+
+def _print_frame(frame: pd.DataFrame, fmt: OutputFormat, *, title: str = "") -> None:
+    if fmt is OutputFormat.json:
+        records = json.loads(frame.to_json(orient="records", force_ascii=False))
+        typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
+    elif fmt is OutputFormat.csv:
+        typer.echo(frame.to_csv(index=False), nl=False)
+    else:
+        table = Table(title=title or None, show_lines=False)
+        for column in frame.columns:
+            table.add_column(str(column), overflow="fold")
+        for row in frame.itertuples(index=False):
+            table.add_row(*("" if _is_missing(v) else str(v) for v in row))
+        _out.print(table)
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+@app.command()
+def show(
+    network: NetworkOption = None,
+    at: AtOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """List the actors and ties of a network (csv prints the ties)."""
+    with _errors():
+        net = _load(network)
+        ties = net.ties_frame(at)
+    if fmt is OutputFormat.json:
+        with _errors():
+            typer.echo(json.dumps(net.to_dict(at), ensure_ascii=False, indent=2))
+        return
+    if fmt is OutputFormat.csv:
+        _print_frame(ties, fmt)
+        return
+    _out.print(f"[bold]{net.title or net.id}[/bold]  ({net.source})")
+    _print_frame(net.actors_frame(), fmt, title=f"{len(net.actors)} actors")
+    when = f" on {at}" if at else ""
+    _print_frame(ties, fmt, title=f"{len(ties)} ties{when} (source <type> target)")
+    _out.print("References:")
+    for ref in net.references.values():
+        _out.print(f"  [{ref.key}] {ref}", highlight=False)
+
+
+@app.command()
+def validate(
+    path: Annotated[Path, typer.Argument(help="Network YAML file to check.")],
+) -> None:
+    """Check a network file; list every problem with its line number."""
+    with _errors():
+        net = ActorNetwork.load(path)
+    _out.print(
+        f"[green]OK[/green] {path}: {len(net.actors)} actors, "
+        f"{len(net.ties())} ties, {len(net.references)} references",
+        highlight=False,
+    )
+
+
+@app.command()
+def members(
+    name: Annotated[
+        str, typer.Argument(help="Umbrella or apparatus: id, name or alias.")
+    ],
+    at: AtOption = None,
+    network: NetworkOption = None,
+    recursive: Annotated[
+        bool, typer.Option("--recursive", help="Also list members of members.")
+    ] = False,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """List the members of an umbrella on a day, each tie with its citation."""
+    with _errors():
+        net = _load(network)
+        frame = net.members(name, at, recursive=recursive)
+        target = net.actor(name)
+    when = f" on {at}" if at else ""
+    title = f"Members of {target.name}{when}"
+    if fmt is not OutputFormat.table:
+        _print_frame(frame, fmt, title=title)
+        return
+    columns = ["actor_id", "name", "tie_type", "start", "end", "confidence"]
+    if recursive:
+        columns.insert(3, "other_id")
+    _print_frame(frame[columns], fmt, title=title)
+    _out.print("Sources, by row:")
+    for i, row in frame.iterrows():
+        _out.print(
+            f"  {i}. {row['actor_id']} {row['tie_type']}: {row['citation']}",
+            highlight=False,
+        )
+
+
+@app.command()
+def resolve(
+    names: Annotated[list[str], typer.Argument(help="Raw names to resolve.")],
+    network: NetworkOption = None,
+    overrides: Annotated[
+        Path | None,
+        typer.Option(
+            "--overrides",
+            help="YAML (name: id or null) or CSV (raw,actor_id) file that wins.",
+        ),
+    ] = None,
+    threshold: Annotated[
+        float,
+        typer.Option(min=0, max=100, help="Minimum fuzzy score (0-100)."),
+    ] = 88.0,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Resolve raw actor names to actor ids.
+
+    JSON output is a list of objects with raw, actor_id, name, score, method.
+    """
+    with _errors():
+        resolver = Resolver(_load(network), overrides=overrides, threshold=threshold)
+        frame = resolver.to_frame(names)
+    if fmt is OutputFormat.table:
+        frame = frame.assign(candidates=frame["candidates"].map(", ".join))
+    _print_frame(frame, fmt, title="Actor name resolution")
+
+
+@app.command()
+def plot(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Image file (.png, .svg, .pdf).")
+    ],
+    at: AtOption = None,
+    network: NetworkOption = None,
+) -> None:
+    """Draw the network: kinds as shapes, tie types as line styles, with a legend."""
+    from titfortat.report.actors import save_network_plot
+
+    with _errors():
+        path = save_network_plot(_load(network), output, at=at)
+    _out.print(f"Wrote {path}", highlight=False)
