@@ -46,9 +46,13 @@ class ResolutionReport:
     resolutions : tuple of Resolution
         One per distinct raw name, in the order the store gave them.
     n_events : int
-        Events carrying at least one raw name (rows the store reported).
+        Events carrying at least one raw name in ``actor``, ``actor2`` or
+        ``banner``.
     n_events_resolved : int
-        Events with at least one raw name resolved.
+        Of those, events with at least one actor id.
+    unit : {"events", "name slots"}, default="events"
+        What ``n_events`` counts. Stores that cannot be queried report name
+        slots (one per filled actor/actor2/banner cell) instead of events.
 
     Attributes
     ----------
@@ -74,6 +78,7 @@ class ResolutionReport:
     resolutions: tuple[Resolution, ...]
     n_events: int
     n_events_resolved: int
+    unit: str = "events"
     mapping: Mapping[str, str | None] = field(default_factory=dict, repr=False)
 
     @property
@@ -126,6 +131,7 @@ class ResolutionReport:
             "share_names": self.share_names,
             "n_events": self.n_events,
             "n_events_resolved": self.n_events_resolved,
+            "unit": self.unit,
             "share_events": self.share_events,
             "ambiguous": self.ambiguous,
             "unresolved": self.unresolved,
@@ -137,8 +143,8 @@ class ResolutionReport:
             f"Actor resolution against network {self.network_id!r}",
             f"  names:  {self.n_resolved}/{self.n_names} resolved "
             f"({self.share_names:.1%})",
-            f"  events: {self.n_events_resolved}/{self.n_events} with a resolved "
-            f"actor ({self.share_events:.1%})",
+            f"  {self.unit}: {self.n_events_resolved}/{self.n_events} with a "
+            f"resolved actor ({self.share_events:.1%})",
         ]
         if self.ambiguous:
             lines.append(f"  ambiguous ({len(self.ambiguous)}): {self.ambiguous[:5]}")
@@ -214,15 +220,40 @@ def apply_resolution(
     names = [str(n) for n in store.distinct_actor_names() if n is not None]
     resolutions = tuple(resolver.resolve(n) for n in names)
     mapping = {r.raw: r.actor_id for r in resolutions}
-    # Two writes: clearing every name counts the events that carry any name;
-    # then writing only the resolved names counts those with at least one id.
-    n_events = store.set_actor_ids(dict.fromkeys(names)) if names else 0
+    # Clear every name first so ids from an earlier run never survive, then
+    # write the resolved ones. The two return values count name slots (an
+    # event can carry a name in actor, actor2 and banner).
+    n_slots = store.set_actor_ids(dict.fromkeys(names)) if names else 0
     resolved = {k: v for k, v in mapping.items() if v is not None}
-    n_events_resolved = store.set_actor_ids(resolved) if resolved else 0
+    n_slots_resolved = store.set_actor_ids(resolved) if resolved else 0
+    counts = _event_counts(store)
+    if counts is None:
+        n_events, n_events_resolved, unit = n_slots, n_slots_resolved, "name slots"
+    else:
+        n_events, n_events_resolved = counts
+        unit = "events"
     return ResolutionReport(
         network_id=network.id,
         resolutions=resolutions,
         n_events=int(n_events),
         n_events_resolved=int(n_events_resolved),
+        unit=unit,
         mapping=mapping,
     )
+
+
+_RAW = ["actor", "actor2", "banner"]
+_IDS = ["actor_id", "actor2_id", "banner_id"]
+
+
+def _event_counts(store: Any) -> tuple[int, int] | None:
+    """Events with any raw name, and with any id, if the store can be queried."""
+    query = getattr(store, "query", None)
+    if not callable(query):
+        return None
+    frame = query(columns=[*_RAW, *_IDS])
+    has_name = frame[_RAW].notna().any(axis=1) & (
+        frame[_RAW].fillna("").astype(str).ne("").any(axis=1)
+    )
+    has_id = frame[_IDS].notna().any(axis=1)
+    return int(has_name.sum()), int((has_name & has_id).sum())
