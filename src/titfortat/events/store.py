@@ -292,6 +292,52 @@ class EventQueries:
                                 p.values).fetchall()[0]
         return int(row[0]) if row else 0
 
+    def counts(
+        self,
+        *,
+        freq: Literal["day", "week", "month", "year"] = "day",
+        by: str = "event_type",
+        **filters: Any,
+    ) -> pd.DataFrame:
+        """Number of events per period (summing ``n_events``), one column per group.
+
+        Parameters
+        ----------
+        freq : {"day", "week", "month", "year"}
+            Period length; weeks start on Monday.
+        by : str
+            Canonical column whose values become the columns (e.g. ``event_type``,
+            ``source_event_type``, ``actor_id``).
+        **filters
+            As in :meth:`query`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``period`` (every period between the first and last event,
+            zeros included), one integer column per group.
+        """
+        if freq not in {"day", "week", "month", "year"}:
+            raise DataError(f"freq must be day, week, month or year. Got {freq!r}.")
+        if by not in column_names():
+            raise DataError(f"by must be a canonical column. Got {by!r}.")
+        where, p = self._where(**filters)
+        sql = (f"SELECT date_trunc({p(freq)}, date)::DATE AS period, "
+               f"coalesce(CAST({by} AS VARCHAR), '(none)') AS grp, "
+               f"sum(n_events)::BIGINT AS n FROM {self._relation}{where} "
+               "GROUP BY ALL ORDER BY ALL")
+        long = self._con.sql(sql, params=p.values).df()
+        if long.empty:
+            return pd.DataFrame(index=pd.DatetimeIndex([], name="period"))
+        wide = long.pivot(index="period", columns="grp", values="n")
+        wide.index = pd.DatetimeIndex(wide.index, name="period")
+        step = {"day": "D", "week": "W-MON", "month": "MS", "year": "YS"}[freq]
+        full = pd.date_range(wide.index.min(), wide.index.max(), freq=step)
+        wide = wide.reindex(full, fill_value=0).fillna(0).astype("int64")
+        wide.index.name = "period"
+        wide.columns.name = by
+        return wide
+
     def export(
         self,
         path: str | Path,

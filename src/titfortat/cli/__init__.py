@@ -1,0 +1,221 @@
+"""The ``titfortat`` command line: parse options, call one library function, print.
+
+No statistics live here. Every :class:`~titfortat.exceptions.TitForTatError`
+becomes one red line and exit code 1 (usage errors exit 2); ``--debug``
+shows the traceback.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from titfortat.exceptions import TitForTatError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="titfortat",
+    help="Measure state-versus-network conflict from public event data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+_state = {"debug": False}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+StoreOpt = Annotated[
+    Path,
+    typer.Option("--store", "-s", envvar="TITFORTAT_STORE",
+                 help="Event store file (DuckDB).", show_default=True),
+]
+
+
+def handle_errors(func: F) -> F:
+    """Turn library errors into one red line and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except TitForTatError as exc:
+            if _state["debug"]:
+                raise
+            err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(code=1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+class SourceFormat(str, enum.Enum):
+    acled = "acled"
+    ucdp = "ucdp"
+    gtd = "gtd"
+    gdelt = "gdelt"
+    table = "table"
+
+
+class EventsFormat(str, enum.Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    parquet = "parquet"
+
+
+class TextFormat(str, enum.Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def emit_frame(frame: Any, fmt: str, output: Path | None, title: str,
+               max_rows: int = 50) -> None:
+    """Print or write a DataFrame as a rich table, CSV, JSON or Parquet."""
+    from titfortat.cli._render import frame_table
+
+    if fmt == "parquet":
+        if output is None:
+            raise typer.BadParameter("--format parquet needs --output FILE.")
+        frame.to_parquet(output, index=False)
+        err.print(f"wrote {len(frame):,} rows to {output}")
+        return
+    if fmt == "csv":
+        text = frame.to_csv(index=False)
+    elif fmt == "json":
+        text = frame.to_json(orient="records", date_format="iso", indent=None)
+    else:
+        if output is not None:
+            raise typer.BadParameter("--format table prints to the terminal; use "
+                                     "csv, json or parquet with --output.")
+        out.print(frame_table(frame, title=title, max_rows=max_rows))
+        return
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {len(frame):,} rows to {output}")
+
+
+@app.command()
+@handle_errors
+def ingest(
+    paths: Annotated[list[str], typer.Argument(help="Files or globs (quote globs).")],
+    format: Annotated[SourceFormat, typer.Option("--format", "-f",
+                                                 help="Source format.")],
+    store: StoreOpt = Path("titfortat.duckdb"),
+    mapping: Annotated[str | None, typer.Option(
+        help="YAML column mapping (or a bundled mapping name) for --format table."
+    )] = None,
+    source: Annotated[str | None, typer.Option(
+        help="Name stored in the 'source' column (default: the format).")] = None,
+    encoding: Annotated[str, typer.Option(help="Text encoding of the files.")] = "utf-8",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Read event files into the store (one transaction; bad rows to quarantine)."""
+    from titfortat.cli._render import IngestProgress, report_table
+    from titfortat.events import EventStore
+
+    with EventStore(store) as st:
+        if as_json:
+            report = st.ingest(paths, format=format.value, mapping=mapping,
+                               source=source, encoding=encoding)
+            sys.stdout.write(json.dumps(report.to_dict()) + "\n")
+            return
+        with IngestProgress(err) as progress:
+            report = st.ingest(paths, format=format.value, mapping=mapping,
+                               source=source, encoding=encoding, progress=progress)
+        out.print(report_table(report, store))
+        if report.quarantined:
+            err.print(f"[yellow]{report.quarantined:,} row(s) quarantined[/yellow]: "
+                      f"see 'titfortat quarantine --store {store}'.")
+
+
+@app.command()
+@handle_errors
+def events(
+    store: StoreOpt = Path("titfortat.duckdb"),
+    since: Annotated[str | None, typer.Option(help="First date, YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Last date, YYYY-MM-DD.")] = None,
+    country: Annotated[str | None, typer.Option(help="Country name.")] = None,
+    admin1: Annotated[str | None, typer.Option(help="Admin-1 unit.")] = None,
+    event_type: Annotated[str | None, typer.Option(
+        "--event-type", help="attack, strike, protest or other.")] = None,
+    actor: Annotated[str | None, typer.Option(
+        help="Substring of actor/actor2/assoc_actors/banner, or an actor id.")] = None,
+    source: Annotated[str | None, typer.Option(help="Source name.")] = None,
+    limit: Annotated[int | None, typer.Option(help="At most N rows.")] = None,
+    format: Annotated[EventsFormat, typer.Option("--format")] = EventsFormat.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o",
+                                                help="Write to this file.")] = None,
+) -> None:
+    """List stored events matching the filters."""
+    from titfortat.events import EventStore
+
+    with EventStore(store, read_only=True) as st:
+        frame = st.query(since=since, until=until, country=country, admin1=admin1,
+                         event_type=event_type, actor=actor, source=source,
+                         limit=limit)
+    if format is EventsFormat.table:
+        frame = frame[["event_id", "date", "country", "location", "actor", "actor2",
+                       "event_type", "source_event_type", "n_events",
+                       "fatalities_best"]]
+    emit_frame(frame, format.value, output, title=f"events in {store}")
+
+
+@app.command()
+@handle_errors
+def quarantine(
+    store: StoreOpt = Path("titfortat.duckdb"),
+    format: Annotated[TextFormat, typer.Option("--format")] = TextFormat.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+) -> None:
+    """Show rows that were rejected, with file, row, column, value and reason."""
+    from titfortat.events import EventStore
+
+    with EventStore(store, read_only=True) as st:
+        frame = st.quarantine()
+    if format is TextFormat.table:
+        frame = frame[["source_file", "source_row", "column_name", "value", "reason"]]
+    emit_frame(frame, format.value, output, title=f"quarantine of {store}")
+
+
+@app.command()
+@handle_errors
+def demo(
+    store: Annotated[Path | None, typer.Option(
+        "--store", "-s", help="Keep the demo store in this file (default: memory).")
+    ] = None,
+) -> None:
+    """Run titfortat on the bundled Iraq 2007-08 data and print what it finds."""
+    from titfortat.cli._render import demo_summary
+    from titfortat.datasets import CITATIONS, load_demo_store
+
+    st = load_demo_store(store if store is not None else ":memory:")
+    try:
+        demo_summary(st, out)
+    finally:
+        st.close()
+    out.print(f"[dim]Data: {CITATIONS['geocausal']}[/dim]")
+
+
+def main() -> None:
+    """Entry point of the ``titfortat`` script."""
+    app()
