@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.dynamics import _reference as ref
+import _hawkes_reference as ref
 from titfortat.dynamics import ExpHawkes, HawkesSimulator
 from titfortat.dynamics._events import merge_events
 from titfortat.dynamics.hawkes._loglik import exp_loglik_grad, softplus_loglik_grad
