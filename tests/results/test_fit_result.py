@@ -1,0 +1,113 @@
+"""FitResult and Summary: columns, levels, serialisation, derived results."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from titfortat.results import DerivedResult, FitResult, LRTestResult, ResidualResult
+
+
+@pytest.fixture
+def result():
+    params = pd.Series([1.0, 0.4, -0.2], index=["mu[a]", "alpha[a<-b]", "alpha[b<-a]"])
+    cov = np.diag([0.04, 0.01, 0.0025])
+    return FitResult.from_estimates(
+        params=params,
+        cov_params=cov,
+        log_likelihood=-100.0,
+        n_obs=50,
+        n_events=50,
+        n_nodes=2,
+        end_time=10.0,
+        model_repr="ExpHawkes()",
+    )
+
+
+def test_information_criteria(result):
+    assert result.aic == pytest.approx(2 * 3 + 200)
+    assert result.bic == pytest.approx(3 * np.log(50) + 200)
+
+
+def test_summary_table_columns_and_values(result):
+    s = result.summary(alpha=0.1)
+    assert list(s.table.columns) == [
+        "estimate", "std_err", "ci_lower", "ci_upper", "z", "p_value"
+    ]
+    assert s.table.attrs["alpha"] == 0.1
+    assert s.header["CI level"].startswith("90%")
+    q = stats.norm.ppf(0.95)
+    assert s.table.loc["alpha[a<-b]", "ci_upper"] == pytest.approx(0.4 + q * 0.1)
+    assert s.table.loc["alpha[b<-a]", "z"] == pytest.approx(-4.0)
+    assert s.table.loc["mu[a]", "p_value"] == pytest.approx(2 * stats.norm.sf(5.0))
+    text = str(s)
+    assert "alpha[a<-b]" in text and "log-likelihood" in text
+    assert "| alpha[a<-b] |" in s.to_markdown()
+
+
+def test_conf_int_level_is_per_call(result):
+    wide = result.conf_int(0.01)
+    narrow = result.conf_int(0.2)
+    assert (wide["ci_upper"] > narrow["ci_upper"]).all()
+    with pytest.raises(ValueError, match="'alpha' argument"):
+        result.conf_int(1.5)
+    with pytest.raises(ValueError, match="needs bootstrap draws"):
+        result.conf_int(method="bootstrap")
+    with pytest.raises(ValueError, match="profile_conf_int"):
+        result.conf_int(method="profile")
+
+
+def test_bootstrap_percentiles(result):
+    draws = pd.DataFrame(
+        np.random.default_rng(0).normal(size=(2000, 3)), columns=result.params.index
+    )
+    boot = dataclasses.replace(result, bootstrap_draws=draws)
+    ci = boot.conf_int(0.05, method="bootstrap")
+    assert ci.loc["mu[a]", "ci_lower"] == pytest.approx(-1.96, abs=0.15)
+
+
+def test_round_trip_through_json(result):
+    text = json.dumps(result.to_dict())
+    back = FitResult.from_dict(json.loads(text))
+    pd.testing.assert_series_equal(back.params, result.params)
+    pd.testing.assert_frame_equal(back.cov_params, result.cov_params)
+    assert back.aic == result.aic and back.version == result.version
+
+
+def test_frozen(result):
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.aic = 1.0
+
+
+def test_nan_standard_errors_propagate():
+    r = FitResult.from_estimates(
+        params=pd.Series([1.0], index=["decay"]),
+        cov_params=[[np.nan]],
+        log_likelihood=-1.0,
+        n_obs=5,
+        n_events=5,
+        n_nodes=1,
+        end_time=1.0,
+        model_repr="M()",
+    )
+    assert np.isnan(r.summary().table.loc["decay", "ci_lower"])
+
+
+def test_lr_and_derived_results():
+    lr = LRTestResult("x = 0", 2.706, 1, boundary=True, ll_full=0.0, ll_restricted=-1.353)
+    assert lr.p_value == pytest.approx(0.05, abs=1e-3)
+    assert "chi-bar" in str(lr)
+    assert LRTestResult("x", 0.0, 1, True, 0.0, 0.0).p_value == 1.0
+    d = DerivedResult("s", pd.Series([0.5], ["a"]), pd.Series([0.1], ["a"]))
+    f = d.summary_frame(0.05)
+    assert f.loc["a", "ci_lower"] == pytest.approx(0.5 - 1.959964 * 0.1)
+    r = ResidualResult({"a": np.linspace(0.01, 5, 100) ** 3})
+    assert r.ks_test().loc["a", "p_value"] < 1e-3
+    qq = r.qq("a")
+    assert list(qq.columns) == ["theoretical", "empirical"]
+    assert qq["empirical"].is_monotonic_increasing
