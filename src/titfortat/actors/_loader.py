@@ -68,6 +68,14 @@ class _LineLoader(yaml.SafeLoader):
         return mapping
 
 
+# Keep dates as text so that parse_date reports a bad one with file and line,
+# instead of PyYAML raising a bare ValueError for e.g. 2024-13-01.
+_LineLoader.yaml_implicit_resolvers = {
+    key: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 @dataclass(frozen=True)
 class NetworkSpec:
     """Validated content of one network file."""
