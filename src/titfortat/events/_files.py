@@ -165,7 +165,8 @@ def csv_plan(
     )
     try:
         described = con.execute(
-            f"DESCRIBE SELECT * FROM {base}, sample_size=2048)", p.values
+            f"DESCRIBE SELECT * FROM {base}, sample_size=2048, ignore_errors=true)",
+            p.values
         ).fetchall()
     except Exception as err:  # duckdb raises its own hierarchy
         raise read_error(path, ready, encoding, err) from err
@@ -180,7 +181,7 @@ def csv_plan(
 def read_error(path: Path, ready: Path, encoding: str, err: Exception) -> DataError:
     """Turn a DuckDB read failure into an error that says how to fix it."""
     text = str(err)
-    if "unicode" in text.lower() or "encoding" in text.lower():
+    if "invalid unicode" in text.lower():
         return encoding_error(ready, encoding)
     first = text.strip().splitlines()[0] if text.strip() else type(err).__name__
     return SchemaError(

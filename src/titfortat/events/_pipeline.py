@@ -170,9 +170,10 @@ SELECT _row, _check, {event_id} AS event_id,
   __f_geo_precision AS geo_precision,
   _hash AS content_hash,
   CASE WHEN _check IS NULL THEN NULL
-       WHEN _check = {dup} THEN __f_source_event_id || ' (first at row ' || _first_row || ')'
+       WHEN _check = {dup} THEN __f_source_event_id
        ELSE (CASE _check {values} END) END AS _bad_value,
-  CASE WHEN _check IS NULL THEN NULL ELSE CAST({raw_json} AS VARCHAR) END AS _raw
+  CASE WHEN _check IS NULL THEN NULL ELSE CAST({raw_json} AS VARCHAR) END AS _raw,
+  CASE WHEN _check = {dup} THEN 'the same id is at row ' || _first_row END AS _note
 FROM final
 """
 
@@ -195,7 +196,8 @@ def fix_row_numbers(con: Any, rejects: str, header_lines: int) -> int:
     row numbered g sits at g + #{k : r_k - k < g}. Returns the number of
     rejected lines.
     """
-    n = con.execute(f"SELECT count(*) FROM {quote_ident(rejects)}").fetchall()[0][0]
+    n = con.execute(f"SELECT count(DISTINCT line) FROM {quote_ident(rejects)}"
+                    ).fetchall()[0][0]
     if n:
         con.execute(f"""
             UPDATE _stage SET _row = _row + (

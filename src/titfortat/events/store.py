@@ -616,12 +616,13 @@ class EventStore(EventQueries):
             """INSERT INTO quarantine
             SELECT $ingest, s.source, $file, s._row, c.column_name, s._bad_value,
               c.reason,
-              printf('%s, row %d, column %s: got %s; expected %s. Fix: %s.', $file,
-                     s._row, c.column_name, coalesce('''' || s._bad_value || '''',
-                     'nothing'), c.expected, c.fix),
+              printf('%s, row %d (line %d), column %s: got %s; expected %s%s. Fix: %s.',
+                     $file, s._row, s._row + $hdr, c.column_name, coalesce('''' || s._bad_value || '''',
+                     'nothing'), c.expected, coalesce(' (' || s._note || ')', ''),
+                     c.fix),
               s._raw, $now
             FROM _stage s JOIN _checks c ON s._check = c.idx ORDER BY s._row""",
-            {"file": label, "ingest": ingest_id, "now": now},
+            {"file": label, "ingest": ingest_id, "now": now, "hdr": plan.header_lines},
         )
         if n_malformed:
             con.execute(
@@ -631,7 +632,11 @@ class EventStore(EventQueries):
                   printf('%s, line %d: %s. Fix: %s.', $file, line, error_message,
                          $fix),
                   to_json(csv_line)::VARCHAR, $now
-                FROM {_pipeline.quote_ident(rejects)} ORDER BY line""",
+                FROM (SELECT line, arg_min(column_name, column_idx) AS column_name,
+                        first(csv_line) AS csv_line,
+                        arg_min(error_message, column_idx) AS error_message
+                      FROM {_pipeline.quote_ident(rejects)} GROUP BY line)
+                ORDER BY line""",
                 {"file": label, "ingest": ingest_id, "now": now, "hdr": plan.header_lines,
                  "source": reader.source,
                  "fix": _pipeline._FIX[_pipeline.Reason.MALFORMED_ROW]},

@@ -218,6 +218,14 @@ class TableReader(b.Reader):
         specs.setdefault("event_type", {"constant": "other"})
         for name, spec in specs.items():
             out[name] = self._field(name, spec, cols, p)
+        if "date_end" in specs and "date_precision" not in specs:
+            # A range gives the precision: same day, within a week, a month, more.
+            start, end = out["date"].sql, out["date_end"].sql
+            span = f"date_diff('day', {start}, {end})"
+            out["date_precision"] = b.Field(
+                f"CASE WHEN {end} IS NULL OR {span} <= 0 THEN 'day' "
+                f"WHEN {span} < 7 THEN 'week' WHEN {span} < 31 THEN 'month' "
+                "ELSE 'year' END")
         date_spec = specs["date"]
         if (isinstance(date_spec, dict) and date_spec.get("format") == "stata_week"
                 and "date_precision" not in specs):
