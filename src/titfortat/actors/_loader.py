@@ -60,7 +60,7 @@ _TIE_KEYS = {
 class _LineLoader(yaml.SafeLoader):
     """SafeLoader that records the 1-based line of every mapping."""
 
-    def construct_mapping(  # type: ignore[override]
+    def construct_mapping(
         self, node: yaml.MappingNode, deep: bool = False
     ) -> dict[Any, Any]:
         mapping = super().construct_mapping(node, deep=deep)

@@ -224,7 +224,9 @@ def apply_resolution(
     # write the resolved ones. The two return values count name slots (an
     # event can carry a name in actor, actor2 and banner).
     n_slots = store.set_actor_ids(dict.fromkeys(names)) if names else 0
-    resolved = {k: v for k, v in mapping.items() if v is not None}
+    resolved: dict[str, str | None] = {
+        k: v for k, v in mapping.items() if v is not None
+    }
     n_slots_resolved = store.set_actor_ids(resolved) if resolved else 0
     counts = _event_counts(store)
     if counts is None:

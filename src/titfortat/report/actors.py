@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-import networkx as nx
+import networkx as nx  # type: ignore[import-untyped, unused-ignore]
 
 from titfortat.actors import ACTOR_KINDS, TIE_TYPES, ActorNetwork
 from titfortat.exceptions import OptionalDependencyError
@@ -192,7 +192,7 @@ def plot_network(
         Line2D(
             [],
             [],
-            linestyle=TIE_STYLES[t][0],
+            linestyle=cast(Any, TIE_STYLES[t][0]),
             color=TIE_STYLES[t][1],
             linewidth=1.8,
             label=t.replace("_", " "),
@@ -255,9 +255,11 @@ def save_network_plot(
     >>> save_network_plot(ActorNetwork.load("iraq_2006_08"), out).exists()
     True
     """
+    _require_matplotlib()
+    from matplotlib.figure import Figure
+
     path = Path(path)
-    ax = plot_network(network, at=at, rng=rng)
-    figure = ax.get_figure()
-    assert figure is not None  # plot_network always draws on a figure
+    figure = Figure(figsize=(11, 8), layout="constrained")
+    plot_network(network, at=at, ax=figure.subplots(), rng=rng)
     figure.savefig(path, dpi=dpi)
     return path
