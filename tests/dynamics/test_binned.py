@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import _hawkes_reference as ref
 import numpy as np
 import pandas as pd
 import pytest
@@ -51,23 +52,6 @@ def test_loglik_and_gradient(family):
     np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-5)
 
 
-def _assert_in_confidence_region(result, truth, level=0.95):
-    """Truth inside the joint Wald region and inside every Bonferroni interval.
-
-    Requiring each of k parameters to sit in its own 95% interval fails with
-    probability near 1 - 0.95^k for a correct estimator (about 30% for k = 7);
-    the joint region and Bonferroni intervals both have level 95%.
-    """
-    est = result.params.to_numpy()
-    cov = result.cov_params.to_numpy()
-    diff = est - truth
-    stat = diff @ np.linalg.solve(cov, diff)
-    assert stat < stats.chi2.ppf(level, truth.size), stat
-    ci = result.conf_int(alpha=(1 - level) / truth.size)
-    inside = (ci["ci_lower"] <= truth) & (truth <= ci["ci_upper"])
-    assert inside.all(), ci.assign(truth=truth)
-
-
 @pytest.mark.parametrize("family", ["poisson", "negbin"])
 def test_recovery(family):
     size = np.array([3.0, 5.0]) if family == "negbin" else None
@@ -76,7 +60,7 @@ def test_recovery(family):
     ).run()
     model = BinnedHawkes(family=family, rng=0).fit(y, nodes=["strike", "attack"])
     truth = np.concatenate([MU, A.ravel(), [BETA]] + ([size] if size is not None else []))
-    _assert_in_confidence_region(model.results_, truth)
+    ref.assert_in_confidence_region(model.results_, truth)
     table = model.results_.summary().table
     rel = np.abs(table["estimate"].to_numpy() - truth) / truth
     # Stated bound: 35% for alpha[strike<-attack] = 0.1 (standard error near

@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 
 from titfortat._validation import as_generator
-from titfortat.dynamics.hawkes._loglik import simulate_thinning
-from titfortat.exceptions import StabilityWarning  # noqa: F401  (documented)
+from titfortat.dynamics.hawkes._loglik import simulate_cluster, simulate_thinning
 
 __all__ = ["HawkesSimulator"]
 
@@ -147,25 +146,8 @@ class HawkesSimulator:
         return df.sort_values("time", kind="stable").reset_index(drop=True)
 
     def _cluster(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        d = self.baseline.size
-        big_t = self.end_time
-        n0 = rng.poisson(self.baseline * big_t)
-        t_gen = rng.uniform(0.0, big_t, size=int(n0.sum()))
-        m_gen = np.repeat(np.arange(d), n0)
-        all_t = [t_gen]
-        all_m = [m_gen]
-        while t_gen.size:
-            # kids[k, i]: number of direct offspring of node i of parent k.
-            kids = rng.poisson(self.adjacency[:, m_gen].T)
-            n_kids = kids.sum(axis=1)
-            parent_t = np.repeat(t_gen, n_kids)
-            child_m = np.repeat(np.tile(np.arange(d), t_gen.size), kids.ravel())
-            child_t = parent_t + rng.exponential(1.0 / self.decay, size=parent_t.size)
-            keep = child_t <= big_t
-            t_gen, m_gen = child_t[keep], child_m[keep]
-            all_t.append(t_gen)
-            all_m.append(m_gen)
-        times = np.concatenate(all_t)
-        marks = np.concatenate(all_m)
+        times, marks = simulate_cluster(
+            self.baseline, self.adjacency, self.decay, self.end_time, rng
+        )
         order = np.argsort(times, kind="stable")
         return times[order], marks[order]
