@@ -99,6 +99,31 @@ def test_plot_writes_png(tmp_path: Path) -> None:
     assert out2.exists()
 
 
+def test_apply_to_store(tmp_path: Path) -> None:
+    from titfortat.datasets import load_demo_store
+
+    path = tmp_path / "demo.duckdb"
+    load_demo_store(path).close()
+    args = ["apply", "--store", str(path), "--network", "iraq_2006_08"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "names:  2/2 resolved (100.0%)" in result.output
+    result = runner.invoke(app, ["apply", "--store", str(path), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["n_resolved"] == 0
+    assert sorted(data["unresolved"]) == ["Iraqi insurgents", "US-led coalition"]
+
+
+def test_debug_flag_of_main_app_shows_traceback(monkeypatch) -> None:
+    import titfortat.cli
+
+    monkeypatch.setitem(titfortat.cli._state, "debug", True)
+    result = runner.invoke(app, ["members", "Nobody Known"])
+    assert result.exit_code == 1
+    assert type(result.exception).__name__ == "DataError"
+
+
 def test_no_args_shows_help() -> None:
     result = runner.invoke(app, [])
     assert "members" in result.output and "resolve" in result.output

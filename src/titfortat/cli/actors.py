@@ -1,4 +1,7 @@
-"""``titfortat actors``: show, validate, query and plot actor networks; resolve names.
+"""``titfortat actors``: show, validate, query and plot networks; resolve names.
+
+Commands: ``show``, ``validate``, ``members``, ``resolve``, ``apply`` (write ids
+into an event store) and ``plot``.
 
 Each command parses its options, calls one library function and prints the
 result (a rich table, or JSON/CSV for scripts). No analysis happens here.
@@ -64,16 +67,30 @@ FormatOption = Annotated[
 ]
 
 
+def _debug() -> bool:
+    """Whether the main app was started with ``--debug`` (read at call time)."""
+    from titfortat import cli
+
+    return bool(getattr(cli, "_state", {}).get("debug", False))
+
+
 @contextmanager
 def _errors() -> Iterator[None]:
-    """Turn library errors into one red line and an exit code (1 data, 2 usage)."""
+    """Turn library errors into one red line and an exit code (1 data, 2 usage).
+
+    With the main app's ``--debug`` the traceback is shown instead.
+    """
     try:
         yield
     except TitForTatError as err:
-        _err.print(f"[red]Error:[/red] {err}", highlight=False)
+        if _debug():
+            raise
+        _err.print(f"[red]error:[/red] {err}", highlight=False)
         raise typer.Exit(code=1) from err
     except ValueError as err:
-        _err.print(f"[red]Usage error:[/red] {err}", highlight=False)
+        if _debug():
+            raise
+        _err.print(f"[red]usage error:[/red] {err}", highlight=False)
         raise typer.Exit(code=2) from err
 
 
@@ -201,6 +218,40 @@ def resolve(
     if fmt is OutputFormat.table:
         frame = frame.assign(candidates=frame["candidates"].map(", ".join))
     _print_frame(frame, fmt, title="Actor name resolution")
+
+
+@app.command()
+def apply(
+    store: Annotated[
+        Path,
+        typer.Option(
+            "--store",
+            "-s",
+            envvar="TITFORTAT_STORE",
+            help="Event store file (DuckDB) whose raw names are resolved.",
+        ),
+    ] = Path("titfortat.duckdb"),
+    network: NetworkOption = None,
+    overrides: Annotated[
+        Path | None,
+        typer.Option("--overrides", help="Override file (YAML or CSV) that wins."),
+    ] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Write actor ids next to the raw names in a store; report coverage."""
+    from titfortat.actors import apply_resolution
+    from titfortat.events import EventStore
+
+    with _errors():
+        net = _load(network)
+        with EventStore(store) as event_store:
+            report = apply_resolution(event_store, net, overrides=overrides)
+    if fmt is OutputFormat.json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    elif fmt is OutputFormat.csv:
+        typer.echo(report.to_frame().to_csv(index=False), nl=False)
+    else:
+        _out.print(str(report), highlight=False)
 
 
 @app.command()
