@@ -280,8 +280,19 @@ class ExpHawkes(BaseEstimator):
                 np.concatenate([np.maximum(x0[:-1], 1e-10), [np.exp(x0[-1])]]),
                 fr, self.max_iter, 1e-6,
             )
+            # Precondition with the Hessian diagonal at the warm start (in
+            # [mu, A, log beta] coordinates): one extra O(N D^2) pass that
+            # roughly halves the L-BFGS-B iterations for D = 10.
+            hd = -np.diag(exp_hessian(
+                times, marks, end_time, xw[:d].copy(),
+                xw[d:-1].reshape(d, d).copy(), float(xw[-1]),
+            )).copy()
+            hd[-1] *= xw[-1] ** 2
+            x_scale = np.sqrt(np.clip(hd, 1e-8 * max(hd.max(), 1.0), None) / times.size)
             xw[-1] = x0[-1]
             starts = [xw, *starts[1:]]
+        else:
+            x_scale = None
 
         def fun(z: np.ndarray) -> tuple[float, np.ndarray]:
             x = z.copy()
@@ -299,6 +310,7 @@ class ExpHawkes(BaseEstimator):
             scale=float(times.size),
             max_iter=self.max_iter,
             tol=self.tol,
+            x_scale=x_scale,
         )
         x = z.copy()
         x[-1] = np.exp(z[-1])
