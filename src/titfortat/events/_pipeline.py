@@ -6,10 +6,11 @@ statement from the reader's :class:`~titfortat.events.sources._base.Field` map:
 1. ``src``: the raw text columns, numbered in file order (``row_number() OVER ()``
    follows file order because DuckDB preserves insertion order);
 2. ``typed``: each canonical column computed from the raw text;
-3. ``checked``: the index of the first check the row fails, or NULL;
-4. ``keyed``: content hash, ``event_id`` and the duplicate-id check.
+3. ``checked``: the index of the first check the row fails, or NULL.
 
-Valid rows are then appended to ``events`` unless their ``event_id`` is already
+:func:`mark_repeats` then flags repeated ids in the materialised stage, and
+:func:`valid_rows_sql` adds the content hash and ``event_id``. Valid rows are
+appended to ``events`` unless their ``event_id`` is already
 stored; failing rows go to ``quarantine`` with their reason, column, value and
 the whole raw row as JSON. Nothing leaves DuckDB, so the pipeline streams and
 uses every core; the store wraps it in one transaction.
@@ -30,7 +31,7 @@ from titfortat.exceptions import Reason
 _SQL_TYPES = {c.name: c.sql_type for c in COLUMNS}
 #: Content columns that enter the hash, in table order.
 _HASHED = tuple(c.name for c in COLUMNS if c.content)
-_FIX = {
+FIX = {
     Reason.MISSING_VALUE: "fill the value in the file and re-ingest",
     Reason.INVALID_DATE: "correct the date in the file and re-ingest",
     Reason.INVALID_NUMBER: "correct the number in the file and re-ingest",
@@ -118,38 +119,41 @@ def checks_for(fields: dict[str, Field]) -> list[Check]:
     return out
 
 
+def _hash_sql(prefix: str = "") -> str:
+    """MD5 of the content columns (NULL-safe, separator-safe)."""
+    parts = ", ".join(
+        f"coalesce(CAST({prefix}{n} AS VARCHAR), chr(30))" for n in _HASHED
+    )
+    return f"md5(concat_ws(chr(31), {parts}))"
+
+
 def build_stage_sql(
     relation: str, raw_names: list[str], fields: dict[str, Field], checks: list[Check],
     p: Params, has_ids: bool,
 ) -> str:
-    """The ``CREATE TEMP TABLE _stage`` statement for one file."""
+    """The ``CREATE TEMP TABLE _stage`` statement for one file.
+
+    The stage holds typed columns and the first failed check; hashing and the
+    duplicate-id check run afterwards on the materialised stage (a window
+    over a million rows here cost more than the whole CSV parse).
+    """
     typed = ",\n  ".join(
         f"{f.sql} AS __f_{name}" for name, f in fields.items() if name != "geo_precision"
     )
     geo = fields["geo_precision"].sql
     whens = " ".join(f"WHEN {c.condition} THEN {i}" for i, c in enumerate(checks))
     check_case = f"CASE {whens} END" if checks else "NULL::INTEGER"
-    hashed = ", ".join(
-        f"coalesce(CAST(__f_{n} AS VARCHAR), chr(30))" for n in _HASHED
-    )
     values = " ".join(
         f"WHEN {i} THEN CAST({c.value} AS VARCHAR)" for i, c in enumerate(checks)
     )
-    dup = len(checks)  # index of the duplicate-id check, added by the caller
     raw_json = "json_object(" + ", ".join(
         f"{p(n)}, {quote_ident(n)}" for n in raw_names
     ) + ")"
-    key = "coalesce(__f_source_event_id, _hash)" if has_ids else "_hash"
-    event_id = (
-        "CASE WHEN __f_source_event_id IS NOT NULL "
-        "THEN __f_source || ':' || __f_source_event_id "
-        "ELSE __f_source || ':h' || left(_hash, 16) || "
-        "CASE WHEN _occ > 1 THEN ':' || _occ ELSE '' END END"
-    )
-    dup_cond = "__f_source_event_id IS NOT NULL AND _occ > 1" if has_ids else "false"
     out_cols = ",\n  ".join(
         f"__f_{n} AS {n}" for n in READER_COLUMNS if n != "geo_precision"
     )
+    # Id-less rows are keyed by their hash, so it is needed before the insert.
+    content_hash = _hash_sql("__f_") if not has_ids else "NULL::VARCHAR"
     return f"""
 CREATE TEMP TABLE _stage AS
 WITH src AS (SELECT row_number() OVER () AS _row, * FROM {relation}),
@@ -157,34 +161,72 @@ typed AS (SELECT src.*,
   {typed}
   FROM src),
 typed2 AS (SELECT typed.*, {geo} AS __f_geo_precision FROM typed),
-checked AS (SELECT typed2.*, {check_case} AS _check0 FROM typed2),
-hashed AS (SELECT checked.*, md5(concat_ws(chr(31), {hashed})) AS _hash FROM checked),
-keyed AS (SELECT hashed.*,
-  row_number() OVER (PARTITION BY {key} ORDER BY _row) AS _occ,
-  min(_row) OVER (PARTITION BY {key}) AS _first_row
-  FROM hashed),
-final AS (SELECT keyed.*,
-  coalesce(_check0, CASE WHEN {dup_cond} THEN {dup} END) AS _check FROM keyed)
-SELECT _row, _check, {event_id} AS event_id,
+checked AS (SELECT typed2.*, {check_case} AS _check FROM typed2)
+SELECT _row, _check,
   {out_cols},
   __f_geo_precision AS geo_precision,
-  _hash AS content_hash,
-  CASE WHEN _check IS NULL THEN NULL
-       WHEN _check = {dup} THEN __f_source_event_id
-       ELSE (CASE _check {values} END) END AS _bad_value,
+  {content_hash} AS content_hash,
+  CAST(1 AS BIGINT) AS _occ,
+  CASE WHEN _check IS NULL THEN NULL ELSE (CASE _check {values} END) END
+    AS _bad_value,
   CASE WHEN _check IS NULL THEN NULL ELSE CAST({raw_json} AS VARCHAR) END AS _raw,
-  CASE WHEN _check = {dup} THEN 'the same id is at row ' || _first_row END AS _note
-FROM final
+  NULL::VARCHAR AS _note
+FROM checked
 """
+
+
+def mark_repeats(con: Any, has_ids: bool, dup_index: int) -> None:
+    """Flag repeated ids, and number repeated id-less rows, in the stage.
+
+    With ids, every repeat of an id after its first row fails the
+    ``duplicate_id_in_file`` check. Without ids, the k-th identical row gets
+    ``_occ = k`` so that it keeps its own ``event_id`` (two identical reports
+    on one day can be two events; re-ingesting the file still maps each row
+    to the same key). Both use a grouped aggregate first, so the cost falls
+    on the few repeated keys only.
+    """
+    if has_ids:
+        # The raw text of these rows is no longer at hand; their canonical
+        # values are kept instead, so the quarantine still loses nothing.
+        canonical = ", ".join(f"{n} := {n}" for n in READER_COLUMNS)
+        con.execute(f"""
+            UPDATE _stage SET _check = {dup_index}, _bad_value = source_event_id,
+              _raw = CAST(to_json(struct_pack({canonical})) AS VARCHAR),
+              _note = 'the same id is at row ' || d.first_row
+            FROM (SELECT source_event_id AS sid, min(_row) AS first_row
+                  FROM _stage WHERE source_event_id IS NOT NULL
+                  GROUP BY 1 HAVING count(*) > 1) d
+            WHERE _stage.source_event_id = d.sid AND _stage._row > d.first_row
+              AND _stage._check IS NULL""")
+    else:
+        con.execute("""
+            UPDATE _stage SET _occ = r.k
+            FROM (SELECT _row, row_number() OVER (PARTITION BY content_hash
+                                                  ORDER BY _row) AS k
+                  FROM _stage WHERE content_hash IN (
+                    SELECT content_hash FROM _stage GROUP BY 1 HAVING count(*) > 1)
+                 ) r
+            WHERE _stage._row = r._row AND r.k > 1""")
+
+
+def valid_rows_sql(has_ids: bool) -> str:
+    """Valid staged rows with their ``event_id`` and ``content_hash``."""
+    hashed = _hash_sql() if has_ids else "content_hash"
+    return f"""
+SELECT CASE WHEN source_event_id IS NOT NULL THEN source || ':' || source_event_id
+            ELSE source || ':h' || left(h, 16) ||
+                 CASE WHEN _occ > 1 THEN ':' || _occ ELSE '' END END AS event_id,
+       * EXCLUDE (content_hash, h), h AS content_hash
+FROM (SELECT *, {hashed} AS h FROM _stage WHERE _check IS NULL)"""
 
 
 def checks_frame(checks: list[Check], has_ids: bool) -> pd.DataFrame:
     """The checks as a small table (joined to rejected rows for messages)."""
-    rows = [(i, c.reason.value, c.column, c.expected, _FIX.get(c.reason, ""))
+    rows = [(i, c.reason.value, c.column, c.expected, FIX.get(c.reason, ""))
             for i, c in enumerate(checks)]
     rows.append((len(checks), Reason.DUPLICATE_ID_IN_FILE.value, "source_event_id",
                  "ids that are unique within the file",
-                 _FIX[Reason.DUPLICATE_ID_IN_FILE]))
+                 FIX[Reason.DUPLICATE_ID_IN_FILE]))
     return pd.DataFrame(rows, columns=["idx", "reason", "column_name", "expected", "fix"])
 
 

@@ -33,11 +33,14 @@ from titfortat.events import _files, _pipeline
 from titfortat.events.schema import COLUMNS, EVENT_TYPES, SCHEMA_VERSION, column_names
 from titfortat.events.sources import get_reader
 from titfortat.events.sources._base import Params, Reader
-from titfortat.exceptions import DataError, SchemaVersionError, StoreError
+from titfortat.exceptions import DataError, Reason, SchemaVersionError, StoreError
 
 __all__ = ["EventQueries", "EventStore", "FileReport", "IngestReport", "ParquetEvents"]
 
 DEFAULT_PATH = "titfortat.duckdb"
+#: Columns the store fills itself, not the readers.
+_BOOKKEEPING = {"source_file", "source_row", "ingest_id", "ingested_at", "actor_id",
+                "actor2_id", "banner_id"}
 ProgressCallback = Callable[[str, str, int, int], None]
 
 _QUARANTINE_DDL = """
@@ -581,8 +584,7 @@ class EventStore(EventQueries):
         reader.check_columns(plan.columns)
         fields = _pipeline.default_fields(reader, p, reader.fields(plan.columns, p))
         checks = _pipeline.checks_for(fields)
-        has_ids = fields["source_event_id"].kind == "id" or (
-            fields["source_event_id"].sql != "NULL::VARCHAR")
+        has_ids = fields["source_event_id"].sql != "NULL::VARCHAR"
         sql = _pipeline.build_stage_sql(plan.relation, plan.columns.names, fields,
                                         checks, p, has_ids)
         try:
@@ -590,40 +592,46 @@ class EventStore(EventQueries):
         except duckdb.Error as err:
             raise _files.read_error(path, path, reader.encoding, err) from err
         n_malformed = _pipeline.fix_row_numbers(con, rejects, plan.header_lines)
+        _pipeline.mark_repeats(con, has_ids, len(checks))
         if progress:
             progress("staged", str(path), i, n)
         label = str(path)
-        con.register("_checks", _pipeline.checks_frame(checks, has_ids))
         now = dt.datetime.now()
-        cols = [c for c in column_names() if c not in {"source_file", "source_row",
-                                                         "ingest_id", "ingested_at",
-                                                         "actor_id", "actor2_id",
-                                                         "banner_id"}]
-        collist = ", ".join(cols)
+        cols = ", ".join(c.name for c in COLUMNS if c.name not in _BOOKKEEPING)
         n_before = self._count_table("events")
+        # Every event_id starts with its source, so a source not yet in the store
+        # cannot collide: skip the anti-join (a hash join over the whole table).
+        row = con.execute("SELECT count(*) FROM (SELECT 1 FROM events WHERE source = "
+                          "$s LIMIT 1)", {"s": reader.source}).fetchall()[0]
+        anti_join = ("WHERE NOT EXISTS (SELECT 1 FROM events e "
+                     "WHERE e.event_id = s.event_id)") if row[0] else ""
         con.execute(
-            f"""INSERT INTO events ({collist}, source_file, source_row, ingest_id,
+            f"""INSERT INTO events ({cols}, source_file, source_row, ingest_id,
                 ingested_at)
-            SELECT {collist}, $file, _row, $ingest, $now FROM _stage s
-            WHERE _check IS NULL AND NOT EXISTS (
-              SELECT 1 FROM events e WHERE e.event_id = s.event_id)""",
+            SELECT {cols}, $file, _row, $ingest, $now
+            FROM ({_pipeline.valid_rows_sql(has_ids)}) s {anti_join}""",
             {"file": label, "ingest": ingest_id, "now": now},
         )
         inserted = self._count_table("events") - n_before
         if progress:
             progress("inserted", str(path), i, n)
-        con.execute(
-            """INSERT INTO quarantine
-            SELECT $ingest, s.source, $file, s._row, c.column_name, s._bad_value,
-              c.reason,
-              printf('%s, row %d (line %d), column %s: got %s; expected %s%s. Fix: %s.',
-                     $file, s._row, s._row + $hdr, c.column_name, coalesce('''' || s._bad_value || '''',
-                     'nothing'), c.expected, coalesce(' (' || s._note || ')', ''),
-                     c.fix),
-              s._raw, $now
-            FROM _stage s JOIN _checks c ON s._check = c.idx ORDER BY s._row""",
-            {"file": label, "ingest": ingest_id, "now": now, "hdr": plan.header_lines},
-        )
+        con.register("_checks", _pipeline.checks_frame(checks, has_ids))
+        try:
+            con.execute(
+                """INSERT INTO quarantine
+                SELECT $ingest, s.source, $file, s._row, c.column_name, s._bad_value,
+                  c.reason,
+                  printf('%s, row %d (line %d), column %s: got %s; expected %s%s. '
+                         'Fix: %s.', $file, s._row, s._row + $hdr, c.column_name,
+                         coalesce(chr(39) || s._bad_value || chr(39), 'nothing'),
+                         c.expected, coalesce(' (' || s._note || ')', ''), c.fix),
+                  s._raw, $now
+                FROM _stage s JOIN _checks c ON s._check = c.idx ORDER BY s._row""",
+                {"file": label, "ingest": ingest_id, "now": now,
+                 "hdr": plan.header_lines},
+            )
+        finally:
+            con.unregister("_checks")
         if n_malformed:
             con.execute(
                 f"""INSERT INTO quarantine
@@ -637,14 +645,13 @@ class EventStore(EventQueries):
                         arg_min(error_message, column_idx) AS error_message
                       FROM {_pipeline.quote_ident(rejects)} GROUP BY line)
                 ORDER BY line""",
-                {"file": label, "ingest": ingest_id, "now": now, "hdr": plan.header_lines,
-                 "source": reader.source,
-                 "fix": _pipeline._FIX[_pipeline.Reason.MALFORMED_ROW]},
+                {"file": label, "ingest": ingest_id, "now": now,
+                 "hdr": plan.header_lines, "source": reader.source,
+                 "fix": _pipeline.FIX[Reason.MALFORMED_ROW]},
             )
         row = con.execute("SELECT count(*), count(*) FILTER (WHERE _check IS NULL) "
                           "FROM _stage").fetchall()[0]
-        n_staged, n_valid = (int(row[0]), int(row[1])) if row else (0, 0)
-        con.unregister("_checks")
+        n_staged, n_valid = int(row[0]), int(row[1])
         con.execute("DROP TABLE _stage")
         for t in (rejects, rejects + "_scan"):
             con.execute(f"DROP TABLE IF EXISTS {_pipeline.quote_ident(t)}")
