@@ -57,7 +57,9 @@ def main() -> None:
     by_bic = min(fits, key=lambda key: fits[key].results_.bic)
     by_aic = min(fits, key=lambda key: fits[key].results_.aic)
     for label, key in [("lowest BIC", by_bic), ("lowest AIC", by_aic)]:
-        report(fits[key], f"{label}: family={key[0]}, baseline_segments={key[1]}", nodes)
+        report(
+            fits[key], f"{label}: family={key[0]}, baseline_segments={key[1]}", nodes
+        )
 
 
 def report(nb: BinnedHawkes, title: str, nodes: list[str]) -> None:
@@ -66,8 +68,10 @@ def report(nb: BinnedHawkes, title: str, nodes: list[str]) -> None:
     lag = 1.0 / (1.0 - np.exp(-nb.decay_))
     ci = nb.results_.conf_int().loc["decay"]
     lag_ci = sorted(1.0 / (1.0 - np.exp(-ci.to_numpy())))
-    print(f"decay {nb.decay_:.4f}/day: mean lag {lag:.1f} days "
-          f"(95% CI {lag_ci[0]:.1f}-{lag_ci[1]:.1f})")
+    print(
+        f"decay {nb.decay_:.4f}/day: mean lag {lag:.1f} days "
+        f"(95% CI {lag_ci[0]:.1f}-{lag_ci[1]:.1f})"
+    )
     print(f"spectral radius {nb.spectral_radius():.3f}")
     print("\nCross effects alpha[i<-j], 95% Wald CI, LR test of alpha = 0:")
     table = nb.results_.summary().table
@@ -79,17 +83,27 @@ def report(nb: BinnedHawkes, title: str, nodes: list[str]) -> None:
             name = f"alpha[{i}<-{j}]"
             lr = nb.lr_test(i, j)
             r = table.loc[name]
-            rows.append((name, r.estimate, r.ci_lower, r.ci_upper, lr.statistic, lr.p_value))
-    out = pd.DataFrame(rows, columns=["effect", "estimate", "ci_lower", "ci_upper",
-                                      "LR", "p_value"]).set_index("effect")
+            rows.append(
+                (name, r.estimate, r.ci_lower, r.ci_upper, lr.statistic, lr.p_value)
+            )
+    out = pd.DataFrame(
+        rows, columns=["effect", "estimate", "ci_lower", "ci_upper", "LR", "p_value"]
+    ).set_index("effect")
     print(out.to_string(float_format=lambda x: f"{x:.4g}"))
     print("\nShare of events triggered (delta-method CI):")
-    print(nb.share_triggered().summary_frame().to_string(float_format=lambda x: f"{x:.3f}"))
+    print(
+        nb.share_triggered()
+        .summary_frame()
+        .to_string(float_format=lambda x: f"{x:.3f}")
+    )
     print("\nImpulse response over 42 days (extra events of i after one event of j):")
     ir = nb.impulse_response(42).summary_frame()
-    print(ir.loc[[f"{i}<-airstrike" for i in nodes[1:]] +
-                 [f"airstrike<-{j}" for j in nodes[1:]]].to_string(
-        float_format=lambda x: f"{x:.4f}"))
+    print(
+        ir.loc[
+            [f"{i}<-airstrike" for i in nodes[1:]]
+            + [f"airstrike<-{j}" for j in nodes[1:]]
+        ].to_string(float_format=lambda x: f"{x:.4f}")
+    )
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterable
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any, Literal
 
 import numpy as np
@@ -176,7 +176,7 @@ def validate_params(
     >>> validate_params({"k": [Interval(Integral, 1, None)]}, {"k": 0}, "F")
     Traceback (most recent call last):
     ...
-    ValueError: The 'k' parameter of F must be an int in the range [1, inf). Got 0 instead.
+    ValueError: The 'k' parameter of F must be an int in the range [1, inf). Got 0...
     """
     for name, allowed in constraints.items():
         if name not in params:
@@ -209,7 +209,7 @@ def check_is_fitted(
     >>> check_is_fitted(M())
     Traceback (most recent call last):
     ...
-    titfortat.exceptions.NotFittedError: This M instance is not fitted yet. Call 'fit' with appropriate data before using this method.
+    titfortat.exceptions.NotFittedError: This M instance is not fitted yet. ...
     """
     names = [attributes] if isinstance(attributes, str) else list(attributes)
     if not all(n in vars(estimator) for n in names):

@@ -20,13 +20,15 @@ COLUMNS = ["estimate", "std_err", "ci_lower", "ci_upper", "z", "p_value"]
 
 
 def _hawkes_data():
-    return HawkesSimulator([0.5, 0.3], [[0.3, 0.1], [0.2, 0.2]], 1.0,
-                           end_time=300.0, rng=0).run_arrays()
+    return HawkesSimulator(
+        [0.5, 0.3], [[0.3, 0.1], [0.2, 0.2]], 1.0, end_time=300.0, rng=0
+    ).run_arrays()
 
 
 def _binned_data():
-    return BinnedHawkesSimulator([0.5, 0.3], [[0.3, 0.1], [0.2, 0.2]], 0.3,
-                                 n_bins=400, rng=0).run()
+    return BinnedHawkesSimulator(
+        [0.5, 0.3], [[0.3, 0.1], [0.2, 0.2]], 0.3, n_bins=400, rng=0
+    ).run()
 
 
 CASES = [

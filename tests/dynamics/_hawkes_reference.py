@@ -37,9 +37,7 @@ def loglik_softplus(times, marks, end_time, mu, adj, beta):
     for a, b in zip(knots[:-1], knots[1:], strict=True):
         for i in range(mu.size):
             val, _ = integrate.quad(
-                lambda s, i=i: softplus(
-                    predictor(times, marks, mu, adj, beta, s)[i]
-                ),
+                lambda s, i=i: softplus(predictor(times, marks, mu, adj, beta, s)[i]),
                 a,
                 b,
                 epsabs=1e-13,

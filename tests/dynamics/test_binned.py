@@ -59,7 +59,9 @@ def test_recovery(family):
         MU, A, BETA, n_bins=20000, family=family, size=size, rng=7
     ).run()
     model = BinnedHawkes(family=family, rng=0).fit(y, nodes=["strike", "attack"])
-    truth = np.concatenate([MU, A.ravel(), [BETA]] + ([size] if size is not None else []))
+    truth = np.concatenate(
+        [MU, A.ravel(), [BETA]] + ([size] if size is not None else [])
+    )
     ref.assert_in_confidence_region(model.results_, truth)
     table = model.results_.summary().table
     rel = np.abs(table["estimate"].to_numpy() - truth) / truth

@@ -8,7 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from titfortat.dynamics import BinnedHawkes, BinnedHawkesSimulator, ExpHawkes, HawkesSimulator
+from titfortat.dynamics import (
+    BinnedHawkes,
+    BinnedHawkesSimulator,
+    ExpHawkes,
+    HawkesSimulator,
+)
 
 MU = np.array([0.5, 0.3])
 A = np.array([[0.3, 0.2], [0.4, 0.1]])
@@ -29,7 +34,10 @@ def test_wald_coverage_exp_hawkes():
     per_param = hits.mean(axis=0)
     overall = hits.mean()
     print(f"\nExpHawkes D=2 Wald 95% coverage over {N_SETS} sets: {overall:.4f}")
-    print("per parameter:", dict(zip(model.results_.params.index, per_param.round(3), strict=True)))
+    print(
+        "per parameter:",
+        dict(zip(model.results_.params.index, per_param.round(3), strict=True)),
+    )
     assert 0.93 <= overall <= 0.97
     # Each parameter's coverage has Monte Carlo SE ~1.5%: allow 3 SE.
     assert np.all(per_param >= 0.90)

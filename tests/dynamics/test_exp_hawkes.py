@@ -48,8 +48,9 @@ def test_gradient_matches_finite_differences(link):
     times, marks, adj = _small_sample(link, rng=3)
     # Duplicate a few times to check that tied events are handled consistently.
     times = np.sort(np.concatenate([times, times[:3]]))
-    marks = np.concatenate([marks, marks[:3]])[np.argsort(
-        np.concatenate([times[: times.size - 3], times[:3]]), kind="stable")]
+    marks = np.concatenate([marks, marks[:3]])[
+        np.argsort(np.concatenate([times[: times.size - 3], times[:3]]), kind="stable")
+    ]
     kern = exp_loglik_grad if link == "identity" else softplus_loglik_grad
     x = np.concatenate([MU2, adj.ravel(), [BETA2]])
 
@@ -57,9 +58,7 @@ def test_gradient_matches_finite_differences(link):
         return kern(times, marks, 60.0, v[:2], v[2:6].reshape(2, 2), v[6], False)[0]
 
     _, g = kern(times, marks, 60.0, MU2, adj, BETA2, True)
-    num = np.array(
-        [(ll(x + h) - ll(x - h)) / 2e-6 for h in np.eye(x.size) * 1e-6]
-    )
+    num = np.array([(ll(x + h) - ll(x - h)) / 2e-6 for h in np.eye(x.size) * 1e-6])
     np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-5)
 
 

@@ -37,7 +37,12 @@ def test_information_criteria(result):
 def test_summary_table_columns_and_values(result):
     s = result.summary(alpha=0.1)
     assert list(s.table.columns) == [
-        "estimate", "std_err", "ci_lower", "ci_upper", "z", "p_value"
+        "estimate",
+        "std_err",
+        "ci_lower",
+        "ci_upper",
+        "z",
+        "p_value",
     ]
     assert s.table.attrs["alpha"] == 0.1
     assert s.header["CI level"].startswith("90%")
@@ -99,7 +104,9 @@ def test_nan_standard_errors_propagate():
 
 
 def test_lr_and_derived_results():
-    lr = LRTestResult("x = 0", 2.706, 1, boundary=True, ll_full=0.0, ll_restricted=-1.353)
+    lr = LRTestResult(
+        "x = 0", 2.706, 1, boundary=True, ll_full=0.0, ll_restricted=-1.353
+    )
     assert lr.p_value == pytest.approx(0.05, abs=1e-3)
     assert "chi-bar" in str(lr)
     assert LRTestResult("x", 0.0, 1, True, 0.0, 0.0).p_value == 1.0

@@ -184,7 +184,9 @@ def to_daily_counts(
     """
     if isinstance(events, np.ndarray) and events.ndim == 2:
         y = np.asarray(events)
-        names = list(nodes) if nodes is not None else [str(k) for k in range(y.shape[1])]
+        names = (
+            list(nodes) if nodes is not None else [str(k) for k in range(y.shape[1])]
+        )
         labels = None
     elif isinstance(events, pd.DataFrame) and not (
         {"time", "date"} & set(events.columns)

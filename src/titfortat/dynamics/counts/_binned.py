@@ -157,7 +157,7 @@ class BinnedHawkes(BaseEstimator):
     >>> y = BinnedHawkesSimulator([0.6, 0.4], [[0.3, 0.0], [0.3, 0.2]], 0.3,
     ...                           n_bins=800, rng=0).run()
     >>> m = BinnedHawkes(n_starts=1).fit(y, nodes=["strike", "attack"])
-    >>> m.results_.params.index[3]
+    >>> m.results_.params.index[4]
     'alpha[attack<-strike]'
     """
 
@@ -235,14 +235,21 @@ class BinnedHawkes(BaseEstimator):
             th = size
             ll = float(
                 np.sum(
-                    special.gammaln(yo + th) - special.gammaln(th) - special.gammaln(yo + 1)
-                    + th * np.log(th / (th + m)) + yo * np.log(m / (th + m))
+                    special.gammaln(yo + th)
+                    - special.gammaln(th)
+                    - special.gammaln(yo + 1)
+                    + th * np.log(th / (th + m))
+                    + yo * np.log(m / (th + m))
                 )
             )
             gm = yo / m - (th + yo) / (th + m)
             g_size = np.sum(
-                special.digamma(yo + th) - special.digamma(th) + np.log(th) + 1.0
-                - np.log(th + m) - (th + yo) / (th + m),
+                special.digamma(yo + th)
+                - special.digamma(th)
+                + np.log(th)
+                + 1.0
+                - np.log(th + m)
+                - (th + yo) / (th + m),
                 axis=0,
             )
         g_mu = np.zeros_like(mu)
@@ -255,14 +262,8 @@ class BinnedHawkes(BaseEstimator):
         if self.baseline_segments == 1:
             mus = [f"mu[{n}]" for n in nodes]
         else:
-            mus = [
-                f"mu[{n},{k}]" for k in range(self.baseline_segments) for n in nodes
-            ]
-        names = (
-            mus
-            + [f"alpha[{a}<-{b}]" for a in nodes for b in nodes]
-            + ["decay"]
-        )
+            mus = [f"mu[{n},{k}]" for k in range(self.baseline_segments) for n in nodes]
+        names = mus + [f"alpha[{a}<-{b}]" for a in nodes for b in nodes] + ["decay"]
         if self.family == "negbin":
             names += [f"size[{n}]" for n in nodes]
         return names
@@ -301,13 +302,21 @@ class BinnedHawkes(BaseEstimator):
             h = 1e-5 * max(abs(z0[p]), 1e-2)
             zp, zm = z0.copy(), z0.copy()
             zp[p] += h
-            zm[p] = max(zm[p] - h, bounds[p][0] if bounds[p][0] is not None else -np.inf)
+            zm[p] = max(
+                zm[p] - h, bounds[p][0] if bounds[p][0] is not None else -np.inf
+            )
             gp, gm_ = fun(zp)[1][p], fun(zm)[1][p]
             curv[p] = abs(gp - gm_) / (zp[p] - zm[p])
         x_scale = np.sqrt(np.clip(curv, 1e-8 * max(curv.max(), 1.0), None) / scale)
         z, ll, info = maximize(
-            fun, zs, bounds, free=free, scale=scale,
-            max_iter=self.max_iter, tol=self.tol, x_scale=x_scale,
+            fun,
+            zs,
+            bounds,
+            free=free,
+            scale=scale,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            x_scale=x_scale,
         )
         x = z.copy()
         x[logs] = np.exp(z[logs])

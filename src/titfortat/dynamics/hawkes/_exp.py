@@ -83,7 +83,10 @@ def _fit_rows_fixed_decay(
             return -ll / n_i, -g[fr] / n_i
 
         res = optimize.minimize(
-            obj, theta[fr], jac=True, method="L-BFGS-B",
+            obj,
+            theta[fr],
+            jac=True,
+            method="L-BFGS-B",
             bounds=[(1e-10, None)] * int(fr.sum()),
             options={"maxiter": max_iter, "ftol": tol, "gtol": 1e-8, "maxcor": 20},
         )
@@ -205,13 +208,23 @@ class ExpHawkes(BaseEstimator):
         return x[:d], x[d : d + d * d].reshape(d, d), float(x[-1])
 
     def _loglik(
-        self, x: np.ndarray, times: np.ndarray, marks: np.ndarray, end_time: float,
-        d: int, with_grad: bool = True,
+        self,
+        x: np.ndarray,
+        times: np.ndarray,
+        marks: np.ndarray,
+        end_time: float,
+        d: int,
+        with_grad: bool = True,
     ) -> tuple[float, np.ndarray]:
         mu, adj, beta = self._unpack(x, d)
         ll, g = self._kernel()(
-            times, marks, end_time, np.ascontiguousarray(mu),
-            np.ascontiguousarray(adj), beta, with_grad,
+            times,
+            marks,
+            end_time,
+            np.ascontiguousarray(mu),
+            np.ascontiguousarray(adj),
+            beta,
+            with_grad,
         )
         return float(ll), g
 
@@ -232,7 +245,9 @@ class ExpHawkes(BaseEstimator):
         d = len(arrays)
         rates = np.array([a.size for a in arrays]) / end_time
         n_tot = sum(a.size for a in arrays)
-        beta0 = float(self.decay) if self.decay is not None else max(n_tot / end_time, 1e-3)
+        beta0 = (
+            float(self.decay) if self.decay is not None else max(n_tot / end_time, 1e-3)
+        )
         starts = []
         for s in range(self.n_starts):
             if s == 0:
@@ -266,8 +281,15 @@ class ExpHawkes(BaseEstimator):
             x0[-1] = np.exp(x0[-1])
             x0[:-1] = np.maximum(x0[:-1], 1e-10)
             return _fit_rows_fixed_decay(
-                times, marks, end_time, d, float(x0[-1]), x0, free,
-                self.max_iter, self.tol,
+                times,
+                marks,
+                end_time,
+                d,
+                float(x0[-1]),
+                x0,
+                free,
+                self.max_iter,
+                self.tol,
             )
         if self.link == "identity" and len(starts) > 0:
             # Warm start: solve the cheap concave fixed-decay problem at the
@@ -276,17 +298,29 @@ class ExpHawkes(BaseEstimator):
             fr = free.copy()
             fr[-1] = False
             xw, _, _ = _fit_rows_fixed_decay(
-                times, marks, end_time, d, float(np.exp(x0[-1])),
+                times,
+                marks,
+                end_time,
+                d,
+                float(np.exp(x0[-1])),
                 np.concatenate([np.maximum(x0[:-1], 1e-10), [np.exp(x0[-1])]]),
-                fr, self.max_iter, 1e-6,
+                fr,
+                self.max_iter,
+                1e-6,
             )
             # Precondition with the Hessian diagonal at the warm start (in
             # [mu, A, log beta] coordinates): one extra O(N D^2) pass that
             # roughly halves the L-BFGS-B iterations for D = 10.
-            hd = -np.diag(exp_hessian(
-                times, marks, end_time, xw[:d].copy(),
-                xw[d:-1].reshape(d, d).copy(), float(xw[-1]),
-            )).copy()
+            hd = -np.diag(
+                exp_hessian(
+                    times,
+                    marks,
+                    end_time,
+                    xw[:d].copy(),
+                    xw[d:-1].reshape(d, d).copy(),
+                    float(xw[-1]),
+                )
+            ).copy()
             hd[-1] *= xw[-1] ** 2
             x_scale = np.sqrt(np.clip(hd, 1e-8 * max(hd.max(), 1.0), None) / times.size)
             xw[-1] = x0[-1]
@@ -427,7 +461,7 @@ class ExpHawkes(BaseEstimator):
     def score(
         self, events: EventInput, *, end_time: float | None = None, y: Any = None
     ) -> float:
-        """Log-likelihood of ``events`` under the fitted parameters (higher is better)."""
+        """Log-likelihood of ``events`` under the fitted parameters (higher: better)."""
         check_is_fitted(self)
         arrays, _, big_t = to_event_arrays(events, end_time=end_time, nodes=None)
         if len(arrays) != len(self.nodes_):
@@ -504,7 +538,9 @@ class ExpHawkes(BaseEstimator):
 
             est = self._x[p]
             step = se.iloc[p] if np.isfinite(se.iloc[p]) else max(abs(est), 0.1)
-            lower_lim = 0.0 if (self.link == "identity" or p == self._x.size - 1) else -np.inf
+            lower_lim = (
+                0.0 if (self.link == "identity" or p == self._x.size - 1) else -np.inf
+            )
             bounds = []
             for sgn in (-1.0, 1.0):
                 v = est
@@ -512,7 +548,9 @@ class ExpHawkes(BaseEstimator):
                 for _ in range(30):
                     v_new = v + sgn * step
                     if v_new <= lower_lim:
-                        v_new = lower_lim + 1e-10 if p == self._x.size - 1 else lower_lim
+                        v_new = (
+                            lower_lim + 1e-10 if p == self._x.size - 1 else lower_lim
+                        )
                         found = (
                             optimize.brentq(gap, v_new, est, xtol=1e-6)
                             if gap(v_new) > 0
@@ -527,7 +565,9 @@ class ExpHawkes(BaseEstimator):
                     step *= 1.5
                 bounds.append(found)
             rows[name] = (bounds[0], bounds[1])
-        return pd.DataFrame.from_dict(rows, orient="index", columns=["ci_lower", "ci_upper"])
+        return pd.DataFrame.from_dict(
+            rows, orient="index", columns=["ci_lower", "ci_upper"]
+        )
 
     def bootstrap(self, n_boot: int = 100) -> FitResult:
         """Parametric bootstrap: simulate from the fit, refit, store the draws.
@@ -563,7 +603,11 @@ class ExpHawkes(BaseEstimator):
         value for ``max(A, 0)`` bounds the excitation.
         """
         check_is_fitted(self)
-        a = self.adjacency_ if self.link == "identity" else np.maximum(self.adjacency_, 0)
+        a = (
+            self.adjacency_
+            if self.link == "identity"
+            else np.maximum(self.adjacency_, 0)
+        )
         return float(np.max(np.abs(np.linalg.eigvals(a))))
 
     def _mat(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
@@ -639,8 +683,13 @@ class ExpHawkes(BaseEstimator):
         check_is_fitted(self)
         mu, a, beta = self._mat(self._x)
         cum = compensator_at_events(
-            self._times, self._marks, self.end_time_, np.ascontiguousarray(mu),
-            np.ascontiguousarray(a), beta, self.link == "softplus",
+            self._times,
+            self._marks,
+            self.end_time_,
+            np.ascontiguousarray(mu),
+            np.ascontiguousarray(a),
+            beta,
+            self.link == "softplus",
         )
         out = {}
         for k, name in enumerate(self.nodes_):
@@ -655,8 +704,12 @@ class ExpHawkes(BaseEstimator):
         order = np.argsort(g)
         mu, a, beta = self._mat(self._x)
         lam = intensity_at(
-            self._times, self._marks, np.ascontiguousarray(mu),
-            np.ascontiguousarray(a), beta, np.ascontiguousarray(g[order]),
+            self._times,
+            self._marks,
+            np.ascontiguousarray(mu),
+            np.ascontiguousarray(a),
+            beta,
+            np.ascontiguousarray(g[order]),
             self.link == "softplus",
         )
         out = np.empty_like(lam)

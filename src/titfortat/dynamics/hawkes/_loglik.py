@@ -43,7 +43,7 @@ def _sigmoid(x: float) -> float:
 
 
 @njit(cache=True)
-def exp_loglik_grad(times, marks, end_time, mu, adj, beta, with_grad):  # noqa: PLR0913
+def exp_loglik_grad(times, marks, end_time, mu, adj, beta, with_grad):
     """Identity-link log-likelihood and gradient in one pass.
 
     Returns ``(ll, grad)`` with ``grad`` laid out as ``[mu, A, beta]``. ``ll`` is
@@ -149,13 +149,14 @@ def _interval_softplus(mu_i, a, da, beta, dt, gx, gw, out):
     out[0] = dt * smu + j_int / beta
     out[1] = dt * sgmu + j_mu / beta
     out[2] = j_a / beta
-    out[3] = -j_int / (beta * beta) + (
-        da * j_a + dt * (_softplus(mu_i + a * w0) - smu)
-    ) / beta
+    out[3] = (
+        -j_int / (beta * beta)
+        + (da * j_a + dt * (_softplus(mu_i + a * w0) - smu)) / beta
+    )
 
 
 @njit(cache=True)
-def softplus_loglik_grad(times, marks, end_time, mu, adj, beta, with_grad):  # noqa: PLR0913, PLR0915
+def softplus_loglik_grad(times, marks, end_time, mu, adj, beta, with_grad):
     """Softplus-link log-likelihood and gradient (O(N D^2))."""
     d = mu.size
     n = times.size
@@ -221,16 +222,14 @@ def softplus_loglik_grad(times, marks, end_time, mu, adj, beta, with_grad):  # n
 
 
 @njit(cache=True)
-def compensator_at_events(times, marks, end_time, mu, adj, beta, softplus):  # noqa: PLR0913
+def compensator_at_events(times, marks, end_time, mu, adj, beta, softplus):
     """Cumulative compensator of each event's own node at the event time."""
     d = mu.size
     n = times.size
     gx = _GL_X
     gw = _GL_W
     s0 = np.zeros(d)
-    s1 = np.zeros(d)
     pend = np.zeros(d)
-    counts = np.zeros(d)
     cum = np.zeros(d)
     out = np.zeros(4)
     res = np.zeros(n)
@@ -241,7 +240,6 @@ def compensator_at_events(times, marks, end_time, mu, adj, beta, softplus):  # n
             dt = t - t_prev
             for j in range(d):
                 s0[j] += pend[j]
-                counts[j] += pend[j]
                 pend[j] = 0.0
             e = math.exp(-beta * dt)
             for i in range(d):
@@ -263,7 +261,7 @@ def compensator_at_events(times, marks, end_time, mu, adj, beta, softplus):  # n
 
 
 @njit(cache=True)
-def intensity_at(times, marks, mu, adj, beta, grid, softplus):  # noqa: PLR0913
+def intensity_at(times, marks, mu, adj, beta, grid, softplus):
     """Intensity of every node at the sorted ``grid`` times (left limits)."""
     d = mu.size
     n = times.size
@@ -290,7 +288,7 @@ def intensity_at(times, marks, mu, adj, beta, grid, softplus):  # noqa: PLR0913
 
 
 @njit(cache=True)
-def simulate_thinning(mu, adj, beta, end_time, max_events, softplus, rng):  # noqa: PLR0913
+def simulate_thinning(mu, adj, beta, end_time, max_events, softplus, rng):
     """Ogata thinning for either link; returns ``(times, marks, truncated)``.
 
     All excitations decay at the common rate beta, so each node's excitation
@@ -385,7 +383,7 @@ def exp_states(times, marks, end_time, d, beta):
 
 
 @njit(cache=True)
-def exp_hessian(times, marks, end_time, mu, adj, beta):  # noqa: PLR0915
+def exp_hessian(times, marks, end_time, mu, adj, beta):
     """Analytic Hessian of the identity-link log-likelihood, layout [mu, A, beta].
 
     Per event of node i with u = (1, R_1..R_D, dlambda/dbeta):

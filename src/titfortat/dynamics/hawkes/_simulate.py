@@ -139,7 +139,10 @@ class HawkesSimulator:
             {
                 "time": np.concatenate(arrays),
                 "node": np.concatenate(
-                    [np.full(a.size, n, dtype=object) for n, a in zip(self.nodes, arrays, strict=True)]
+                    [
+                        np.full(a.size, n, dtype=object)
+                        for n, a in zip(self.nodes, arrays, strict=True)
+                    ]
                 ),
             }
         )
