@@ -12,6 +12,12 @@ with a ``date`` column and a node column.
 from __future__ import annotations
 
 from titfortat.dynamics.counts import BinnedHawkes, BinnedHawkesSimulator
-from titfortat.dynamics.hawkes import ExpHawkes, HawkesSimulator
+from titfortat.dynamics.hawkes import ExpHawkes, HawkesSimulator, SumExpHawkes
 
-__all__ = ["BinnedHawkes", "BinnedHawkesSimulator", "ExpHawkes", "HawkesSimulator"]
+__all__ = [
+    "BinnedHawkes",
+    "BinnedHawkesSimulator",
+    "ExpHawkes",
+    "HawkesSimulator",
+    "SumExpHawkes",
+]
