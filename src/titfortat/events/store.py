@@ -421,8 +421,12 @@ class EventStore(EventQueries):
         temp_directory: str | Path | None = None,
     ) -> None:
         self.path = str(path)
+        # DuckDB's own progress bar would write to stdout, which belongs to the
+        # caller (e.g. `titfortat ingest --json`); titfortat reports progress
+        # through its callback instead.
         config: dict[str, Any] = {"memory_limit": memory_limit,
-                                  "preserve_insertion_order": True}
+                                  "preserve_insertion_order": True,
+                                  "enable_progress_bar": False}
         if threads is not None:
             config["threads"] = int(threads)
         if temp_directory is not None:
@@ -591,6 +595,13 @@ class EventStore(EventQueries):
             con.execute(sql, p.values)
         except duckdb.Error as err:
             raise _files.read_error(path, path, reader.encoding, err) from err
+        # A wrongly encoded file is a file-level problem (every non-ASCII row
+        # would be rejected), so it raises instead of filling the quarantine.
+        bad_encoding = con.execute(
+            f"SELECT count(*) FROM {_pipeline.quote_ident(rejects)} "
+            "WHERE error_type = 'INVALID ENCODING'").fetchall()[0][0]
+        if bad_encoding:
+            raise _files.encoding_error(path, reader.encoding)
         n_malformed = _pipeline.fix_row_numbers(con, rejects, plan.header_lines)
         _pipeline.mark_repeats(con, has_ids, len(checks))
         if progress:
@@ -767,7 +778,8 @@ class ParquetEvents(EventQueries):
         if not root.exists():
             raise StoreError(f"No Parquet events at {str(root)!r}.")
         pattern = str(root / "**" / "*.parquet") if root.is_dir() else str(root)
-        self._con = duckdb.connect(config={"memory_limit": memory_limit})
+        self._con = duckdb.connect(config={"memory_limit": memory_limit,
+                                           "enable_progress_bar": False})
         cols = ", ".join(column_names())
         # A view's definition cannot take bound parameters, so the path is
         # quoted here as an SQL string literal (single quotes doubled).
