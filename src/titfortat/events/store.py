@@ -129,6 +129,16 @@ def expand_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     return out
 
 
+def _quiet(con: duckdb.DuckDBPyConnection) -> None:
+    """Turn off DuckDB's progress bar.
+
+    It writes to stdout, which belongs to the caller (``titfortat ingest
+    --json`` prints one JSON object there); titfortat reports progress through
+    its own callback instead.
+    """
+    con.execute("SET enable_progress_bar = false")
+
+
 def _parse_day(value: str | dt.date | None, name: str) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
@@ -421,12 +431,8 @@ class EventStore(EventQueries):
         temp_directory: str | Path | None = None,
     ) -> None:
         self.path = str(path)
-        # DuckDB's own progress bar would write to stdout, which belongs to the
-        # caller (e.g. `titfortat ingest --json`); titfortat reports progress
-        # through its callback instead.
         config: dict[str, Any] = {"memory_limit": memory_limit,
-                                  "preserve_insertion_order": True,
-                                  "enable_progress_bar": False}
+                                  "preserve_insertion_order": True}
         if threads is not None:
             config["threads"] = int(threads)
         if temp_directory is not None:
@@ -441,6 +447,7 @@ class EventStore(EventQueries):
                 f"Cannot open the event store {self.path!r}: {err}. Is another "
                 "process writing to it? Close it, or open with read_only=True."
             ) from err
+        _quiet(self._con)
         self._relation = "events"
         self.read_only = read_only
         self._init_schema()
@@ -778,8 +785,8 @@ class ParquetEvents(EventQueries):
         if not root.exists():
             raise StoreError(f"No Parquet events at {str(root)!r}.")
         pattern = str(root / "**" / "*.parquet") if root.is_dir() else str(root)
-        self._con = duckdb.connect(config={"memory_limit": memory_limit,
-                                           "enable_progress_bar": False})
+        self._con = duckdb.connect(config={"memory_limit": memory_limit})
+        _quiet(self._con)
         cols = ", ".join(column_names())
         # A view's definition cannot take bound parameters, so the path is
         # quoted here as an SQL string literal (single quotes doubled).
