@@ -145,3 +145,32 @@ def test_piecewise_baseline_gradient_and_recovery():
     assert 0 < share.estimate["total"] < 1
     with pytest.raises(ValueError, match="needs baseline_segments=1"):
         fit.share_triggered(method="stationary")
+
+
+def test_exogenous_covariate_gradient_and_recovery():
+    n = 20000
+    truce = np.zeros((n, 1))
+    truce[n // 3 : n // 2] = 1.0  # a truce window lowering both baselines
+    gamma = np.array([[-0.4], [-0.5]])
+    sim = BinnedHawkesSimulator(MU, A, BETA, n_bins=n, offset=truce @ gamma.T, rng=9)
+    y = sim.run()
+    model = BinnedHawkes(rng=0).fit(
+        y, nodes=["s", "a"], exog=pd.DataFrame({"truce": truce[:, 0]})
+    )
+    assert "gamma[a,truce]" in model.results_.params.index
+    x = model._x
+    _, g = model._loglik(x, y)
+    num = np.array(
+        [
+            (model._loglik(x + h, y)[0] - model._loglik(x - h, y)[0]) / 2e-6
+            for h in np.eye(x.size) * 1e-6
+        ]
+    )
+    np.testing.assert_allclose(g, num, rtol=1e-4, atol=1e-3)
+    truth = np.concatenate([MU, A.ravel(), [BETA], gamma.ravel()])
+    ref.assert_in_confidence_region(model.results_, truth)
+    share = model.share_triggered()
+    assert 0 < share.estimate["total"] < 1
+    with pytest.raises(ValueError, match="only simulate its own window"):
+        model.simulator(n_bins=10)
+    assert model.simulator(rng=1).run().shape == (n, 2)

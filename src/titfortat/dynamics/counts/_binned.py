@@ -56,8 +56,10 @@ class BinnedHawkesSimulator:
         n_bins: int,
         family: Literal["poisson", "negbin"] = "poisson",
         size: Sequence[float] | np.ndarray | None = None,
+        offset: np.ndarray | None = None,
         rng: int | np.random.Generator | None = None,
     ) -> None:
+        self.offset = None if offset is None else np.asarray(offset, dtype=float)
         # A 2-D baseline (K, D) is piecewise constant over K equal segments.
         self.baseline = np.atleast_2d(np.asarray(baseline, dtype=float))
         self.adjacency = np.asarray(adjacency, dtype=float)
@@ -87,6 +89,8 @@ class BinnedHawkesSimulator:
             if t > 0:
                 e = (1.0 - rho) * y[t - 1] + rho * e
             m = self.baseline[seg[t]] + self.adjacency @ e
+            if self.offset is not None:
+                m = np.maximum(m + self.offset[t], 1e-12)
             if self.family == "poisson":
                 y[t] = rng.poisson(m)
             else:
@@ -143,6 +147,8 @@ class BinnedHawkes(BaseEstimator):
     n_bins_ : int
     bin_labels_ : pandas.Index or None
         Dates of the bins when fitted from a ``date`` frame.
+    exog_coef_ : ndarray of shape (D, p)
+        Covariate coefficients ``gamma`` (``p = 0`` without ``exog``).
     converged_ : bool
     n_iter_ : int
     results_ : FitResult
@@ -194,18 +200,26 @@ class BinnedHawkes(BaseEstimator):
         self.rng = rng
 
     # ------------------------------------------------------------------ core
+    def _n_exog(self) -> int:
+        exog = vars(self).get("_exog")
+        return 0 if exog is None else int(exog.shape[1])
+
     def _n_params(self, d: int) -> int:
         k = self.baseline_segments
-        return k * d + d * d + 1 + (d if self.family == "negbin" else 0)
+        n_size = d if self.family == "negbin" else 0
+        return k * d + d * d + 1 + n_size + d * self._n_exog()
 
     def _split(self, x: np.ndarray, d: int) -> tuple[Any, ...]:
-        """Split ``[mu (segments x D), A, beta, size]``; mu has shape (K, D)."""
+        """Split ``[mu (K x D), A, beta, size, gamma (D x p)]``."""
         nm = self.baseline_segments * d
         mu = x[:nm].reshape(self.baseline_segments, d)
         a = x[nm : nm + d * d].reshape(d, d)
         beta = float(x[nm + d * d])
-        size = x[nm + d * d + 1 :] if self.family == "negbin" else None
-        return mu, a, beta, size
+        n_size = d if self.family == "negbin" else 0
+        off = nm + d * d + 1
+        size = x[off : off + n_size] if self.family == "negbin" else None
+        gamma = x[off + n_size :].reshape(d, self._n_exog())
+        return mu, a, beta, size, gamma
 
     def _segments(self, n_bins: int) -> np.ndarray:
         """Baseline segment of every bin: K equal-length pieces of the window."""
@@ -214,7 +228,7 @@ class BinnedHawkes(BaseEstimator):
     def _loglik(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         """Log-likelihood and gradient in natural parameters."""
         d = y.shape[1]
-        mu, a, beta, size = self._split(x, d)
+        mu, a, beta, size, gamma = self._split(x, d)
         seg = self._segments(y.shape[0])
         rho = np.exp(-beta)
         yf = y.astype(float)
@@ -225,6 +239,10 @@ class BinnedHawkes(BaseEstimator):
         yo, eo, deo = yf[s], e[s], de[s]
         so = seg[s]
         m = mu[so] + eo @ a.T
+        exog = vars(self).get("_exog")
+        if exog is not None:
+            xo = exog[s]
+            m = m + xo @ gamma.T
         if np.any(m <= 0):
             return -np.inf, np.zeros(x.size)
         if self.family == "poisson":
@@ -256,7 +274,10 @@ class BinnedHawkes(BaseEstimator):
         np.add.at(g_mu, so, gm)
         g_a = gm.T @ eo
         g_beta = -rho * float(np.sum(gm * (deo @ a.T)))
-        return ll, np.concatenate([g_mu.ravel(), g_a.ravel(), [g_beta], g_size])
+        g_gamma = (gm.T @ xo).ravel() if exog is not None else np.zeros(0)
+        return ll, np.concatenate(
+            [g_mu.ravel(), g_a.ravel(), [g_beta], g_size, g_gamma]
+        )
 
     def _names(self, nodes: list[str]) -> list[str]:
         if self.baseline_segments == 1:
@@ -266,6 +287,8 @@ class BinnedHawkes(BaseEstimator):
         names = mus + [f"alpha[{a}<-{b}]" for a in nodes for b in nodes] + ["decay"]
         if self.family == "negbin":
             names += [f"size[{n}]" for n in nodes]
+        cols = vars(self).get("_exog_names", [])
+        names += [f"gamma[{n},{c}]" for n in nodes for c in cols]
         return names
 
     def _optimize(
@@ -274,7 +297,9 @@ class BinnedHawkes(BaseEstimator):
         d = y.shape[1]
         logs = np.zeros(free.size, dtype=bool)
         nm = self.baseline_segments * d
-        logs[nm + d * d :] = True  # decay and sizes are optimised on the log scale
+        n_size = d if self.family == "negbin" else 0
+        # decay and sizes are optimised on the log scale; gamma is free.
+        logs[nm + d * d : nm + d * d + 1 + n_size] = True
 
         def fun(z: np.ndarray) -> tuple[float, np.ndarray]:
             x = z.copy()
@@ -286,7 +311,8 @@ class BinnedHawkes(BaseEstimator):
 
         bounds: list[tuple[float | None, float | None]] = [(1e-10, None)] * (nm + d * d)
         bounds += [(np.log(1e-4), np.log(50.0))]
-        bounds += [(np.log(1e-3), np.log(1e6))] * (free.size - nm - d * d - 1)
+        bounds += [(np.log(1e-3), np.log(1e6))] * n_size
+        bounds += [(None, None)] * (free.size - nm - d * d - 1 - n_size)
         zs = []
         for s in starts:
             z0 = np.array(s, dtype=float)
@@ -328,6 +354,7 @@ class BinnedHawkes(BaseEstimator):
         *,
         nodes: Sequence[str] | None = None,
         node_col: str | None = None,
+        exog: Any = None,
         strict: bool = False,
     ) -> Self:
         """Fit by maximum likelihood.
@@ -340,6 +367,11 @@ class BinnedHawkes(BaseEstimator):
             binned by day.
         nodes : sequence of str, optional
         node_col : str, optional
+        exog : array-like or DataFrame of shape (n_bins, p), optional
+            Exogenous covariates entering the mean additively,
+            ``m_i(d) += sum_c gamma[i,c] x_c(d)`` (a truce window, sanction
+            dates); ``gamma`` is unconstrained as long as every mean stays
+            positive. DataFrame column names label the parameters.
         strict : bool, default False
 
         Returns
@@ -349,6 +381,21 @@ class BinnedHawkes(BaseEstimator):
         self._validate_params()
         y, names, labels = to_daily_counts(counts, nodes=nodes, node_col=node_col)
         d = y.shape[1]
+        self._exog, self._exog_names = None, []
+        if exog is not None:
+            xe = np.asarray(exog, dtype=float)
+            xe = xe[:, None] if xe.ndim == 1 else xe
+            if xe.shape[0] != y.shape[0] or not np.all(np.isfinite(xe)):
+                raise ValueError(
+                    f"exog must be finite with one row per bin ({y.shape[0]}). "
+                    f"Got shape {xe.shape}."
+                )
+            self._exog = xe
+            self._exog_names = (
+                [str(c) for c in exog.columns]
+                if isinstance(exog, pd.DataFrame)
+                else [str(c) for c in range(xe.shape[1])]
+            )
         n_obs_bins = y.shape[0] - self.n_presample
         k = self._n_params(d) - (self.decay is not None)
         if n_obs_bins <= k:
@@ -374,10 +421,12 @@ class BinnedHawkes(BaseEstimator):
             x0 = [np.tile(mu, self.baseline_segments), a.ravel(), [beta]]
             if self.family == "negbin":
                 x0.append(np.full(d, 5.0))
+            x0.append(np.zeros(d * self._n_exog()))
             starts.append(np.concatenate(x0))
         x, ll, info = self._optimize(y, starts, free)
         report_convergence(info, strict=strict, name=type(self).__name__)
         lower = np.zeros(x.size)
+        lower[self._n_params(d) - d * self._n_exog() :] = -np.inf
         cov = covariance(
             observed_information(lambda v: self._loglik(v, y)[1], x, free, lower),
             free,
@@ -386,11 +435,12 @@ class BinnedHawkes(BaseEstimator):
         self._y, self._x, self._free = y, x, free
         self.nodes_ = names
         self.bin_labels_ = labels
-        mu, a, beta, size = self._split(x, d)
+        mu, a, beta, size, _ = self._split(x, d)
         # baseline_ is (D,) for a constant baseline, (segments, D) otherwise.
         self.baseline_ = mu[0].copy() if self.baseline_segments == 1 else mu.copy()
         self.adjacency_, self.decay_ = a.copy(), beta
         self.size_ = None if size is None else size.copy()
+        self.exog_coef_ = self._split(x, d)[4].copy()
         self.n_bins_ = int(y.shape[0])
         self.converged_ = bool(info["success"])
         self.n_iter_ = int(info["n_iter"])
@@ -462,7 +512,7 @@ class BinnedHawkes(BaseEstimator):
         for _ in range(n_boot):
             yb = self.simulator(rng=rng).run()
             m = BinnedHawkes(**{**self.get_params(), "n_starts": 1, "rng": rng})
-            m.fit(yb, nodes=self.nodes_)
+            m.fit(yb, nodes=self.nodes_, exog=self._exog)
             draws.append(m._x)
         frame = pd.DataFrame(draws, columns=self.results_.params.index)
         return dataclasses.replace(self.results_, bootstrap_draws=frame)
@@ -488,26 +538,34 @@ class BinnedHawkes(BaseEstimator):
         """
         check_is_fitted(self)
         d = len(self.nodes_)
+        constant = self.baseline_segments == 1 and self._exog is None
         if method == "auto":
-            method = "stationary" if self.baseline_segments == 1 else "empirical"
-        if method == "stationary" and self.baseline_segments != 1:
+            method = "stationary" if constant else "empirical"
+        if method == "stationary" and not constant:
             raise ValueError(
-                "share_triggered(method='stationary') needs baseline_segments=1; "
-                "use method='empirical'."
+                "share_triggered(method='stationary') needs baseline_segments=1 "
+                "and no exog; use method='empirical'."
             )
         yf = self._y.astype(float)
         seg = self._segments(yf.shape[0])[self.n_presample :]
         yo = yf[self.n_presample :]
+        xe = self._exog
+        n_ex = self._n_exog()
 
         def fn(x: np.ndarray) -> np.ndarray:
-            mu, a, beta, _ = self._split(x, d)
+            off = 0.0
+            if xe is not None:
+                gam = x[x.size - d * n_ex :].reshape(d, n_ex)
+                off = (xe @ gam.T)[self.n_presample :]
+            mu, a, beta, _, _ = self._split(x, d)
             if method == "stationary":
                 m = np.linalg.solve(np.eye(d) - a, mu[0])
                 return np.concatenate([1.0 - mu[0] / m, [1.0 - mu[0].sum() / m.sum()]])
             rho = np.exp(-beta)
             e = signal.lfilter([0.0, 1.0 - rho], [1.0, -rho], yf, axis=0)
-            m = mu[seg] + e[self.n_presample :] @ a.T
-            trig = (yo * (1.0 - mu[seg] / m)).sum(axis=0)
+            trig_part = e[self.n_presample :] @ a.T
+            m = mu[seg] + trig_part + off
+            trig = (yo * trig_part / m).sum(axis=0)
             return np.concatenate([trig / yo.sum(axis=0), [trig.sum() / yo.sum()]])
 
         v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
@@ -522,7 +580,7 @@ class BinnedHawkes(BaseEstimator):
         h = int(horizon_days)
 
         def fn(x: np.ndarray) -> np.ndarray:
-            _, a, beta, _ = self._split(x, d)
+            _, a, beta, _, _ = self._split(x, d)
             w = _lag_weights(beta, h)
             resp = np.zeros((h + 1, d, d))
             resp[0] = np.eye(d)
@@ -539,20 +597,37 @@ class BinnedHawkes(BaseEstimator):
         """Pearson residuals ``(y - m) / sd`` per bin and node (fitted bins)."""
         check_is_fitted(self)
         d = len(self.nodes_)
-        mu, a, beta, size = self._split(self._x, d)
+        mu, a, beta, size, _ = self._split(self._x, d)
         rho = np.exp(-beta)
         yf = self._y.astype(float)
         e = signal.lfilter([0.0, 1.0 - rho], [1.0, -rho], yf, axis=0)
-        m = (mu[self._segments(yf.shape[0])] + e @ a.T)[self.n_presample :]
+        m = (mu[self._segments(yf.shape[0])] + e @ a.T + self._offset())[
+            self.n_presample :
+        ]
         var = m if size is None else m + m**2 / size
         r = (yf[self.n_presample :] - m) / np.sqrt(var)
         return pd.DataFrame(r, columns=self.nodes_)
 
+    def _offset(self) -> np.ndarray | float:
+        """Covariate part of the mean per bin, ``X gamma^T`` (0 without exog)."""
+        if self._exog is None:
+            return 0.0
+        return np.asarray(self._exog @ self.exog_coef_.T)
+
     def simulator(
         self, *, n_bins: int | None = None, rng: int | np.random.Generator | None = None
     ) -> BinnedHawkesSimulator:
-        """A :class:`BinnedHawkesSimulator` of the fitted model."""
+        """A :class:`BinnedHawkesSimulator` of the fitted model.
+
+        With covariates the simulation reuses the fitted covariate path, so
+        ``n_bins`` must then equal the fitted number of bins.
+        """
         check_is_fitted(self)
+        if self._exog is not None and n_bins not in (None, self.n_bins_):
+            raise ValueError(
+                "A model with exog can only simulate its own window "
+                f"(n_bins={self.n_bins_})."
+            )
         return BinnedHawkesSimulator(
             self.baseline_,
             self.adjacency_,
@@ -560,5 +635,6 @@ class BinnedHawkes(BaseEstimator):
             n_bins=self.n_bins_ if n_bins is None else n_bins,
             family=self.family,
             size=self.size_,
+            offset=None if self._exog is None else self._offset(),
             rng=rng,
         )
