@@ -175,7 +175,8 @@ def csv_plan(
         f"{base}, store_rejects=true, rejects_table={p(rejects)}, "
         f"rejects_scan={p(rejects + '_scan')})"
     )
-    return ReadPlan(relation, columns, header_lines=1 if opts.get("header") else 0)
+    return ReadPlan(relation, columns, header_lines=1 if opts.get("header") else 0,
+                    rejects=rejects)
 
 
 def read_error(path: Path, ready: Path, encoding: str, err: Exception) -> DataError:

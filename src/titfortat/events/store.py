@@ -602,14 +602,17 @@ class EventStore(EventQueries):
             con.execute(sql, p.values)
         except duckdb.Error as err:
             raise _files.read_error(path, path, reader.encoding, err) from err
-        # A wrongly encoded file is a file-level problem (every non-ASCII row
-        # would be rejected), so it raises instead of filling the quarantine.
-        bad_encoding = con.execute(
-            f"SELECT count(*) FROM {_pipeline.quote_ident(rejects)} "
-            "WHERE error_type = 'INVALID ENCODING'").fetchall()[0][0]
-        if bad_encoding:
-            raise _files.encoding_error(path, reader.encoding)
-        n_malformed = _pipeline.fix_row_numbers(con, rejects, plan.header_lines)
+        n_malformed = 0
+        if plan.rejects is not None:
+            # A wrongly encoded file is a file-level problem (every non-ASCII row
+            # would be rejected), so it raises instead of filling the quarantine.
+            bad_encoding = con.execute(
+                f"SELECT count(*) FROM {_pipeline.quote_ident(plan.rejects)} "
+                "WHERE error_type = 'INVALID ENCODING'").fetchall()[0][0]
+            if bad_encoding:
+                raise _files.encoding_error(path, reader.encoding)
+            n_malformed = _pipeline.fix_row_numbers(con, plan.rejects,
+                                                    plan.header_lines)
         _pipeline.mark_repeats(con, has_ids, len(checks))
         if progress:
             progress("staged", str(path), i, n)
@@ -661,7 +664,8 @@ class EventStore(EventQueries):
                 FROM (SELECT line, arg_min(column_name, column_idx) AS column_name,
                         first(csv_line) AS csv_line,
                         arg_min(error_message, column_idx) AS error_message
-                      FROM {_pipeline.quote_ident(rejects)} GROUP BY line)
+                      FROM {_pipeline.quote_ident(str(plan.rejects))}
+                      GROUP BY line)
                 ORDER BY line""",
                 {"file": label, "ingest": ingest_id, "now": now,
                  "hdr": plan.header_lines, "source": reader.source,

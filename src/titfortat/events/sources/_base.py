@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -143,7 +143,8 @@ class ReadPlan:
     relation: str
     columns: RawColumns
     header_lines: int = 1
-    cleanup: list[Path] = field(default_factory=list)
+    #: DuckDB table that receives malformed lines (CSV only), else None.
+    rejects: str | None = None
 
 
 # ---------------------------------------------------------------- field helpers
