@@ -20,8 +20,12 @@ def shared_data() -> Path:
     """
     if not SHARED_DATA.is_dir():
         if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but {SHARED_DATA} is missing: the real-data tests "
-                        "must run in CI.")
-        pytest.skip(f"{SHARED_DATA} not found: real-data tests need the shared/ "
-                    "folder beside the project checkout.")
+            pytest.fail(
+                f"CI=true but {SHARED_DATA} is missing: the real-data tests "
+                "must run in CI."
+            )
+        pytest.skip(
+            f"{SHARED_DATA} not found: real-data tests need the shared/ "
+            "folder beside the project checkout."
+        )
     return SHARED_DATA

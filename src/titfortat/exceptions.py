@@ -51,7 +51,7 @@ class TitForTatError(Exception):
     """Base class of every error raised by titfortat."""
 
 
-class Reason(str, enum.Enum):
+class Reason(enum.StrEnum):
     """Machine-readable reason codes for data problems.
 
     The same codes label rows in the event store's quarantine table, so a

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from titfortat.events import EventStore
 from titfortat.exceptions import DataError, Reason, SchemaError
 
 
@@ -25,8 +24,11 @@ def replace_field(row: str, old: str, new: str) -> str:
 def test_missing_required_column(store, tmp_path, acled_lines):
     header, rows = acled_lines
     path = write(tmp_path / "a.csv", header.replace("event_date", "evt_date"), rows)
-    with pytest.raises(SchemaError, match=r"a\.csv: required column\(s\) "
-                       r"\['event_date'\] missing") as err:
+    with pytest.raises(
+        SchemaError,
+        match=r"a\.csv: required column\(s\) "
+        r"\['event_date'\] missing",
+    ) as err:
         store.ingest(path, format="acled")
     assert err.value.reason is Reason.MISSING_COLUMN
     assert "Check that --format is right" in str(err.value)
@@ -39,12 +41,16 @@ def test_unknown_format(store, fixtures):
 
 
 def test_non_utf8_file_is_one_clear_error_then_loads_with_encoding(
-        store, tmp_path, acled_lines):
+    store, tmp_path, acled_lines
+):
     header, rows = acled_lines
     row = replace_field(rows[0], "Ain al-Asad Airbase", "Aïn al-Asad")
     path = write(tmp_path / "latin.csv", header, [row], encoding="latin-1")
-    with pytest.raises(SchemaError, match=r"latin\.csv: line 2 .* not valid utf-8.*"
-                       r"encoding='latin-1'") as err:
+    with pytest.raises(
+        SchemaError,
+        match=r"latin\.csv: line 2 .* not valid utf-8.*"
+        r"encoding='latin-1'",
+    ) as err:
         store.ingest(path, format="acled")
     assert err.value.reason is Reason.ENCODING
     assert store.count() == 0
@@ -87,7 +93,11 @@ def test_impossible_date_goes_to_quarantine(store, tmp_path, acled_lines):
     assert (report.read, report.inserted, report.quarantined) == (3, 2, 1)
     q = store.quarantine().iloc[0]
     assert (q.source_row, q.column_name, q.value, q.reason) == (
-        2, "event_date", "2024-02-30", "invalid_date")
+        2,
+        "event_date",
+        "2024-02-30",
+        "invalid_date",
+    )
     assert "d.csv, row 2 (line 3), column event_date: got '2024-02-30'" in q.message
     assert '"event_id_cnty":"IRQ90002"' in q.raw  # the whole raw row is kept
 
@@ -99,29 +109,43 @@ def test_gtd_month_and_day_zero_and_impossible_gtd_date(store, tmp_path, fixture
     report = store.ingest(path, format="gtd")
     assert (report.inserted, report.quarantined) == (2, 1)
     q = store.quarantine().iloc[0]
-    assert (q.column_name, q.value, q.reason) == ("iyear/imonth/iday", "2019-2-30",
-                                                 "invalid_date")
-    prec = dict(zip(store.query()["source_event_id"], store.query()["date_precision"]))
+    assert (q.column_name, q.value, q.reason) == (
+        "iyear/imonth/iday",
+        "2019-2-30",
+        "invalid_date",
+    )
+    prec = dict(
+        zip(
+            store.query()["source_event_id"],
+            store.query()["date_precision"],
+            strict=True,
+        )
+    )
     assert prec == {"201902000001": "month", "201900000001": "year"}
 
 
-@pytest.mark.parametrize(("old", "new", "column", "reason"), [
-    ("33.7856", "133.7856", "latitude", "out_of_range"),
-    ("42.4412", "-190.5", "longitude", "out_of_range"),
-    ("33.7856", "north", "latitude", "invalid_number"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "column", "reason"),
+    [
+        ("33.7856", "133.7856", "latitude", "out_of_range"),
+        ("42.4412", "-190.5", "longitude", "out_of_range"),
+        ("33.7856", "north", "latitude", "invalid_number"),
+    ],
+)
 def test_coordinates(store, tmp_path, acled_lines, old, new, column, reason):
     header, rows = acled_lines
-    path = write(tmp_path / "c.csv", header, [replace_field(rows[0], old, new),
-                                              rows[1]])
+    path = write(
+        tmp_path / "c.csv", header, [replace_field(rows[0], old, new), rows[1]]
+    )
     report = store.ingest(path, format="acled")
     assert (report.inserted, report.quarantined) == (1, 1)
     q = store.quarantine().iloc[0]
     assert (q.column_name, q.value, q.reason) == (column, new, reason)
 
 
-@pytest.mark.parametrize(("value", "reason"), [("-2", "negative_count"),
-                                               ("two", "invalid_number")])
+@pytest.mark.parametrize(
+    ("value", "reason"), [("-2", "negative_count"), ("two", "invalid_number")]
+)
 def test_bad_fatalities(store, tmp_path, acled_lines, value, reason):
     header, rows = acled_lines
     bad = replace_field(rows[5], ",16,,", f",{value},,")
@@ -170,17 +194,23 @@ def test_glob_matching_nothing(store, tmp_path):
 
 
 def test_malformed_line_is_quarantined_and_rows_keep_their_numbers(
-        store, tmp_path, acled_lines):
+    store, tmp_path, acled_lines
+):
     header, rows = acled_lines
-    path = write(tmp_path / "m.csv", header,
-                 [rows[0], "BROKEN,2024-01-01,too few fields", rows[1], rows[2]])
+    path = write(
+        tmp_path / "m.csv",
+        header,
+        [rows[0], "BROKEN,2024-01-01,too few fields", rows[1], rows[2]],
+    )
     report = store.ingest(path, format="acled")
     assert (report.read, report.inserted, report.quarantined) == (4, 3, 1)
     q = store.quarantine().iloc[0]
     assert (q.source_row, q.reason) == (2, "malformed_row")
     assert q.value == "BROKEN,2024-01-01,too few fields"
     assert "m.csv, line 3" in q.message
-    rows_by_id = dict(zip(store.query()["source_event_id"], store.query()["source_row"]))
+    rows_by_id = dict(
+        zip(store.query()["source_event_id"], store.query()["source_row"], strict=True)
+    )
     assert rows_by_id == {"IRQ90001": 1, "IRQ90002": 3, "SYR90003": 4}
 
 
@@ -195,9 +225,13 @@ def test_bad_file_in_a_batch_rolls_back_the_whole_ingest(store, tmp_path, fixtur
 def test_unknown_mapping_value_is_quarantined(store, tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("day,kind\n2024-01-01,rocket\n2024-01-02,airstrike\n")
-    mapping = {"source": "mine", "columns": {
-        "date": "day",
-        "event_type": {"column": "kind", "map": {"airstrike": "strike"}}}}
+    mapping = {
+        "source": "mine",
+        "columns": {
+            "date": "day",
+            "event_type": {"column": "kind", "map": {"airstrike": "strike"}},
+        },
+    }
     report = store.ingest(path, format="table", mapping=mapping)
     assert (report.inserted, report.quarantined) == (1, 1)
     q = store.quarantine().iloc[0]

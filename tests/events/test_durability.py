@@ -32,8 +32,12 @@ CHILD = textwrap.dedent("""
 
 def snapshot(path):
     with EventStore(path, read_only=True) as st:
-        return (st.count(), st.fingerprint(), len(st.quarantine()),
-                st.ingests()["n_inserted"].tolist())
+        return (
+            st.count(),
+            st.fingerprint(),
+            len(st.quarantine()),
+            st.ingests()["n_inserted"].tolist(),
+        )
 
 
 @pytest.mark.parametrize("stop_at", ["staged", "inserted"])
@@ -45,7 +49,9 @@ def test_sigkill_mid_ingest_leaves_store_unchanged(tmp_path, fixtures, stop_at):
     data = write_synthetic_acled(tmp_path / "big.csv", 50_000)
     with subprocess.Popen(
         [sys.executable, "-c", CHILD, str(store_path), str(data), stop_at],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     ) as child:
         line = child.stdout.readline()
         if not line.startswith("REACHED"):
@@ -70,7 +76,8 @@ def test_sigkill_at_a_random_moment(tmp_path, fixtures):
     data = write_synthetic_acled(tmp_path / "big.csv", 200_000)
     with subprocess.Popen(
         [sys.executable, "-c", CHILD, str(store_path), str(data), "never"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     ) as child:
         time.sleep(1.5)  # imports take ~1 s; the ingest takes several more
         still_running = child.poll() is None
@@ -100,8 +107,12 @@ def test_file_larger_than_the_memory_limit_streams(tmp_path):
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(rep.inserted, n, base, peak)
     """)
-    out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "s.duckdb"),
-                          str(data)], capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "s.duckdb"), str(data)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     inserted, n, base, peak = out.stdout.split()
     assert int(inserted) == int(n) == 800_000

@@ -15,16 +15,31 @@ def write(tmp_path, text):
     return path
 
 
-@pytest.mark.parametrize(("text", "line", "match"), [
-    ("source: x\ncolumns:\n  date: d\n  colour: c\n", 4, "'colour' is not a canonical"),
-    ("source: x\ncolumns:\n  date: {column: d, fmt: x}\n", 3, r"unknown key\(s\) \['fmt'\]"),
-    ("source: x\nformat: xlsx\ncolumns:\n  date: d\n", 2, "format must be csv, tsv"),
-    ("source: x\ncolumns:\n  actor: a\n", 2, "which column is the 'date'"),
-    ("columns:\n  date: d\n", None, "'source' must be a non-empty name"),
-    ("source: x\ncolumns: [a, b]\n", 2, "'columns' must map"),
-    ("source: x\nextra: 1\ncolumns:\n  date: d\n", 2, "unknown key 'extra'"),
-    ("source: x\ncolumns:\n  date: [d\n", None, "not valid YAML"),
-])
+@pytest.mark.parametrize(
+    ("text", "line", "match"),
+    [
+        (
+            "source: x\ncolumns:\n  date: d\n  colour: c\n",
+            4,
+            "'colour' is not a canonical",
+        ),
+        (
+            "source: x\ncolumns:\n  date: {column: d, fmt: x}\n",
+            3,
+            r"unknown key\(s\) \['fmt'\]",
+        ),
+        (
+            "source: x\nformat: xlsx\ncolumns:\n  date: d\n",
+            2,
+            "format must be csv, tsv",
+        ),
+        ("source: x\ncolumns:\n  actor: a\n", 2, "which column is the 'date'"),
+        ("columns:\n  date: d\n", None, "'source' must be a non-empty name"),
+        ("source: x\ncolumns: [a, b]\n", 2, "'columns' must map"),
+        ("source: x\nextra: 1\ncolumns:\n  date: d\n", 2, "unknown key 'extra'"),
+        ("source: x\ncolumns:\n  date: [d\n", None, "not valid YAML"),
+    ],
+)
 def test_mapping_errors_name_file_and_line(tmp_path, text, line, match):
     path = write(tmp_path, text)
     with pytest.raises(SchemaError, match=match) as err:
@@ -39,24 +54,36 @@ def test_mapped_column_missing_from_the_file(tmp_path):
     data = tmp_path / "d.csv"
     data.write_text("when,what\n2024-01-01,x\n")
     mapping = write(tmp_path, "source: x\ncolumns:\n  date: day\n")
-    with EventStore(":memory:") as st, pytest.raises(
-            SchemaError, match=r"required column\(s\) \['day'\] missing"):
+    with (
+        EventStore(":memory:") as st,
+        pytest.raises(SchemaError, match=r"required column\(s\) \['day'\] missing"),
+    ):
         st.ingest(data, format="table", mapping=mapping)
 
 
 def test_value_forms(tmp_path):
     data = tmp_path / "d.tsv"
-    data.write_text("when\tkind\tgroup\tally\tdead\tflag\n"
-                    "03/02/2024\tAS\tKH\tNujaba\t2\tyes\n"
-                    "04/02/2024\tXX\tIRI\t\t0\tno\n")
+    data.write_text(
+        "when\tkind\tgroup\tally\tdead\tflag\n"
+        "03/02/2024\tAS\tKH\tNujaba\t2\tyes\n"
+        "04/02/2024\tXX\tIRI\t\t0\tno\n"
+    )
     mapping = {
-        "source": "mine", "format": "tsv",
+        "source": "mine",
+        "format": "tsv",
         "columns": {
             "date": {"column": "when", "format": "%d/%m/%Y"},
-            "event_type": {"column": "kind", "map": {"AS": "strike"},
-                           "default": "attack"},
-            "actor": {"cases": [{"column": "group", "equals": "KH",
-                                 "value": "Kataib Hezbollah"}], "default": "other"},
+            "event_type": {
+                "column": "kind",
+                "map": {"AS": "strike"},
+                "default": "attack",
+            },
+            "actor": {
+                "cases": [
+                    {"column": "group", "equals": "KH", "value": "Kataib Hezbollah"}
+                ],
+                "default": "other",
+            },
             "assoc_actors": {"columns": ["group", "ally"], "join": " + "},
             "fatalities_best": "dead",
             "claimed": "flag",
@@ -78,11 +105,17 @@ def test_value_forms(tmp_path):
 def test_parquet_table(tmp_path):
     import pandas as pd
 
-    pd.DataFrame({"day": pd.to_datetime(["2024-01-01", "2024-01-02"]).date,
-                  "lat": [33.1, 95.0], "lon": [44.0, 44.0]}).to_parquet(
-        tmp_path / "p.parquet")
-    mapping = {"source": "pq", "columns": {"date": "day", "latitude": "lat",
-                                           "longitude": "lon"}}
+    pd.DataFrame(
+        {
+            "day": pd.to_datetime(["2024-01-01", "2024-01-02"]).date,
+            "lat": [33.1, 95.0],
+            "lon": [44.0, 44.0],
+        }
+    ).to_parquet(tmp_path / "p.parquet")
+    mapping = {
+        "source": "pq",
+        "columns": {"date": "day", "latitude": "lat", "longitude": "lon"},
+    }
     with EventStore(":memory:") as st:
         rep = st.ingest(tmp_path / "p.parquet", format="table", mapping=mapping)
         assert (rep.inserted, rep.quarantined) == (1, 1)

@@ -63,7 +63,10 @@ def test_ucdp_fixture(store, fixtures):
     assert ev.loc["ucdp:990003", "geo_precision"] == "admin1"
     row = ev.loc["ucdp:990003"]
     assert (row["fatalities_best"], row["fatalities_low"], row["fatalities_high"]) == (
-        6, 5, 9)
+        6,
+        5,
+        9,
+    )
     assert ev.loc["ucdp:990001", "actor2"] == "IS"
 
 
@@ -106,19 +109,34 @@ def test_gtd_xlsx_matches_csv(tmp_path, fixtures):
     ws.append(list(frame.columns))
     for row in frame.itertuples(index=False):
         # Excel stores numbers as numbers: write the numeric cells as such.
-        ws.append([float(v) if v.replace(".", "", 1).replace("-", "", 1).isdigit()
-                   else v for v in row])
+        ws.append(
+            [
+                float(v) if v.replace(".", "", 1).replace("-", "", 1).isdigit() else v
+                for v in row
+            ]
+        )
     wb.save(tmp_path / "gtd.xlsx")
     with EventStore(tmp_path / "a.duckdb") as a, EventStore(tmp_path / "b.duckdb") as b:
         a.ingest(fixtures / "gtd.csv", format="gtd")
         b.ingest(tmp_path / "gtd.xlsx", format="gtd")
-        cols = ["event_id", "date", "date_precision", "actor", "banner", "latitude",
-                "fatalities_best", "weapon", "content_hash"]
+        cols = [
+            "event_id",
+            "date",
+            "date_precision",
+            "actor",
+            "banner",
+            "latitude",
+            "fatalities_best",
+            "weapon",
+            "content_hash",
+        ]
         pd.testing.assert_frame_equal(a.query(columns=cols), b.query(columns=cols))
 
 
-@pytest.mark.parametrize(("name", "n_fields", "n_rows"),
-                         [("gdelt1.export.CSV", 58, 4), ("gdelt2.export.CSV", 61, 3)])
+@pytest.mark.parametrize(
+    ("name", "n_fields", "n_rows"),
+    [("gdelt1.export.CSV", 58, 4), ("gdelt2.export.CSV", 61, 3)],
+)
 def test_gdelt_fixtures(store, fixtures, name, n_fields, n_rows):
     line = (fixtures / name).read_text().splitlines()[0]
     assert line.count("\t") + 1 == n_fields

@@ -28,7 +28,10 @@ def test_idless_rows_dedupe_on_content_and_keep_identical_twins(store, tmp_path)
     path = tmp_path / "t.csv"
     # Two identical reports on one day are kept as two events.
     path.write_text("day,kind\n2024-01-01,a\n2024-01-01,a\n2024-01-02,b\n")
-    mapping = {"source": "mine", "columns": {"date": "day", "source_event_type": "kind"}}
+    mapping = {
+        "source": "mine",
+        "columns": {"date": "day", "source_event_type": "kind"},
+    }
     assert store.ingest(path, format="table", mapping=mapping).inserted == 3
     again = store.ingest(path, format="table", mapping=mapping)
     assert (again.inserted, again.duplicates) == (0, 3)
@@ -42,31 +45,47 @@ def test_idless_rows_dedupe_on_content_and_keep_identical_twins(store, tmp_path)
 
 
 def test_report_adds_up_and_serialises(store, fixtures):
-    rep = store.ingest([fixtures / "acled.csv", fixtures / "acled_old.csv"],
-                       format="acled")
+    rep = store.ingest(
+        [fixtures / "acled.csv", fixtures / "acled_old.csv"], format="acled"
+    )
     assert rep.read == rep.inserted + rep.duplicates + rep.quarantined == 10
     d = rep.to_dict()
     assert {"read", "inserted", "duplicates", "quarantined"} <= set(d)
     assert len(d["files"]) == 2 and "10 rows from 2 file(s)" in str(rep)
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(st.tuples(
-    st.integers(0, 6),                                    # id (repeats happen)
-    st.sampled_from(["2024-01-05", "2024-02-30", "", "05 January 2024"]),
-    st.sampled_from(["33.1", "95", "x"]),
-    st.sampled_from(["0", "3", "-1", "many"]),
-), max_size=25))
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(0, 6),  # id (repeats happen)
+            st.sampled_from(["2024-01-05", "2024-02-30", "", "05 January 2024"]),
+            st.sampled_from(["33.1", "95", "x"]),
+            st.sampled_from(["0", "3", "-1", "many"]),
+        ),
+        max_size=25,
+    )
+)
 def test_every_row_is_accounted_for(tmp_path_factory, fixtures, rows):
     header = (fixtures / "acled.csv").read_text().splitlines()[0]
     cols = header.split(",")
     lines = [header]
     for ident, date, lat, fat in rows:
         vals = dict.fromkeys(cols, "")
-        vals.update(event_id_cnty=f"H{ident}", event_date=date, event_type="Battles",
-                    actor1="A", country="Iraq", latitude=lat, longitude="44.0",
-                    fatalities=fat)
+        vals.update(
+            event_id_cnty=f"H{ident}",
+            event_date=date,
+            event_type="Battles",
+            actor1="A",
+            country="Iraq",
+            latitude=lat,
+            longitude="44.0",
+            fatalities=fat,
+        )
         lines.append(",".join(vals[c] for c in cols))
     path = tmp_path_factory.mktemp("h") / "h.csv"
     path.write_text("\n".join(lines) + "\n")
@@ -97,12 +116,15 @@ def test_query_filters(store, fixtures):
     assert frame["date"].is_monotonic_increasing
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [
-    ({"since": "02/02/2024"}, "'since' filter must be a date"),
-    ({"event_type": "raid"}, "'event_type' filter must be among"),
-    ({"bbox": (40, 30, 39, 35)}, "'bbox' filter must be"),
-    ({"columns": ["nope"]}, "Unknown column"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"since": "02/02/2024"}, "'since' filter must be a date"),
+        ({"event_type": "raid"}, "'event_type' filter must be among"),
+        ({"bbox": (40, 30, 39, 35)}, "'bbox' filter must be"),
+        ({"columns": ["nope"]}, "Unknown column"),
+    ],
+)
 def test_bad_filters_are_clear(store, kwargs, match):
     with pytest.raises(DataError, match=match):
         store.query(**kwargs)
@@ -129,15 +151,25 @@ def test_export_csv_and_parquet_round_trip(store, fixtures, tmp_path):
 def test_partitioned_parquet_queries_like_the_store(store, fixtures, tmp_path):
     store.ingest([fixtures / "acled.csv", fixtures / "acled_old.csv"], format="acled")
     out = tmp_path / "lake"
-    store.export(out, format="parquet", partition_by=["year", "month"],
-                 until="2023-12-31")
-    store.export(out, format="parquet", partition_by=["year", "month"], append=True,
-                 since="2024-01-01")
+    store.export(
+        out, format="parquet", partition_by=["year", "month"], until="2023-12-31"
+    )
+    store.export(
+        out,
+        format="parquet",
+        partition_by=["year", "month"],
+        append=True,
+        since="2024-01-01",
+    )
     assert (out / "year=2024" / "month=1").is_dir()
     with ParquetEvents(out) as lake:
         assert lake.count() == store.count() == 10
-        for filters in ({"event_type": "strike"}, {"country": "Syria"},
-                        {"since": "2024-01-28"}, {"actor": "Islamic Resistance"}):
+        for filters in (
+            {"event_type": "strike"},
+            {"country": "Syria"},
+            {"since": "2024-01-28"},
+            {"actor": "Islamic Resistance"},
+        ):
             assert lake.count(**filters) == store.count(**filters), filters
         got = lake.query(since="2024-02-01")["event_id"].tolist()
         assert got == store.query(since="2024-02-01")["event_id"].tolist()
@@ -187,8 +219,9 @@ def test_actor_ids_sit_next_to_raw_names(store, fixtures):
     store.ingest(fixtures / "acled.csv", format="acled")
     names = store.distinct_actor_names()
     assert "Kataib Hezbollah" in names and "Popular Mobilization Forces" in names
-    changed = store.set_actor_ids({"Kataib Hezbollah": "kh",
-                                   "Islamic Resistance in Iraq": "iri"})
+    changed = store.set_actor_ids(
+        {"Kataib Hezbollah": "kh", "Islamic Resistance in Iraq": "iri"}
+    )
     ev = store.query().set_index("event_id")
     assert changed == 4
     assert ev.loc["acled:IRQ90005", "actor_id"] == "kh"

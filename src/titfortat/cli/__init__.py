@@ -37,8 +37,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 StoreOpt = Annotated[
     Path,
-    typer.Option("--store", "-s", envvar="TITFORTAT_STORE",
-                 help="Event store file (DuckDB).", show_default=True),
+    typer.Option(
+        "--store",
+        "-s",
+        envvar="TITFORTAT_STORE",
+        help="Event store file (DuckDB).",
+        show_default=True,
+    ),
 ]
 
 
@@ -65,7 +70,7 @@ def _root(
     _state["debug"] = debug
 
 
-class SourceFormat(str, enum.Enum):
+class SourceFormat(enum.StrEnum):
     acled = "acled"
     ucdp = "ucdp"
     gtd = "gtd"
@@ -73,21 +78,22 @@ class SourceFormat(str, enum.Enum):
     table = "table"
 
 
-class EventsFormat(str, enum.Enum):
+class EventsFormat(enum.StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
     parquet = "parquet"
 
 
-class TextFormat(str, enum.Enum):
+class TextFormat(enum.StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
 
 
-def emit_frame(frame: Any, fmt: str, output: Path | None, title: str,
-               max_rows: int = 50) -> None:
+def emit_frame(
+    frame: Any, fmt: str, output: Path | None, title: str, max_rows: int = 50
+) -> None:
     """Print or write a DataFrame as a rich table, CSV, JSON or Parquet."""
     from titfortat.cli._render import frame_table
 
@@ -103,8 +109,10 @@ def emit_frame(frame: Any, fmt: str, output: Path | None, title: str,
         text = frame.to_json(orient="records", date_format="iso", indent=None)
     else:
         if output is not None:
-            raise typer.BadParameter("--format table prints to the terminal; use "
-                                     "csv, json or parquet with --output.")
+            raise typer.BadParameter(
+                "--format table prints to the terminal; use "
+                "csv, json or parquet with --output."
+            )
         out.print(frame_table(frame, title=title, max_rows=max_rows))
         return
     if output is None:
@@ -118,16 +126,26 @@ def emit_frame(frame: Any, fmt: str, output: Path | None, title: str,
 @handle_errors
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="Files or globs (quote globs).")],
-    format: Annotated[SourceFormat, typer.Option("--format", "-f",
-                                                 help="Source format.")],
+    format: Annotated[
+        SourceFormat, typer.Option("--format", "-f", help="Source format.")
+    ],
     store: StoreOpt = Path("titfortat.duckdb"),
-    mapping: Annotated[str | None, typer.Option(
-        help="YAML column mapping (or a bundled mapping name) for --format table."
-    )] = None,
-    source: Annotated[str | None, typer.Option(
-        help="Name stored in the 'source' column (default: the format).")] = None,
-    encoding: Annotated[str, typer.Option(help="Text encoding of the files.")] = "utf-8",
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    mapping: Annotated[
+        str | None,
+        typer.Option(
+            help="YAML column mapping (or a bundled mapping name) for --format table."
+        ),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(help="Name stored in the 'source' column (default: the format)."),
+    ] = None,
+    encoding: Annotated[
+        str, typer.Option(help="Text encoding of the files.")
+    ] = "utf-8",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object.")
+    ] = False,
 ) -> None:
     """Read event files into the store (one transaction; bad rows to quarantine)."""
     from titfortat.cli._render import IngestProgress, report_table
@@ -135,17 +153,30 @@ def ingest(
 
     with EventStore(store) as st:
         if as_json:
-            report = st.ingest(paths, format=format.value, mapping=mapping,
-                               source=source, encoding=encoding)
+            report = st.ingest(
+                paths,
+                format=format.value,
+                mapping=mapping,
+                source=source,
+                encoding=encoding,
+            )
             sys.stdout.write(json.dumps(report.to_dict()) + "\n")
             return
         with IngestProgress(err) as progress:
-            report = st.ingest(paths, format=format.value, mapping=mapping,
-                               source=source, encoding=encoding, progress=progress)
+            report = st.ingest(
+                paths,
+                format=format.value,
+                mapping=mapping,
+                source=source,
+                encoding=encoding,
+                progress=progress,
+            )
         out.print(report_table(report, store))
         if report.quarantined:
-            err.print(f"[yellow]{report.quarantined:,} row(s) quarantined[/yellow]: "
-                      f"see 'titfortat quarantine --store {store}'.")
+            err.print(
+                f"[yellow]{report.quarantined:,} row(s) quarantined[/yellow]: "
+                f"see 'titfortat quarantine --store {store}'."
+            )
 
 
 @app.command()
@@ -156,27 +187,49 @@ def events(
     until: Annotated[str | None, typer.Option(help="Last date, YYYY-MM-DD.")] = None,
     country: Annotated[str | None, typer.Option(help="Country name.")] = None,
     admin1: Annotated[str | None, typer.Option(help="Admin-1 unit.")] = None,
-    event_type: Annotated[str | None, typer.Option(
-        "--event-type", help="attack, strike, protest or other.")] = None,
-    actor: Annotated[str | None, typer.Option(
-        help="Substring of actor/actor2/assoc_actors/banner, or an actor id.")] = None,
+    event_type: Annotated[
+        str | None,
+        typer.Option("--event-type", help="attack, strike, protest or other."),
+    ] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option(
+            help="Substring of actor/actor2/assoc_actors/banner, or an actor id."
+        ),
+    ] = None,
     source: Annotated[str | None, typer.Option(help="Source name.")] = None,
     limit: Annotated[int | None, typer.Option(help="At most N rows.")] = None,
     format: Annotated[EventsFormat, typer.Option("--format")] = EventsFormat.table,
-    output: Annotated[Path | None, typer.Option("--output", "-o",
-                                                help="Write to this file.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.")
+    ] = None,
 ) -> None:
     """List stored events matching the filters."""
     from titfortat.events import EventStore
 
     with EventStore(store, read_only=True) as st:
-        frame = st.query(since=since, until=until, country=country, admin1=admin1,
-                         event_type=event_type, actor=actor, source=source,
-                         limit=limit)
+        frame = st.query(
+            since=since,
+            until=until,
+            country=country,
+            admin1=admin1,
+            event_type=event_type,
+            actor=actor,
+            source=source,
+            limit=limit,
+        )
     if format is EventsFormat.table:
-        frame = frame[["event_id", "date", "country", "location", "actor", "actor2",
-                       "event_type", "source_event_type", "n_events",
-                       "fatalities_best"]]
+        frame = frame[
+            [
+                "event_id",
+                "date",
+                "country",
+                "actor",
+                "actor2",
+                "event_type",
+                "n_events",
+            ]
+        ]
     emit_frame(frame, format.value, output, title=f"events in {store}")
 
 
@@ -200,8 +253,11 @@ def quarantine(
 @app.command()
 @handle_errors
 def demo(
-    store: Annotated[Path | None, typer.Option(
-        "--store", "-s", help="Keep the demo store in this file (default: memory).")
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store", "-s", help="Keep the demo store in this file (default: memory)."
+        ),
     ] = None,
 ) -> None:
     """Run titfortat on the bundled Iraq 2007-08 data and print what it finds."""
@@ -214,6 +270,15 @@ def demo(
     finally:
         st.close()
     out.print(f"[dim]Data: {CITATIONS['geocausal']}[/dim]")
+
+
+def _register_subcommands() -> None:
+    from titfortat.cli.actors import app as actors_app
+
+    app.add_typer(actors_app, name="actors")
+
+
+_register_subcommands()
 
 
 def main() -> None:

@@ -14,8 +14,14 @@ def frame_table(frame: Any, *, title: str, max_rows: int = 50) -> Table:
     """A rich table of the first ``max_rows`` rows of a DataFrame."""
     shown = frame.head(max_rows)
     more = len(frame) - len(shown)
-    caption = (f"{len(frame):,} rows; showing {len(shown):,} (use --format csv or "
-               "json for all)") if more > 0 else f"{len(frame):,} rows"
+    caption = (
+        (
+            f"{len(frame):,} rows; showing {len(shown):,} (use --format csv or "
+            "json for all)"
+        )
+        if more > 0
+        else f"{len(frame):,} rows"
+    )
     table = Table(title=title, caption=caption)
     for col in shown.columns:
         table.add_column(str(col), overflow="fold")
@@ -37,11 +43,21 @@ def report_table(report: Any, store: Path | str) -> Table:
     for col in ("file", "read", "inserted", "duplicates", "quarantined"):
         table.add_column(col, justify="left" if col == "file" else "right")
     for f in report.files:
-        table.add_row(f.path, f"{f.read:,}", f"{f.inserted:,}", f"{f.duplicates:,}",
-                      f"{f.quarantined:,}")
+        table.add_row(
+            f.path,
+            f"{f.read:,}",
+            f"{f.inserted:,}",
+            f"{f.duplicates:,}",
+            f"{f.quarantined:,}",
+        )
     if len(report.files) > 1:
-        table.add_row("[bold]total[/bold]", f"{report.read:,}", f"{report.inserted:,}",
-                      f"{report.duplicates:,}", f"{report.quarantined:,}")
+        table.add_row(
+            "[bold]total[/bold]",
+            f"{report.read:,}",
+            f"{report.inserted:,}",
+            f"{report.duplicates:,}",
+            f"{report.quarantined:,}",
+        )
     table.caption = f"{report.seconds:.2f} s"
     return table
 
@@ -50,9 +66,14 @@ class IngestProgress:
     """A progress bar over files that is also an ingest ``progress`` callback."""
 
     def __init__(self, console: Console) -> None:
-        self._progress = Progress(TextColumn("{task.description}"), BarColumn(),
-                                  TextColumn("{task.completed}/{task.total} files"),
-                                  TimeElapsedColumn(), console=console, transient=True)
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} files"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
         self._task: Any = None
 
     def __enter__(self) -> IngestProgress:
@@ -66,23 +87,38 @@ class IngestProgress:
         if self._task is None:
             self._task = self._progress.add_task("ingest", total=total)
         name = Path(path).name
-        self._progress.update(self._task, description=f"{stage:8} {name}",
-                              completed=index + (stage == "done"))
+        self._progress.update(
+            self._task,
+            description=f"{stage:8} {name}",
+            completed=index + (stage == "done"),
+        )
 
 
 def demo_summary(store: Any, console: Console) -> None:
     """Print what the demo store holds: ingests, monthly counts by type."""
     ingests = store.ingests()
-    table = Table(title="Bundled data: US air operations and insurgent attacks, "
-                  "Iraq 2007-02-23..2008-07-05")
+    table = Table(
+        title="Bundled data: US air operations and insurgent attacks, "
+        "Iraq 2007-02-23..2008-07-05"
+    )
     for col in ("file", "read", "inserted", "quarantined"):
         table.add_column(col, justify="left" if col == "file" else "right")
     for row in ingests.itertuples():
-        table.add_row(Path(row.source_file).name, f"{row.n_read:,}",
-                      f"{row.n_inserted:,}", f"{row.n_quarantined:,}")
+        table.add_row(
+            Path(row.source_file).name,
+            f"{row.n_read:,}",
+            f"{row.n_inserted:,}",
+            f"{row.n_quarantined:,}",
+        )
     console.print(table)
     counts = store.counts(freq="month", by="source_event_type")
-    console.print(frame_table(counts.reset_index().assign(
-        period=lambda d: d["period"].dt.strftime("%Y-%m")),
-        title="Events per month by source type (Airstrike/SOF = US; IED/SAF/other "
-        "= insurgent)", max_rows=24))
+    console.print(
+        frame_table(
+            counts.reset_index().assign(
+                period=lambda d: d["period"].dt.strftime("%Y-%m")
+            ),
+            title="Events per month by source type (Airstrike/SOF = US; IED/SAF/other "
+            "= insurgent)",
+            max_rows=24,
+        )
+    )

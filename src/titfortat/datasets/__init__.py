@@ -28,7 +28,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["CITATIONS", "iraq_paths", "mapping_path", "bundled_path", "load_demo_store"]
+__all__ = ["CITATIONS", "bundled_path", "iraq_paths", "load_demo_store"]
 
 CITATIONS = {
     "geocausal": (
@@ -48,7 +48,6 @@ CITATIONS = {
 }
 
 _DATA = resources.files("titfortat.datasets") / "data"
-_MAPPINGS = resources.files("titfortat.datasets") / "mappings"
 
 
 def bundled_path(name: str) -> Path:
@@ -58,12 +57,6 @@ def bundled_path(name: str) -> Path:
         available = sorted(p.name for p in Path(str(_DATA)).iterdir())
         raise FileNotFoundError(f"No bundled data file {name!r}; have {available}.")
     return path
-
-
-def mapping_path(name: str) -> Path | None:
-    """Path of a bundled table mapping (``"geocausal-airstrikes"``), else None."""
-    path = Path(str(_MAPPINGS / f"{name.removesuffix('.yaml')}.yaml"))
-    return path if path.exists() else None
 
 
 def iraq_paths(period: str = "2007") -> dict[str, Path]:
@@ -96,6 +89,7 @@ def load_demo_store(path: str | Path = ":memory:", *, period: str = "2007"):  # 
     store = EventStore(path)
     files = iraq_paths(period)
     store.ingest(files["airstrikes"], format="table", mapping="geocausal-airstrikes")
-    store.ingest(files["insurgencies"], format="table",
-                 mapping="geocausal-insurgencies")
+    store.ingest(
+        files["insurgencies"], format="table", mapping="geocausal-insurgencies"
+    )
     return store

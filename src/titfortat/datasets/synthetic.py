@@ -13,17 +13,43 @@ import duckdb
 __all__ = ["write_synthetic_acled"]
 
 _ACLED_COLUMNS = (
-    "event_id_cnty", "event_date", "year", "time_precision", "disorder_type",
-    "event_type", "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2",
-    "assoc_actor_2", "inter2", "interaction", "civilian_targeting", "iso", "region",
-    "country", "admin1", "admin2", "admin3", "location", "latitude", "longitude",
-    "geo_precision", "source", "source_scale", "notes", "fatalities", "tags",
+    "event_id_cnty",
+    "event_date",
+    "year",
+    "time_precision",
+    "disorder_type",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "assoc_actor_1",
+    "inter1",
+    "actor2",
+    "assoc_actor_2",
+    "inter2",
+    "interaction",
+    "civilian_targeting",
+    "iso",
+    "region",
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "source",
+    "source_scale",
+    "notes",
+    "fatalities",
+    "tags",
     "timestamp",
 )
 
 
-def write_synthetic_acled(path: str | Path, n_rows: int, *, seed: int = 0,
-                          notes_chars: int = 120) -> Path:
+def write_synthetic_acled(
+    path: str | Path, n_rows: int, *, seed: int = 0, notes_chars: int = 120
+) -> Path:
     """Write ``n_rows`` synthetic events in ACLED's CSV export layout.
 
     Parameters
@@ -90,8 +116,9 @@ def write_synthetic_acled(path: str | Path, n_rows: int, *, seed: int = 0,
         CAST(1600000000 + i AS VARCHAR) AS timestamp
       FROM range(1, $n + 1) t(i)
     """
-    con.execute(f"COPY ({select}) TO $path (FORMAT csv, HEADER true)",
-                {"seed": seed, "n": int(n_rows), "notes": int(notes_chars),
-                 "path": str(path)})
+    con.execute(
+        f"COPY ({select}) TO $path (FORMAT csv, HEADER true)",
+        {"seed": seed, "n": int(n_rows), "notes": int(notes_chars), "path": str(path)},
+    )
     con.close()
     return path

@@ -24,23 +24,32 @@ if TYPE_CHECKING:  # pragma: no cover
     from titfortat.events.sources._base import Reader
 
 #: Encodings DuckDB's CSV reader decodes itself; others are transcoded first.
-NATIVE_ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "latin-1": "latin-1",
-                    "latin1": "latin-1", "iso-8859-1": "latin-1", "utf-16": "utf-16"}
+NATIVE_ENCODINGS = {
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    "latin-1": "latin-1",
+    "latin1": "latin-1",
+    "iso-8859-1": "latin-1",
+    "utf-16": "utf-16",
+}
 _CHUNK = 1 << 20
 
 
 def check_readable(path: Path) -> None:
     """Raise a clear error for a missing, unreadable or empty file."""
     if not path.exists():
-        raise DataError(f"{path}: no such file. Check the path (globs are expanded "
-                        "by titfortat: quote them in the shell).")
+        raise DataError(
+            f"{path}: no such file. Check the path (globs are expanded "
+            "by titfortat: quote them in the shell)."
+        )
     if not path.is_file():
         raise DataError(f"{path}: is not a regular file. Pass files or a glob.")
     if path.stat().st_size == 0:
         raise SchemaError(
             f"{path}: the file is empty (0 bytes). Expected a header line and rows. "
             "Re-export the file, or leave it out of the ingest.",
-            reason=Reason.EMPTY_FILE, path=str(path),
+            reason=Reason.EMPTY_FILE,
+            path=str(path),
         )
 
 
@@ -73,9 +82,10 @@ def transcode(path: Path, encoding: str, workdir: Path) -> Path:
             "such as 'utf-8', 'latin-1', 'cp1252' or 'utf-16'."
         ) from None
     target = workdir / (path.stem + ".utf8" + path.suffix)
-    with open(path, encoding=encoding, newline="") as src, open(
-        target, "w", encoding="utf-8", newline=""
-    ) as dst:
+    with (
+        open(path, encoding=encoding, newline="") as src,
+        open(target, "w", encoding="utf-8", newline="") as dst,
+    ):
         shutil.copyfileobj(src, dst, _CHUNK)
     return target
 
@@ -128,7 +138,10 @@ def encoding_error(path: Path, encoding: str) -> DataError:
         f"{encoding}. Expected UTF-8 text (GTD and older Excel exports are often "
         "Latin-1 or Windows-1252). Fix: pass encoding='latin-1' or 'cp1252' "
         "(CLI: --encoding cp1252), or re-save the file as UTF-8.",
-        reason=Reason.ENCODING, path=str(path), line=line, value=bad,
+        reason=Reason.ENCODING,
+        path=str(path),
+        line=line,
+        value=bad,
     )
 
 
@@ -159,14 +172,11 @@ def csv_plan(
     if names is not None:
         opts["names"] = names
     args = ", ".join(f"{k}={p(v)}" for k, v in opts.items())
-    base = (
-        f"read_csv({p(str(ready))}, all_varchar=true, encoding={p(encoding)}, "
-        f"{args}"
-    )
+    base = f"read_csv({p(str(ready))}, all_varchar=true, encoding={p(encoding)}, {args}"
     try:
         described = con.execute(
             f"DESCRIBE SELECT * FROM {base}, sample_size=2048, ignore_errors=true)",
-            p.values
+            p.values,
         ).fetchall()
     except Exception as err:  # duckdb raises its own hierarchy
         raise read_error(path, ready, encoding, err) from err
@@ -175,8 +185,9 @@ def csv_plan(
         f"{base}, store_rejects=true, rejects_table={p(rejects)}, "
         f"rejects_scan={p(rejects + '_scan')})"
     )
-    return ReadPlan(relation, columns, header_lines=1 if opts.get("header") else 0,
-                    rejects=rejects)
+    return ReadPlan(
+        relation, columns, header_lines=1 if opts.get("header") else 0, rejects=rejects
+    )
 
 
 def read_error(path: Path, ready: Path, encoding: str, err: Exception) -> DataError:
@@ -188,7 +199,8 @@ def read_error(path: Path, ready: Path, encoding: str, err: Exception) -> DataEr
     return SchemaError(
         f"{path}: could not be read as {encoding} CSV: {first}. Expected a "
         "delimited text file with a header row. Check the file and the --format.",
-        reason=Reason.UNREADABLE_FILE, path=str(path),
+        reason=Reason.UNREADABLE_FILE,
+        path=str(path),
     )
 
 

@@ -64,7 +64,9 @@ class StageResult:
     n_rejected: int
 
 
-def default_fields(reader: Reader, p: Params, fields: dict[str, Field]) -> dict[str, Field]:
+def default_fields(
+    reader: Reader, p: Params, fields: dict[str, Field]
+) -> dict[str, Field]:
     """Fill the columns a reader left out with nulls or defaults."""
     out: dict[str, Field] = {}
     for name in READER_COLUMNS:
@@ -79,7 +81,8 @@ def default_fields(reader: Reader, p: Params, fields: dict[str, Field]) -> dict[
         elif name == "geo_precision":
             out[name] = Field(
                 "CASE WHEN __f_latitude IS NULL THEN 'unknown' ELSE 'point' END"
-                if "latitude" in fields else "'unknown'"
+                if "latitude" in fields
+                else "'unknown'"
             )
         else:
             out[name] = Field(f"NULL::{_SQL_TYPES[name]}")
@@ -92,24 +95,46 @@ def checks_for(fields: dict[str, Field]) -> list[Check]:
     for name, f in fields.items():
         col, raw, v = f.column or name, f.raw or f.sql, f"__f_{name}"
         if f.kind == "id":
-            out.append(Check(f"{v} IS NULL", Reason.MISSING_VALUE, col, "NULL",
-                             "an event id"))
+            out.append(
+                Check(f"{v} IS NULL", Reason.MISSING_VALUE, col, "NULL", "an event id")
+            )
         elif f.kind == "date":
             if name == "date":
-                out.append(Check(f"{raw} IS NULL", Reason.MISSING_VALUE, col, "NULL",
-                                 f.expected))
-            out.append(Check(f"{v} IS NULL AND {raw} IS NOT NULL",
-                             Reason.INVALID_DATE, col, raw, f.expected))
+                out.append(
+                    Check(
+                        f"{raw} IS NULL", Reason.MISSING_VALUE, col, "NULL", f.expected
+                    )
+                )
+            out.append(
+                Check(
+                    f"{v} IS NULL AND {raw} IS NOT NULL",
+                    Reason.INVALID_DATE,
+                    col,
+                    raw,
+                    f.expected,
+                )
+            )
         elif f.kind in {"latitude", "longitude", "count"}:
-            out.append(Check(f"{v} IS NULL AND {raw} IS NOT NULL",
-                             Reason.INVALID_NUMBER, col, raw, f.expected))
+            out.append(
+                Check(
+                    f"{v} IS NULL AND {raw} IS NOT NULL",
+                    Reason.INVALID_NUMBER,
+                    col,
+                    raw,
+                    f.expected,
+                )
+            )
             if f.kind == "count":
-                out.append(Check(f"{v} < 0", Reason.NEGATIVE_COUNT, col, raw,
-                                 f.expected))
+                out.append(
+                    Check(f"{v} < 0", Reason.NEGATIVE_COUNT, col, raw, f.expected)
+                )
             else:
                 bound = 90 if f.kind == "latitude" else 180
-                out.append(Check(f"abs({v}) > {bound}", Reason.OUT_OF_RANGE, col,
-                                 raw, f.expected))
+                out.append(
+                    Check(
+                        f"abs({v}) > {bound}", Reason.OUT_OF_RANGE, col, raw, f.expected
+                    )
+                )
         elif f.kind == "vocab":
             allowed = ", ".join("'" + a + "'" for a in f.allowed)
             required = name in {"event_type", "date_precision"}
@@ -128,8 +153,12 @@ def _hash_sql(prefix: str = "") -> str:
 
 
 def build_stage_sql(
-    relation: str, raw_names: list[str], fields: dict[str, Field], checks: list[Check],
-    p: Params, has_ids: bool,
+    relation: str,
+    raw_names: list[str],
+    fields: dict[str, Field],
+    checks: list[Check],
+    p: Params,
+    has_ids: bool,
 ) -> str:
     """The ``CREATE TEMP TABLE _stage`` statement for one file.
 
@@ -138,7 +167,9 @@ def build_stage_sql(
     over a million rows here cost more than the whole CSV parse).
     """
     typed = ",\n  ".join(
-        f"{f.sql} AS __f_{name}" for name, f in fields.items() if name != "geo_precision"
+        f"{f.sql} AS __f_{name}"
+        for name, f in fields.items()
+        if name != "geo_precision"
     )
     geo = fields["geo_precision"].sql
     whens = " ".join(f"WHEN {c.condition} THEN {i}" for i, c in enumerate(checks))
@@ -146,9 +177,9 @@ def build_stage_sql(
     values = " ".join(
         f"WHEN {i} THEN CAST({c.value} AS VARCHAR)" for i, c in enumerate(checks)
     )
-    raw_json = "json_object(" + ", ".join(
-        f"{p(n)}, {quote_ident(n)}" for n in raw_names
-    ) + ")"
+    raw_json = (
+        "json_object(" + ", ".join(f"{p(n)}, {quote_ident(n)}" for n in raw_names) + ")"
+    )
     out_cols = ",\n  ".join(
         f"__f_{n} AS {n}" for n in READER_COLUMNS if n != "geo_precision"
     )
@@ -222,12 +253,22 @@ FROM (SELECT *, {hashed} AS h FROM _stage WHERE _check IS NULL)"""
 
 def checks_frame(checks: list[Check], has_ids: bool) -> pd.DataFrame:
     """The checks as a small table (joined to rejected rows for messages)."""
-    rows = [(i, c.reason.value, c.column, c.expected, FIX.get(c.reason, ""))
-            for i, c in enumerate(checks)]
-    rows.append((len(checks), Reason.DUPLICATE_ID_IN_FILE.value, "source_event_id",
-                 "ids that are unique within the file",
-                 FIX[Reason.DUPLICATE_ID_IN_FILE]))
-    return pd.DataFrame(rows, columns=["idx", "reason", "column_name", "expected", "fix"])
+    rows = [
+        (i, c.reason.value, c.column, c.expected, FIX.get(c.reason, ""))
+        for i, c in enumerate(checks)
+    ]
+    rows.append(
+        (
+            len(checks),
+            Reason.DUPLICATE_ID_IN_FILE.value,
+            "source_event_id",
+            "ids that are unique within the file",
+            FIX[Reason.DUPLICATE_ID_IN_FILE],
+        )
+    )
+    return pd.DataFrame(
+        rows, columns=["idx", "reason", "column_name", "expected", "fix"]
+    )
 
 
 def fix_row_numbers(con: Any, rejects: str, header_lines: int) -> int:
@@ -238,8 +279,9 @@ def fix_row_numbers(con: Any, rejects: str, header_lines: int) -> int:
     row numbered g sits at g + #{k : r_k - k < g}. Returns the number of
     rejected lines.
     """
-    n = con.execute(f"SELECT count(DISTINCT line) FROM {quote_ident(rejects)}"
-                    ).fetchall()[0][0]
+    n = con.execute(
+        f"SELECT count(DISTINCT line) FROM {quote_ident(rejects)}"
+    ).fetchall()[0][0]
     if n:
         con.execute(f"""
             UPDATE _stage SET _row = _row + (

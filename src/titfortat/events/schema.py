@@ -95,13 +95,23 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("event_id", "VARCHAR", "Key: source plus source id, else plus content hash.",
-           required=True, content=False),
-    Column("source", "VARCHAR", "Data set the row came from (acled, gtd, ...).",
-           required=True),
+    Column(
+        "event_id",
+        "VARCHAR",
+        "Key: source plus source id, else plus content hash.",
+        required=True,
+        content=False,
+    ),
+    Column(
+        "source",
+        "VARCHAR",
+        "Data set the row came from (acled, gtd, ...).",
+        required=True,
+    ),
     Column("source_event_id", "VARCHAR", "The source's own event id, verbatim."),
-    Column("date", "DATE", "First day of the event (see date_precision).",
-           required=True),
+    Column(
+        "date", "DATE", "First day of the event (see date_precision).", required=True
+    ),
     Column("date_end", "DATE", "Last day, when the source gives a range."),
     Column("date_precision", "VARCHAR", "day, week, month or year.", required=True),
     Column("timestamp", "TIMESTAMP", "Time of day, when the source gives one."),
@@ -111,29 +121,37 @@ COLUMNS: tuple[Column, ...] = (
     Column("location", "VARCHAR", "Place name."),
     Column("latitude", "DOUBLE", "WGS84 latitude, -90..90."),
     Column("longitude", "DOUBLE", "WGS84 longitude, -180..180."),
-    Column("geo_precision", "VARCHAR",
-           "point, near, admin2, admin1, country or unknown."),
+    Column(
+        "geo_precision", "VARCHAR", "point, near, admin2, admin1, country or unknown."
+    ),
     Column("actor", "VARCHAR", "Initiating actor, as written in the source."),
     Column("actor2", "VARCHAR", "Target or second actor, as written in the source."),
     Column("assoc_actors", "VARCHAR", "Associated actors, '; '-separated."),
     Column("banner", "VARCHAR", "Name the event was claimed under, when claimed."),
-    Column("actor_uncertain", "BOOLEAN",
-           "The source flags the actor as suspected, not confirmed."),
+    Column(
+        "actor_uncertain",
+        "BOOLEAN",
+        "The source flags the actor as suspected, not confirmed.",
+    ),
     Column("claimed", "BOOLEAN", "The source says the event was claimed."),
-    Column("event_type", "VARCHAR", "attack, strike, protest or other.",
-           required=True),
+    Column("event_type", "VARCHAR", "attack, strike, protest or other.", required=True),
     Column("source_event_type", "VARCHAR", "The source's event type, verbatim."),
     Column("source_sub_event_type", "VARCHAR", "The source's subtype, verbatim."),
     Column("weapon", "VARCHAR", "Weapon type, as the source names it."),
     Column("target_type", "VARCHAR", "Target type, as the source names it."),
     Column("description", "VARCHAR", "Free-text notes or summary from the source."),
-    Column("n_events", "INTEGER", "Number of events the row stands for (>= 0).",
-           required=True),
+    Column(
+        "n_events",
+        "INTEGER",
+        "Number of events the row stands for (>= 0).",
+        required=True,
+    ),
     Column("fatalities_best", "INTEGER", "Best estimate of deaths."),
     Column("fatalities_low", "INTEGER", "Low estimate of deaths."),
     Column("fatalities_high", "INTEGER", "High estimate of deaths."),
-    Column("actor_id", "VARCHAR", "Resolved id of actor (titfortat.actors).",
-           content=False),
+    Column(
+        "actor_id", "VARCHAR", "Resolved id of actor (titfortat.actors).", content=False
+    ),
     Column("actor2_id", "VARCHAR", "Resolved id of actor2.", content=False),
     Column("banner_id", "VARCHAR", "Resolved id of banner.", content=False),
     Column("source_file", "VARCHAR", "File the row was read from.", content=False),
@@ -231,8 +249,12 @@ def validate_events(
         bad = out.index[mask.fillna(False).to_numpy(dtype=bool)]
         for idx in bad:
             problems.append(
-                {"column": column, "index": idx, "value": frame.at[idx, column]
-                 if column in frame.columns else None, "reason": reason.value}
+                {
+                    "column": column,
+                    "index": idx,
+                    "value": frame.at[idx, column] if column in frame.columns else None,
+                    "reason": reason.value,
+                }
             )
         if len(bad) and not lazy:
             _raise(problems)
@@ -248,8 +270,11 @@ def validate_events(
     flag("date", out["date"].isna() & raw_date.notna(), Reason.INVALID_DATE)
     flag("date", raw_date.isna(), Reason.NULL_TIME)
     flag("event_type", ~out["event_type"].isin(EVENT_TYPES), Reason.UNKNOWN_VALUE)
-    flag("date_precision", ~out["date_precision"].isin(DATE_PRECISIONS),
-         Reason.UNKNOWN_VALUE)
+    flag(
+        "date_precision",
+        ~out["date_precision"].isin(DATE_PRECISIONS),
+        Reason.UNKNOWN_VALUE,
+    )
     for name, lo, hi in (("latitude", -90, 90), ("longitude", -180, 180)):
         if name in out.columns:
             vals = pd.to_numeric(out[name], errors="coerce")
@@ -266,11 +291,15 @@ def validate_events(
         _raise(problems)
     for col in COLUMNS:
         if col.name not in out.columns:
-            out[col.name] = pd.Series(pd.NA, index=out.index)
+            dtype = _pandas_dtype(col.sql_type)
+            empty = {"float64": float("nan")}.get(dtype, pd.NA)
+            if dtype.startswith("datetime"):
+                empty = pd.NaT
+            out[col.name] = pd.Series(empty, index=out.index, dtype=dtype)
         if col.name != "date":
             out[col.name] = out[col.name].astype(_pandas_dtype(col.sql_type))
     if out["event_id"].isna().all():
-        out["event_id"] = [f"{s}:{i}" for s, i in zip(out["source"], range(len(out)))]
+        out["event_id"] = [f"{s}:{i}" for i, s in enumerate(out["source"])]
         out["event_id"] = out["event_id"].astype("string")
     return out[column_names() + [c for c in frame.columns if c not in _BY_NAME]]
 

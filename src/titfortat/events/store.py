@@ -39,8 +39,15 @@ __all__ = ["EventQueries", "EventStore", "FileReport", "IngestReport", "ParquetE
 
 DEFAULT_PATH = "titfortat.duckdb"
 #: Columns the store fills itself, not the readers.
-_BOOKKEEPING = {"source_file", "source_row", "ingest_id", "ingested_at", "actor_id",
-                "actor2_id", "banner_id"}
+_BOOKKEEPING = {
+    "source_file",
+    "source_row",
+    "ingest_id",
+    "ingested_at",
+    "actor_id",
+    "actor2_id",
+    "banner_id",
+}
 ProgressCallback = Callable[[str, str, int, int], None]
 
 _QUARANTINE_DDL = """
@@ -180,7 +187,9 @@ class EventQueries:
         for col, val in (("country", country), ("admin1", admin1), ("source", source)):
             if val is not None:
                 vals = [val] if isinstance(val, str) else list(val)
-                parts.append(f"lower({col}) IN ({', '.join(p(v.lower()) for v in vals)})")
+                parts.append(
+                    f"lower({col}) IN ({', '.join(p(v.lower()) for v in vals)})"
+                )
         if event_type is not None:
             types = [event_type] if isinstance(event_type, str) else list(event_type)
             bad = [t for t in types if t not in EVENT_TYPES]
@@ -193,10 +202,12 @@ class EventQueries:
         if actor is not None:
             needle = p(actor.lower())
             parts.append(
-                "(" + " OR ".join(
+                "("
+                + " OR ".join(
                     f"contains(lower({c}), {needle})"
                     for c in ("actor", "actor2", "assoc_actors", "banner")
-                ) + f" OR actor_id = {p(actor)})"
+                )
+                + f" OR actor_id = {p(actor)})"
             )
         if bbox is not None:
             if len(bbox) != 4 or bbox[0] > bbox[2] or bbox[1] > bbox[3]:
@@ -210,8 +221,9 @@ class EventQueries:
             )
         return (" WHERE " + " AND ".join(parts)) if parts else "", p
 
-    def _select(self, columns: Sequence[str] | None, limit: int | None,
-                **filters: Any) -> tuple[str, Params]:
+    def _select(
+        self, columns: Sequence[str] | None, limit: int | None, **filters: Any
+    ) -> tuple[str, Params]:
         where, p = self._where(**filters)
         if columns is None:
             cols = "*"
@@ -269,9 +281,18 @@ class EventQueries:
         -------
         pandas.DataFrame or pyarrow.Table
         """
-        sql, p = self._select(columns, limit, since=since, until=until,
-                              country=country, admin1=admin1, actor=actor,
-                              event_type=event_type, source=source, bbox=bbox)
+        sql, p = self._select(
+            columns,
+            limit,
+            since=since,
+            until=until,
+            country=country,
+            admin1=admin1,
+            actor=actor,
+            event_type=event_type,
+            source=source,
+            bbox=bbox,
+        )
         if as_ not in {"pandas", "arrow"}:
             raise DataError(f"as_ must be 'pandas' or 'arrow'. Got {as_!r}.")
         rel = self._con.sql(sql, params=p.values)
@@ -282,9 +303,13 @@ class EventQueries:
             return table
         return rel.df()
 
-    def iter_batches(self, *, batch_size: int = 100_000,
-                     columns: Sequence[str] | None = None,
-                     **filters: Any) -> Iterator[pa.RecordBatch]:
+    def iter_batches(
+        self,
+        *,
+        batch_size: int = 100_000,
+        columns: Sequence[str] | None = None,
+        **filters: Any,
+    ) -> Iterator[pa.RecordBatch]:
         """Stream matching events as Arrow record batches (bounded memory)."""
         sql, p = self._select(columns, None, **filters)
         # A cursor is a second connection to the same database, so the store
@@ -301,8 +326,9 @@ class EventQueries:
     def count(self, **filters: Any) -> int:
         """Number of rows matching the filters (see :meth:`query`)."""
         where, p = self._where(**filters)
-        row = self._con.execute(f"SELECT count(*) FROM {self._relation}{where}",
-                                p.values).fetchall()[0]
+        row = self._con.execute(
+            f"SELECT count(*) FROM {self._relation}{where}", p.values
+        ).fetchall()[0]
         return int(row[0]) if row else 0
 
     def counts(
@@ -335,10 +361,12 @@ class EventQueries:
         if by not in column_names():
             raise DataError(f"by must be a canonical column. Got {by!r}.")
         where, p = self._where(**filters)
-        sql = (f"SELECT date_trunc({p(freq)}, date)::DATE AS period, "
-               f"coalesce(CAST({by} AS VARCHAR), '(none)') AS grp, "
-               f"sum(n_events)::BIGINT AS n FROM {self._relation}{where} "
-               "GROUP BY ALL ORDER BY ALL")
+        sql = (
+            f"SELECT date_trunc({p(freq)}, date)::DATE AS period, "
+            f"coalesce(CAST({by} AS VARCHAR), '(none)') AS grp, "
+            f"sum(n_events)::BIGINT AS n FROM {self._relation}{where} "
+            "GROUP BY ALL ORDER BY ALL"
+        )
         long = self._con.sql(sql, params=p.values).df()
         if long.empty:
             return pd.DataFrame(index=pd.DatetimeIndex([], name="period"))
@@ -374,7 +402,9 @@ class EventQueries:
         parts = list(partition_by)
         allowed = {"year", "month", "source", "country"}
         if set(parts) - allowed:
-            raise DataError(f"partition_by must be among {sorted(allowed)}. Got {parts}.")
+            raise DataError(
+                f"partition_by must be among {sorted(allowed)}. Got {parts}."
+            )
         if parts and fmt != "parquet":
             raise DataError("partition_by works with format='parquet' only.")
         where, p = self._where(**filters)
@@ -431,15 +461,19 @@ class EventStore(EventQueries):
         temp_directory: str | Path | None = None,
     ) -> None:
         self.path = str(path)
-        config: dict[str, Any] = {"memory_limit": memory_limit,
-                                  "preserve_insertion_order": True}
+        config: dict[str, Any] = {
+            "memory_limit": memory_limit,
+            "preserve_insertion_order": True,
+        }
         if threads is not None:
             config["threads"] = int(threads)
         if temp_directory is not None:
             config["temp_directory"] = str(temp_directory)
         if read_only and self.path != ":memory:" and not Path(self.path).exists():
-            raise StoreError(f"No event store at {self.path!r}. Create it with "
-                             "'titfortat ingest' first, or check --store.")
+            raise StoreError(
+                f"No event store at {self.path!r}. Create it with "
+                "'titfortat ingest' first, or check --store."
+            )
         try:
             self._con = duckdb.connect(self.path, read_only=read_only, config=config)
         except duckdb.Error as err:
@@ -454,12 +488,17 @@ class EventStore(EventQueries):
 
     # -------------------------------------------------------------- lifecycle
     def _init_schema(self) -> None:
-        tables = {r[0] for r in self._con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema='main'"
-        ).fetchall()}
+        tables = {
+            r[0]
+            for r in self._con.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = 'main'"
+            ).fetchall()
+        }
         if "meta" in tables:
             row = self._con.execute(
-                "SELECT value FROM meta WHERE key = 'schema_version'").fetchall()[0]
+                "SELECT value FROM meta WHERE key = 'schema_version'"
+            ).fetchall()[0]
             found = int(row[0]) if row else None
             if found != SCHEMA_VERSION:
                 raise SchemaVersionError(
@@ -471,7 +510,8 @@ class EventStore(EventQueries):
             return
         if tables:
             raise SchemaVersionError(
-                f"{self.path!r} is a DuckDB file but not a titfortat event store (it has "
+                f"{self.path!r} is a DuckDB file but not a titfortat event store "
+                "(it has "
                 f"tables {sorted(tables)} and no 'meta'). Use another --store path."
             )
         if self.read_only:
@@ -507,7 +547,8 @@ class EventStore(EventQueries):
     def schema_version(self) -> int:
         """Schema version recorded in the store."""
         row = self._con.execute(
-            "SELECT value FROM meta WHERE key = 'schema_version'").fetchall()[0]
+            "SELECT value FROM meta WHERE key = 'schema_version'"
+        ).fetchall()[0]
         return int(row[0]) if row else -1
 
     # -------------------------------------------------------------- ingest
@@ -560,14 +601,18 @@ class EventStore(EventQueries):
         reports: list[FileReport] = []
         con.begin()
         try:
-            row = con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests"
-                              ).fetchall()[0]
+            row = con.execute(
+                "SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests"
+            ).fetchall()[0]
             ingest_id = int(row[0]) if row else 1
             for i, path in enumerate(files):
                 if progress:
                     progress("start", str(path), i, len(files))
-                reports.append(self._ingest_file(reader, path, ingest_id, workdir,
-                                                 progress, i, len(files)))
+                reports.append(
+                    self._ingest_file(
+                        reader, path, ingest_id, workdir, progress, i, len(files)
+                    )
+                )
             con.commit()
         except BaseException:
             con.rollback()
@@ -584,8 +629,16 @@ class EventStore(EventQueries):
             seconds=time.perf_counter() - t0,
         )
 
-    def _ingest_file(self, reader: Reader, path: Path, ingest_id: int, workdir: Path,
-                     progress: ProgressCallback | None, i: int, n: int) -> FileReport:
+    def _ingest_file(
+        self,
+        reader: Reader,
+        path: Path,
+        ingest_id: int,
+        workdir: Path,
+        progress: ProgressCallback | None,
+        i: int,
+        n: int,
+    ) -> FileReport:
         con = self._con
         started = dt.datetime.now()
         t0 = time.perf_counter()
@@ -596,8 +649,9 @@ class EventStore(EventQueries):
         fields = _pipeline.default_fields(reader, p, reader.fields(plan.columns, p))
         checks = _pipeline.checks_for(fields)
         has_ids = fields["source_event_id"].sql != "NULL::VARCHAR"
-        sql = _pipeline.build_stage_sql(plan.relation, plan.columns.names, fields,
-                                        checks, p, has_ids)
+        sql = _pipeline.build_stage_sql(
+            plan.relation, plan.columns.names, fields, checks, p, has_ids
+        )
         try:
             con.execute(sql, p.values)
         except duckdb.Error as err:
@@ -608,11 +662,13 @@ class EventStore(EventQueries):
             # would be rejected), so it raises instead of filling the quarantine.
             bad_encoding = con.execute(
                 f"SELECT count(*) FROM {_pipeline.quote_ident(plan.rejects)} "
-                "WHERE error_type = 'INVALID ENCODING'").fetchall()[0][0]
+                "WHERE error_type = 'INVALID ENCODING'"
+            ).fetchall()[0][0]
             if bad_encoding:
                 raise _files.encoding_error(path, reader.encoding)
-            n_malformed = _pipeline.fix_row_numbers(con, plan.rejects,
-                                                    plan.header_lines)
+            n_malformed = _pipeline.fix_row_numbers(
+                con, plan.rejects, plan.header_lines
+            )
         _pipeline.mark_repeats(con, has_ids, len(checks))
         if progress:
             progress("staged", str(path), i, n)
@@ -622,10 +678,15 @@ class EventStore(EventQueries):
         n_before = self._count_table("events")
         # Every event_id starts with its source, so a source not yet in the store
         # cannot collide: skip the anti-join (a hash join over the whole table).
-        row = con.execute("SELECT count(*) FROM (SELECT 1 FROM events WHERE source = "
-                          "$s LIMIT 1)", {"s": reader.source}).fetchall()[0]
-        anti_join = ("WHERE NOT EXISTS (SELECT 1 FROM events e "
-                     "WHERE e.event_id = s.event_id)") if row[0] else ""
+        row = con.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM events WHERE source = $s LIMIT 1)",
+            {"s": reader.source},
+        ).fetchall()[0]
+        anti_join = (
+            ("WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = s.event_id)")
+            if row[0]
+            else ""
+        )
         con.execute(
             f"""INSERT INTO events ({cols}, source_file, source_row, ingest_id,
                 ingested_at)
@@ -648,8 +709,12 @@ class EventStore(EventQueries):
                          c.expected, coalesce(' (' || s._note || ')', ''), c.fix),
                   s._raw, $now
                 FROM _stage s JOIN _checks c ON s._check = c.idx ORDER BY s._row""",
-                {"file": label, "ingest": ingest_id, "now": now,
-                 "hdr": plan.header_lines},
+                {
+                    "file": label,
+                    "ingest": ingest_id,
+                    "now": now,
+                    "hdr": plan.header_lines,
+                },
             )
         finally:
             con.unregister("_checks")
@@ -667,12 +732,18 @@ class EventStore(EventQueries):
                       FROM {_pipeline.quote_ident(str(plan.rejects))}
                       GROUP BY line)
                 ORDER BY line""",
-                {"file": label, "ingest": ingest_id, "now": now,
-                 "hdr": plan.header_lines, "source": reader.source,
-                 "fix": _pipeline.FIX[Reason.MALFORMED_ROW]},
+                {
+                    "file": label,
+                    "ingest": ingest_id,
+                    "now": now,
+                    "hdr": plan.header_lines,
+                    "source": reader.source,
+                    "fix": _pipeline.FIX[Reason.MALFORMED_ROW],
+                },
             )
-        row = con.execute("SELECT count(*), count(*) FILTER (WHERE _check IS NULL) "
-                          "FROM _stage").fetchall()[0]
+        row = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE _check IS NULL) FROM _stage"
+        ).fetchall()[0]
         n_staged, n_valid = int(row[0]), int(row[1])
         con.execute("DROP TABLE _stage")
         for t in (rejects, rejects + "_scan"):
@@ -682,9 +753,19 @@ class EventStore(EventQueries):
         rep = FileReport(label, read, inserted, n_valid - inserted, quarantined)
         con.execute(
             "INSERT INTO ingests VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            [ingest_id, label, reader.format, reader.source, rep.read, rep.inserted,
-             rep.duplicates, rep.quarantined, path.stat().st_size, started,
-             time.perf_counter() - t0],
+            [
+                ingest_id,
+                label,
+                reader.format,
+                reader.source,
+                rep.read,
+                rep.inserted,
+                rep.duplicates,
+                rep.quarantined,
+                path.stat().st_size,
+                started,
+                time.perf_counter() - t0,
+            ],
         )
         if progress:
             progress("done", str(path), i, n)
@@ -702,8 +783,9 @@ class EventStore(EventQueries):
         if ingest_id is not None:
             sql += " WHERE ingest_id = $i"
             params["i"] = ingest_id
-        return self._con.execute(sql + " ORDER BY ingest_id, source_file, source_row",
-                                 params).fetchdf()
+        return self._con.execute(
+            sql + " ORDER BY ingest_id, source_file, source_row", params
+        ).fetchdf()
 
     def ingests(self) -> pd.DataFrame:
         """One row per ingested file, with its counts."""
@@ -716,7 +798,8 @@ class EventStore(EventQueries):
         """
         row = self._con.execute(
             "SELECT count(*), coalesce(bit_xor(hash(event_id, content_hash)), 0) "
-            "FROM events").fetchall()[0]
+            "FROM events"
+        ).fetchall()[0]
         return hashlib.sha256(repr(row).encode()).hexdigest()[:16]
 
     def distinct_actor_names(self) -> list[str]:
@@ -739,18 +822,23 @@ class EventStore(EventQueries):
         """
         if self.read_only:
             raise StoreError(f"{self.path!r} was opened read-only.")
-        frame = pd.DataFrame({"raw": list(mapping.keys()),
-                              "rid": list(mapping.values())}, dtype="string")
+        frame = pd.DataFrame(
+            {"raw": list(mapping.keys()), "rid": list(mapping.values())}, dtype="string"
+        )
         con = self._con
         con.register("_resolved", frame)
         con.begin()
         try:
             total = 0
-            for raw_col, id_col in (("actor", "actor_id"), ("actor2", "actor2_id"),
-                                    ("banner", "banner_id")):
+            for raw_col, id_col in (
+                ("actor", "actor_id"),
+                ("actor2", "actor2_id"),
+                ("banner", "banner_id"),
+            ):
                 cur = con.execute(
                     f"UPDATE events SET {id_col} = r.rid FROM _resolved r "
-                    f"WHERE events.{raw_col} = r.raw")
+                    f"WHERE events.{raw_col} = r.raw"
+                )
                 res = cur.fetchall()[0]
                 total += int(res[0]) if res else 0
             con.commit()

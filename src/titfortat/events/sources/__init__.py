@@ -44,10 +44,13 @@ def get_reader(
         from titfortat.exceptions import DataError
 
         if mapping is None:
-            raise DataError("format='table' needs a mapping: a YAML file or the name "
-                            "of a bundled mapping (CLI: --mapping M.yaml).")
-        return TableReader(mapping, source=source,
-                           encoding=None if encoding == "utf-8" else encoding)
+            raise DataError(
+                "format='table' needs a mapping: a YAML file or the name "
+                "of a bundled mapping (CLI: --mapping M.yaml)."
+            )
+        return TableReader(
+            mapping, source=source, encoding=None if encoding == "utf-8" else encoding
+        )
     if mapping is not None:
         from titfortat.exceptions import DataError
 

@@ -171,7 +171,9 @@ def date(cols: RawColumns, name: str, p: Params, formats: Iterable[str]) -> Fiel
     raw = cols.text(name)
     tries = ", ".join(f"try_strptime({raw}, {p(f)})::DATE" for f in formats)
     sql = f"coalesce({tries})" if len(formats) > 1 else tries
-    return Field(sql, "date", name, raw, expected=f"a date in format {' or '.join(formats)}")
+    return Field(
+        sql, "date", name, raw, expected=f"a date in format {' or '.join(formats)}"
+    )
 
 
 def number(cols: RawColumns, name: str, kind: str) -> Field:
@@ -182,8 +184,10 @@ def number(cols: RawColumns, name: str, kind: str) -> Field:
         expected = "a whole number >= 0"
     else:
         sql = f"TRY_CAST({raw} AS DOUBLE)"
-        expected = {"latitude": "a number in [-90, 90]",
-                    "longitude": "a number in [-180, 180]"}[kind]
+        expected = {
+            "latitude": "a number in [-90, 90]",
+            "longitude": "a number in [-180, 180]",
+        }[kind]
     return Field(sql, kind, name, raw, expected=expected)
 
 
@@ -208,23 +212,28 @@ def mapped(
     return f"CASE {whens}{tail} END"
 
 
-def vocab(sql: str, allowed: tuple[str, ...], column: str | None = None,
-          raw: str | None = None) -> Field:
-    return Field(sql, "vocab", column, raw or sql, allowed,
-                 expected=f"one of {list(allowed)}")
+def vocab(
+    sql: str,
+    allowed: tuple[str, ...],
+    column: str | None = None,
+    raw: str | None = None,
+) -> Field:
+    return Field(
+        sql, "vocab", column, raw or sql, allowed, expected=f"one of {list(allowed)}"
+    )
 
 
 def event_type(sql: str, column: str | None = None, raw: str | None = None) -> Field:
     return vocab(sql, EVENT_TYPES, column, raw)
 
 
-def date_precision(sql: str, column: str | None = None,
-                   raw: str | None = None) -> Field:
+def date_precision(
+    sql: str, column: str | None = None, raw: str | None = None
+) -> Field:
     return vocab(sql, DATE_PRECISIONS, column, raw)
 
 
-def geo_precision(sql: str, column: str | None = None,
-                  raw: str | None = None) -> Field:
+def geo_precision(sql: str, column: str | None = None, raw: str | None = None) -> Field:
     return vocab(sql, GEO_PRECISIONS, column, raw)
 
 

@@ -27,25 +27,42 @@ class AcledReader(b.Reader):
     """Reader for ACLED CSV exports (``format="acled"``)."""
 
     format = "acled"
-    required_columns = ("event_id_cnty", "event_date", "event_type", "actor1",
-                        "country", "latitude", "longitude", "fatalities")
+    required_columns = (
+        "event_id_cnty",
+        "event_date",
+        "event_type",
+        "actor1",
+        "country",
+        "latitude",
+        "longitude",
+        "fatalities",
+    )
 
     def fields(self, cols: b.RawColumns, p: b.Params) -> dict[str, b.Field]:
         et = cols.text("event_type")
         inter1 = cols.text("inter1") if "inter1" in cols else "NULL"
-        is_state = (f"(lower({inter1}) IN ({p('1')}, {p('state forces')}) "
-                    f"OR starts_with(lower({cols.text('actor1')}), "
-                    f"{p('military forces of')}))")
-        violent = ", ".join(p(v) for v in ("Battles", "Explosions/Remote violence",
-                                           "Violence against civilians"))
+        is_state = (
+            f"(lower({inter1}) IN ({p('1')}, {p('state forces')}) "
+            f"OR starts_with(lower({cols.text('actor1')}), "
+            f"{p('military forces of')}))"
+        )
+        violent = ", ".join(
+            p(v)
+            for v in (
+                "Battles",
+                "Explosions/Remote violence",
+                "Violence against civilians",
+            )
+        )
         event_type = (
             f"CASE WHEN {et} IN ({p('Protests')}, {p('Riots')}) THEN 'protest' "
             f"WHEN {et} IN ({violent}) THEN CASE WHEN {is_state} THEN 'strike' "
             "ELSE 'attack' END ELSE 'other' END"
         )
         fields = {
-            "source_event_id": b.Field(cols.text("event_id_cnty"), "id",
-                                       "event_id_cnty"),
+            "source_event_id": b.Field(
+                cols.text("event_id_cnty"), "id", "event_id_cnty"
+            ),
             "date": b.date(cols, "event_date", p, ["%Y-%m-%d", "%d %B %Y"]),
             "country": b.text(cols, "country"),
             "admin1": b.optional_text(cols, "admin1"),
@@ -64,19 +81,25 @@ class AcledReader(b.Reader):
         assoc = [cols.text(c) for c in ("assoc_actor_1", "assoc_actor_2") if c in cols]
         if assoc:
             fields["assoc_actors"] = b.Field(
-                f"NULLIF(concat_ws('; ', {', '.join(assoc)}), '')")
+                f"NULLIF(concat_ws('; ', {', '.join(assoc)}), '')"
+            )
         if "time_precision" in cols:
             tp = cols.text("time_precision")
             fields["date_precision"] = b.date_precision(
                 b.mapped(p, tp, {"1": "day", "2": "week", "3": "month"}, None),
-                "time_precision", tp)
+                "time_precision",
+                tp,
+            )
         if "geo_precision" in cols:
             gp = cols.text("geo_precision")
             fields["geo_precision"] = b.geo_precision(
                 b.mapped(p, gp, {"1": "point", "2": "near", "3": "admin1"}, "unknown"),
-                "geo_precision", gp)
+                "geo_precision",
+                gp,
+            )
         if "civilian_targeting" in cols:
             ct = cols.text("civilian_targeting")
             fields["target_type"] = b.Field(
-                f"CASE WHEN {ct} IS NOT NULL THEN 'civilians' END")
+                f"CASE WHEN {ct} IS NOT NULL THEN 'civilians' END"
+            )
         return fields

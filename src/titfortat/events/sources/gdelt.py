@@ -25,10 +25,30 @@ from typing import Any
 from titfortat.events.sources import _base as b
 from titfortat.exceptions import Reason, SchemaError
 
-_ACTOR = ["Code", "Name", "CountryCode", "KnownGroupCode", "EthnicCode",
-          "Religion1Code", "Religion2Code", "Type1Code", "Type2Code", "Type3Code"]
-_EVENT = ["IsRootEvent", "EventCode", "EventBaseCode", "EventRootCode", "QuadClass",
-          "GoldsteinScale", "NumMentions", "NumSources", "NumArticles", "AvgTone"]
+_ACTOR = [
+    "Code",
+    "Name",
+    "CountryCode",
+    "KnownGroupCode",
+    "EthnicCode",
+    "Religion1Code",
+    "Religion2Code",
+    "Type1Code",
+    "Type2Code",
+    "Type3Code",
+]
+_EVENT = [
+    "IsRootEvent",
+    "EventCode",
+    "EventBaseCode",
+    "EventRootCode",
+    "QuadClass",
+    "GoldsteinScale",
+    "NumMentions",
+    "NumSources",
+    "NumArticles",
+    "AvgTone",
+]
 
 
 def _geo(prefix: str, adm2: bool) -> list[str]:
@@ -43,8 +63,10 @@ def gdelt_columns(version: int, with_url: bool = True) -> list[str]:
 
     Examples
     --------
-    >>> len(gdelt_columns(1)), len(gdelt_columns(1, with_url=False)), len(gdelt_columns(2))
-    (58, 57, 61)
+    >>> [len(gdelt_columns(1)), len(gdelt_columns(1, with_url=False))]
+    [58, 57]
+    >>> len(gdelt_columns(2))
+    61
     """
     adm2 = version == 2
     cols = ["GLOBALEVENTID", "SQLDATE", "MonthYear", "Year", "FractionDate"]
@@ -73,11 +95,16 @@ class GdeltReader(b.Reader):
     """Reader for GDELT 1.0 / 2.0 event exports (``format="gdelt"``)."""
 
     format = "gdelt"
-    csv_options: dict[str, Any] = {"delim": "\t", "quote": "", "escape": "",
-                                   "header": False}
+    csv_options: dict[str, Any] = {
+        "delim": "\t",
+        "quote": "",
+        "escape": "",
+        "header": False,
+    }
 
-    def plan(self, con: Any, path: Path, p: b.Params, rejects: str,
-             workdir: Path) -> b.ReadPlan:
+    def plan(
+        self, con: Any, path: Path, p: b.Params, rejects: str, workdir: Path
+    ) -> b.ReadPlan:
         from titfortat.events import _files
 
         _files.check_readable(path)
@@ -88,12 +115,14 @@ class GdeltReader(b.Reader):
                 f"{path}: line 1 has {n} tab-separated fields. Expected 57 or 58 "
                 "(GDELT 1.0 events) or 61 (GDELT 2.0 events). Is this a GDELT event "
                 "export (not a mentions or GKG file)?",
-                reason=Reason.MISSING_COLUMN, path=str(path),
+                reason=Reason.MISSING_COLUMN,
+                path=str(path),
             )
         version, url = _LAYOUTS[n]
         self.version = version
-        return _files.csv_plan(con, ready, self, p, rejects, workdir,
-                               names=gdelt_columns(version, url))
+        return _files.csv_plan(
+            con, ready, self, p, rejects, workdir, names=gdelt_columns(version, url)
+        )
 
     def fields(self, cols: b.RawColumns, p: b.Params) -> dict[str, b.Field]:
         root = cols.text("EventRootCode")
@@ -108,8 +137,9 @@ class GdeltReader(b.Reader):
         full = cols.text("ActionGeo_FullName")
         gt = cols.text("ActionGeo_Type")
         fields = {
-            "source_event_id": b.Field(cols.text("GLOBALEVENTID"), "id",
-                                       "GLOBALEVENTID"),
+            "source_event_id": b.Field(
+                cols.text("GLOBALEVENTID"), "id", "GLOBALEVENTID"
+            ),
             "date": b.date(cols, "SQLDATE", p, ["%Y%m%d"]),
             "country": b.Field(f"trim(list_last(string_split({full}, ',')))"),
             "admin1": b.text(cols, "ActionGeo_ADM1Code"),
@@ -117,9 +147,21 @@ class GdeltReader(b.Reader):
             "latitude": b.number(cols, "ActionGeo_Lat", "latitude"),
             "longitude": b.number(cols, "ActionGeo_Long", "longitude"),
             "geo_precision": b.geo_precision(
-                b.mapped(p, gt, {"1": "country", "2": "admin1", "3": "point",
-                                 "4": "point", "5": "admin1"}, "unknown"),
-                "ActionGeo_Type", gt),
+                b.mapped(
+                    p,
+                    gt,
+                    {
+                        "1": "country",
+                        "2": "admin1",
+                        "3": "point",
+                        "4": "point",
+                        "5": "admin1",
+                    },
+                    "unknown",
+                ),
+                "ActionGeo_Type",
+                gt,
+            ),
             "actor": b.text(cols, "Actor1Name"),
             "actor2": b.text(cols, "Actor2Name"),
             "event_type": b.event_type(event_type, "EventRootCode", root),

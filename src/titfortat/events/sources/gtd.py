@@ -26,26 +26,54 @@ from __future__ import annotations
 from titfortat.events.sources import _base as b
 
 ATTACK_TYPES = {
-    "1": "Assassination", "2": "Armed Assault", "3": "Bombing/Explosion",
-    "4": "Hijacking", "5": "Hostage Taking (Barricade Incident)",
-    "6": "Hostage Taking (Kidnapping)", "7": "Facility/Infrastructure Attack",
-    "8": "Unarmed Assault", "9": "Unknown",
+    "1": "Assassination",
+    "2": "Armed Assault",
+    "3": "Bombing/Explosion",
+    "4": "Hijacking",
+    "5": "Hostage Taking (Barricade Incident)",
+    "6": "Hostage Taking (Kidnapping)",
+    "7": "Facility/Infrastructure Attack",
+    "8": "Unarmed Assault",
+    "9": "Unknown",
 }
 WEAPON_TYPES = {
-    "1": "Biological", "2": "Chemical", "3": "Radiological", "4": "Nuclear",
-    "5": "Firearms", "6": "Explosives", "7": "Fake Weapons", "8": "Incendiary",
-    "9": "Melee", "10": "Vehicle", "11": "Sabotage Equipment", "12": "Other",
+    "1": "Biological",
+    "2": "Chemical",
+    "3": "Radiological",
+    "4": "Nuclear",
+    "5": "Firearms",
+    "6": "Explosives",
+    "7": "Fake Weapons",
+    "8": "Incendiary",
+    "9": "Melee",
+    "10": "Vehicle",
+    "11": "Sabotage Equipment",
+    "12": "Other",
     "13": "Unknown",
 }
 TARGET_TYPES = {
-    "1": "Business", "2": "Government (General)", "3": "Police", "4": "Military",
-    "5": "Abortion Related", "6": "Airports & Aircraft",
-    "7": "Government (Diplomatic)", "8": "Educational Institution",
-    "9": "Food or Water Supply", "10": "Journalists & Media", "11": "Maritime",
-    "12": "NGO", "13": "Other", "14": "Private Citizens & Property",
-    "15": "Religious Figures/Institutions", "16": "Telecommunication",
-    "17": "Terrorists/Non-State Militia", "18": "Tourists", "19": "Transportation",
-    "20": "Unknown", "21": "Utilities", "22": "Violent Political Party",
+    "1": "Business",
+    "2": "Government (General)",
+    "3": "Police",
+    "4": "Military",
+    "5": "Abortion Related",
+    "6": "Airports & Aircraft",
+    "7": "Government (Diplomatic)",
+    "8": "Educational Institution",
+    "9": "Food or Water Supply",
+    "10": "Journalists & Media",
+    "11": "Maritime",
+    "12": "NGO",
+    "13": "Other",
+    "14": "Private Citizens & Property",
+    "15": "Religious Figures/Institutions",
+    "16": "Telecommunication",
+    "17": "Terrorists/Non-State Militia",
+    "18": "Tourists",
+    "19": "Transportation",
+    "20": "Unknown",
+    "21": "Utilities",
+    "22": "Violent Political Party",
 }
 
 
@@ -55,8 +83,9 @@ class GtdReader(b.Reader):
     format = "gtd"
     required_columns = ("eventid", "iyear", "imonth", "iday", "gname")
 
-    def _label(self, cols: b.RawColumns, p: b.Params, code: str,
-               labels: dict[str, str]) -> str:
+    def _label(
+        self, cols: b.RawColumns, p: b.Params, code: str, labels: dict[str, str]
+    ) -> str:
         if f"{code}_txt" in cols:
             return cols.text(f"{code}_txt")
         if code in cols:
@@ -66,23 +95,38 @@ class GtdReader(b.Reader):
         return "NULL::VARCHAR"
 
     def fields(self, cols: b.RawColumns, p: b.Params) -> dict[str, b.Field]:
-        y, m, d = (f"TRY_CAST(TRY_CAST({cols.text(c)} AS DOUBLE) AS INTEGER)"
-                   for c in ("iyear", "imonth", "iday"))
-        raw_date = (f"concat_ws('-', {cols.text('iyear')}, {cols.text('imonth')}, "
-                    f"{cols.text('iday')})")
-        iso = (f"CASE WHEN {m} = 0 THEN printf('%04d-01-01', {y}) "
-               f"WHEN {d} = 0 THEN printf('%04d-%02d-01', {y}, {m}) "
-               f"ELSE printf('%04d-%02d-%02d', {y}, {m}, {d}) END")
+        y, m, d = (
+            f"TRY_CAST(TRY_CAST({cols.text(c)} AS DOUBLE) AS INTEGER)"
+            for c in ("iyear", "imonth", "iday")
+        )
+        raw_date = (
+            f"concat_ws('-', {cols.text('iyear')}, {cols.text('imonth')}, "
+            f"{cols.text('iday')})"
+        )
+        iso = (
+            f"CASE WHEN {m} = 0 THEN printf('%04d-01-01', {y}) "
+            f"WHEN {d} = 0 THEN printf('%04d-%02d-01', {y}, {m}) "
+            f"ELSE printf('%04d-%02d-%02d', {y}, {m}, {d}) END"
+        )
         date_sql = f"try_strptime({iso}, {p('%Y-%m-%d')})::DATE"
-        precision = (f"CASE WHEN {m} = 0 THEN 'year' WHEN {d} = 0 THEN 'month' "
-                     "ELSE 'day' END")
-        claimed = (f"CASE {cols.text('claimed')} WHEN '1' THEN true WHEN '0' THEN false "
-                   "END" if "claimed" in cols else "NULL::BOOLEAN")
+        precision = (
+            f"CASE WHEN {m} = 0 THEN 'year' WHEN {d} = 0 THEN 'month' ELSE 'day' END"
+        )
+        claimed = (
+            f"CASE {cols.text('claimed')} WHEN '1' THEN true WHEN '0' THEN false END"
+            if "claimed" in cols
+            else "NULL::BOOLEAN"
+        )
         gname = cols.text("gname")
         fields = {
             "source_event_id": b.Field(cols.text("eventid"), "id", "eventid"),
-            "date": b.Field(date_sql, "date", "iyear/imonth/iday", raw_date,
-                            expected="a real date (month and day may be 0 = unknown)"),
+            "date": b.Field(
+                date_sql,
+                "date",
+                "iyear/imonth/iday",
+                raw_date,
+                expected="a real date (month and day may be 0 = unknown)",
+            ),
             "date_precision": b.date_precision(precision),
             "country": b.optional_text(cols, "country_txt"),
             "admin1": b.optional_text(cols, "provstate"),
@@ -94,8 +138,9 @@ class GtdReader(b.Reader):
             "claimed": b.Field(claimed),
             "banner": b.Field(f"CASE WHEN {claimed} THEN {gname} END"),
             "event_type": b.event_type("'attack'"),
-            "source_event_type": b.Field(self._label(cols, p, "attacktype1",
-                                                     ATTACK_TYPES)),
+            "source_event_type": b.Field(
+                self._label(cols, p, "attacktype1", ATTACK_TYPES)
+            ),
             "weapon": b.Field(self._label(cols, p, "weaptype1", WEAPON_TYPES)),
             "target_type": b.Field(self._label(cols, p, "targtype1", TARGET_TYPES)),
             "description": b.optional_text(cols, "summary"),
@@ -104,15 +149,29 @@ class GtdReader(b.Reader):
         if "guncertain1" in cols:
             fields["actor_uncertain"] = b.Field(
                 f"TRY_CAST(TRY_CAST({cols.text('guncertain1')} AS DOUBLE) AS INTEGER)"
-                " = 1")
+                " = 1"
+            )
         assoc = [cols.text(c) for c in ("gname2", "gname3") if c in cols]
         if assoc:
             fields["assoc_actors"] = b.Field(
-                f"NULLIF(concat_ws('; ', {', '.join(assoc)}), '')")
+                f"NULLIF(concat_ws('; ', {', '.join(assoc)}), '')"
+            )
         if "specificity" in cols:
             sp = cols.text("specificity")
             fields["geo_precision"] = b.geo_precision(
-                b.mapped(p, sp, {"1": "point", "2": "near", "3": "admin2",
-                                 "4": "admin1", "5": "unknown"}, "unknown"),
-                "specificity", sp)
+                b.mapped(
+                    p,
+                    sp,
+                    {
+                        "1": "point",
+                        "2": "near",
+                        "3": "admin2",
+                        "4": "admin1",
+                        "5": "unknown",
+                    },
+                    "unknown",
+                ),
+                "specificity",
+                sp,
+            )
         return fields

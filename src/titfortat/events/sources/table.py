@@ -49,12 +49,34 @@ from titfortat.exceptions import Reason, SchemaError
 _DATE_FIELDS = {"date", "date_end"}
 _COUNT_FIELDS = {"n_events", "fatalities_best", "fatalities_low", "fatalities_high"}
 _BOOL_FIELDS = {"actor_uncertain", "claimed"}
-_VOCAB = {"event_type": b.event_type, "date_precision": b.date_precision,
-          "geo_precision": b.geo_precision}
-_TOP_KEYS = {"source", "format", "columns", "delimiter", "header", "encoding",
-             "quote", "description", "citation", "licence", "license"}
-_SPEC_KEYS = {"column", "constant", "map", "default", "cases", "columns", "join",
-              "format"}
+_VOCAB = {
+    "event_type": b.event_type,
+    "date_precision": b.date_precision,
+    "geo_precision": b.geo_precision,
+}
+_TOP_KEYS = {
+    "source",
+    "format",
+    "columns",
+    "delimiter",
+    "header",
+    "encoding",
+    "quote",
+    "description",
+    "citation",
+    "licence",
+    "license",
+}
+_SPEC_KEYS = {
+    "column",
+    "constant",
+    "map",
+    "default",
+    "cases",
+    "columns",
+    "join",
+    "format",
+}
 _TRUE = ("1", "true", "yes", "y", "t")
 _FALSE = ("0", "false", "no", "n", "f")
 
@@ -62,8 +84,9 @@ _FALSE = ("0", "false", "no", "n", "f")
 class Mapping_:
     """A parsed mapping with the line of each key, for error messages."""
 
-    def __init__(self, data: dict[str, Any], origin: str,
-                 lines: dict[tuple[str, ...], int]) -> None:
+    def __init__(
+        self, data: dict[str, Any], origin: str, lines: dict[tuple[str, ...], int]
+    ) -> None:
         self.data = data
         self.origin = origin
         self.lines = lines
@@ -71,12 +94,14 @@ class Mapping_:
     def error(self, key: tuple[str, ...], what: str) -> SchemaError:
         line = self.lines.get(key)
         where = f"{self.origin}, line {line}" if line else self.origin
-        return SchemaError(f"{where}: {what}", reason=Reason.BAD_MAPPING,
-                           path=self.origin, line=line)
+        return SchemaError(
+            f"{where}: {what}", reason=Reason.BAD_MAPPING, path=self.origin, line=line
+        )
 
 
-def _node_lines(node: yaml.Node, prefix: tuple[str, ...],
-                out: dict[tuple[str, ...], int]) -> None:
+def _node_lines(
+    node: yaml.Node, prefix: tuple[str, ...], out: dict[tuple[str, ...], int]
+) -> None:
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             key = prefix + (str(k.value),)
@@ -97,15 +122,14 @@ def load_mapping(mapping: str | Path | Mapping[str, Any]) -> Mapping_:
         return _check(Mapping_(dict(mapping), "<mapping dict>", {}))
     path = Path(mapping)
     if not path.exists():
-        from titfortat.datasets import mapping_path
-
         bundled = mapping_path(str(mapping))
         if bundled is None:
             raise SchemaError(
                 f"Mapping {str(mapping)!r} is neither a file nor a bundled mapping. "
                 "Pass the path of a YAML mapping file (see "
                 "titfortat.events.sources.table for the format).",
-                reason=Reason.BAD_MAPPING)
+                reason=Reason.BAD_MAPPING,
+            )
         path = bundled
     text = path.read_text(encoding="utf-8")
     try:
@@ -114,47 +138,87 @@ def load_mapping(mapping: str | Path | Mapping[str, Any]) -> Mapping_:
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = f", line {mark.line + 1}" if mark else ""
-        raise SchemaError(f"{path}{line}: not valid YAML ({err}). Fix the syntax.",
-                          reason=Reason.BAD_MAPPING) from err
+        raise SchemaError(
+            f"{path}{line}: not valid YAML ({err}). Fix the syntax.",
+            reason=Reason.BAD_MAPPING,
+        ) from err
     if not isinstance(data, dict):
-        raise SchemaError(f"{path}: a mapping file must hold a YAML mapping with "
-                          "'source' and 'columns'.", reason=Reason.BAD_MAPPING)
+        raise SchemaError(
+            f"{path}: a mapping file must hold a YAML mapping with "
+            "'source' and 'columns'.",
+            reason=Reason.BAD_MAPPING,
+        )
     lines: dict[tuple[str, ...], int] = {}
     if node is not None:
         _node_lines(node, (), lines)
     return _check(Mapping_(data, str(path), lines))
 
 
+_BUNDLED = Path(__file__).parent / "mappings"
+
+
+def mapping_path(name: str) -> Path | None:
+    """Path of a bundled mapping (``"geocausal-airstrikes"``), else None.
+
+    Examples
+    --------
+    >>> mapping_path("centcom-strikes").name
+    'centcom-strikes.yaml'
+    """
+    path = _BUNDLED / f"{name.removesuffix('.yaml')}.yaml"
+    return path if path.exists() else None
+
+
+def bundled_mappings() -> list[str]:
+    """Names of the mappings shipped with titfortat."""
+    return sorted(p.stem for p in _BUNDLED.glob("*.yaml"))
+
+
 def _check(m: Mapping_) -> Mapping_:
     d = m.data
     for key in d:
         if key not in _TOP_KEYS:
-            raise m.error((key,), f"unknown key {key!r}. Expected keys among "
-                          f"{sorted(_TOP_KEYS)}.")
+            raise m.error(
+                (key,), f"unknown key {key!r}. Expected keys among {sorted(_TOP_KEYS)}."
+            )
     if not isinstance(d.get("source"), str) or not d["source"].strip():
-        raise m.error(("source",), "'source' must be a non-empty name, e.g. "
-                      "source: my-dataset.")
+        raise m.error(
+            ("source",), "'source' must be a non-empty name, e.g. source: my-dataset."
+        )
     cols = d.get("columns")
     if not isinstance(cols, dict):
-        raise m.error(("columns",), "'columns' must map canonical column names to "
-                      "column specs.")
+        raise m.error(
+            ("columns",), "'columns' must map canonical column names to column specs."
+        )
     allowed = set(READER_COLUMNS) - {"source"}
     for name, spec in cols.items():
         if name not in allowed:
-            raise m.error(("columns", name), f"{name!r} is not a canonical column. "
-                          f"Expected one of {sorted(allowed)}.")
+            raise m.error(
+                ("columns", name),
+                f"{name!r} is not a canonical column. "
+                f"Expected one of {sorted(allowed)}.",
+            )
         if isinstance(spec, dict):
             extra = set(spec) - _SPEC_KEYS
             if extra:
-                raise m.error(("columns", name), f"unknown key(s) {sorted(extra)} in "
-                              f"the spec of {name!r}. Expected among "
-                              f"{sorted(_SPEC_KEYS)}.")
+                raise m.error(
+                    ("columns", name),
+                    f"unknown key(s) {sorted(extra)} in "
+                    f"the spec of {name!r}. Expected among "
+                    f"{sorted(_SPEC_KEYS)}.",
+                )
             if not ({"column", "constant", "cases", "columns"} & set(spec)):
-                raise m.error(("columns", name), f"the spec of {name!r} needs one of "
-                              "'column', 'constant', 'cases' or 'columns'.")
+                raise m.error(
+                    ("columns", name),
+                    f"the spec of {name!r} needs one of "
+                    "'column', 'constant', 'cases' or 'columns'.",
+                )
         elif not isinstance(spec, str):
-            raise m.error(("columns", name), f"the spec of {name!r} must be a column "
-                          f"name or a mapping; got {spec!r}.")
+            raise m.error(
+                ("columns", name),
+                f"the spec of {name!r} must be a column "
+                f"name or a mapping; got {spec!r}.",
+            )
     if "date" not in cols:
         raise m.error(("columns",), "'columns' must say which column is the 'date'.")
     fmt = d.get("format")
@@ -177,12 +241,19 @@ class TableReader(b.Reader):
 
     format = "table"
 
-    def __init__(self, mapping: str | Path | Mapping[str, Any], *,
-                 source: str | None = None, encoding: str | None = None) -> None:
+    def __init__(
+        self,
+        mapping: str | Path | Mapping[str, Any],
+        *,
+        source: str | None = None,
+        encoding: str | None = None,
+    ) -> None:
         self.mapping = load_mapping(mapping)
         d = self.mapping.data
-        super().__init__(source=source or d["source"],
-                         encoding=encoding or d.get("encoding", "utf-8"))
+        super().__init__(
+            source=source or d["source"],
+            encoding=encoding or d.get("encoding", "utf-8"),
+        )
         self.csv_options = {
             "delim": d.get("delimiter", "\t" if d.get("format") == "tsv" else ","),
             "quote": d.get("quote", '"'),
@@ -190,20 +261,30 @@ class TableReader(b.Reader):
             "header": bool(d.get("header", True)),
         }
 
-    def plan(self, con: Any, path: Path, p: b.Params, rejects: str,
-             workdir: Path) -> b.ReadPlan:
+    def plan(
+        self, con: Any, path: Path, p: b.Params, rejects: str, workdir: Path
+    ) -> b.ReadPlan:
         fmt = self.mapping.data.get("format")
         if fmt == "parquet" or (fmt is None and path.suffix.lower() == ".parquet"):
             from titfortat.events._files import check_readable
 
             check_readable(path)
             base = f"read_parquet({p(str(path))})"
-            names = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {base}",
-                                               p.values).fetchall()]
-            cast = ", ".join(f"CAST({b.quote_ident(n)} AS VARCHAR) AS "
-                             f"{b.quote_ident(n)}" for n in names)
-            return b.ReadPlan(f"(SELECT {cast} FROM {base})",
-                              b.RawColumns(names, str(path)), header_lines=0)
+            names = [
+                r[0]
+                for r in con.execute(
+                    f"DESCRIBE SELECT * FROM {base}", p.values
+                ).fetchall()
+            ]
+            cast = ", ".join(
+                f"CAST({b.quote_ident(n)} AS VARCHAR) AS {b.quote_ident(n)}"
+                for n in names
+            )
+            return b.ReadPlan(
+                f"(SELECT {cast} FROM {base})",
+                b.RawColumns(names, str(path)),
+                header_lines=0,
+            )
         return super().plan(con, path, p, rejects, workdir)
 
     def check_columns(self, cols: b.RawColumns) -> None:
@@ -225,15 +306,18 @@ class TableReader(b.Reader):
             out["date_precision"] = b.Field(
                 f"CASE WHEN {end} IS NULL OR {span} <= 0 THEN 'day' "
                 f"WHEN {span} < 7 THEN 'week' WHEN {span} < 31 THEN 'month' "
-                "ELSE 'year' END")
+                "ELSE 'year' END"
+            )
         date_spec = specs["date"]
-        if (isinstance(date_spec, dict) and date_spec.get("format") == "stata_week"
-                and "date_precision" not in specs):
+        if (
+            isinstance(date_spec, dict)
+            and date_spec.get("format") == "stata_week"
+            and "date_precision" not in specs
+        ):
             out["date_precision"] = b.Field("'week'")
         return out
 
-    def _field(self, name: str, spec: Any, cols: b.RawColumns,
-               p: b.Params) -> b.Field:
+    def _field(self, name: str, spec: Any, cols: b.RawColumns, p: b.Params) -> b.Field:
         if isinstance(spec, str):
             spec = {"column": spec}
         if "constant" in spec:
@@ -244,9 +328,13 @@ class TableReader(b.Reader):
         if "cases" in spec:
             whens = " ".join(
                 f"WHEN {cols.text(c['column'])} = {p(str(c['equals']))} "
-                f"THEN {p(c['value'])}" for c in spec["cases"])
+                f"THEN {p(c['value'])}"
+                for c in spec["cases"]
+            )
             default = spec.get("default")
-            sql = f"CASE {whens} ELSE {p(default) if default is not None else 'NULL'} END"
+            sql = (
+                f"CASE {whens} ELSE {p(default) if default is not None else 'NULL'} END"
+            )
             return self._typed(name, sql, None, None, cols, p)
         if "columns" in spec:
             parts = ", ".join(cols.text(c) for c in spec["columns"])
@@ -255,38 +343,70 @@ class TableReader(b.Reader):
         column = spec["column"]
         raw = cols.text(column)
         if "map" in spec:
-            sql = b.mapped(p, raw, {str(k): v for k, v in spec["map"].items()},
-                           spec.get("default"))
+            sql = b.mapped(
+                p, raw, {str(k): v for k, v in spec["map"].items()}, spec.get("default")
+            )
             return self._typed(name, sql, column, raw, cols, p)
         return self._typed(name, raw, column, raw, cols, p, spec.get("format"))
 
-    def _typed(self, name: str, sql: str, column: str | None, raw: str | None,
-               cols: b.RawColumns, p: b.Params, fmt: str | None = None) -> b.Field:
+    def _typed(
+        self,
+        name: str,
+        sql: str,
+        column: str | None,
+        raw: str | None,
+        cols: b.RawColumns,
+        p: b.Params,
+        fmt: str | None = None,
+    ) -> b.Field:
         if name in _DATE_FIELDS:
             if fmt == "stata_week":
                 w = f"TRY_CAST({sql} AS INTEGER)"
                 parsed = f"(make_date(1960 + ({w} // 52), 1, 1) + 7 * ({w} % 52))"
-                return b.Field(parsed, "date", column, raw,
-                               expected="a Stata %tw week number")
+                return b.Field(
+                    parsed, "date", column, raw, expected="a Stata %tw week number"
+                )
             fmt = fmt or "%Y-%m-%d"
-            return b.Field(f"try_strptime({sql}, {p(fmt)})::DATE", "date", column,
-                           raw, expected=f"a date in format {fmt}")
+            return b.Field(
+                f"try_strptime({sql}, {p(fmt)})::DATE",
+                "date",
+                column,
+                raw,
+                expected=f"a date in format {fmt}",
+            )
         if name == "timestamp":
             fmt = fmt or "%Y-%m-%d %H:%M:%S"
-            return b.Field(f"try_strptime({sql}, {p(fmt)})", "date", column, raw,
-                           expected=f"a time in format {fmt}")
+            return b.Field(
+                f"try_strptime({sql}, {p(fmt)})",
+                "date",
+                column,
+                raw,
+                expected=f"a time in format {fmt}",
+            )
         if name in {"latitude", "longitude"}:
-            return b.Field(f"TRY_CAST({sql} AS DOUBLE)", name, column, raw,
-                           expected=f"a number in [-{90 if name == 'latitude' else 180},"
-                           f" {90 if name == 'latitude' else 180}]")
+            return b.Field(
+                f"TRY_CAST({sql} AS DOUBLE)",
+                name,
+                column,
+                raw,
+                expected=f"a number in [-{90 if name == 'latitude' else 180},"
+                f" {90 if name == 'latitude' else 180}]",
+            )
         if name in _COUNT_FIELDS:
-            return b.Field(f"CAST(round(TRY_CAST({sql} AS DOUBLE)) AS INTEGER)",
-                           "count", column, raw, expected="a whole number >= 0")
+            return b.Field(
+                f"CAST(round(TRY_CAST({sql} AS DOUBLE)) AS INTEGER)",
+                "count",
+                column,
+                raw,
+                expected="a whole number >= 0",
+            )
         if name in _BOOL_FIELDS:
             t = ", ".join(p(v) for v in _TRUE)
             f = ", ".join(p(v) for v in _FALSE)
-            return b.Field(f"CASE WHEN lower({sql}) IN ({t}) THEN true "
-                           f"WHEN lower({sql}) IN ({f}) THEN false END")
+            return b.Field(
+                f"CASE WHEN lower({sql}) IN ({t}) THEN true "
+                f"WHEN lower({sql}) IN ({f}) THEN false END"
+            )
         if name in _VOCAB:
             return _VOCAB[name](sql, column, raw)
         return b.Field(sql, "text", column, raw)

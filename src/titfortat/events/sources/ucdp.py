@@ -20,16 +20,24 @@ from __future__ import annotations
 
 from titfortat.events.sources import _base as b
 
-_DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S.%g", "%Y-%m-%d %H:%M:%S",
-                 "%m/%d/%Y"]
+_DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S.%g", "%Y-%m-%d %H:%M:%S", "%m/%d/%Y"]
 
 
 class UcdpReader(b.Reader):
     """Reader for UCDP GED CSV files (``format="ucdp"``)."""
 
     format = "ucdp"
-    required_columns = ("id", "type_of_violence", "side_a", "side_b", "country",
-                        "latitude", "longitude", "date_start", "best")
+    required_columns = (
+        "id",
+        "type_of_violence",
+        "side_a",
+        "side_b",
+        "country",
+        "latitude",
+        "longitude",
+        "date_start",
+        "best",
+    )
 
     def fields(self, cols: b.RawColumns, p: b.Params) -> dict[str, b.Field]:
         tov = cols.text("type_of_violence")
@@ -51,9 +59,18 @@ class UcdpReader(b.Reader):
             "actor": b.text(cols, "side_a"),
             "actor2": b.text(cols, "side_b"),
             "event_type": b.event_type(event_type, "type_of_violence", tov),
-            "source_event_type": b.Field(b.mapped(
-                p, tov, {"1": "state-based conflict", "2": "non-state conflict",
-                         "3": "one-sided violence"}, None)),
+            "source_event_type": b.Field(
+                b.mapped(
+                    p,
+                    tov,
+                    {
+                        "1": "state-based conflict",
+                        "2": "non-state conflict",
+                        "3": "one-sided violence",
+                    },
+                    None,
+                )
+            ),
             "source_sub_event_type": b.optional_text(cols, "conflict_name"),
             "description": b.optional_text(cols, "source_headline"),
             "fatalities_best": b.number(cols, "best", "count"),
@@ -65,12 +82,33 @@ class UcdpReader(b.Reader):
         if "date_prec" in cols:
             dp = cols.text("date_prec")
             fields["date_precision"] = b.date_precision(
-                b.mapped(p, dp, {"1": "day", "2": "week", "3": "week", "4": "month",
-                                 "5": "year"}, None), "date_prec", dp)
+                b.mapped(
+                    p,
+                    dp,
+                    {"1": "day", "2": "week", "3": "week", "4": "month", "5": "year"},
+                    None,
+                ),
+                "date_prec",
+                dp,
+            )
         if "where_prec" in cols:
             wp = cols.text("where_prec")
             fields["geo_precision"] = b.geo_precision(
-                b.mapped(p, wp, {"1": "point", "2": "near", "3": "admin2",
-                                 "4": "admin1", "5": "admin1", "6": "country",
-                                 "7": "unknown"}, "unknown"), "where_prec", wp)
+                b.mapped(
+                    p,
+                    wp,
+                    {
+                        "1": "point",
+                        "2": "near",
+                        "3": "admin2",
+                        "4": "admin1",
+                        "5": "admin1",
+                        "6": "country",
+                        "7": "unknown",
+                    },
+                    "unknown",
+                ),
+                "where_prec",
+                wp,
+            )
         return fields
