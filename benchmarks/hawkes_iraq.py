@@ -63,6 +63,8 @@ def main() -> None:
 
 
 def report(nb: BinnedHawkes, title: str, nodes: list[str]) -> None:
+    """Print the fit, cross effects with LR tests, shares and impulse responses
+    (the latter for and on ``nodes[0]``)."""
     print(f"\n=== {title} ===")
     print(nb.summary())
     lag = 1.0 / (1.0 - np.exp(-nb.decay_))
@@ -100,8 +102,8 @@ def report(nb: BinnedHawkes, title: str, nodes: list[str]) -> None:
     ir = nb.impulse_response(42).summary_frame()
     print(
         ir.loc[
-            [f"{i}<-airstrike" for i in nodes[1:]]
-            + [f"airstrike<-{j}" for j in nodes[1:]]
+            [f"{i}<-{nodes[0]}" for i in nodes[1:]]
+            + [f"{nodes[0]}<-{j}" for j in nodes[1:]]
         ].to_string(float_format=lambda x: f"{x:.4f}")
     )
 

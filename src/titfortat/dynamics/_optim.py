@@ -121,34 +121,69 @@ def observed_information(
     return -0.5 * (h_mat + h_mat.T)
 
 
+def _try_inverse(info: np.ndarray) -> np.ndarray | None:
+    if info.size == 0 or not np.all(np.isfinite(info)):
+        return None
+    try:
+        eig = np.linalg.eigvalsh(info)
+    except np.linalg.LinAlgError:
+        return None
+    if not eig.min() > 1e-10 * max(eig.max(), 1e-300):
+        return None
+    return np.asarray(np.linalg.inv(info))
+
+
 def covariance(
-    info: np.ndarray, free: np.ndarray, *, strict: bool, stacklevel: int = 3
+    info: np.ndarray,
+    free: np.ndarray,
+    *,
+    strict: bool,
+    stacklevel: int = 3,
+    at_bound: np.ndarray | None = None,
+    names: list[str] | None = None,
 ) -> np.ndarray:
-    """Invert the observed information; NaN plus a warning when impossible."""
+    """Invert the observed information; NaN plus a warning when impossible.
+
+    ``info`` covers the ``free`` parameters. If it is not positive definite
+    and some estimates sit on their bound (``at_bound``), the inversion is
+    retried with those held fixed, as is usual for constrained MLE: at an
+    active bound the unconstrained curvature may point out of the parameter
+    space. Those parameters then get NaN standard errors, with a warning that
+    names them; use the LR test for them.
+    """
     n = free.size
     cov = np.full((n, n), np.nan)
     idx = np.flatnonzero(free)
-    ok = np.all(np.isfinite(info))
-    if ok:
-        try:
-            eig = np.linalg.eigvalsh(info)
-            ok = bool(eig.min() > 1e-10 * max(eig.max(), 1e-300))
-            if ok:
-                inv = np.linalg.inv(info)
-        except np.linalg.LinAlgError:
-            ok = False
-    if not ok:
-        msg = (
-            "The observed information matrix is not positive definite, so "
-            "standard errors are NaN. This happens when a parameter is not "
-            "identified (e.g. a decay with almost no excitation) or sits on a "
-            "bound; fix the decay or drop the parameter."
-        )
-        if strict:
-            raise ConvergenceError(msg)
-        warnings.warn(msg, HessianWarning, stacklevel=stacklevel)
+    inv = _try_inverse(info)
+    if inv is not None:
+        cov[np.ix_(idx, idx)] = inv
         return cov
-    cov[np.ix_(idx, idx)] = inv
+    if at_bound is not None and at_bound[idx].any():
+        keep = ~at_bound[idx]
+        inv = _try_inverse(info[np.ix_(keep, keep)])
+        if inv is not None:
+            kept = idx[keep]
+            cov[np.ix_(kept, kept)] = inv
+            dropped = idx[~keep]
+            labels = [names[i] if names else str(i) for i in dropped]
+            warnings.warn(
+                f"{len(dropped)} estimates sit on their lower bound and make the "
+                f"observed information singular: {labels[:5]}"
+                f"{' ...' if len(labels) > 5 else ''}. Their standard errors are "
+                "NaN; test them with lr_test instead of Wald intervals.",
+                HessianWarning,
+                stacklevel=stacklevel,
+            )
+            return cov
+    msg = (
+        "The observed information matrix is not positive definite, so "
+        "standard errors are NaN. This happens when a parameter is not "
+        "identified (e.g. a decay with almost no excitation) or sits on a "
+        "bound; fix the decay or drop the parameter."
+    )
+    if strict:
+        raise ConvergenceError(msg)
+    warnings.warn(msg, HessianWarning, stacklevel=stacklevel)
     return cov
 
 

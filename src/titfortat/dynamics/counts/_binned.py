@@ -427,10 +427,16 @@ class BinnedHawkes(BaseEstimator):
         report_convergence(info, strict=strict, name=type(self).__name__)
         lower = np.zeros(x.size)
         lower[self._n_params(d) - d * self._n_exog() :] = -np.inf
+        at_bound = np.zeros(x.size, dtype=bool)
+        at_bound[: self.baseline_segments * d + d * d] = (
+            x[: self.baseline_segments * d + d * d] <= 1e-9
+        )
         cov = covariance(
             observed_information(lambda v: self._loglik(v, y)[1], x, free, lower),
             free,
             strict=strict,
+            at_bound=at_bound,
+            names=self._names(names),
         )
         self._y, self._x, self._free = y, x, free
         self.nodes_ = names
