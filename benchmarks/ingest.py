@@ -1,0 +1,241 @@
+"""Ingest speed: titfortat vs pandas + the same validation vs DuckDB's raw read_csv.
+
+Generates a synthetic ACLED-format CSV (default 1,000,000 rows), then runs, one
+after the other in child processes of this one run (so each has its own peak
+memory, read with ``os.wait4``):
+
+* ``titfortat``: ``titfortat ingest FILE --format acled --json`` end to end
+  (process start, imports, validation, dedupe, quarantine, commit);
+* ``pandas``: ``pandas.read_csv`` (C engine, every column as text) plus the same
+  checks done in pandas (two date formats, coordinate ranges, non-negative
+  fatalities, duplicate ids, event-type mapping, a content hash with
+  ``pandas.util.hash_pandas_object``), then the valid rows into a DuckDB table;
+* ``pandas-pyarrow``: the same with ``engine="pyarrow"``;
+* ``duckdb``: ``CREATE TABLE t AS SELECT * FROM read_csv(FILE)``: no
+  validation at all, the ceiling.
+
+Prints rows/s, peak RSS and the ratios. Goals (issue 2): titfortat at least 5x
+pandas, at least 0.5x DuckDB's ceiling, peak memory under 2 GB.
+
+Usage::
+
+    python benchmarks/ingest.py [--rows 1000000] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def run_pandas(csv: str, db: str, engine: str) -> int:
+    import duckdb
+    import numpy as np
+    import pandas as pd
+
+    df = pd.read_csv(
+        csv, dtype=str, keep_default_na=False, na_values=[""], engine=engine
+    )
+    date = pd.to_datetime(df["event_date"], format="%Y-%m-%d", errors="coerce")
+    alt = pd.to_datetime(df["event_date"], format="%d %B %Y", errors="coerce")
+    date = date.fillna(alt)
+    lat = pd.to_numeric(df["latitude"], errors="coerce")
+    lon = pd.to_numeric(df["longitude"], errors="coerce")
+    fat = pd.to_numeric(df["fatalities"], errors="coerce").round()
+    precision = df["time_precision"].map({"1": "day", "2": "week", "3": "month"})
+    geo = (
+        df["geo_precision"]
+        .map({"1": "point", "2": "near", "3": "admin1"})
+        .fillna("unknown")
+    )
+    state = df["inter1"].str.lower().isin(["1", "state forces"]) | df[
+        "actor1"
+    ].str.lower().str.startswith("military forces of")
+    violent = df["event_type"].isin(
+        ["Battles", "Explosions/Remote violence", "Violence against civilians"]
+    )
+    event_type = np.select(
+        [df["event_type"].isin(["Protests", "Riots"]), violent & state, violent],
+        ["protest", "strike", "attack"],
+        "other",
+    )
+    reason = pd.Series(pd.NA, index=df.index, dtype="string")
+    checks = [
+        (df["event_id_cnty"].isna(), "missing_value"),
+        (df["event_date"].isna(), "missing_value"),
+        (date.isna() & df["event_date"].notna(), "invalid_date"),
+        (lat.isna() & df["latitude"].notna(), "invalid_number"),
+        (lat.abs() > 90, "out_of_range"),
+        (lon.isna() & df["longitude"].notna(), "invalid_number"),
+        (lon.abs() > 180, "out_of_range"),
+        (fat.isna() & df["fatalities"].notna(), "invalid_number"),
+        (fat < 0, "negative_count"),
+        (precision.isna(), "unknown_value"),
+        (df["event_id_cnty"].duplicated(), "duplicate_id_in_file"),
+    ]
+    for mask, code in reversed(checks):  # first failing check wins
+        reason = reason.mask(mask.fillna(False), code)
+    out = pd.DataFrame(
+        {
+            "event_id": "acled:" + df["event_id_cnty"],
+            "source": "acled",
+            "source_event_id": df["event_id_cnty"],
+            "date": date.dt.date,
+            "date_precision": precision,
+            "country": df["country"],
+            "admin1": df["admin1"],
+            "admin2": df["admin2"],
+            "location": df["location"],
+            "latitude": lat,
+            "longitude": lon,
+            "geo_precision": geo,
+            "actor": df["actor1"],
+            "actor2": df["actor2"],
+            "assoc_actors": (
+                df["assoc_actor_1"].fillna("") + "; " + df["assoc_actor_2"].fillna("")
+            ).str.strip("; "),
+            "event_type": event_type,
+            "source_event_type": df["event_type"],
+            "source_sub_event_type": df["sub_event_type"],
+            "description": df["notes"],
+            "fatalities_best": fat,
+            "source_row": np.arange(1, len(df) + 1),
+        }
+    )
+    out["content_hash"] = pd.util.hash_pandas_object(out, index=False).astype(str)
+    valid = out[reason.isna()]
+    quarantine = df[reason.notna()].assign(reason=reason[reason.notna()])
+    con = duckdb.connect(db)
+    con.register("valid", valid)
+    con.register("bad", quarantine)
+    con.execute("CREATE TABLE events AS SELECT * FROM valid")
+    con.execute("CREATE TABLE quarantine AS SELECT * FROM bad")
+    con.close()
+    return len(valid)
+
+
+def run_duckdb(csv: str, db: str) -> int:
+    import duckdb
+
+    con = duckdb.connect(db)
+    con.execute("SET enable_progress_bar = false")
+    con.execute("CREATE TABLE t AS SELECT * FROM read_csv($f)", {"f": csv})
+    n = con.execute("SELECT count(*) FROM t").fetchall()[0][0]
+    con.close()
+    return int(n)
+
+
+def child(cmd: list[str]) -> tuple[float, float, str]:
+    """Run ``cmd``; return (seconds, peak RSS in MB, stdout)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    for stream in (proc.stdout, proc.stderr):
+        if stream:
+            stream.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{err}")
+    return seconds, usage.ru_maxrss / 1024, out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    ap.add_argument(
+        "--one", nargs=3, metavar=("WHICH", "CSV", "DB"), help=argparse.SUPPRESS
+    )
+    args = ap.parse_args()
+    if args.one:
+        which, csv, db = args.one
+        n = (
+            run_duckdb(csv, db)
+            if which == "duckdb"
+            else run_pandas(csv, db, which.removeprefix("pandas-") or "c")
+        )
+        print(n)
+        return
+
+    from titfortat.datasets.synthetic import write_synthetic_acled
+
+    work = Path(tempfile.mkdtemp(prefix="titfortat-bench-"))
+    try:
+        csv = work / "acled.csv"
+        t0 = time.perf_counter()
+        write_synthetic_acled(csv, args.rows)
+        print(
+            f"generated {args.rows:,} rows ({csv.stat().st_size / 1e6:.0f} MB) "
+            f"in {time.perf_counter() - t0:.1f} s; {os.cpu_count()} cores"
+        )
+        exe = Path(sys.executable).parent / "titfortat"
+        me = [sys.executable, __file__, "--one"]
+        runs = {
+            "titfortat": [
+                str(exe),
+                "ingest",
+                str(csv),
+                "--format",
+                "acled",
+                "--store",
+                str(work / "tft.duckdb"),
+                "--json",
+            ],
+            "pandas (c engine)": [*me, "pandas-c", str(csv), str(work / "pc.duckdb")],
+            "pandas (pyarrow engine)": [
+                *me,
+                "pandas-pyarrow",
+                str(csv),
+                str(work / "pa.duckdb"),
+            ],
+            "duckdb read_csv (ceiling)": [
+                *me,
+                "duckdb",
+                str(csv),
+                str(work / "dd.duckdb"),
+            ],
+        }
+        results: dict[str, tuple[float, float]] = {}
+        for name, cmd in runs.items():
+            seconds, peak, out = child(cmd)
+            results[name] = (seconds, peak)
+            if name == "titfortat":
+                assert f'"inserted": {args.rows}' in out, out
+        print(f"\n{'contender':28s} {'seconds':>8s} {'rows/s':>12s} {'peak MB':>8s}")
+        for name, (seconds, peak) in results.items():
+            print(f"{name:28s} {seconds:8.2f} {args.rows / seconds:12,.0f} {peak:8.0f}")
+        tft = results["titfortat"][0]
+        print()
+        for name, goal in (
+            ("pandas (c engine)", 5.0),
+            ("pandas (pyarrow engine)", 5.0),
+            ("duckdb read_csv (ceiling)", 0.5),
+        ):
+            ratio = results[name][0] / tft
+            verdict = "meets" if ratio >= goal else "MISSES"
+            print(
+                f"titfortat speed / {name:26s} = {ratio:5.2f}x "
+                f"(goal >= {goal}x: {verdict})"
+            )
+        peak = results["titfortat"][1]
+        print(
+            f"titfortat peak RSS = {peak:.0f} MB "
+            f"(goal < 2048 MB: {'meets' if peak < 2048 else 'MISSES'})"
+        )
+    finally:
+        if args.keep:
+            print(f"work folder kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
