@@ -32,6 +32,7 @@ from titfortat.dynamics.hawkes._loglik import (
     exp_loglik_grad,
     exp_states,
     intensity_at,
+    row_loglik_grad,
     softplus_loglik_grad,
 )
 from titfortat.dynamics.hawkes._simulate import HawkesSimulator
@@ -65,21 +66,18 @@ def _fit_rows_fixed_decay(
     msgs, nits, ok = [], 0, True
     c = np.concatenate([[end_time], comp])
     for i in range(d):
-        rows = marks == i
-        xi = np.hstack([np.ones((int(rows.sum()), 1)), r[rows]])
+        ri = np.ascontiguousarray(r[marks == i])
         pos = np.concatenate([[i], d + i * d + np.arange(d)])
         fr = free[pos]
         theta = x[pos].copy()
-        n_i = max(xi.shape[0], 1)
+        n_i = max(ri.shape[0], 1)
 
-        def obj(z: np.ndarray, xi=xi, fr=fr, theta=theta, n_i=n_i):
+        def obj(z, ri=ri, fr=fr, theta=theta, n_i=n_i):
             th = theta.copy()
             th[fr] = z
-            lam = xi @ th
-            if np.any(lam <= 0):
+            ll, g = row_loglik_grad(ri, c, th)
+            if not np.isfinite(ll):
                 return np.inf, np.zeros(z.size)
-            ll = np.log(lam).sum() - c @ th
-            g = xi.T @ (1.0 / lam) - c
             return -ll / n_i, -g[fr] / n_i
 
         res = optimize.minimize(

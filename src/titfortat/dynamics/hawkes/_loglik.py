@@ -528,3 +528,31 @@ def _grow_i(a, cap):
     out = np.empty(cap, dtype=np.int64)
     out[: a.size] = a
     return out
+
+
+@njit(cache=True)
+def row_loglik_grad(r, c, theta):
+    """One target node's identity-link log-likelihood with a fixed design.
+
+    ``r`` holds the excitations (events of node i x D), ``theta`` is
+    ``(mu_i, alpha_i1..alpha_iD)`` and ``c`` the compensator coefficients
+    ``(T, C_1..C_D)``. One fused pass, no temporaries.
+    """
+    n, d = r.shape
+    g = np.zeros(d + 1)
+    ll = 0.0
+    for k in range(n):
+        lam = theta[0]
+        for j in range(d):
+            lam += theta[j + 1] * r[k, j]
+        if not lam > 0.0:
+            return -np.inf, g
+        inv = 1.0 / lam
+        ll += math.log(lam)
+        g[0] += inv
+        for j in range(d):
+            g[j + 1] += r[k, j] * inv
+    for j in range(d + 1):
+        ll -= c[j] * theta[j]
+        g[j] -= c[j]
+    return ll, g
