@@ -175,3 +175,41 @@ def test_exogenous_covariate_gradient_and_recovery():
     with pytest.raises(ValueError, match="only simulate its own window"):
         model.simulator(n_bins=10)
     assert model.simulator(rng=1).run().shape == (n, 2)
+
+
+def test_softplus_link_gradient_and_inhibition_recovery():
+    mu = np.array([0.8, 0.3])
+    adj = np.array([[0.3, -0.6], [0.5, 0.2]])  # node 1 deters node 0
+    model = BinnedHawkes(link="softplus", family="negbin", n_presample=5)
+    y = BinnedHawkesSimulator(
+        mu,
+        adj,
+        0.3,
+        n_bins=300,
+        link="softplus",
+        family="negbin",
+        size=[4.0, 4.0],
+        rng=1,
+    ).run()
+    x = np.concatenate([mu, adj.ravel(), [0.3], [4.0, 4.0]])
+    _, g = model._loglik(x, y)
+    num = np.array(
+        [
+            (model._loglik(x + h, y)[0] - model._loglik(x - h, y)[0]) / 2e-6
+            for h in np.eye(x.size) * 1e-6
+        ]
+    )
+    np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-5)
+
+    y = BinnedHawkesSimulator(mu, adj, 0.3, n_bins=20000, link="softplus", rng=5).run()
+    fit = BinnedHawkes(link="softplus", rng=0).fit(y, nodes=["attack", "strike"])
+    truth = np.concatenate([mu, adj.ravel(), [0.3]])
+    ref.assert_in_confidence_region(fit.results_, truth)
+    # Stated bound: the deterrent effect within 25% and significantly negative.
+    est = fit.results_.params["alpha[attack<-strike]"]
+    assert abs(est - (-0.6)) / 0.6 < 0.25
+    assert fit.results_.conf_int().loc["alpha[attack<-strike]", "ci_upper"] < 0
+    lr = fit.lr_test("attack", "strike")
+    assert not lr.boundary and lr.p_value < 1e-6
+    with pytest.raises(ValueError, match="needs link='identity'"):
+        fit.share_triggered()

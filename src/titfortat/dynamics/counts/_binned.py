@@ -57,8 +57,10 @@ class BinnedHawkesSimulator:
         family: Literal["poisson", "negbin"] = "poisson",
         size: Sequence[float] | np.ndarray | None = None,
         offset: np.ndarray | None = None,
+        link: Literal["identity", "softplus"] = "identity",
         rng: int | np.random.Generator | None = None,
     ) -> None:
+        self.link = link
         self.offset = None if offset is None else np.asarray(offset, dtype=float)
         # A 2-D baseline (K, D) is piecewise constant over K equal segments.
         self.baseline = np.atleast_2d(np.asarray(baseline, dtype=float))
@@ -70,7 +72,8 @@ class BinnedHawkesSimulator:
         self.rng = rng
         if family == "negbin" and self.size is None:
             raise ValueError("family='negbin' needs size (one per node).")
-        rho = float(np.max(np.abs(np.linalg.eigvals(self.adjacency))))
+        pos = self.adjacency if link == "identity" else np.maximum(self.adjacency, 0)
+        rho = float(np.max(np.abs(np.linalg.eigvals(pos))))
         if rho >= 1:
             raise ValueError(
                 f"Spectral radius of the branching matrix is {rho:.3g} (must be "
@@ -90,7 +93,12 @@ class BinnedHawkesSimulator:
                 e = (1.0 - rho) * y[t - 1] + rho * e
             m = self.baseline[seg[t]] + self.adjacency @ e
             if self.offset is not None:
-                m = np.maximum(m + self.offset[t], 1e-12)
+                m = m + self.offset[t]
+            m = (
+                np.logaddexp(0.0, m)
+                if self.link == "softplus"
+                else np.maximum(m, 1e-12)
+            )
             if self.family == "poisson":
                 y[t] = rng.poisson(m)
             else:
@@ -123,6 +131,12 @@ class BinnedHawkes(BaseEstimator):
     decay : float or None, default None
         Fixed beta > 0 per day, or ``None`` to learn it.
     family : {"poisson", "negbin"}, default "poisson"
+    link : {"identity", "softplus"}, default "identity"
+        ``identity``: the mean is the linear predictor, ``alpha >= 0``.
+        ``softplus``: the mean is ``log(1 + exp(eta))`` of the linear
+        predictor, so a negative ``alpha`` (deterrence: node j lowers the
+        later counts of node i) is estimable. The branching-ratio summaries
+        (``share_triggered``, ``impulse_response``) need the identity link.
     n_presample : int, default 14
         Leading bins that feed the lags but are left out of the likelihood,
         so the first days are not fitted with an empty history.
@@ -170,6 +184,7 @@ class BinnedHawkes(BaseEstimator):
     _parameter_constraints: dict[str, list[Any]] = {
         "decay": [Interval(Real, 0, None, closed="neither"), None],
         "family": [Options({"poisson", "negbin"})],
+        "link": [Options({"identity", "softplus"})],
         "n_presample": [Interval(Integral, 0, None)],
         "baseline_segments": [Interval(Integral, 1, None)],
         "n_starts": [Interval(Integral, 1, None)],
@@ -183,6 +198,7 @@ class BinnedHawkes(BaseEstimator):
         *,
         decay: float | None = None,
         family: Literal["poisson", "negbin"] = "poisson",
+        link: Literal["identity", "softplus"] = "identity",
         n_presample: int = 14,
         baseline_segments: int = 1,
         n_starts: int = 3,
@@ -192,6 +208,7 @@ class BinnedHawkes(BaseEstimator):
     ) -> None:
         self.decay = decay
         self.family = family
+        self.link = link
         self.n_presample = n_presample
         self.baseline_segments = baseline_segments
         self.n_starts = n_starts
@@ -243,6 +260,9 @@ class BinnedHawkes(BaseEstimator):
         if exog is not None:
             xo = exog[s]
             m = m + xo @ gamma.T
+        if self.link == "softplus":
+            dm = special.expit(m)  # d softplus(eta) / d eta
+            m = np.logaddexp(0.0, m)
         if np.any(m <= 0):
             return -np.inf, np.zeros(x.size)
         if self.family == "poisson":
@@ -270,6 +290,8 @@ class BinnedHawkes(BaseEstimator):
                 - (th + yo) / (th + m),
                 axis=0,
             )
+        if self.link == "softplus":
+            gm = gm * dm  # chain rule through the link
         g_mu = np.zeros_like(mu)
         np.add.at(g_mu, so, gm)
         g_a = gm.T @ eo
@@ -309,7 +331,8 @@ class BinnedHawkes(BaseEstimator):
             g[logs] *= x[logs]
             return ll, g
 
-        bounds: list[tuple[float | None, float | None]] = [(1e-10, None)] * (nm + d * d)
+        lo = 1e-10 if self.link == "identity" else None
+        bounds: list[tuple[float | None, float | None]] = [(lo, None)] * (nm + d * d)
         bounds += [(np.log(1e-4), np.log(50.0))]
         bounds += [(np.log(1e-3), np.log(1e6))] * n_size
         bounds += [(None, None)] * (free.size - nm - d * d - 1 - n_size)
@@ -418,6 +441,10 @@ class BinnedHawkes(BaseEstimator):
                 beta = float(np.exp(rng.uniform(np.log(0.02), np.log(3.0))))
             if self.decay is not None:
                 beta = float(self.decay)
+            if self.link == "softplus":
+                # inverse softplus of the rate; start without excitation
+                mu = np.log(np.expm1(rate if s == 0 else mu))
+                a = np.zeros((d, d)) if s == 0 else a - 0.4 / d
             x0 = [np.tile(mu, self.baseline_segments), a.ravel(), [beta]]
             if self.family == "negbin":
                 x0.append(np.full(d, 5.0))
@@ -428,9 +455,12 @@ class BinnedHawkes(BaseEstimator):
         lower = np.zeros(x.size)
         lower[self._n_params(d) - d * self._n_exog() :] = -np.inf
         at_bound = np.zeros(x.size, dtype=bool)
-        at_bound[: self.baseline_segments * d + d * d] = (
-            x[: self.baseline_segments * d + d * d] <= 1e-9
-        )
+        if self.link == "identity":
+            at_bound[: self.baseline_segments * d + d * d] = (
+                x[: self.baseline_segments * d + d * d] <= 1e-9
+            )
+        else:
+            lower[: self.baseline_segments * d + d * d] = -np.inf
         cov = covariance(
             observed_information(lambda v: self._loglik(v, y)[1], x, free, lower),
             free,
@@ -504,7 +534,7 @@ class BinnedHawkes(BaseEstimator):
             null=f"alpha[{self.nodes_[ii]}<-{self.nodes_[jj]}] = 0",
             statistic=max(2.0 * (ll1 - ll0), 0.0),
             df=1,
-            boundary=True,
+            boundary=self.link == "identity",
             ll_full=ll1,
             ll_restricted=ll0,
         )
@@ -525,9 +555,17 @@ class BinnedHawkes(BaseEstimator):
 
     # ------------------------------------------------------------ diagnostics
     def spectral_radius(self) -> float:
-        """Spectral radius of the branching matrix (< 1: stationary)."""
+        """Spectral radius of the branching matrix (< 1: stationary).
+
+        Under softplus the value for ``max(A, 0)`` bounds the excitation.
+        """
         check_is_fitted(self)
-        return float(np.max(np.abs(np.linalg.eigvals(self.adjacency_))))
+        a = (
+            self.adjacency_
+            if self.link == "identity"
+            else np.maximum(self.adjacency_, 0)
+        )
+        return float(np.max(np.abs(np.linalg.eigvals(a))))
 
     def share_triggered(
         self, method: Literal["auto", "stationary", "empirical"] = "auto"
@@ -543,6 +581,11 @@ class BinnedHawkes(BaseEstimator):
         Delta-method standard errors.
         """
         check_is_fitted(self)
+        if self.link != "identity":
+            raise ValueError(
+                "This summary needs link='identity': under softplus background and "
+                "triggered counts are not additive. Simulate the fitted model."
+            )
         d = len(self.nodes_)
         constant = self.baseline_segments == 1 and self._exog is None
         if method == "auto":
@@ -582,6 +625,11 @@ class BinnedHawkes(BaseEstimator):
         """Expected extra events of node i over days 1..H after one node-j event
         on day 0 (all generations); entries named ``i<-j``."""
         check_is_fitted(self)
+        if self.link != "identity":
+            raise ValueError(
+                "This summary needs link='identity': under softplus background and "
+                "triggered counts are not additive. Simulate the fitted model."
+            )
         d = len(self.nodes_)
         h = int(horizon_days)
 
@@ -610,6 +658,8 @@ class BinnedHawkes(BaseEstimator):
         m = (mu[self._segments(yf.shape[0])] + e @ a.T + self._offset())[
             self.n_presample :
         ]
+        if self.link == "softplus":
+            m = np.logaddexp(0.0, m)
         var = m if size is None else m + m**2 / size
         r = (yf[self.n_presample :] - m) / np.sqrt(var)
         return pd.DataFrame(r, columns=self.nodes_)
@@ -642,5 +692,6 @@ class BinnedHawkes(BaseEstimator):
             family=self.family,
             size=self.size_,
             offset=None if self._exog is None else self._offset(),
+            link=self.link,
             rng=rng,
         )
