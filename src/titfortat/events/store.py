@@ -32,7 +32,7 @@ import pyarrow as pa
 from titfortat.events import _files, _pipeline
 from titfortat.events.schema import COLUMNS, EVENT_TYPES, SCHEMA_VERSION, column_names
 from titfortat.events.sources import get_reader
-from titfortat.events.sources._base import Params, Reader
+from titfortat.events.sources._base import Params, Reader, quote_ident
 from titfortat.exceptions import DataError, Reason, SchemaVersionError, StoreError
 
 __all__ = ["EventQueries", "EventStore", "FileReport", "IngestReport", "ParquetEvents"]
@@ -661,7 +661,7 @@ class EventStore(EventQueries):
             # A wrongly encoded file is a file-level problem (every non-ASCII row
             # would be rejected), so it raises instead of filling the quarantine.
             bad_encoding = con.execute(
-                f"SELECT count(*) FROM {_pipeline.quote_ident(plan.rejects)} "
+                f"SELECT count(*) FROM {quote_ident(plan.rejects)} "
                 "WHERE error_type = 'INVALID ENCODING'"
             ).fetchall()[0][0]
             if bad_encoding:
@@ -729,7 +729,7 @@ class EventStore(EventQueries):
                 FROM (SELECT line, arg_min(column_name, column_idx) AS column_name,
                         first(csv_line) AS csv_line,
                         arg_min(error_message, column_idx) AS error_message
-                      FROM {_pipeline.quote_ident(str(plan.rejects))}
+                      FROM {quote_ident(str(plan.rejects))}
                       GROUP BY line)
                 ORDER BY line""",
                 {
@@ -747,7 +747,7 @@ class EventStore(EventQueries):
         n_staged, n_valid = int(row[0]), int(row[1])
         con.execute("DROP TABLE _stage")
         for t in (rejects, rejects + "_scan"):
-            con.execute(f"DROP TABLE IF EXISTS {_pipeline.quote_ident(t)}")
+            con.execute(f"DROP TABLE IF EXISTS {quote_ident(t)}")
         read = n_staged + n_malformed
         quarantined = n_staged - n_valid + n_malformed
         rep = FileReport(label, read, inserted, n_valid - inserted, quarantined)

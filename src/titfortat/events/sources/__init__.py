@@ -13,6 +13,7 @@ table     :class:`~titfortat.events.sources.table.TableReader` + YAML mapping
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ FORMATS = ("acled", "ucdp", "gtd", "gdelt", "table")
 def get_reader(
     format: str,
     *,
-    mapping: str | Path | dict[str, Any] | None = None,
+    mapping: str | Path | Mapping[str, Any] | None = None,
     source: str | None = None,
     encoding: str = "utf-8",
 ) -> Reader:
@@ -55,13 +56,17 @@ def get_reader(
         from titfortat.exceptions import DataError
 
         raise DataError(f"--mapping is only for format 'table', not {format!r}.")
-    if format == "acled":
-        from titfortat.events.sources.acled import AcledReader as cls
-    elif format == "ucdp":
-        from titfortat.events.sources.ucdp import UcdpReader as cls
-    elif format == "gtd":
-        from titfortat.events.sources.gtd import GtdReader as cls
-    else:
-        from titfortat.events.sources.gdelt import GdeltReader as cls
+    from titfortat.events.sources.acled import AcledReader
+    from titfortat.events.sources.gdelt import GdeltReader
+    from titfortat.events.sources.gtd import GtdReader
+    from titfortat.events.sources.ucdp import UcdpReader
+
+    classes: dict[str, type[Reader]] = {
+        "acled": AcledReader,
+        "ucdp": UcdpReader,
+        "gtd": GtdReader,
+        "gdelt": GdeltReader,
+    }
+    cls = classes[format]
     reader: Reader = cls(source=source, encoding=encoding)
     return reader

@@ -250,8 +250,8 @@ class Reader(abc.ABC):
     format: ClassVar[str]
     #: Columns the file must have; checked once, before any row is read.
     required_columns: ClassVar[tuple[str, ...]] = ()
-    #: Options passed to DuckDB's ``read_csv``.
-    csv_options: ClassVar[dict[str, Any]] = {
+    #: Default options passed to DuckDB's ``read_csv``; copied per instance.
+    default_csv_options: ClassVar[dict[str, Any]] = {
         "delim": ",",
         "quote": '"',
         "escape": '"',
@@ -261,6 +261,7 @@ class Reader(abc.ABC):
     def __init__(self, *, source: str | None = None, encoding: str = "utf-8") -> None:
         self.source = source or self.format
         self.encoding = encoding
+        self.csv_options: dict[str, Any] = dict(self.default_csv_options)
 
     # The store calls these three, in order.
     def plan(

@@ -20,7 +20,7 @@ and full CAMEO code are kept in ``source_event_type`` and
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from titfortat.events.sources import _base as b
 from titfortat.exceptions import Reason, SchemaError
@@ -95,7 +95,7 @@ class GdeltReader(b.Reader):
     """Reader for GDELT 1.0 / 2.0 event exports (``format="gdelt"``)."""
 
     format = "gdelt"
-    csv_options: dict[str, Any] = {
+    default_csv_options: ClassVar[dict[str, Any]] = {
         "delim": "\t",
         "quote": "",
         "escape": "",
