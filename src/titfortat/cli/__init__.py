@@ -208,6 +208,21 @@ def events(
     from titfortat.events import EventStore
 
     with EventStore(store, read_only=True) as st:
+        if output is not None and format.value in {"csv", "parquet"} and limit is None:
+            # Stream inside DuckDB: the result never has to fit in memory.
+            st.export(
+                output,
+                format=format.value,
+                since=since,
+                until=until,
+                country=country,
+                admin1=admin1,
+                event_type=event_type,
+                actor=actor,
+                source=source,
+            )
+            err.print(f"wrote {output}")
+            return
         frame = st.query(
             since=since,
             until=until,
