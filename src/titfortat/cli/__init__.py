@@ -207,32 +207,22 @@ def events(
     """List stored events matching the filters."""
     from titfortat.events import EventStore
 
+    filters = {
+        "since": since,
+        "until": until,
+        "country": country,
+        "admin1": admin1,
+        "event_type": event_type,
+        "actor": actor,
+        "source": source,
+    }
     with EventStore(store, read_only=True) as st:
         if output is not None and format.value in {"csv", "parquet"} and limit is None:
             # Stream inside DuckDB: the result never has to fit in memory.
-            st.export(
-                output,
-                format=format.value,
-                since=since,
-                until=until,
-                country=country,
-                admin1=admin1,
-                event_type=event_type,
-                actor=actor,
-                source=source,
-            )
+            st.export(output, format=format.value, **filters)
             err.print(f"wrote {output}")
             return
-        frame = st.query(
-            since=since,
-            until=until,
-            country=country,
-            admin1=admin1,
-            event_type=event_type,
-            actor=actor,
-            source=source,
-            limit=limit,
-        )
+        frame = st.query(limit=limit, **filters)
     if format is EventsFormat.table:
         frame = frame[
             [
