@@ -130,7 +130,9 @@ class ExpHawkes(BaseEstimator):
         ``identity`` constrains ``alpha >= 0`` and ``mu > 0``; ``softplus``
         leaves them free (O(N D^2) per evaluation instead of O(N D)).
     n_starts : int, default 3
-        Optimiser starts; the first is deterministic, the rest drawn from ``rng``.
+        Optimiser starts; the first is deterministic, the rest drawn from
+        ``rng``. With the identity link and a fixed decay the problem is
+        concave and separates by target node, so one exact start is used.
     max_iter : int, default 500
     tol : float, default 1e-10
         Relative tolerance on the per-event log-likelihood.
@@ -148,6 +150,16 @@ class ExpHawkes(BaseEstimator):
     converged_ : bool
     n_iter_ : int
     results_ : FitResult
+
+    Notes
+    -----
+    Standard errors come from the observed information: analytic for the
+    identity link (one O(N D^2) pass), a central difference of the analytic
+    gradient for softplus. Estimates on the bound ``alpha = 0`` get a
+    curvature-based Wald interval that is only indicative; use
+    :meth:`lr_test` (chi-bar-squared) or :meth:`profile_conf_int` for them.
+    Tied event times do not excite each other (the sum runs over
+    ``t_k < t``); for day-resolution data prefer :class:`BinnedHawkes`.
 
     See Also
     --------
