@@ -57,3 +57,22 @@ def test_wald_coverage_binned():
     print(f"\nBinnedHawkes Wald 95% coverage over {N_SETS} sets: {overall:.4f}")
     print("per parameter:", hits.mean(axis=0).round(3))
     assert 0.93 <= overall <= 0.97
+
+
+@pytest.mark.slow
+def test_wald_coverage_softplus_inhibition():
+    adj = np.array([[0.3, -0.8], [0.6, 0.2]])
+    truth = np.concatenate([MU, adj.ravel(), [1.0]])
+    rng = np.random.default_rng(99)
+    hits = np.zeros((N_SETS, truth.size), dtype=bool)
+    for s in range(N_SETS):
+        arrays = HawkesSimulator(
+            MU, adj, 1.0, end_time=3000.0, link="softplus", rng=rng
+        ).run_arrays()
+        model = ExpHawkes(link="softplus", n_starts=1, rng=rng).fit(arrays)
+        ci = model.results_.conf_int(0.05)
+        hits[s] = (ci["ci_lower"] <= truth) & (truth <= ci["ci_upper"])
+    overall = hits.mean()
+    print(f"\nExpHawkes softplus Wald 95% coverage over {N_SETS} sets: {overall:.4f}")
+    print("per parameter:", hits.mean(axis=0).round(3))
+    assert 0.93 <= overall <= 0.97

@@ -17,7 +17,7 @@ from titfortat.dynamics.hawkes._loglik import (
     exp_loglik_grad,
     softplus_loglik_grad,
 )
-from titfortat.exceptions import DataError, NotFittedError
+from titfortat.exceptions import DataError, DataQualityWarning, NotFittedError
 
 MU2 = np.array([0.5, 0.3])
 A2 = np.array([[0.3, 0.2], [0.4, 0.1]])
@@ -262,3 +262,9 @@ def test_loglik_matches_tick():
     assert -model.loss(coeffs) * n - 2 * end == pytest.approx(ll, rel=1e-8)
     _, g = exp_loglik_grad(times, marks, end, MU2, A2, BETA2, True)
     np.testing.assert_allclose(-model.grad(coeffs) * n, g[:-1], rtol=1e-8)
+
+
+def test_tied_times_warn():
+    arrays = [np.array([1.0, 2.0, 2.0, 5.0, 7.5]), np.array([0.5, 2.0, 3.0, 6.0])]
+    with pytest.warns(DataQualityWarning, match="2 events share their time"):
+        ExpHawkes(decay=1.0, n_starts=1).fit(arrays, end_time=10.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Sequence
 from numbers import Integral, Real
 from typing import Any, Literal, Self
@@ -36,6 +37,7 @@ from titfortat.dynamics.hawkes._loglik import (
     softplus_loglik_grad,
 )
 from titfortat.dynamics.hawkes._simulate import HawkesSimulator
+from titfortat.exceptions import DataQualityWarning
 from titfortat.results import DerivedResult, FitResult, LRTestResult, ResidualResult
 
 __all__ = ["ExpHawkes"]
@@ -395,6 +397,16 @@ class ExpHawkes(BaseEstimator):
         )
         d = len(arrays)
         times, marks = merge_events(arrays)
+        n_ties = int(np.sum(np.diff(times) == 0))
+        if n_ties:
+            warnings.warn(
+                f"{n_ties} events share their time with an earlier event. Tied "
+                "events do not excite each other in the likelihood, which biases "
+                "the excitation down when ties come from coarse time stamps. For "
+                "day-resolution data use BinnedHawkes.",
+                DataQualityWarning,
+                stacklevel=2,
+            )
         rng = as_generator(self.rng)
         free = np.ones(d + d * d + 1, dtype=bool)
         if self.decay is not None:
@@ -473,7 +485,7 @@ class ExpHawkes(BaseEstimator):
     ) -> float:
         """Log-likelihood of ``events`` under the fitted parameters (higher: better)."""
         check_is_fitted(self)
-        arrays, _, big_t = to_event_arrays(events, end_time=end_time, nodes=None)
+        arrays, _, big_t = to_event_arrays(events, end_time=end_time, nodes=self.nodes_)
         if len(arrays) != len(self.nodes_):
             raise ValueError(
                 f"score needs {len(self.nodes_)} nodes, got {len(arrays)}."
