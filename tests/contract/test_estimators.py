@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 import warnings
 
@@ -16,6 +17,7 @@ from titfortat.dynamics import (
     SumExpHawkes,
 )
 from titfortat.exceptions import NotFittedError
+from titfortat.results import FitResult
 
 COLUMNS = ["estimate", "std_err", "ci_lower", "ci_upper", "z", "p_value"]
 
@@ -67,6 +69,8 @@ def test_contract(cls, params, data):
         other.fit(x)
     np.testing.assert_allclose(other.results_.params, first, rtol=1e-6)
     assert np.isfinite(est.score(x))
+    as_json = json.loads(json.dumps(est.results_.to_dict()))
+    np.testing.assert_allclose(FitResult.from_dict(as_json).params, first)
     back = pickle.loads(pickle.dumps(est))
     np.testing.assert_array_equal(back.results_.params, first)
     with pytest.raises(ValueError, match="Invalid parameter"):
