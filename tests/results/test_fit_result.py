@@ -53,6 +53,8 @@ def test_summary_table_columns_and_values(result):
     text = str(s)
     assert "alpha[a<-b]" in text and "log-likelihood" in text
     assert "| alpha[a<-b] |" in s.to_markdown()
+    assert "alpha[a<-b]" in s.to_latex() and "tabular" in s.to_latex()
+    assert "<table>" in s._repr_html_() and "log-likelihood" in s._repr_html_()
 
 
 def test_conf_int_level_is_per_call(result):
