@@ -20,7 +20,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterable
 from numbers import Integral
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -72,6 +72,7 @@ class Interval:
         """Return whether ``value`` has the right type and lies in the range."""
         if isinstance(value, bool | np.bool_) or not isinstance(value, self.type):
             return False
+        value = cast(float, value)  # a Real or Integral from here on
         if not np.isfinite(float(value)) and not (
             (self.left is None and value < 0) or (self.right is None and value > 0)
         ):

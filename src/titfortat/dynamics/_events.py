@@ -14,7 +14,7 @@ Accepted input (converted to arrays at the last moment, inside the models):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -200,7 +200,7 @@ def to_daily_counts(
         if isinstance(events, pd.DataFrame) and "date" in events.columns:
             origin = pd.to_datetime(events["date"]).min().normalize()
         arrays, names, end_time = to_event_arrays(
-            events, nodes=nodes, node_col=node_col
+            cast(EventInput, events), nodes=nodes, node_col=node_col
         )
         nb = int(np.ceil(end_time)) if n_bins is None else int(n_bins)
         nb = max(nb, int(max(np.floor(a[-1]) for a in arrays)) + 1)

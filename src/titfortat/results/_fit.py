@@ -74,7 +74,8 @@ class Summary:
         head = "".join(
             f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in self.header.items()
         )
-        return f"<table>{head}</table>" + self.table.to_html(float_format="%.4g")
+        body = self.table.to_html(float_format=lambda x: f"{x:.4g}")
+        return f"<table>{head}</table>{body}"
 
     def to_latex(self) -> str:
         """Return the parameter table as a LaTeX tabular."""

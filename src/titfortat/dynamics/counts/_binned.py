@@ -33,8 +33,9 @@ __all__ = ["BinnedHawkes", "BinnedHawkesSimulator"]
 
 def _lag_weights(beta: float, n: int) -> np.ndarray:
     """Geometric lag weights w_l = (1 - e^-beta) e^{-beta (l-1)}, l = 1..n."""
-    rho = np.exp(-beta)
-    return (1.0 - rho) * rho ** np.arange(n)
+    rho = float(np.exp(-beta))
+    out: np.ndarray = (1.0 - rho) * rho ** np.arange(n)
+    return out
 
 
 class BinnedHawkesSimulator:
@@ -431,7 +432,7 @@ class BinnedHawkes(BaseEstimator):
             free[self.baseline_segments * d + d * d] = False
         rng = as_generator(self.rng)
         rate = np.maximum(y[self.n_presample :].mean(axis=0), 1e-3)
-        starts = []
+        starts: list[np.ndarray] = []
         for s in range(self.n_starts):
             if s == 0:
                 mu, a, beta = 0.5 * rate, np.full((d, d), 0.4 / d), 0.3
@@ -445,7 +446,11 @@ class BinnedHawkes(BaseEstimator):
                 # inverse softplus of the rate; start without excitation
                 mu = np.log(np.expm1(rate if s == 0 else mu))
                 a = np.zeros((d, d)) if s == 0 else a - 0.4 / d
-            x0 = [np.tile(mu, self.baseline_segments), a.ravel(), [beta]]
+            x0: list[np.ndarray] = [
+                np.tile(mu, self.baseline_segments),
+                a.ravel(),
+                np.array([beta]),
+            ]
             if self.family == "negbin":
                 x0.append(np.full(d, 5.0))
             x0.append(np.zeros(d * self._n_exog()))
@@ -641,7 +646,8 @@ class BinnedHawkes(BaseEstimator):
             for t in range(1, h + 1):
                 past = np.tensordot(w[:t][::-1], resp[:t], axes=(0, 0))
                 resp[t] = a @ past
-            return resp[1:].sum(axis=0).ravel()
+            out: np.ndarray = resp[1:].sum(axis=0).ravel()
+            return out
 
         v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
         idx = [f"{a}<-{b}" for a in self.nodes_ for b in self.nodes_]
@@ -691,7 +697,7 @@ class BinnedHawkes(BaseEstimator):
             n_bins=self.n_bins_ if n_bins is None else n_bins,
             family=self.family,
             size=self.size_,
-            offset=None if self._exog is None else self._offset(),
+            offset=None if self._exog is None else np.asarray(self._offset()),
             link=self.link,
             rng=rng,
         )

@@ -77,7 +77,13 @@ def _fit_rows_fixed_decay(
         theta = x[pos].copy()
         n_i = max(ri.shape[0], 1)
 
-        def obj(z, ri=ri, fr=fr, theta=theta, n_i=n_i):
+        def obj(
+            z: np.ndarray,
+            ri: np.ndarray = ri,
+            fr: np.ndarray = fr,
+            theta: np.ndarray = theta,
+            n_i: int = n_i,
+        ) -> tuple[float, np.ndarray]:
             th = theta.copy()
             th[fr] = z
             ll, g = row_loglik_grad(ri, c, th)
@@ -252,7 +258,8 @@ class ExpHawkes(BaseEstimator):
 
     def _bounds(self, d: int) -> list[tuple[float | None, float | None]]:
         lo: float | None = 1e-10 if self.link == "identity" else None
-        return [(lo, None)] * (d + d * d) + [_LOG_BETA_BOUNDS]
+        out: list[tuple[float | None, float | None]] = [(lo, None)] * (d + d * d)
+        return [*out, _LOG_BETA_BOUNDS]
 
     def _starts(
         self, arrays: list[np.ndarray], end_time: float, rng: np.random.Generator
@@ -581,7 +588,7 @@ class ExpHawkes(BaseEstimator):
                 _, ll0, _ = self._optimize(
                     self._times, self._marks, self.end_time_, d, [x0], free
                 )
-                return ll_hat - ll0 - crit
+                return float(ll_hat - ll0 - crit)
 
             est = self._x[p]
             step = se.iloc[p] if np.isfinite(se.iloc[p]) else max(abs(est), 0.1)

@@ -23,6 +23,8 @@ import math
 import numpy as np
 from numba import njit
 
+Arr = np.ndarray  # numba ignores annotations; these document the dtypes
+
 # 8-point Gauss-Legendre rule on [-1, 1]; exact for polynomials of degree 15.
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(8)
 
@@ -43,7 +45,15 @@ def _sigmoid(x: float) -> float:
 
 
 @njit(cache=True)
-def exp_loglik_grad(times, marks, end_time, mu, adj, beta, with_grad):
+def exp_loglik_grad(
+    times: Arr,
+    marks: Arr,
+    end_time: float,
+    mu: Arr,
+    adj: Arr,
+    beta: float,
+    with_grad: bool,
+) -> tuple[float, Arr]:
     """Identity-link log-likelihood and gradient in one pass.
 
     Returns ``(ll, grad)`` with ``grad`` laid out as ``[mu, A, beta]``. ``ll`` is
@@ -114,7 +124,16 @@ def exp_loglik_grad(times, marks, end_time, mu, adj, beta, with_grad):
 
 
 @njit(cache=True)
-def _interval_softplus(mu_i, a, da, beta, dt, gx, gw, out):
+def _interval_softplus(
+    mu_i: float,
+    a: float,
+    da: float,
+    beta: float,
+    dt: float,
+    gx: Arr,
+    gw: Arr,
+    out: Arr,
+) -> None:
     """Compensator of softplus(mu_i + a exp(-beta u)) over u in [0, dt].
 
     Substituting w = exp(-beta u) gives
@@ -156,7 +175,15 @@ def _interval_softplus(mu_i, a, da, beta, dt, gx, gw, out):
 
 
 @njit(cache=True)
-def softplus_loglik_grad(times, marks, end_time, mu, adj, beta, with_grad):
+def softplus_loglik_grad(
+    times: Arr,
+    marks: Arr,
+    end_time: float,
+    mu: Arr,
+    adj: Arr,
+    beta: float,
+    with_grad: bool,
+) -> tuple[float, Arr]:
     """Softplus-link log-likelihood and gradient (O(N D^2))."""
     d = mu.size
     n = times.size
@@ -222,7 +249,15 @@ def softplus_loglik_grad(times, marks, end_time, mu, adj, beta, with_grad):
 
 
 @njit(cache=True)
-def compensator_at_events(times, marks, end_time, mu, adj, beta, softplus):
+def compensator_at_events(
+    times: Arr,
+    marks: Arr,
+    end_time: float,
+    mu: Arr,
+    adj: Arr,
+    beta: float,
+    softplus: bool,
+) -> Arr:
     """Cumulative compensator of each event's own node at the event time."""
     d = mu.size
     n = times.size
@@ -261,7 +296,15 @@ def compensator_at_events(times, marks, end_time, mu, adj, beta, softplus):
 
 
 @njit(cache=True)
-def intensity_at(times, marks, mu, adj, beta, grid, softplus):
+def intensity_at(
+    times: Arr,
+    marks: Arr,
+    mu: Arr,
+    adj: Arr,
+    beta: float,
+    grid: Arr,
+    softplus: bool,
+) -> Arr:
     """Intensity of every node at the sorted ``grid`` times (left limits)."""
     d = mu.size
     n = times.size
@@ -288,7 +331,15 @@ def intensity_at(times, marks, mu, adj, beta, grid, softplus):
 
 
 @njit(cache=True)
-def simulate_thinning(mu, adj, beta, end_time, max_events, softplus, rng):
+def simulate_thinning(
+    mu: Arr,
+    adj: Arr,
+    beta: float,
+    end_time: float,
+    max_events: int,
+    softplus: bool,
+    rng: np.random.Generator,
+) -> tuple[Arr, Arr, bool]:
     """Ogata thinning for either link; returns ``(times, marks, truncated)``.
 
     All excitations decay at the common rate beta, so each node's excitation
@@ -350,7 +401,9 @@ def simulate_thinning(mu, adj, beta, end_time, max_events, softplus, rng):
 
 
 @njit(cache=True)
-def exp_states(times, marks, end_time, d, beta):
+def exp_states(
+    times: Arr, marks: Arr, end_time: float, d: int, beta: float
+) -> tuple[Arr, Arr]:
     """Excitation ``R[n, j] = beta * S0_j(t_n)`` at every event and the
     compensator integrals ``C_j = sum_k (1 - exp(-beta (T - t_k)))``.
 
@@ -383,7 +436,9 @@ def exp_states(times, marks, end_time, d, beta):
 
 
 @njit(cache=True)
-def exp_hessian(times, marks, end_time, mu, adj, beta):
+def exp_hessian(
+    times: Arr, marks: Arr, end_time: float, mu: Arr, adj: Arr, beta: float
+) -> Arr:
     """Analytic Hessian of the identity-link log-likelihood, layout [mu, A, beta].
 
     Per event of node i with u = (1, R_1..R_D, dlambda/dbeta):
@@ -457,7 +512,9 @@ def exp_hessian(times, marks, end_time, mu, adj, beta):
 
 
 @njit(cache=True)
-def simulate_cluster(mu, adj, beta, end_time, rng):
+def simulate_cluster(
+    mu: Arr, adj: Arr, beta: float, end_time: float, rng: np.random.Generator
+) -> tuple[Arr, Arr]:
     """Cluster (branching) simulation of the linear process, unsorted output.
 
     Each event of node j has Poisson(sum_i A_ij) children whose node is drawn
@@ -517,21 +574,21 @@ def simulate_cluster(mu, adj, beta, end_time, rng):
 
 
 @njit(cache=True)
-def _grow_f(a, cap):
+def _grow_f(a: Arr, cap: int) -> Arr:
     out = np.empty(cap)
     out[: a.size] = a
     return out
 
 
 @njit(cache=True)
-def _grow_i(a, cap):
+def _grow_i(a: Arr, cap: int) -> Arr:
     out = np.empty(cap, dtype=np.int64)
     out[: a.size] = a
     return out
 
 
 @njit(cache=True)
-def row_loglik_grad(r, c, theta):
+def row_loglik_grad(r: Arr, c: Arr, theta: Arr) -> tuple[float, Arr]:
     """One target node's identity-link log-likelihood with a fixed design.
 
     ``r`` holds the excitations (events of node i x D), ``theta`` is

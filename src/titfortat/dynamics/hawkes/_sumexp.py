@@ -250,7 +250,8 @@ class SumExpHawkes(BaseEstimator):
         d, u = self._d, self._u
 
         def fn(x: np.ndarray) -> np.ndarray:
-            return x[d:].reshape(d, d, u).sum(axis=2).ravel()
+            out: np.ndarray = x[d:].reshape(d, d, u).sum(axis=2).ravel()
+            return out
 
         v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
         idx = [f"{a}<-{b}" for a in self.nodes_ for b in self.nodes_]
