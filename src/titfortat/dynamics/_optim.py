@@ -223,3 +223,15 @@ def delta_method(
     if not np.all(np.isfinite(np.diag(cov))[free]) or not free.any():
         se[:] = np.nan
     return val.ravel(), se
+
+
+def _report_bootstrap(n_boot: int, n_warned: int, n_skipped: int) -> None:
+    """One warning for the whole bootstrap instead of one per refit."""
+    if n_warned or n_skipped:
+        warnings.warn(
+            f"Of {n_boot} bootstrap refits, {n_warned} raised optimiser or Hessian "
+            f"warnings and {n_skipped} were skipped (a node had no events); the "
+            "percentile intervals use the remaining draws.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Sequence
 from numbers import Integral, Real
 from typing import Any, Literal, Self
@@ -20,6 +21,7 @@ from titfortat._validation import (
 )
 from titfortat.dynamics._events import EventInput, to_daily_counts
 from titfortat.dynamics._optim import (
+    _report_bootstrap,
     covariance,
     delta_method,
     maximize,
@@ -550,13 +552,24 @@ class BinnedHawkes(BaseEstimator):
         check_is_fitted(self)
         rng = as_generator(self.rng)
         draws = []
+        n_warned = 0
         for _ in range(n_boot):
             yb = self.simulator(rng=rng).run()
             m = BinnedHawkes(**{**self.get_params(), "n_starts": 1, "rng": rng})
-            m.fit(yb, nodes=self.nodes_, exog=self._exog)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                m.fit(yb, nodes=self.nodes_, exog=self._exog)
+            n_warned += bool(caught)
             draws.append(m._x)
+        _report_bootstrap(n_boot, n_warned, 0)
         frame = pd.DataFrame(draws, columns=self.results_.params.index)
-        return dataclasses.replace(self.results_, bootstrap_draws=frame)
+        info = {
+            **self.results_.optimizer_info,
+            "bootstrap": {"n_boot": n_boot, "warned": n_warned, "skipped": 0},
+        }
+        return dataclasses.replace(
+            self.results_, bootstrap_draws=frame, optimizer_info=info
+        )
 
     # ------------------------------------------------------------ diagnostics
     def spectral_radius(self) -> float:

@@ -21,6 +21,7 @@ from titfortat._validation import (
 )
 from titfortat.dynamics._events import EventInput, merge_events, to_event_arrays
 from titfortat.dynamics._optim import (
+    _report_bootstrap,
     covariance,
     delta_method,
     maximize,
@@ -632,15 +633,27 @@ class ExpHawkes(BaseEstimator):
         check_is_fitted(self)
         rng = as_generator(self.rng)
         draws = []
+        n_warned = n_skipped = 0
         for _ in range(n_boot):
             sim = self.simulator(rng=rng).run_arrays()
             if any(a.size == 0 for a in sim):
+                n_skipped += 1  # a node without events cannot be refitted
                 continue
             m = ExpHawkes(**{**self.get_params(), "n_starts": 1, "rng": rng})
-            m.fit(sim, end_time=self.end_time_, nodes=self.nodes_)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                m.fit(sim, end_time=self.end_time_, nodes=self.nodes_)
+            n_warned += bool(caught)
             draws.append(m._x)
+        _report_bootstrap(n_boot, n_warned, n_skipped)
         frame = pd.DataFrame(draws, columns=self.results_.params.index)
-        return dataclasses.replace(self.results_, bootstrap_draws=frame)
+        info = {
+            **self.results_.optimizer_info,
+            "bootstrap": {"n_boot": n_boot, "warned": n_warned, "skipped": n_skipped},
+        }
+        return dataclasses.replace(
+            self.results_, bootstrap_draws=frame, optimizer_info=info
+        )
 
     # ------------------------------------------------------------ diagnostics
     def _node_index(self, node: int | str) -> int:
