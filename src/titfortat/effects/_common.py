@@ -1,0 +1,155 @@
+"""Shared helpers: event selection by FILTER, daily series and the verdict rule."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from titfortat.exceptions import DataError
+
+__all__ = [
+    "VERDICTS",
+    "EventFilter",
+    "daily_pair",
+    "events_frame",
+    "parse_filter",
+    "select_events",
+    "verdict",
+]
+
+#: The closed set of verdicts, under one sign convention: a positive effect of
+#: the cause on the later rate of the outcome is ``escalation``.
+VERDICTS: tuple[str, ...] = ("deterrence", "escalation", "no_detectable_effect")
+
+EventFilter = str | Mapping[str, str | Sequence[str]]
+
+
+def parse_filter(spec: EventFilter) -> dict[str, list[str]]:
+    """Parse a FILTER such as ``"event_type=strike,source_event_type=Airstrike"``.
+
+    Terms are separated by ``,`` (all must hold); alternative values of one
+    column by ``|``. A mapping ``{column: value or list of values}`` is
+    accepted unchanged.
+
+    Examples
+    --------
+    >>> parse_filter("event_type=attack,source_event_type=IED|SAF")
+    {'event_type': ['attack'], 'source_event_type': ['IED', 'SAF']}
+    """
+    if isinstance(spec, Mapping):
+        out: dict[str, list[str]] = {}
+        for k, v in spec.items():
+            out[str(k)] = [v] if isinstance(v, str) else [str(x) for x in v]
+        return out
+    if not isinstance(spec, str) or not spec.strip():
+        raise DataError(
+            "A FILTER must be a non-empty string like 'event_type=strike' or a "
+            f"mapping {{column: values}}. Got {spec!r}."
+        )
+    out = {}
+    for term in spec.split(","):
+        col, sep, vals = term.partition("=")
+        if not sep or not col.strip() or not vals.strip():
+            raise DataError(
+                f"FILTER term {term!r} must look like 'column=value' (values "
+                f"separated by '|'). Got {spec!r}; for example "
+                "'event_type=strike,source_event_type=Airstrike'."
+            )
+        out.setdefault(col.strip(), []).extend(v.strip() for v in vals.split("|"))
+    return out
+
+
+def filter_label(spec: EventFilter) -> str:
+    """Short name of a FILTER for table labels (its values, ``+``-joined)."""
+    parsed = parse_filter(spec)
+    last = list(parsed.values())[-1]
+    return "+".join(last)
+
+
+def events_frame(events: Any, columns: Sequence[str]) -> pd.DataFrame:
+    """A DataFrame of ``events`` (an EventStore or a frame) with ``columns``."""
+    if isinstance(events, pd.DataFrame):
+        frame = events
+    elif hasattr(events, "query") and hasattr(events, "counts"):
+        frame = events.query()
+    else:
+        raise TypeError(
+            "events must be a titfortat.events.EventStore or a pandas DataFrame "
+            f"with canonical columns. Got {type(events).__name__}."
+        )
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"The events lack the column(s) {missing}; expected the canonical "
+            f"columns (see titfortat.events.schema). Got {list(frame.columns)}."
+        )
+    return frame
+
+
+def select_events(frame: pd.DataFrame, spec: EventFilter) -> pd.DataFrame:
+    """Rows of ``frame`` matching a FILTER (case-insensitive exact values)."""
+    parsed = parse_filter(spec)
+    mask = np.ones(len(frame), dtype=bool)
+    for col, vals in parsed.items():
+        if col not in frame.columns:
+            raise DataError(
+                f"FILTER column {col!r} is not a column of the events. Expected "
+                f"one of {sorted(map(str, frame.columns))}. Got {col!r}."
+            )
+        lower = {v.lower() for v in vals}
+        mask &= frame[col].astype("string").str.lower().isin(lower).fillna(False)
+    return frame.loc[mask]
+
+
+def event_weights(frame: pd.DataFrame) -> np.ndarray:
+    """``n_events`` of each row (1 when the column is absent)."""
+    if "n_events" in frame.columns:
+        return frame["n_events"].to_numpy(dtype=float)
+    return np.ones(len(frame))
+
+
+def daily_pair(
+    treatment: pd.DataFrame,
+    outcome: pd.DataFrame,
+    *,
+    names: tuple[str, str] = ("treatment", "outcome"),
+    start: Any = None,
+    end: Any = None,
+) -> pd.DataFrame:
+    """Daily counts (summing ``n_events``) of two event frames, zeros filled."""
+    dates = pd.concat([treatment["date"], outcome["date"]])
+    if dates.empty:
+        raise DataError(
+            "No treatment or outcome events: both selections are empty. Check "
+            "the FILTERs against the values in the store."
+        )
+    lo = pd.Timestamp(start) if start is not None else dates.min()
+    hi = pd.Timestamp(end) if end is not None else dates.max()
+    idx = pd.date_range(lo.normalize(), hi.normalize(), freq="D", name="date")
+    cols = {}
+    for name, fr in zip(names, (treatment, outcome), strict=True):
+        s = pd.Series(event_weights(fr), index=pd.DatetimeIndex(fr["date"]).normalize())
+        cols[name] = s.groupby(level=0).sum().reindex(idx, fill_value=0.0)
+    return pd.DataFrame(cols, index=idx)
+
+
+def verdict(
+    estimate: float, p_value: float, alpha: float = 0.05
+) -> Literal["deterrence", "escalation", "no_detectable_effect"]:
+    """The verdict rule shared by every row of an effect table.
+
+    ``escalation`` if ``p_value < alpha`` and the estimate is positive,
+    ``deterrence`` if ``p_value < alpha`` and it is negative, otherwise
+    ``no_detectable_effect``.
+
+    Examples
+    --------
+    >>> verdict(-0.3, 0.001), verdict(0.3, 0.2)
+    ('deterrence', 'no_detectable_effect')
+    """
+    if not np.isfinite(p_value) or not np.isfinite(estimate) or p_value >= alpha:
+        return "no_detectable_effect"
+    return "escalation" if estimate > 0 else "deterrence"

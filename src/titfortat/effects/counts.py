@@ -1,0 +1,364 @@
+"""Count autoregressions (reaction functions) and Granger tests on daily series."""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from numbers import Integral
+from typing import Any, Literal, Self
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from titfortat._validation import BaseEstimator, Interval, Options, check_is_fitted
+from titfortat.exceptions import ConvergenceWarning, DataError, HessianWarning
+from titfortat.results import DerivedResult, FitResult
+
+__all__ = ["CountAutoregression", "GrangerResult", "granger"]
+
+
+def _design(
+    y: pd.DataFrame,
+    outcome: str,
+    cause: str,
+    n_lags: int,
+    *,
+    trend: bool,
+    seasonality: str,
+    transform_own: bool,
+) -> tuple[pd.Series, pd.DataFrame]:
+    cols: dict[str, pd.Series] = {"const": pd.Series(1.0, index=y.index)}
+    if trend:
+        t = np.arange(len(y), dtype=float)
+        cols["trend"] = pd.Series((t - t.mean()) / max(len(y), 1), index=y.index)
+    own = np.log1p(y[outcome]) if transform_own else y[outcome]
+    for lag in range(1, n_lags + 1):
+        cols[f"{outcome}_own[L{lag}]"] = own.shift(lag)
+    for lag in range(1, n_lags + 1):
+        cols[f"{cause}[L{lag}]"] = y[cause].shift(lag)
+    if seasonality in ("dow", "dow+month") and isinstance(y.index, pd.DatetimeIndex):
+        dow = pd.get_dummies(y.index.day_of_week, prefix="dow", drop_first=True)
+        for c in dow.columns:
+            cols[str(c)] = pd.Series(dow[c].to_numpy(float), index=y.index)
+    if seasonality == "dow+month" and isinstance(y.index, pd.DatetimeIndex):
+        mon = pd.get_dummies(y.index.month, prefix="month", drop_first=True)
+        for c in mon.columns:
+            cols[str(c)] = pd.Series(mon[c].to_numpy(float), index=y.index)
+    x = pd.DataFrame(cols).iloc[n_lags:]
+    return y[outcome].iloc[n_lags:].astype(float), x
+
+
+def _check_pair(y: pd.DataFrame, outcome: str, cause: str, n_lags: int) -> None:
+    for c in (outcome, cause):
+        if c not in y.columns:
+            raise DataError(
+                f"Column {c!r} is not in the daily counts. Expected one of "
+                f"{list(y.columns)}. Got {c!r}."
+            )
+    if len(y) < 4 * n_lags + 20:
+        raise DataError(
+            f"{len(y)} days are too few for {n_lags} lags of two series; expected "
+            f"at least {4 * n_lags + 20}. Use fewer lags or a longer period."
+        )
+
+
+class CountAutoregression(BaseEstimator):
+    """Poisson or negative-binomial reaction function of daily counts.
+
+    .. math::
+
+        \\log E[y_t \\mid \\text{past}] = c + \\delta t + s(t)
+        + \\sum_{l=1}^{L} a_l \\log(1 + y_{t-l}) + \\sum_{l=1}^{L} b_l x_{t-l}
+
+    for outcome :math:`y` and cause :math:`x` (Jaeger and Paserman 2008),
+    :math:`s(t)` day-of-week (and month) effects. The cumulative lag effect
+    :math:`\\sum_l b_l` → ``cumulative_effect()`` is the log rate ratio of the
+    outcome after one more cause event spread over the ``L`` following days
+    (positive: escalation). Own lags enter as ``log(1 + y)`` so the model
+    cannot explode. statsmodels does the fitting (``GLM`` Poisson with
+    HC0 robust errors, or ``NegativeBinomial`` NB2 by maximum likelihood).
+
+    Parameters
+    ----------
+    family : {"poisson", "negbin"}, default "negbin"
+    n_lags : int, default 7
+    trend : bool, default True
+    seasonality : {"none", "dow", "dow+month"}, default "dow"
+
+    Attributes
+    ----------
+    results_ : FitResult
+    outcome_, cause_ : str
+    n_obs_ : int
+
+    Examples
+    --------
+    >>> from titfortat.effects import simulate_retaliation
+    >>> from titfortat.effects import daily_pair
+    >>> ev = simulate_retaliation(effect=0.5, n_days=300, rng=0)
+    >>> y = daily_pair(ev[ev.event_type == "strike"], ev[ev.event_type == "attack"])
+    >>> m = CountAutoregression(family="poisson").fit(
+    ...     y, outcome="outcome", cause="treatment")
+    >>> list(m.cumulative_effect().summary_frame().columns)
+    ['estimate', 'std_err', 'ci_lower', 'ci_upper']
+    """
+
+    _parameter_constraints: dict[str, list[Any]] = {
+        "family": [Options({"poisson", "negbin"})],
+        "n_lags": [Interval(Integral, 1, None)],
+        "trend": ["boolean"],
+        "seasonality": [Options({"none", "dow", "dow+month"})],
+    }
+
+    def __init__(
+        self,
+        *,
+        family: Literal["poisson", "negbin"] = "negbin",
+        n_lags: int = 7,
+        trend: bool = True,
+        seasonality: Literal["none", "dow", "dow+month"] = "dow",
+    ) -> None:
+        self.family = family
+        self.n_lags = n_lags
+        self.trend = trend
+        self.seasonality = seasonality
+
+    def fit(self, counts: pd.DataFrame, *, outcome: str, cause: str) -> Self:
+        """Fit the reaction function of ``outcome`` to lags of ``cause``.
+
+        Parameters
+        ----------
+        counts : DataFrame
+            Daily counts, one column per series, indexed by date.
+        outcome, cause : str
+            Column names.
+
+        Returns
+        -------
+        self
+        """
+        import statsmodels.api as sm
+
+        self._validate_params()
+        _check_pair(counts, outcome, cause, self.n_lags)
+        y, x = _design(
+            counts,
+            outcome,
+            cause,
+            self.n_lags,
+            trend=self.trend,
+            seasonality=self.seasonality,
+            transform_own=True,
+        )
+        with warnings.catch_warnings():
+            # statsmodels' own warnings are replaced by one ConvergenceWarning
+            # below; its overflow chatter on wild starting values is not news.
+            warnings.simplefilter("ignore")
+            if self.family == "poisson":
+                res = sm.GLM(y, x, family=sm.families.Poisson()).fit(cov_type="HC0")
+                converged = bool(res.converged)
+                ll = float(res.llf)
+            else:
+                # Start from the Poisson fit and use L-BFGS: statsmodels'
+                # Newton step evaluates polygamma Hessians and stalls for minutes
+                # when the dispersion heads to 0 (near-Poisson sparse series).
+                pois = sm.GLM(y, x, family=sm.families.Poisson()).fit()
+                start = np.append(np.asarray(pois.params, float), 0.1)
+                res = sm.NegativeBinomial(y, x, loglike_method="nb2").fit(
+                    start_params=start, disp=0, maxiter=1000, method="lbfgs"
+                )
+                converged = bool(res.mle_retvals.get("converged", False))
+                ll = float(res.llf)
+        if not converged:
+            warnings.warn(
+                f"{type(self).__name__} ({self.family}) did not converge for "
+                f"{outcome}<-{cause}; estimates may be unreliable. Try "
+                "family='poisson' or fewer lags.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        params = pd.Series(np.asarray(res.params, float), index=list(res.params.index))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # statsmodels' inversion warnings
+            try:
+                cov_arr = np.asarray(res.cov_params(), float)
+                singular = not np.all(np.isfinite(np.diag(cov_arr)))
+            except (ValueError, np.linalg.LinAlgError):
+                singular = True
+        if singular:
+            if self.family == "poisson":
+                cov_arr = np.full((params.size, params.size), np.nan)
+            else:
+                # The NB2 Hessian is singular when the dispersion runs to 0:
+                # the series is Poisson, so report the Poisson fit (HC0 errors).
+                res = sm.GLM(y, x, family=sm.families.Poisson()).fit(cov_type="HC0")
+                params = pd.Series(
+                    np.asarray(res.params, float), index=list(res.params.index)
+                )
+                cov_arr = np.asarray(res.cov_params(), float)
+                ll = float(res.llf)
+            warnings.warn(
+                f"{type(self).__name__} ({self.family}) for {outcome}<-{cause}: "
+                "the Hessian is singular (for negbin: the dispersion is at 0, so "
+                "the Poisson fit with robust errors is reported instead).",
+                HessianWarning,
+                stacklevel=2,
+            )
+        cov = pd.DataFrame(cov_arr, index=params.index, columns=params.index)
+        self.outcome_, self.cause_ = outcome, cause
+        self.n_obs_ = int(len(y))
+        self.results_ = FitResult.from_estimates(
+            params=params,
+            cov_params=cov.to_numpy(),
+            log_likelihood=ll,
+            n_obs=self.n_obs_,
+            n_events=int(y.sum()),
+            n_nodes=2,
+            end_time=float(len(counts)),
+            model_repr=self._repr_params(),
+            converged=converged,
+        )
+        return self
+
+    def cumulative_effect(self) -> DerivedResult:
+        """Sum of the cause's lag coefficients, with its standard error."""
+        check_is_fitted(self)
+        p = self.results_.params
+        names = [f"{self.cause_}[L{lag}]" for lag in range(1, self.n_lags + 1)]
+        w = p.index.isin(names).astype(float)
+        cov = np.asarray(self.results_.cov_params, float)
+        est = float(w @ p.to_numpy())
+        se = float(np.sqrt(max(w @ cov @ w, 0.0)))
+        key = f"{self.outcome_}<-{self.cause_}"
+        return DerivedResult(
+            "cumulative_effect",
+            pd.Series([est], index=[key]),
+            pd.Series([se], index=[key]),
+        )
+
+    def summary(self, alpha: float = 0.05) -> Any:
+        """Parameter table; see :meth:`titfortat.results.FitResult.summary`."""
+        check_is_fitted(self)
+        return self.results_.summary(alpha)
+
+    def _fit_status(self) -> str:
+        if "results_" not in vars(self):
+            return "not fitted"
+        return f"fitted: {self.outcome_}<-{self.cause_}, {self.n_obs_:,} days"
+
+
+@dataclasses.dataclass(frozen=True)
+class GrangerResult:
+    """Granger test of ``effect <- cause`` with the chosen lag order.
+
+    Attributes
+    ----------
+    lag_order : int
+        Chosen by AIC of the unrestricted regression over ``1..max_lag`` on a
+        common sample.
+    f_statistic, p_value : float
+        F test that all lags of the cause are zero.
+    df : tuple of int
+        Numerator and denominator degrees of freedom.
+    sum_coef, sum_std_err : float
+        Sum of the cause's lag coefficients (events of the effect per cause
+        event) and its standard error: the test's sign, not its size.
+    """
+
+    direction: str
+    lag_order: int
+    f_statistic: float
+    p_value: float
+    df: tuple[int, int]
+    sum_coef: float
+    sum_std_err: float
+    n_obs: int
+
+    def conf_int(self, alpha: float = 0.05) -> tuple[float, float]:
+        """t interval of ``sum_coef``."""
+        q = float(stats.t.ppf(1 - alpha / 2, self.df[1]))
+        return (
+            self.sum_coef - q * self.sum_std_err,
+            self.sum_coef + q * self.sum_std_err,
+        )
+
+    def __str__(self) -> str:
+        return (
+            f"Granger {self.direction}: lag order {self.lag_order} (AIC), "
+            f"F({self.df[0]}, {self.df[1]}) = {self.f_statistic:.3f}, "
+            f"p = {self.p_value:.4g}, sum of lag coefficients {self.sum_coef:+.4g}"
+        )
+
+
+def granger(
+    counts: pd.DataFrame,
+    *,
+    effect: str,
+    cause: str,
+    max_lag: int = 14,
+    trend: bool = True,
+) -> GrangerResult:
+    """Granger causality test of ``effect <- cause`` (OLS with a trend).
+
+    Regresses the effect series on a constant, a linear trend and lags
+    ``1..p`` of both series (statsmodels OLS); ``p`` minimises AIC over
+    ``1..max_lag`` on the common sample after ``max_lag`` days. The F test of
+    the cause's lags says whether the cause helps predict the effect, not
+    whether it causes it, nor how much.
+
+    Examples
+    --------
+    >>> from titfortat.effects import simulate_retaliation
+    >>> from titfortat.effects import daily_pair
+    >>> ev = simulate_retaliation(effect=0.5, n_days=300, rng=0)
+    >>> y = daily_pair(ev[ev.event_type == "strike"], ev[ev.event_type == "attack"])
+    >>> r = granger(y, effect="outcome", cause="treatment", max_lag=5)
+    >>> 1 <= r.lag_order <= 5
+    True
+    """
+    import statsmodels.api as sm
+
+    if not isinstance(max_lag, Integral) or max_lag < 1:
+        raise ValueError(f"max_lag must be an int >= 1. Got {max_lag!r}.")
+    _check_pair(counts, effect, cause, int(max_lag))
+    best: tuple[float, int] | None = None
+    fits = {}
+    for p in range(1, int(max_lag) + 1):
+        y, x = _design(
+            counts,
+            effect,
+            cause,
+            p,
+            trend=trend,
+            seasonality="none",
+            transform_own=False,
+        )
+        y, x = y.iloc[max_lag - p :], x.iloc[max_lag - p :]
+        res = sm.OLS(y, x).fit()
+        fits[p] = (y, x)
+        if best is None or res.aic < best[0]:
+            best = (float(res.aic), p)
+    assert best is not None
+    p = best[1]
+    y, x = _design(
+        counts, effect, cause, p, trend=trend, seasonality="none", transform_own=False
+    )
+    res = sm.OLS(y, x).fit()
+    names = [f"{cause}[L{lag}]" for lag in range(1, p + 1)]
+    r = np.zeros((p, x.shape[1]))
+    for k, nm in enumerate(names):
+        r[k, list(x.columns).index(nm)] = 1.0
+    ft = res.f_test(r)
+    w = np.asarray(x.columns.isin(names), float)
+    cov = np.asarray(res.cov_params(), float)
+    return GrangerResult(
+        direction=f"{effect}<-{cause}",
+        lag_order=p,
+        f_statistic=float(np.squeeze(ft.fvalue)),
+        p_value=float(ft.pvalue),
+        df=(int(ft.df_num), int(ft.df_denom)),
+        sum_coef=float(w @ np.asarray(res.params, float)),
+        sum_std_err=float(np.sqrt(max(w @ cov @ w, 0.0))),
+        n_obs=int(len(y)),
+    )
