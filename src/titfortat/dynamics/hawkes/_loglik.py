@@ -45,27 +45,32 @@ def _sigmoid(x: float) -> float:
 
 
 @njit(cache=True)
-def exp_loglik_grad(
+def exp_loglik_grad_seg(
     times: Arr,
     marks: Arr,
+    mu_idx: Arr,
     end_time: float,
     mu: Arr,
     adj: Arr,
     beta: float,
     with_grad: bool,
 ) -> tuple[float, Arr]:
-    """Identity-link log-likelihood and gradient in one pass.
+    """Identity-link log-likelihood and gradient with a piecewise baseline.
 
-    Returns ``(ll, grad)`` with ``grad`` laid out as ``[mu, A, beta]``. ``ll`` is
-    ``-inf`` when an intensity at an event is not positive.
+    ``mu`` holds K equal-length segments x D nodes (segment-major) and
+    ``mu_idx[n]`` is the baseline entry of event n (``segment * D + node``).
+    Returns ``(ll, grad)`` with ``grad`` laid out as ``[mu, A, beta]``; ``ll``
+    is ``-inf`` when an intensity at an event is not positive.
     """
-    d = mu.size
+    d = adj.shape[0]
+    n_mu = mu.size
+    seg_len = end_time * d / n_mu
     n = times.size
     s0 = np.zeros(d)
     s1 = np.zeros(d)
     pend = np.zeros(d)
     counts = np.zeros(d)
-    g_mu = np.zeros(d)
+    g_mu = np.zeros(n_mu)
     g_a = np.zeros((d, d))
     g_b = 0.0
     ll = 0.0
@@ -82,15 +87,15 @@ def exp_loglik_grad(
                 s1[j] = (s1[j] + dt * s0[j]) * e
                 s0[j] *= e
             t_prev = t
-        lam = mu[i]
+        lam = mu[mu_idx[k]]
         for j in range(d):
             lam += adj[i, j] * beta * s0[j]
         if not lam > 0.0:
-            return -np.inf, np.zeros(d + d * d + 1)
+            return -np.inf, np.zeros(n_mu + d * d + 1)
         ll += math.log(lam)
         if with_grad:
             inv = 1.0 / lam
-            g_mu[i] += inv
+            g_mu[mu_idx[k]] += inv
             db = 0.0
             for j in range(d):
                 g_a[i, j] += s0[j] * inv
@@ -107,20 +112,40 @@ def exp_loglik_grad(
         s1[j] = (s1[j] + dt * s0[j]) * e
         s0[j] *= e
     comp = 0.0
+    for m in range(n_mu):
+        comp += mu[m] * seg_len
     for i in range(d):
-        comp += mu[i] * end_time
         for j in range(d):
             comp += adj[i, j] * (counts[j] - s0[j])
     ll -= comp
-    grad = np.zeros(d + d * d + 1)
+    grad = np.zeros(n_mu + d * d + 1)
     if with_grad:
+        for m in range(n_mu):
+            grad[m] = g_mu[m] - seg_len
         for i in range(d):
-            grad[i] = g_mu[i] - end_time
             for j in range(d):
-                grad[d + i * d + j] = beta * g_a[i, j] - (counts[j] - s0[j])
+                grad[n_mu + i * d + j] = beta * g_a[i, j] - (counts[j] - s0[j])
                 g_b -= adj[i, j] * s1[j]
-        grad[d + d * d] = g_b
+        grad[n_mu + d * d] = g_b
     return ll, grad
+
+
+@njit(cache=True)
+def exp_loglik_grad(
+    times: Arr,
+    marks: Arr,
+    end_time: float,
+    mu: Arr,
+    adj: Arr,
+    beta: float,
+    with_grad: bool,
+) -> tuple[float, Arr]:
+    """Identity-link log-likelihood and gradient in one pass (constant baseline).
+
+    Returns ``(ll, grad)`` with ``grad`` laid out as ``[mu, A, beta]``. ``ll`` is
+    ``-inf`` when an intensity at an event is not positive.
+    """
+    return exp_loglik_grad_seg(times, marks, marks, end_time, mu, adj, beta, with_grad)
 
 
 @njit(cache=True)
@@ -436,8 +461,8 @@ def exp_states(
 
 
 @njit(cache=True)
-def exp_hessian(
-    times: Arr, marks: Arr, end_time: float, mu: Arr, adj: Arr, beta: float
+def exp_hessian_seg(
+    times: Arr, marks: Arr, mu_idx: Arr, end_time: float, mu: Arr, adj: Arr, beta: float
 ) -> Arr:
     """Analytic Hessian of the identity-link log-likelihood, layout [mu, A, beta].
 
@@ -446,8 +471,9 @@ def exp_hessian(
     beta (``d2 R_j / dbeta2 = beta S2_j - 2 S1_j``). The compensator is linear
     in (mu, A) and contributes only through beta. One O(N D^2) pass.
     """
-    d = mu.size
-    p = d + d * d + 1
+    d = adj.shape[0]
+    n_mu = mu.size
+    p = n_mu + d * d + 1
     n = times.size
     h = np.zeros((p, p))
     s0 = np.zeros(d)
@@ -470,7 +496,7 @@ def exp_hessian(
                 s1[j] = (s1[j] + dt * s0[j]) * e
                 s0[j] *= e
             t_prev = t
-        lam = mu[i]
+        lam = mu[mu_idx[k]]
         dlb = 0.0
         d2lb = 0.0
         for j in range(d):
@@ -478,10 +504,10 @@ def exp_hessian(
             dlb += adj[i, j] * (s0[j] - beta * s1[j])
             d2lb += adj[i, j] * (beta * s2[j] - 2.0 * s1[j])
         inv = 1.0 / lam
-        idx[0] = i
+        idx[0] = mu_idx[k]
         u[0] = 1.0
         for j in range(d):
-            idx[1 + j] = d + i * d + j
+            idx[1 + j] = n_mu + i * d + j
             u[1 + j] = beta * s0[j]
         idx[d + 1] = p - 1
         u[d + 1] = dlb
@@ -490,8 +516,8 @@ def exp_hessian(
                 h[idx[a], idx[b]] -= u[a] * u[b] * inv * inv
         for j in range(d):
             c = (s0[j] - beta * s1[j]) * inv
-            h[d + i * d + j, p - 1] += c
-            h[p - 1, d + i * d + j] += c
+            h[n_mu + i * d + j, p - 1] += c
+            h[p - 1, n_mu + i * d + j] += c
         h[p - 1, p - 1] += d2lb * inv
         pend[i] += 1.0
     dt = end_time - t_prev
@@ -505,10 +531,18 @@ def exp_hessian(
     # d2/dbeta2 = -A_ij S2_j(T). It enters the log-likelihood with a minus sign.
     for i in range(d):
         for j in range(d):
-            h[d + i * d + j, p - 1] -= s1[j]
-            h[p - 1, d + i * d + j] -= s1[j]
+            h[n_mu + i * d + j, p - 1] -= s1[j]
+            h[p - 1, n_mu + i * d + j] -= s1[j]
             h[p - 1, p - 1] += adj[i, j] * s2[j]
     return h
+
+
+@njit(cache=True)
+def exp_hessian(
+    times: Arr, marks: Arr, end_time: float, mu: Arr, adj: Arr, beta: float
+) -> Arr:
+    """Analytic Hessian for a constant baseline; see :func:`exp_hessian_seg`."""
+    return exp_hessian_seg(times, marks, marks, end_time, mu, adj, beta)
 
 
 @njit(cache=True)
@@ -517,11 +551,13 @@ def simulate_cluster(
 ) -> tuple[Arr, Arr]:
     """Cluster (branching) simulation of the linear process, unsorted output.
 
+    ``mu`` has shape (K, D): a baseline constant on K equal-length segments.
+
     Each event of node j has Poisson(sum_i A_ij) children whose node is drawn
     from A[:, j] / sum_i A_ij and whose delay is Exp(beta): one Poisson draw
     per event instead of D.
     """
-    d = mu.size
+    n_seg, d = mu.shape
     col = np.zeros(d)
     cum = np.zeros((d, d))
     for j in range(d):
@@ -534,16 +570,18 @@ def simulate_cluster(
     times = np.empty(cap)
     marks = np.empty(cap, dtype=np.int64)
     n = 0
-    for i in range(d):
-        k = rng.poisson(mu[i] * end_time)
-        for _ in range(k):
-            if n == cap:
-                cap *= 2
-                times = _grow_f(times, cap)
-                marks = _grow_i(marks, cap)
-            times[n] = rng.random() * end_time
-            marks[n] = i
-            n += 1
+    seg_len = end_time / n_seg
+    for sg in range(n_seg):  # background: piecewise-constant baseline
+        for i in range(d):
+            k = rng.poisson(mu[sg, i] * seg_len)
+            for _ in range(k):
+                if n == cap:
+                    cap *= 2
+                    times = _grow_f(times, cap)
+                    marks = _grow_i(marks, cap)
+                times[n] = (sg + rng.random()) * seg_len
+                marks[n] = i
+                n += 1
     q = 0
     scale = 1.0 / beta
     while q < n:
@@ -588,28 +626,32 @@ def _grow_i(a: Arr, cap: int) -> Arr:
 
 
 @njit(cache=True)
-def row_loglik_grad(r: Arr, c: Arr, theta: Arr) -> tuple[float, Arr]:
+def row_loglik_grad(
+    r: Arr, seg: Arr, n_seg: int, c: Arr, theta: Arr
+) -> tuple[float, Arr]:
     """One target node's identity-link log-likelihood with a fixed design.
 
-    ``r`` holds the excitations (events of node i x D), ``theta`` is
-    ``(mu_i, alpha_i1..alpha_iD)`` and ``c`` the compensator coefficients
-    ``(T, C_1..C_D)``. One fused pass, no temporaries.
+    ``r`` holds the excitations (events of node i x D) and ``seg`` the
+    baseline segment of each event; ``theta`` is
+    ``(mu_i per segment, alpha_i1..alpha_iD)`` and ``c`` the compensator
+    coefficients ``(segment lengths, C_1..C_D)``. One fused pass, no
+    temporaries.
     """
     n, d = r.shape
-    g = np.zeros(d + 1)
+    g = np.zeros(n_seg + d)
     ll = 0.0
     for k in range(n):
-        lam = theta[0]
+        lam = theta[seg[k]]
         for j in range(d):
-            lam += theta[j + 1] * r[k, j]
+            lam += theta[n_seg + j] * r[k, j]
         if not lam > 0.0:
             return -np.inf, g
         inv = 1.0 / lam
         ll += math.log(lam)
-        g[0] += inv
+        g[seg[k]] += inv
         for j in range(d):
-            g[j + 1] += r[k, j] * inv
-    for j in range(d + 1):
+            g[n_seg + j] += r[k, j] * inv
+    for j in range(n_seg + d):
         ll -= c[j] * theta[j]
         g[j] -= c[j]
     return ll, g

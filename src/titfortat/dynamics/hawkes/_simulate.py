@@ -31,8 +31,9 @@ class HawkesSimulator:
 
     Parameters
     ----------
-    baseline : array-like of shape (D,)
-        mu.
+    baseline : array-like of shape (D,) or (K, D)
+        mu; a 2-D baseline is constant on K equal-length segments of the
+        window (identity link only).
     adjacency : array-like of shape (D, D)
         alpha; non-negative for the identity link.
     decay : float
@@ -76,7 +77,8 @@ class HawkesSimulator:
         rng: int | np.random.Generator | None = None,
         nodes: Sequence[str] | None = None,
     ) -> None:
-        self.baseline = np.asarray(baseline, dtype=float).ravel()
+        # (D,) constant, or (K, D): constant on K equal-length segments.
+        self.baseline = np.atleast_2d(np.asarray(baseline, dtype=float))
         self.adjacency = np.asarray(adjacency, dtype=float)
         self.decay = float(decay)
         self.end_time = float(end_time)
@@ -84,7 +86,7 @@ class HawkesSimulator:
         self.max_events = max_events
         self.allow_explosive = allow_explosive
         self.rng = rng
-        d = self.baseline.size
+        d = self.baseline.shape[1]
         self.nodes = [str(k) for k in range(d)] if nodes is None else list(nodes)
         if self.adjacency.shape != (d, d):
             raise ValueError(
@@ -98,6 +100,11 @@ class HawkesSimulator:
             )
         if not self.decay > 0 or not self.end_time > 0:
             raise ValueError("decay and end_time must be positive.")
+        if self.baseline.shape[0] > 1 and (link != "identity" or max_events):
+            raise ValueError(
+                "A piecewise-constant baseline is simulated by the cluster method, "
+                "which needs link='identity' and no max_events."
+            )
         if link == "identity":
             if np.any(self.adjacency < 0) or np.any(self.baseline < 0):
                 raise ValueError(
@@ -117,7 +124,7 @@ class HawkesSimulator:
     def run_arrays(self) -> list[np.ndarray]:
         """Simulate and return one sorted array of times per node."""
         rng = as_generator(self.rng)
-        d = self.baseline.size
+        d = self.baseline.shape[1]
         if self.link == "identity" and self.max_events is None:
             # Cluster output is unsorted; sorting each node's array once is
             # cheaper than a global argsort followed by a split.
@@ -126,7 +133,7 @@ class HawkesSimulator:
             )
         else:
             times, marks, _ = simulate_thinning(
-                self.baseline,
+                self.baseline[0],
                 self.adjacency,
                 self.decay,
                 self.end_time,
