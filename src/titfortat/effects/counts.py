@@ -9,7 +9,7 @@ from typing import Any, Literal, Self
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 
 from titfortat._validation import BaseEstimator, Interval, Options, check_is_fitted
 from titfortat.exceptions import ConvergenceWarning, DataError, HessianWarning
@@ -77,7 +77,8 @@ class CountAutoregression(BaseEstimator):
     outcome after one more cause event spread over the ``L`` following days
     (positive: escalation). Own lags enter as ``log(1 + y)`` so the model
     cannot explode. statsmodels does the fitting (``GLM`` Poisson with
-    HC0 robust errors, or ``NegativeBinomial`` NB2 by maximum likelihood).
+    HC0 robust errors; negative binomial NB2 with the dispersion profiled
+    out by a scalar search and HC0 errors given the dispersion).
 
     Parameters
     ----------
@@ -89,6 +90,8 @@ class CountAutoregression(BaseEstimator):
     Attributes
     ----------
     results_ : FitResult
+    dispersion_ : float
+        NB2 dispersion ``alpha`` (variance ``mu + alpha mu^2``; negbin only).
     outcome_, cause_ : str
     n_obs_ : int
 
@@ -158,18 +161,23 @@ class CountAutoregression(BaseEstimator):
             if self.family == "poisson":
                 res = sm.GLM(y, x, family=sm.families.Poisson()).fit(cov_type="HC0")
                 converged = bool(res.converged)
-                ll = float(res.llf)
             else:
-                # Start from the Poisson fit and use L-BFGS: statsmodels'
-                # Newton step evaluates polygamma Hessians and stalls for minutes
-                # when the dispersion heads to 0 (near-Poisson sparse series).
-                pois = sm.GLM(y, x, family=sm.families.Poisson()).fit()
-                start = np.append(np.asarray(pois.params, float), 0.1)
-                res = sm.NegativeBinomial(y, x, loglike_method="nb2").fit(
-                    start_params=start, disp=0, maxiter=1000, method="lbfgs"
+                # NB2 by profiling the dispersion: a bounded scalar search over
+                # log(alpha) around GLM fits (glm.nb's scheme). statsmodels'
+                # joint NegativeBinomial MLE stalls or stops at its start on
+                # series of 100+ events a day, which this avoids.
+                def nll(log_a: float) -> float:
+                    fam = sm.families.NegativeBinomial(alpha=float(np.exp(log_a)))
+                    return -float(sm.GLM(y, x, family=fam).fit().llf)
+
+                opt = optimize.minimize_scalar(
+                    nll, bounds=(np.log(1e-8), np.log(50.0)), method="bounded"
                 )
-                converged = bool(res.mle_retvals.get("converged", False))
-                ll = float(res.llf)
+                self.dispersion_ = float(np.exp(opt.x))
+                fam = sm.families.NegativeBinomial(alpha=self.dispersion_)
+                res = sm.GLM(y, x, family=fam).fit(cov_type="HC0")
+                converged = bool(opt.success and res.converged)
+            ll = float(res.llf)
         if not converged:
             warnings.warn(
                 f"{type(self).__name__} ({self.family}) did not converge for "
@@ -179,29 +187,12 @@ class CountAutoregression(BaseEstimator):
                 stacklevel=2,
             )
         params = pd.Series(np.asarray(res.params, float), index=list(res.params.index))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # statsmodels' inversion warnings
-            try:
-                cov_arr = np.asarray(res.cov_params(), float)
-                singular = not np.all(np.isfinite(np.diag(cov_arr)))
-            except (ValueError, np.linalg.LinAlgError):
-                singular = True
-        if singular:
-            if self.family == "poisson":
-                cov_arr = np.full((params.size, params.size), np.nan)
-            else:
-                # The NB2 Hessian is singular when the dispersion runs to 0:
-                # the series is Poisson, so report the Poisson fit (HC0 errors).
-                res = sm.GLM(y, x, family=sm.families.Poisson()).fit(cov_type="HC0")
-                params = pd.Series(
-                    np.asarray(res.params, float), index=list(res.params.index)
-                )
-                cov_arr = np.asarray(res.cov_params(), float)
-                ll = float(res.llf)
+        cov_arr = np.asarray(res.cov_params(), float)
+        if not np.all(np.isfinite(np.diag(cov_arr))):
             warnings.warn(
                 f"{type(self).__name__} ({self.family}) for {outcome}<-{cause}: "
-                "the Hessian is singular (for negbin: the dispersion is at 0, so "
-                "the Poisson fit with robust errors is reported instead).",
+                "the covariance is not finite, so standard errors are NaN. Use "
+                "fewer lags or drop the seasonality.",
                 HessianWarning,
                 stacklevel=2,
             )

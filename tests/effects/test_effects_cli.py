@@ -1,0 +1,100 @@
+"""``titfortat effect`` and ``titfortat did`` through Typer's test runner."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from titfortat.cli.effects import app
+from titfortat.effects import COLUMNS, VERDICTS
+
+runner = CliRunner()
+
+
+def test_effect_json_on_the_bundled_iraq_data():
+    res = runner.invoke(
+        app,
+        [
+            "effect",
+            "--treatment",
+            "source_event_type=Airstrike",
+            "--outcome",
+            "event_type=attack",
+            "--placebos",
+            "300",
+            "--no-hawkes",
+            "--format",
+            "json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)
+    assert {"event_study", "before_after", "granger"} <= {r["estimator"] for r in rows}
+    for r in rows:
+        assert set(r) == set(COLUMNS)
+        assert r["verdict"] in VERDICTS
+    es = next(r for r in rows if r["estimator"] == "event_study")
+    assert es["n_outcome"] == 68573
+    # 2,446 airstrikes, less those whose 7-day windows leave the data.
+    assert 2400 < es["n_treated"] <= 2446
+
+
+def test_effect_errors():
+    res = runner.invoke(
+        app, ["effect", "--treatment", "event_type", "--outcome", "event_type=attack"]
+    )
+    assert res.exit_code == 1
+    assert "error:" in res.output and "column=value" in res.output
+    res = runner.invoke(
+        app,
+        [
+            "effect",
+            "-t",
+            "event_type=strike",
+            "-o",
+            "event_type=attack",
+            "--window-days",
+            "0",
+        ],
+    )
+    assert res.exit_code == 2 and "--window-days" in res.output
+
+
+def test_did_on_lyall(shared_data):
+    path = shared_data / "lyall-chechnya" / "chechen.csv"
+    args = [
+        "did",
+        str(path),
+        "--unit",
+        "village",
+        "--treated",
+        "fire",
+        "--pre",
+        "preattack",
+        "--post",
+        "postattack",
+        "--permutations",
+        "2000",
+    ]
+    res = runner.invoke(app, [*args, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    (row,) = json.loads(res.output)
+    assert row["verdict"] == "deterrence" and row["n_treated"] == 159
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0 and "DiD estimate" in res.output
+    res = runner.invoke(
+        app,
+        [
+            *args[:2],
+            "--unit",
+            "village",
+            "--treated",
+            "nope",
+            "--pre",
+            "preattack",
+            "--post",
+            "postattack",
+        ],
+    )
+    assert res.exit_code == 1 and "not in the data" in res.output
