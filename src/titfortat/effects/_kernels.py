@@ -23,6 +23,7 @@ def _window_counts(
     out_day: np.ndarray,
     out_lat: np.ndarray,
     out_lon: np.ndarray,
+    out_cos: np.ndarray,
     out_unit: np.ndarray,
     out_w: np.ndarray,
     int_day: np.ndarray,
@@ -39,21 +40,26 @@ def _window_counts(
     res = np.zeros((n, width))
     # haversine: d <= r  <=>  hav(d / R) <= hav(r / R), compared without asin.
     h_max = np.sin(0.5 * radius_km / EARTH_RADIUS_KM) ** 2
+    # The latitude difference alone bounds the distance: reject on it before
+    # any trigonometry (most candidates in a day window are far away).
+    dlat_max = radius_km / EARTH_RADIUS_KM
     for i in numba.prange(n):
         t0 = int_day[i]
         lo = np.searchsorted(out_day, t0 - window, side="left")
         hi = np.searchsorted(out_day, t0 + window, side="right")
-        la = np.radians(int_lat[i])
-        lo_ = np.radians(int_lon[i])
+        la = int_lat[i]
+        lo_ = int_lon[i]
         cos_la = np.cos(la)
         for k in range(lo, hi):
             if use_unit and out_unit[k] != int_unit[i]:
                 continue
             if use_radius:
-                lb = np.radians(out_lat[k])
-                s1 = np.sin(0.5 * (lb - la))
-                s2 = np.sin(0.5 * (np.radians(out_lon[k]) - lo_))
-                h = s1 * s1 + cos_la * np.cos(lb) * s2 * s2
+                dl = out_lat[k] - la
+                if dl > dlat_max or dl < -dlat_max:
+                    continue
+                s1 = np.sin(0.5 * dl)
+                s2 = np.sin(0.5 * (out_lon[k] - lo_))
+                h = s1 * s1 + cos_la * out_cos[k] * s2 * s2
                 if h > h_max:
                     continue
             res[i, out_day[k] - t0 + window] += out_w[k]
@@ -85,15 +91,18 @@ def window_counts(
     if not use_unit:
         ou = np.zeros(out_day.size, np.int64)
         iu = np.zeros(int_day.size, np.int64)
+    # Coordinates in radians and outcome cosines computed once, not per pair.
+    olat = np.radians(np.asarray(out_lat, dtype=np.float64))
     return _window_counts(
         out_day.astype(np.int64),
-        out_lat.astype(np.float64),
-        out_lon.astype(np.float64),
+        olat,
+        np.radians(np.asarray(out_lon, dtype=np.float64)),
+        np.cos(olat),
         ou,
         out_w.astype(np.float64),
         int_day.astype(np.int64),
-        int_lat.astype(np.float64),
-        int_lon.astype(np.float64),
+        np.radians(np.asarray(int_lat, dtype=np.float64)),
+        np.radians(np.asarray(int_lon, dtype=np.float64)),
         iu,
         int(window),
         float(radius_km if radius_km is not None else 0.0),
