@@ -156,11 +156,17 @@ def main() -> None:
         t_sub = time.perf_counter() - t0
         assert np.array_equal(pc, kc[sub]), "pandas and kernel counts differ"
         t_pd = t_sub * n / len(sub)
+        if len(sub) == n:
+            how = f"{t_sub:.2f} s on all points"
+        else:
+            how = (
+                f"{t_sub:.2f} s on {len(sub):,} points, extrapolated to "
+                f"{t_pd:.1f} s for all"
+            )
         print(
             f"counting, {label}, {n:,} points: numba {best_k:.3f} s; pandas "
-            f"loop {t_sub:.2f} s on {len(sub):,} points, extrapolated to "
-            f"{t_pd:.1f} s for all ({t_pd / best_k:,.0f}x slower); counts "
-            "identical on the subset"
+            f"loop {how} ({t_pd / best_k:,.0f}x slower); counts identical on "
+            "the points compared"
         )
 
 

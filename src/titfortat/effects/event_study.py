@@ -291,7 +291,7 @@ class EventStudy(BaseEstimator):
                 f"not overlap their intervention's. Got {self.placebo_span_days}."
             )
 
-    def _points(self, frame: pd.DataFrame, what: str) -> dict[str, np.ndarray]:
+    def _points(self, frame: pd.DataFrame, what: str) -> dict[str, Any]:
         need = ["date"]
         if self.radius_km is not None:
             need += ["latitude", "longitude"]
@@ -426,7 +426,7 @@ class EventStudy(BaseEstimator):
             lo = np.maximum(day - span, first) - (day - span)
             hi = np.minimum(day + span, last) - (day - span)
             n_days = hi - lo + 1
-            return c.sum(axis=1) / n_days * w
+            return np.asarray(c.sum(axis=1) / n_days * w, dtype=float)
 
         bg_t = background(
             tday[ti], tp["lat"][ti], tp["lon"][ti], None if tunit is None else tunit[ti]
@@ -490,7 +490,7 @@ class EventStudy(BaseEstimator):
             cols.append(bg)
         # Square roots stabilise the variance of counts, so one unit of distance
         # means about the same surprise in quiet places and in busy ones.
-        return np.sqrt(np.column_stack(cols))
+        return np.asarray(np.sqrt(np.column_stack(cols)), dtype=float)
 
     def _match(self, counts: np.ndarray, pcounts: np.ndarray) -> np.ndarray:
         tree = spatial.cKDTree(self._features(pcounts, self._bg_p))
@@ -511,7 +511,7 @@ class EventStudy(BaseEstimator):
         w = int(self.window_days)
 
         def change(c: np.ndarray) -> np.ndarray:
-            return c[..., w + 1 :].sum(axis=-1) - c[..., :w].sum(axis=-1)
+            return np.asarray(c[..., w + 1 :].sum(axis=-1) - c[..., :w].sum(axis=-1))
 
         d_t = change(counts)
         # Bias correction (Abadie and Imbens 2011): matches in the tails are

@@ -93,7 +93,8 @@ class EffectTable:
         out = []
         for row in self.table.to_dict(orient="records"):
             rec: dict[str, Any] = {}
-            for k, v in row.items():
+            for key, v in row.items():
+                k = str(key)
                 if isinstance(v, float | np.floating):
                     rec[k] = None if not np.isfinite(v) else float(v)
                 elif isinstance(v, np.integer):
@@ -359,7 +360,7 @@ def _hawkes_rows(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(y[nodes].to_numpy(), nodes=nodes)
-        ci = model.conf_int(alpha)
+        ci_d: dict[Any, Any] = model.conf_int(alpha).to_dict(orient="index")
         rows = []
         for eff, cause in ((o_name, t_name), (t_name, o_name)):
             name = f"alpha[{eff}<-{cause}]"
@@ -371,9 +372,9 @@ def _hawkes_rows(
                 _row(
                     "hawkes",
                     f"{eff}<-{cause}",
-                    model.results_.params[name],
-                    ci.loc[name, "ci_lower"],
-                    ci.loc[name, "ci_upper"],
+                    float(model.results_.params[name]),
+                    float(ci_d[name]["ci_lower"]),
+                    float(ci_d[name]["ci_upper"]),
                     lr.p_value,
                     n_t,
                     n_o,
