@@ -248,8 +248,9 @@ def effect_table(
     )
     lo, hi = r.conf_int(alpha)
     cav = _CAVEATS["event_study"] + (
-        f"; {r.relative_effect:+.1%} of the matched counterfactual; design effect "
-        f"{r.design_effect:.2f}"
+        f"; {r.relative_effect:+.1%} of the matched counterfactual; "
+        f"{r.n_contaminated / r.n_placebos:.0%} of placebos have an intervention "
+        f"in their window; design effect {r.design_effect:.2f}"
     )
     rows.append(
         _row(
