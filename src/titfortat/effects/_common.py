@@ -119,7 +119,15 @@ def daily_pair(
     start: Any = None,
     end: Any = None,
 ) -> pd.DataFrame:
-    """Daily counts (summing ``n_events``) of two event frames, zeros filled."""
+    """Daily counts (summing ``n_events``) of two event frames, zeros filled.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = pd.DataFrame({"date": pd.to_datetime(["2007-01-01", "2007-01-03"])})
+    >>> daily_pair(a.iloc[:1], a.iloc[1:])["outcome"].tolist()
+    [0.0, 0.0, 1.0]
+    """
     dates = pd.concat([treatment["date"], outcome["date"]])
     if dates.empty:
         raise DataError(

@@ -41,6 +41,15 @@ class DiDResult:
         Rows (episodes) in each group.
     clustered : bool
         Whether the standard error is clustered by unit.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"z": [1, 1, 1, 0, 0, 0], "pre": [3, 2, 4, 3, 2, 4],
+    ...                   "post": [1, 1, 2, 3, 2, 4]})
+    >>> r = did(d, treated="z", pre="pre", post="post", n_permutations=100, rng=0)
+    >>> list(r.summary_frame().columns)[:4]
+    ['estimate', 'std_err', 'ci_lower', 'ci_upper']
     """
 
     estimate: float

@@ -31,6 +31,15 @@ class EventTimeProfile:
     interventions minus the mean over their matched placebos;
     ``null_draws`` holds the same difference for pseudo-treated placebos, so
     its spread is the band under no effect.
+
+    Examples
+    --------
+    >>> from titfortat.effects import EventStudy, simulate_retaliation
+    >>> ev = simulate_retaliation(effect=0.7, n_days=300, n_places=4, rng=0)
+    >>> es = EventStudy(n_placebos=1000, n_resamples=200, rng=0).fit(
+    ...     ev[ev.event_type == "strike"], ev[ev.event_type == "attack"])
+    >>> int(es.effects().summary_frame().index[0])
+    -7
     """
 
     treated_mean: pd.Series
@@ -85,6 +94,15 @@ class EventStudyResult:
         Variance inflation applied to the randomisation null for clusters of
         interventions with overlapping windows (cluster-robust over i.i.d.
         variance of the matched differences, at least 1).
+
+    Examples
+    --------
+    >>> from titfortat.effects import EventStudy, simulate_retaliation
+    >>> ev = simulate_retaliation(effect=0.7, n_days=300, n_places=4, rng=0)
+    >>> r = EventStudy(n_placebos=1000, n_resamples=200, rng=0).fit(
+    ...     ev[ev.event_type == "strike"], ev[ev.event_type == "attack"]).results_
+    >>> list(r.summary_frame().columns)
+    ['estimate', 'std_err', 'ci_lower', 'ci_upper', 'p_value']
     """
 
     estimate: float

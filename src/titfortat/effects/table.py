@@ -82,6 +82,15 @@ class EffectTable:
         Treatment, outcome, radius, window, period, CI level.
     event_study : EventStudy or None
         The fitted event study, for its profile plot.
+
+    Examples
+    --------
+    >>> from titfortat.effects import effect_table, simulate_retaliation
+    >>> ev = simulate_retaliation(effect=0.7, n_days=300, n_places=4, rng=0)
+    >>> t = effect_table(ev, treatment="event_type=strike",
+    ...                  outcome="event_type=attack", n_placebos=500, hawkes=False)
+    >>> sorted(t.to_records()[0]) == sorted(COLUMNS)
+    True
     """
 
     table: pd.DataFrame
