@@ -38,7 +38,6 @@ def tables():
                 ev,
                 treatment="event_type=strike",
                 outcome="event_type=attack",
-                n_placebos=4000,
                 rng=0,
             )
         out[name] = (ev, tab.table.set_index(["estimator", "direction"]))
@@ -108,7 +107,7 @@ def test_event_study_false_positive_rate_under_no_effect():
     n = 40
     for seed in range(n):
         ev = simulate_retaliation(effect=0.0, n_places=4, n_days=800, rng=seed)
-        es = EventStudy(n_placebos=4000, n_resamples=1000, rng=seed).fit(
+        es = EventStudy(n_resamples=1000, rng=seed).fit(
             ev[ev.event_type == "strike"], ev[ev.event_type == "attack"]
         )
         rejections += es.results_.p_value < 0.05

@@ -448,26 +448,54 @@ class EventStudy(BaseEstimator):
             tp["lon"][ti][src],
             None if tunit is None else tunit[ti][src],
         )
-        # Placebos with an intervention in their own window are kept: dropping
-        # them selects calm futures (interventions follow spikes, so "no
-        # intervention in the window" is a post-treatment condition) and was
-        # found to bias the estimate badly in simulations. Count them instead.
+        # Interventions around every treated and placebo point, by event day.
         order_t = np.argsort(tday, kind="stable")
-        hits = window_counts(
+        t_args = (
             tday[order_t],
             tp["lat"][order_t],
             tp["lon"][order_t],
             np.ones(tday.size),
+        )
+        t_unit = None if tunit is None else tunit[order_t]
+        hits_p = window_counts(
+            *t_args,
             pday,
             tp["lat"][ti][src],
             tp["lon"][ti][src],
             window=w,
             radius_km=self.radius_km,
-            out_unit=None if tunit is None else tunit[order_t],
+            out_unit=t_unit,
             int_unit=None if tunit is None else tunit[ti][src],
-        ).sum(axis=1)
-        n_contaminated = int(np.sum(hits > 0))
-        self._bg_t, self._bg_p = bg_t, bg_p
+        )
+        hits_t = window_counts(
+            *t_args,
+            tday[ti],
+            tp["lat"][ti],
+            tp["lon"][ti],
+            window=w,
+            radius_km=self.radius_km,
+            out_unit=t_unit,
+            int_unit=None if tunit is None else tunit[ti],
+        )
+        # A placebo with an intervention on its own day 0 is treated, not a
+        # control: drop it (a condition at treatment time). Interventions in
+        # its post-window are kept: dropping them would select calm futures
+        # (interventions follow spikes), a post-treatment selection that
+        # biased the estimate badly in simulations.
+        untreated = hits_p[:, w] == 0
+        if untreated.sum() <= self.n_matches:
+            raise DataError(
+                f"Only {int(untreated.sum())} placebos have no intervention on "
+                f"their own day within the radius; expected more than "
+                f"n_matches={self.n_matches}. Interventions are too dense for "
+                "this radius: use a smaller radius_km or a longer series."
+            )
+        pcounts, bg_p, hits_p = pcounts[untreated], bg_p[untreated], hits_p[untreated]
+        n_contaminated = int(np.sum(hits_p.sum(axis=1) > 0))
+        # Intervention history (earlier interventions in the pre-window) is
+        # matched too, so strike clusters are compared with strike clusters.
+        self._bg_t = np.column_stack([bg_t, hits_t[:, :w].sum(axis=1)])
+        self._bg_p = np.column_stack([bg_p, hits_p[:, :w].sum(axis=1)])
         matches = self._match(counts, pcounts)
         # Clusters of interventions whose windows overlap: same grid cell of
         # side radius_km (or same unit) and same block of 2W + 1 days.
@@ -496,7 +524,7 @@ class EventStudy(BaseEstimator):
         cols = [pre[:, :half].sum(axis=1), pre[:, half : w - 1].sum(axis=1)]
         cols.append(pre[:, w - 1])
         if bg is not None:
-            cols.append(bg)
+            cols.extend(np.asarray(bg, dtype=float).reshape(c.shape[0], -1).T)
         # Square roots stabilise the variance of counts, so one unit of distance
         # means about the same surprise in quiet places and in busy ones.
         return np.asarray(np.sqrt(np.column_stack(cols)), dtype=float)
