@@ -109,7 +109,8 @@ def main() -> None:
         f"placebos, estimate {r.estimate:+.3f}, p = {r.p_value:.4f}]"
     )
 
-    # The counting alone, kernel vs pandas, on the points the fit used.
+    # The counting alone, kernel vs pandas, on points of the same kind: the
+    # strikes and 10,000 placebos drawn as the fit draws them.
     origin = attacks["date"].min()
     a = attacks.assign(day=(attacks["date"] - origin).dt.days.astype(np.int64))
     a = a.sort_values("day", kind="stable").reset_index(drop=True)
