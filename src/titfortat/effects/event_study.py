@@ -184,12 +184,14 @@ class EventStudy(BaseEstimator):
     place :math:`s_i`, count outcome events :math:`c_i(k)` at event days
     :math:`k = -W..W` within ``radius_km`` (haversine) of :math:`s_i`. Placebo
     interventions copy the place of a random intervention and move its date by
-    :math:`2W < |\\delta| \\le` ``placebo_span_days`` (matched place and
-    season). Each intervention is matched to the ``n_matches`` placebos closest
-    in pre-window level and trend (counts in the early and late half of the
-    pre-window and on its last day) and local background (the mean rate within
-    the radius over +-``placebo_span_days``), all on the square-root scale, as
-    in the matched wake
+    :math:`2W < |\delta| \le` ``placebo_span_days`` (matched place and
+    season); a placebo with an intervention on its own day (within the radius)
+    is treated, not a control, and is dropped. Each intervention is matched to
+    the ``n_matches`` placebos closest in pre-window level and trend (outcome
+    counts in the early and late half of the pre-window and on its last day),
+    local background (the mean rate within the radius over
+    +-``placebo_span_days``) and intervention history (interventions in the
+    pre-window), all on the square-root scale, as in the matched wake
     analysis of Schutte and Donnay (2014), with the regression bias correction
     of Abadie and Imbens (2011) for imperfect matches. The effect is
 
@@ -205,7 +207,11 @@ class EventStudy(BaseEstimator):
     of ``n_resamples`` draws makes one matched placebo per intervention
     pseudo-treated and computes the statistic against the other matches; the
     p-value and the interval (test inversion under a constant additive
-    effect) come from that null distribution.
+    effect) come from that null distribution, widened by the design effect of
+    clustered interventions (see :attr:`EventStudyResult.design_effect`).
+    Interventions later inside a placebo's window are kept (dropping them
+    would select calm futures, since interventions follow spikes), so the
+    comparison is with the natural course of events, which includes them.
 
     Parameters
     ----------

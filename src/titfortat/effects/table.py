@@ -45,9 +45,10 @@ _CAVEATS = {
         "anyway (regression to the mean), and trends move it; shown as the trap"
     ),
     "event_study": (
-        "placebos at the same places, dates shifted, matched on pre-window level, "
-        "trend and local background; placebos near other interventions carry "
-        "their effects, shrinking the estimate toward 0"
+        "placebos at the same places with dates shifted, none treated on its own "
+        "day, matched on pre-window level, trend, local background and earlier "
+        "interventions; later interventions inside a window count as part of the "
+        "natural course"
     ),
     "count_ar": (
         "national daily totals: local effects are diluted and same-day reactions "
@@ -127,6 +128,13 @@ class EffectTable:
                     index=False, float_format=lambda x: f"{x:.4g}"
                 )
             )
+        lines.append("scales and caveats:")
+        seen = set()
+        for row in self.table.itertuples(index=False):
+            if row.estimator in seen:
+                continue
+            seen.add(row.estimator)
+            lines.append(f"  {row.estimator}: {row.scale}; {row.caveat}")
         return "\n".join(lines)
 
 
