@@ -184,7 +184,7 @@ class EventStudy(BaseEstimator):
     place :math:`s_i`, count outcome events :math:`c_i(k)` at event days
     :math:`k = -W..W` within ``radius_km`` (haversine) of :math:`s_i`. Placebo
     interventions copy the place of a random intervention and move its date by
-    :math:`2W < |\delta| \le` ``placebo_span_days`` (matched place and
+    :math:`2W < |\\delta| \\le` ``placebo_span_days`` (matched place and
     season); a placebo with an intervention on its own day (within the radius)
     is treated, not a control, and is dropped. Each intervention is matched to
     the ``n_matches`` placebos closest in pre-window level and trend (outcome
