@@ -42,7 +42,8 @@ COLUMNS: tuple[str, ...] = (
 _CAVEATS = {
     "before_after": (
         "naive: interventions that follow spikes of the outcome see it fall back "
-        "anyway (regression to the mean), and trends move it; shown as the trap"
+        "anyway (regression to the mean), and trends move it; i.i.d. standard "
+        "error ignores overlapping windows; shown as the trap"
     ),
     "event_study": (
         "placebos at the same places with dates shifted, none treated on its own "
