@@ -98,3 +98,48 @@ def test_did_on_lyall(shared_data):
         ],
     )
     assert res.exit_code == 1 and "not in the data" in res.output
+
+
+def test_effect_reads_a_store_file(tmp_path):
+    from titfortat.datasets import load_demo_store
+
+    path = tmp_path / "iraq.duckdb"
+    load_demo_store(path).close()
+    res = runner.invoke(
+        app,
+        [
+            "effect",
+            "--store",
+            str(path),
+            "-t",
+            "event_type=strike",
+            "-o",
+            "source_event_type=IED",
+            "--placebos",
+            "200",
+            "--no-hawkes",
+            "--window-days",
+            "5",
+            "--radius-km",
+            "20",
+            "--format",
+            "csv",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    header, *rows = res.output.strip().splitlines()
+    assert header.split(",")[:3] == ["estimator", "direction", "estimate"]
+    assert any(r.startswith("event_study,IED<-strike,") for r in rows)
+    res = runner.invoke(
+        app,
+        [
+            "effect",
+            "--store",
+            str(tmp_path / "none.duckdb"),
+            "-t",
+            "event_type=strike",
+            "-o",
+            "event_type=attack",
+        ],
+    )
+    assert res.exit_code == 1 and "error:" in res.output
