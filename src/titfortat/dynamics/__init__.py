@@ -11,6 +11,7 @@ with a ``date`` column and a node column.
 
 from __future__ import annotations
 
+from titfortat.dynamics._jitter import jitter_times
 from titfortat.dynamics.counts import BinnedHawkes, BinnedHawkesSimulator
 from titfortat.dynamics.hawkes import ExpHawkes, HawkesSimulator, SumExpHawkes
 
@@ -20,4 +21,5 @@ __all__ = [
     "ExpHawkes",
     "HawkesSimulator",
     "SumExpHawkes",
+    "jitter_times",
 ]

@@ -20,6 +20,7 @@ from titfortat._validation import (
     check_is_fitted,
 )
 from titfortat.dynamics._events import EventInput, merge_events, to_event_arrays
+from titfortat.dynamics._jitter import jitter_times
 from titfortat.dynamics._optim import (
     _report_bootstrap,
     covariance,
@@ -38,7 +39,7 @@ from titfortat.dynamics.hawkes._loglik import (
 )
 from titfortat.dynamics.hawkes._rows import _fit_rows_fixed_decay, _segments
 from titfortat.dynamics.hawkes._simulate import HawkesSimulator
-from titfortat.exceptions import DataQualityWarning
+from titfortat.exceptions import DataError, DataQualityWarning
 from titfortat.results import DerivedResult, FitResult, LRTestResult, ResidualResult
 
 __all__ = ["ExpHawkes"]
@@ -78,6 +79,16 @@ class ExpHawkes(BaseEstimator):
         (piecewise-constant ``mu_i(t)``, parameters ``mu[node,k]``; identity
         link only). An unmodelled trend in the background rate is otherwise
         absorbed into the excitation.
+    tie_breaking : {"none", "jitter"}, default "none"
+        ``"none"`` keeps tied times as they are (they do not excite each
+        other; a :class:`~titfortat.exceptions.DataQualityWarning` reports
+        them). ``"jitter"`` spreads day-stamped times uniformly within their
+        day with :func:`~titfortat.dynamics.jitter_times`, seeded by ``rng``,
+        before fitting; every time must then be a whole number of days, and
+        the default ``end_time`` is the end of the last day. Jittering biases
+        the decay down when the mean delay ``1/beta`` is near a day (see the
+        notes of :func:`~titfortat.dynamics.jitter_times`);
+        :class:`~titfortat.dynamics.BinnedHawkes` is the exact alternative.
     n_starts : int, default 3
         Optimiser starts; the first is deterministic, the rest drawn from
         ``rng``. With the identity link and a fixed decay the problem is
@@ -136,6 +147,7 @@ class ExpHawkes(BaseEstimator):
         "decay": [Interval(Real, 0, None, closed="neither"), None],
         "link": [Options({"identity", "softplus"})],
         "baseline_segments": [Interval(Integral, 1, None)],
+        "tie_breaking": [Options({"none", "jitter"})],
         "n_starts": [Interval(Integral, 1, None)],
         "max_iter": [Interval(Integral, 1, None)],
         "tol": [Interval(Real, 0, None, closed="neither")],
@@ -148,6 +160,7 @@ class ExpHawkes(BaseEstimator):
         decay: float | None = None,
         link: Literal["identity", "softplus"] = "identity",
         baseline_segments: int = 1,
+        tie_breaking: Literal["none", "jitter"] = "none",
         n_starts: int = 3,
         max_iter: int = 500,
         tol: float = 1e-10,
@@ -156,6 +169,7 @@ class ExpHawkes(BaseEstimator):
         self.decay = decay
         self.link = link
         self.baseline_segments = baseline_segments
+        self.tie_breaking = tie_breaking
         self.n_starts = n_starts
         self.max_iter = max_iter
         self.tol = tol
@@ -388,8 +402,9 @@ class ExpHawkes(BaseEstimator):
         self
         """
         self._validate_params()
-        arrays, names, big_t = to_event_arrays(
-            events, end_time=end_time, nodes=nodes, node_col=node_col
+        rng = as_generator(self.rng)
+        arrays, names, big_t = self._prepare(
+            events, end_time=end_time, nodes=nodes, node_col=node_col, rng=rng
         )
         d = len(arrays)
         times, marks = merge_events(arrays)
@@ -399,7 +414,8 @@ class ExpHawkes(BaseEstimator):
                 f"{n_ties} events share their time with an earlier event. Tied "
                 "events do not excite each other in the likelihood, which biases "
                 "the excitation down when ties come from coarse time stamps. For "
-                "day-resolution data use BinnedHawkes.",
+                "day-resolution data use BinnedHawkes, or pass "
+                "tie_breaking='jitter' (biases the decay down; see jitter_times).",
                 DataQualityWarning,
                 stacklevel=2,
             )
@@ -409,7 +425,6 @@ class ExpHawkes(BaseEstimator):
                 "BinnedHawkes(link='softplus', baseline_segments=...) for a "
                 "time-varying baseline with inhibition."
             )
-        rng = as_generator(self.rng)
         free = np.ones(self.baseline_segments * d + d * d + 1, dtype=bool)
         if self.decay is not None:
             free[-1] = False
@@ -465,6 +480,35 @@ class ExpHawkes(BaseEstimator):
         )
         return self
 
+    def _prepare(
+        self,
+        events: EventInput,
+        *,
+        end_time: float | None,
+        nodes: Sequence[str] | None,
+        node_col: str | None = None,
+        rng: np.random.Generator,
+    ) -> tuple[list[np.ndarray], list[str], float]:
+        """Validated arrays, jittered first when ``tie_breaking="jitter"``."""
+        arrays, names, big_t = to_event_arrays(
+            events, end_time=end_time, nodes=nodes, node_col=node_col
+        )
+        if self.tie_breaking == "jitter":
+            # Jitter draws come first from rng, so an int rng gives the same
+            # jittered times in fit and in score.
+            arrays = jitter_times(arrays, rng=rng)
+            last_day_end = max(float(np.floor(a[-1])) for a in arrays) + 1.0
+            if end_time is None:
+                big_t = max(big_t, last_day_end)
+            elif big_t < last_day_end:
+                raise DataError(
+                    f"With tie_breaking='jitter' the window must cover the whole "
+                    f"last day: end_time={big_t!r} but events are stamped on the "
+                    f"day starting at {last_day_end - 1.0!r}. Pass "
+                    f"end_time={last_day_end!r} or later."
+                )
+        return arrays, names, big_t
+
     def _fit_status(self) -> str:
         if "results_" not in vars(self):
             return "not fitted"
@@ -486,9 +530,15 @@ class ExpHawkes(BaseEstimator):
     def score(
         self, events: EventInput, *, end_time: float | None = None, y: Any = None
     ) -> float:
-        """Log-likelihood of ``events`` under the fitted parameters (higher: better)."""
+        """Log-likelihood of ``events`` under the fitted parameters (higher: better).
+
+        With ``tie_breaking="jitter"`` the events are jittered with a generator
+        built from ``rng``; an int ``rng`` reproduces the jitter used in ``fit``.
+        """
         check_is_fitted(self)
-        arrays, _, big_t = to_event_arrays(events, end_time=end_time, nodes=self.nodes_)
+        arrays, _, big_t = self._prepare(
+            events, end_time=end_time, nodes=self.nodes_, rng=as_generator(self.rng)
+        )
         if len(arrays) != len(self.nodes_):
             raise ValueError(
                 f"score needs {len(self.nodes_)} nodes, got {len(arrays)}."
@@ -606,6 +656,9 @@ class ExpHawkes(BaseEstimator):
         n_warned = n_skipped = 0
         for _ in range(n_boot):
             sim = self.simulator(rng=rng).run_arrays()
+            if self.tie_breaking == "jitter":
+                # Reproduce the data-generating steps: day stamps, then jitter.
+                sim = [np.floor(a) for a in sim]
             if any(a.size == 0 for a in sim):
                 n_skipped += 1  # a node without events cannot be refitted
                 continue
