@@ -12,7 +12,8 @@ EXPECTED = [
     "ActorNetwork", "BinnedHawkes", "BinnedHawkesSimulator", "EventStore", "ExpHawkes",
     "FitResult", "HawkesSimulator", "IngestReport", "ParquetEvents", "Resolution",
     "Resolver", "SumExpHawkes", "Summary", "__version__", "apply_resolution",
-    "exceptions", "validate_events",
+    "exceptions", "validate_events", "EffectTable", "EventStudy", "did",
+    "effect_table",
 ]
 
 

@@ -38,6 +38,10 @@ _LAZY = {
     "BinnedHawkes": "titfortat.dynamics",
     "HawkesSimulator": "titfortat.dynamics",
     "BinnedHawkesSimulator": "titfortat.dynamics",
+    "EffectTable": "titfortat.effects",
+    "EventStudy": "titfortat.effects",
+    "did": "titfortat.effects",
+    "effect_table": "titfortat.effects",
     "FitResult": "titfortat.results",
     "Summary": "titfortat.results",
 }
@@ -46,7 +50,9 @@ __all__ = [
     "ActorNetwork",
     "BinnedHawkes",
     "BinnedHawkesSimulator",
+    "EffectTable",
     "EventStore",
+    "EventStudy",
     "ExpHawkes",
     "FitResult",
     "HawkesSimulator",
@@ -58,6 +64,8 @@ __all__ = [
     "Summary",
     "__version__",
     "apply_resolution",
+    "did",
+    "effect_table",
     "exceptions",
     "validate_events",
 ]
@@ -72,6 +80,7 @@ if TYPE_CHECKING:  # pragma: no cover
         HawkesSimulator,
         SumExpHawkes,
     )
+    from titfortat.effects import EffectTable, EventStudy, did, effect_table
     from titfortat.events import (
         EventStore,
         IngestReport,

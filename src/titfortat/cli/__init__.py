@@ -279,8 +279,11 @@ def demo(
 
 def _register_subcommands() -> None:
     from titfortat.cli.actors import app as actors_app
+    from titfortat.cli.effects import did, effect
 
     app.add_typer(actors_app, name="actors")
+    app.command("effect")(effect)
+    app.command("did")(did)
 
 
 _register_subcommands()

@@ -18,8 +18,6 @@ import pandas as pd
 import typer
 from rich.console import Console
 
-from titfortat.effects import did as did_fn
-from titfortat.effects import effect_table
 from titfortat.exceptions import TitForTatError
 
 __all__ = ["app", "did", "effect"]
@@ -131,6 +129,8 @@ def effect(
 
             st = EventStore(store, read_only=True)
         try:
+            from titfortat.effects import effect_table
+
             table = effect_table(
                 st,
                 treatment=treatment,
@@ -169,6 +169,8 @@ def did(
         if not file.is_file():
             raise ValueError(f"No file {str(file)!r}; expected a CSV of units.")
         data = pd.read_csv(file)
+        from titfortat.effects import did as did_fn
+
         res = did_fn(
             data,
             unit=unit,
