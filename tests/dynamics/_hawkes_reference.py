@@ -65,3 +65,24 @@ def assert_in_confidence_region(result, truth, level=0.95):
     t = truth[keep]
     inside = (ci["ci_lower"] <= t) & (t <= ci["ci_upper"])
     assert inside.all(), ci.assign(truth=t)
+
+
+def loglik_relu(times, marks, end_time, mu, adj, beta, floor=1e-8):
+    """Rectified-linear link by quadrature, kinks included as break points."""
+    ll = 0.0
+    for t, i in zip(times, marks, strict=True):
+        ll += np.log(max(predictor(times, marks, mu, adj, beta, t)[i], floor))
+    knots = np.unique(np.concatenate([[0.0], times, [end_time]]))
+    comp = 0.0
+    for a, b in zip(knots[:-1], knots[1:], strict=True):
+        for i in range(mu.size):
+            val, _ = integrate.quad(
+                lambda s, i=i: max(predictor(times, marks, mu, adj, beta, s)[i], floor),
+                a,
+                b,
+                epsabs=1e-13,
+                epsrel=1e-12,
+                limit=200,
+            )
+            comp += val
+    return ll - comp

@@ -240,7 +240,7 @@ def test_input_errors():
     with pytest.raises(DataError, match="node column"):
         ExpHawkes().fit(pd.DataFrame({"time": [1.0], "who": ["a"]}))
     with pytest.raises(ValueError, match="'link' parameter of ExpHawkes"):
-        ExpHawkes(link="relu").fit([np.array([1.0, 2.0])])
+        ExpHawkes(link="logit").fit([np.array([1.0, 2.0])])
     with pytest.raises(NotFittedError, match="not fitted"):
         _ = ExpHawkes().adjacency_
 

@@ -30,6 +30,7 @@ from titfortat.dynamics._optim import (
     report_convergence,
 )
 from titfortat.dynamics.hawkes._loglik import (
+    LINK_CODES,
     compensator_at_events,
     exp_hessian_seg,
     exp_loglik_grad_seg,
@@ -37,6 +38,7 @@ from titfortat.dynamics.hawkes._loglik import (
     intensity_at,
     softplus_loglik_grad,
 )
+from titfortat.dynamics.hawkes._loglik_relu import relu_loglik_grad
 from titfortat.dynamics.hawkes._rows import _fit_rows_fixed_decay, _segments
 from titfortat.dynamics.hawkes._simulate import HawkesSimulator
 from titfortat.exceptions import DataError, DataQualityWarning
@@ -65,15 +67,23 @@ class ExpHawkes(BaseEstimator):
     day; mean delay ``1/beta``). The kernel integrates to one, so with the
     identity link ``alpha[i<-j]`` is the expected number of node-i events
     directly triggered by one node-j event. With ``link="softplus"``,
-    :math:`\\phi(x) = \\log(1 + e^x)` and a negative ``alpha`` is inhibition.
+    :math:`\\phi(x) = \\log(1 + e^x)` and a negative ``alpha`` is inhibition;
+    with ``link="relu"``, :math:`\\phi(x) = \\max(\\varepsilon, x)` with
+    :math:`\\varepsilon = 10^{-8}` per day, so the intensity is linear (an
+    ``alpha`` keeps its offspring-count meaning) until inhibition pushes it to
+    the floor.
 
     Parameters
     ----------
     decay : float or None, default None
         Fixed decay beta > 0, or ``None`` to learn it jointly.
-    link : {"identity", "softplus"}, default "identity"
+    link : {"identity", "softplus", "relu"}, default "identity"
         ``identity`` constrains ``alpha >= 0`` and ``mu > 0``; ``softplus``
-        leaves them free (O(N D^2) per evaluation instead of O(N D)).
+        leaves them free, ``relu`` leaves ``alpha`` free and keeps ``mu > 0``
+        (both O(N D^2) per evaluation instead of O(N D); relu's compensator is
+        closed-form, softplus' uses quadrature). The relu log-likelihood has
+        kinks where a predictor crosses the floor, so its standard errors
+        (from a differenced gradient) assume the floor is rarely reached.
     baseline_segments : int, default 1
         Number of equal-length pieces of the window with their own baseline
         (piecewise-constant ``mu_i(t)``, parameters ``mu[node,k]``; identity
@@ -145,7 +155,7 @@ class ExpHawkes(BaseEstimator):
 
     _parameter_constraints: dict[str, list[Any]] = {
         "decay": [Interval(Real, 0, None, closed="neither"), None],
-        "link": [Options({"identity", "softplus"})],
+        "link": [Options({"identity", "softplus", "relu"})],
         "baseline_segments": [Interval(Integral, 1, None)],
         "tie_breaking": [Options({"none", "jitter"})],
         "n_starts": [Interval(Integral, 1, None)],
@@ -158,7 +168,7 @@ class ExpHawkes(BaseEstimator):
         self,
         *,
         decay: float | None = None,
-        link: Literal["identity", "softplus"] = "identity",
+        link: Literal["identity", "softplus", "relu"] = "identity",
         baseline_segments: int = 1,
         tie_breaking: Literal["none", "jitter"] = "none",
         n_starts: int = 3,
@@ -197,6 +207,8 @@ class ExpHawkes(BaseEstimator):
             ll, g = softplus_loglik_grad(
                 times, marks, end_time, mu, adj, beta, with_grad
             )
+        elif self.link == "relu":
+            ll, g = relu_loglik_grad(times, marks, end_time, mu, adj, beta, with_grad)
         else:
             mu_idx = _segments(times, end_time, self.baseline_segments) * d + marks
             ll, g = exp_loglik_grad_seg(
@@ -230,10 +242,11 @@ class ExpHawkes(BaseEstimator):
         return mus + [f"alpha[{a}<-{b}]" for a in nodes for b in nodes] + ["decay"]
 
     def _bounds(self, d: int) -> list[tuple[float | None, float | None]]:
-        lo: float | None = 1e-10 if self.link == "identity" else None
-        n_lin = self.baseline_segments * d + d * d
-        out: list[tuple[float | None, float | None]] = [(lo, None)] * n_lin
-        return [*out, _LOG_BETA_BOUNDS]
+        lo_mu: float | None = None if self.link == "softplus" else 1e-10
+        lo_a: float | None = 1e-10 if self.link == "identity" else None
+        n_mu = self.baseline_segments * d
+        out: list[tuple[float | None, float | None]] = [(lo_mu, None)] * n_mu
+        return [*out, *[(lo_a, None)] * (d * d), _LOG_BETA_BOUNDS]
 
     def _starts(
         self, arrays: list[np.ndarray], end_time: float, rng: np.random.Generator
@@ -256,6 +269,11 @@ class ExpHawkes(BaseEstimator):
                 beta = beta0 * float(np.exp(rng.normal(0.0, 1.0)))
             if self.link == "softplus":
                 mu = np.log(np.expm1(np.maximum(rates if s == 0 else mu, 1e-8)))
+                adj = np.zeros((d, d)) if s == 0 else adj - 0.4 / d
+            elif self.link == "relu":
+                # Start with no interaction: every predictor above the floor,
+                # where the gradient is informative.
+                mu = rates if s == 0 else mu
                 adj = np.zeros((d, d)) if s == 0 else adj - 0.4 / d
             if self.decay is not None:
                 beta = float(self.decay)
@@ -440,6 +458,8 @@ class ExpHawkes(BaseEstimator):
         lower = np.full(x.size, -np.inf)
         if self.link == "identity":
             lower[:-1] = 0.0
+        elif self.link == "relu":
+            lower[: self.baseline_segments * d] = 0.0
         lower[-1] = 0.0
 
         if self.link == "identity":
@@ -551,7 +571,8 @@ class ExpHawkes(BaseEstimator):
         """Likelihood-ratio test of ``alpha[i<-j] = 0`` (no effect of j on i).
 
         Under the identity link the null is on the boundary, so the p-value
-        uses the 50:50 chi-bar-squared mixture; under softplus it is chi2(1).
+        uses the 50:50 chi-bar-squared mixture; under softplus and relu it is
+        chi2(1).
         """
         check_is_fitted(self)
         d = len(self.nodes_)
@@ -613,9 +634,12 @@ class ExpHawkes(BaseEstimator):
 
             est = self._x[p]
             step = se.iloc[p] if np.isfinite(se.iloc[p]) else max(abs(est), 0.1)
-            lower_lim = (
-                0.0 if (self.link == "identity" or p == self._x.size - 1) else -np.inf
+            positive = (
+                self.link == "identity"
+                or p == self._x.size - 1
+                or (self.link == "relu" and p < d)
             )
+            lower_lim = 0.0 if positive else -np.inf
             bounds = []
             for sgn in (-1.0, 1.0):
                 v = est
@@ -687,10 +711,10 @@ class ExpHawkes(BaseEstimator):
         return int(node)
 
     def spectral_radius(self) -> float:
-        """Spectral radius of the branching matrix (``|A|`` under softplus).
+        """Spectral radius of the branching matrix (``max(A, 0)`` otherwise).
 
-        Below one means the linear process is stationary; under softplus the
-        value for ``max(A, 0)`` bounds the excitation.
+        Below one means the linear process is stationary; under softplus and
+        relu the value for ``max(A, 0)`` bounds the excitation.
         """
         check_is_fitted(self)
         a = (
@@ -742,8 +766,9 @@ class ExpHawkes(BaseEstimator):
         check_is_fitted(self)
         if self.link != "identity":
             raise ValueError(
-                "share_triggered needs link='identity': under softplus background "
-                "and triggered events are not additive."
+                "share_triggered needs link='identity': under "
+                f"link={self.link!r} background and triggered events are not "
+                "additive."
             )
         d = len(self.nodes_)
         if method == "auto":
@@ -784,7 +809,7 @@ class ExpHawkes(BaseEstimator):
         if self.link != "identity":
             raise ValueError(
                 "impulse_response has a closed form only for link='identity'; "
-                "simulate the fitted model for softplus."
+                f"simulate the fitted model for link={self.link!r}."
             )
         d = len(self.nodes_)
         h = float(horizon_days)
@@ -812,7 +837,7 @@ class ExpHawkes(BaseEstimator):
             np.zeros(d) if segmented else np.ascontiguousarray(mu),
             np.ascontiguousarray(a),
             beta,
-            self.link == "softplus",
+            LINK_CODES[self.link],
         )
         if segmented:  # identity link: the baseline integral is additive
             cum = cum + self._baseline_integral(self._times, self._marks)
@@ -837,7 +862,7 @@ class ExpHawkes(BaseEstimator):
             np.ascontiguousarray(a),
             beta,
             np.ascontiguousarray(g[order]),
-            self.link == "softplus",
+            LINK_CODES[self.link],
         )
         if segmented:
             seg = _segments(g[order], self.end_time_, self.baseline_segments)

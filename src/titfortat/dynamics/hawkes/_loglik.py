@@ -28,12 +28,74 @@ Arr = np.ndarray  # numba ignores annotations; these document the dtypes
 # 8-point Gauss-Legendre rule on [-1, 1]; exact for polynomials of degree 15.
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(8)
 
+# Link codes passed to the compiled kernels (numba specialises on ints, not
+# on strings): phi(x) = x, log(1 + e^x) or max(RELU_FLOOR, x).
+LINK_CODES = {"identity": 0, "softplus": 1, "relu": 2}
+# Floor of the rectified-linear intensity, in events per day. Small enough
+# never to matter for a fitted rate (1e-8 per day is one event in 270,000
+# years), large enough that log(floor) stays finite when an inhibited
+# intensity touches it.
+RELU_FLOOR = 1e-8
+
 
 @njit(cache=True)
 def _softplus(x: float) -> float:
     if x > 30.0:
         return x + math.log1p(math.exp(-x))
     return math.log1p(math.exp(x))
+
+
+@njit(cache=True)
+def _phi(x: float, link: int) -> float:
+    """Inverse link by code (see ``LINK_CODES``)."""
+    if link == 1:
+        return _softplus(x)
+    if link == 2:
+        return max(x, RELU_FLOOR)
+    return x
+
+
+@njit(cache=True)
+def _interval_relu(
+    mu_i: float, a: float, da: float, beta: float, dt: float, floor: float, out: Arr
+) -> None:
+    """Compensator of max(floor, mu_i + a exp(-beta u)) over u in [0, dt].
+
+    The predictor is monotone in u, so it crosses the floor at most once, at
+    ``exp(-beta u*) = (floor - mu_i) / a``; above the floor the integral is
+    closed-form. Because the integrand is continuous at the crossing, the
+    derivatives are the integrals of the predictor's derivatives over the
+    active stretch [u0, u1] (the moving boundary contributes nothing).
+    Writes ``[Lambda, dLambda/dmu, dLambda/da, dLambda/dbeta]`` (the last
+    uses ``da = da/dbeta``).
+    """
+    u0 = 0.0
+    u1 = dt
+    if a == 0.0:
+        if mu_i <= floor:
+            u1 = 0.0
+    else:
+        r = (floor - mu_i) / a  # exp(-beta u*) at the crossing
+        if a > 0.0:  # decreasing: active before the crossing
+            if r >= 1.0:
+                u1 = 0.0
+            elif r > 0.0:
+                u1 = min(dt, -math.log(r) / beta)
+        else:  # increasing: active after the crossing
+            if r <= 0.0:
+                u1 = 0.0
+            elif r < 1.0:
+                u0 = min(dt, -math.log(r) / beta)
+    span = u1 - u0
+    e0 = math.exp(-beta * u0)
+    e1 = math.exp(-beta * u1)
+    ib = 1.0 / beta
+    out[0] = floor * (dt - span) + mu_i * span + a * (e0 - e1) * ib
+    out[1] = span
+    out[2] = (e0 - e1) * ib
+    # int_{u0}^{u1} u exp(-beta u) du
+    ju = (u0 * ib + ib * ib) * e0 - (u1 * ib + ib * ib) * e1
+    out[3] = da * (e0 - e1) * ib - a * ju
 
 
 @njit(cache=True)
@@ -281,7 +343,7 @@ def compensator_at_events(
     mu: Arr,
     adj: Arr,
     beta: float,
-    softplus: bool,
+    link: int,
 ) -> Arr:
     """Cumulative compensator of each event's own node at the event time."""
     d = mu.size
@@ -306,8 +368,11 @@ def compensator_at_events(
                 a = 0.0
                 for j in range(d):
                     a += adj[i, j] * beta * s0[j]
-                if softplus:
+                if link == 1:
                     _interval_softplus(mu[i], a, 0.0, beta, dt, gx, gw, out)
+                    cum[i] += out[0]
+                elif link == 2:
+                    _interval_relu(mu[i], a, 0.0, beta, dt, RELU_FLOOR, out)
                     cum[i] += out[0]
                 else:
                     # int_0^dt a exp(-beta u) du = a (1 - e) / beta
@@ -328,7 +393,7 @@ def intensity_at(
     adj: Arr,
     beta: float,
     grid: Arr,
-    softplus: bool,
+    link: int,
 ) -> Arr:
     """Intensity of every node at the sorted ``grid`` times (left limits)."""
     d = mu.size
@@ -351,7 +416,7 @@ def intensity_at(
             x = mu[i]
             for j in range(d):
                 x += adj[i, j] * beta * s0[j] * e
-            res[g, i] = _softplus(x) if softplus else x
+            res[g, i] = _phi(x, link)
     return res
 
 
@@ -362,16 +427,17 @@ def simulate_thinning(
     beta: float,
     end_time: float,
     max_events: int,
-    softplus: bool,
+    link: int,
     rng: np.random.Generator,
 ) -> tuple[Arr, Arr, bool]:
     """Ogata thinning for either link; returns ``(times, marks, truncated)``.
 
     All excitations decay at the common rate beta, so each node's excitation
     ``y_i = sum_j alpha_ij R_j`` is carried as one number (O(D) per candidate)
-    and moves monotonically towards 0 between events; the bound
+    and moves monotonically towards 0 between events; for a non-decreasing
+    inverse link phi (identity on alpha >= 0, softplus, relu) the bound
     ``sum_i phi(mu_i + max(y_i, 0))`` therefore dominates the intensity until
-    the next accepted event.
+    the next accepted event. ``link`` is a code from ``LINK_CODES``.
     """
     d = mu.size
     cap = 1024
@@ -384,7 +450,7 @@ def simulate_thinning(
     truncated = False
     bound = 0.0
     for i in range(d):
-        bound += _softplus(mu[i]) if softplus else max(mu[i], 0.0)
+        bound += max(_phi(mu[i], link), 0.0)
     while bound > 0.0:
         w = rng.exponential(1.0 / bound)
         t += w
@@ -395,7 +461,7 @@ def simulate_thinning(
         for i in range(d):
             y[i] *= e
             x = mu[i] + y[i]
-            lam[i] = _softplus(x) if softplus else max(x, 0.0)
+            lam[i] = max(_phi(x, link), 0.0)
             total += lam[i]
         u = rng.random() * bound
         if u < total:
@@ -421,7 +487,7 @@ def simulate_thinning(
         bound = 0.0
         for i in range(d):
             x = mu[i] + max(y[i], 0.0)
-            bound += _softplus(x) if softplus else max(x, 0.0)
+            bound += max(_phi(x, link), 0.0)
     return times[:n], marks[:n], truncated
 
 

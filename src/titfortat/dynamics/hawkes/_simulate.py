@@ -9,7 +9,11 @@ import numpy as np
 import pandas as pd
 
 from titfortat._validation import as_generator
-from titfortat.dynamics.hawkes._loglik import simulate_cluster, simulate_thinning
+from titfortat.dynamics.hawkes._loglik import (
+    LINK_CODES,
+    simulate_cluster,
+    simulate_thinning,
+)
 
 __all__ = ["HawkesSimulator"]
 
@@ -26,8 +30,8 @@ class HawkesSimulator:
     ``link="identity"`` the process is simulated by its cluster (branching)
     representation: background events are Poisson, and each event of node j
     has Poisson(``alpha[i, j]``) direct offspring of node i at Exp(beta)
-    delays. With ``link="softplus"`` (where ``alpha < 0`` is inhibition) Ogata
-    thinning is used.
+    delays. With ``link="softplus"`` or ``"relu"`` (where ``alpha < 0`` is
+    inhibition; relu is ``max(1e-8, x)``) Ogata thinning is used.
 
     Parameters
     ----------
@@ -40,7 +44,7 @@ class HawkesSimulator:
         beta > 0, per day.
     end_time : float
         Length of the window in days.
-    link : {"identity", "softplus"}, default "identity"
+    link : {"identity", "softplus", "relu"}, default "identity"
     max_events : int, optional
         Stop after this many events (required with ``allow_explosive``).
     allow_explosive : bool, default False
@@ -71,7 +75,7 @@ class HawkesSimulator:
         decay: float,
         *,
         end_time: float,
-        link: Literal["identity", "softplus"] = "identity",
+        link: Literal["identity", "softplus", "relu"] = "identity",
         max_events: int | None = None,
         allow_explosive: bool = False,
         rng: int | np.random.Generator | None = None,
@@ -93,10 +97,10 @@ class HawkesSimulator:
                 f"adjacency must have shape ({d}, {d}) to match baseline. Got "
                 f"{self.adjacency.shape}."
             )
-        if link not in ("identity", "softplus"):
+        if link not in LINK_CODES:
             raise ValueError(
                 "The 'link' parameter of HawkesSimulator must be one of "
-                f"{{'identity', 'softplus'}}. Got {link!r} instead."
+                f"{{'identity', 'softplus', 'relu'}}. Got {link!r} instead."
             )
         if not self.decay > 0 or not self.end_time > 0:
             raise ValueError("decay and end_time must be positive.")
@@ -105,13 +109,20 @@ class HawkesSimulator:
                 "A piecewise-constant baseline is simulated by the cluster method, "
                 "which needs link='identity' and no max_events."
             )
-        if link == "identity":
-            if np.any(self.adjacency < 0) or np.any(self.baseline < 0):
+        if link != "softplus":
+            if (link == "identity" and np.any(self.adjacency < 0)) or np.any(
+                self.baseline < 0
+            ):
                 raise ValueError(
-                    "With link='identity' baseline and adjacency must be "
-                    "non-negative. Use link='softplus' for inhibition."
+                    f"With link={link!r} the baseline must be non-negative "
+                    "(and the adjacency too for 'identity'). Use link='relu' or "
+                    "'softplus' for inhibition."
                 )
-            rho = float(np.max(np.abs(np.linalg.eigvals(self.adjacency))))
+            # A relu process is dominated by the linear one with max(A, 0)
+            # (plus the 1e-8 floor), so that matrix decides stationarity.
+            rho = float(
+                np.max(np.abs(np.linalg.eigvals(np.maximum(self.adjacency, 0.0))))
+            )
             if rho >= 1 and not allow_explosive:
                 raise ValueError(
                     f"Spectral radius of the branching matrix is {rho:.3g} (must be "
@@ -138,7 +149,7 @@ class HawkesSimulator:
                 self.decay,
                 self.end_time,
                 int(self.max_events or 0),
-                self.link == "softplus",
+                LINK_CODES[self.link],
                 rng,
             )
         return [np.sort(times[marks == k]) for k in range(d)]
