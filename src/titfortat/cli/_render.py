@@ -111,14 +111,43 @@ def demo_summary(store: Any, console: Console) -> None:
             f"{row.n_quarantined:,}",
         )
     console.print(table)
-    counts = store.counts(freq="month", by="source_event_type")
+    counts = store.counts(freq="year", by="source_event_type")
     console.print(
         frame_table(
-            counts.reset_index().assign(
-                period=lambda d: d["period"].dt.strftime("%Y-%m")
-            ),
-            title="Events per month by source type (Airstrike/SOF = US; IED/SAF/other "
-            "= insurgent)",
-            max_rows=24,
+            counts.reset_index().assign(period=lambda d: d["period"].dt.year),
+            title="Events per year by source type (Airstrike/SOF = US; "
+            "IED/SAF/other = insurgent)",
         )
     )
+
+
+def effect_view(console: Console, result: Any) -> None:
+    """Print an :class:`~titfortat.effects.EffectTable` as a rich table."""
+    for key, value in result.header.items():
+        console.print(f"[dim]{key}:[/dim] {value}", highlight=False)
+    colour = {"deterrence": "green", "escalation": "red"}
+    table = Table(title="Effect table (95% intervals)")
+    for col in ("estimator", "direction", "estimate", "lower", "upper", "p", "verdict"):
+        numeric = col in {"estimate", "lower", "upper", "p"}
+        table.add_column(col, justify="right" if numeric else "left", no_wrap=True)
+    for row in result.table.itertuples(index=False):
+        style = colour.get(row.verdict, "")
+        verdict = f"[{style}]{row.verdict}[/{style}]" if style else row.verdict
+        table.add_row(
+            row.estimator,
+            row.direction,
+            f"{row.estimate:.3g}",
+            f"{row.ci_lower:.3g}",
+            f"{row.ci_upper:.3g}",
+            f"{row.p_value:.2g}",
+            verdict,
+        )
+    console.print(table)
+    seen: set[str] = set()
+    for row in result.table.itertuples(index=False):
+        if row.estimator not in seen:
+            seen.add(row.estimator)
+            console.print(
+                f"[bold]{row.estimator}[/bold]: {row.scale}; {row.caveat}",
+                highlight=False,
+            )
