@@ -29,8 +29,15 @@ def maximize(
     max_iter: int,
     tol: float,
     x_scale: np.ndarray | None = None,
+    lin_ineq: tuple[np.ndarray, float] | None = None,
 ) -> tuple[np.ndarray, float, dict[str, Any]]:
     """Maximise ``fun`` over the ``free`` coordinates from several starts.
+
+    ``lin_ineq = (C, lb)`` adds the linear constraints ``C @ x >= lb`` (e.g. a
+    baseline that must stay positive on every piece of the window); SLSQP is
+    then used instead of L-BFGS-B. The feasible set is convex and the starts
+    feasible, so every line search stays inside it, where an objective
+    returning -inf outside would stall a bound-only method.
 
     The objective is divided by ``scale`` (the number of events) so that the
     optimiser's tolerances mean the same thing for every sample size.
@@ -60,14 +67,39 @@ def maximize(
                 return np.inf, np.zeros(z.size)
             return -ll / scale, -g[free] / sf / scale
 
-        res = optimize.minimize(
-            obj,
-            base[free] * sf,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=fb,
-            options={"maxiter": max_iter, "ftol": tol, "gtol": 1e-7, "maxcor": 20},
-        )
+        if lin_ineq is None:
+            res = optimize.minimize(
+                obj,
+                base[free] * sf,
+                jac=True,
+                method="L-BFGS-B",
+                bounds=fb,
+                options={
+                    "maxiter": max_iter,
+                    "ftol": tol,
+                    "gtol": 1e-7,
+                    "maxcor": 20,
+                },
+            )
+        else:
+            c_mat, lb = lin_ineq
+            c_free = c_mat[:, free] / sf  # in the optimiser's variables
+            c_off = c_mat[:, ~free] @ base[~free] - lb
+            res = optimize.minimize(
+                obj,
+                base[free] * sf,
+                jac=True,
+                method="SLSQP",
+                bounds=fb,
+                constraints=[
+                    {
+                        "type": "ineq",
+                        "fun": lambda z, c=c_free, o=c_off: c @ z + o,
+                        "jac": lambda z, c=c_free: c,
+                    }
+                ],
+                options={"maxiter": max_iter, "ftol": tol},
+            )
         x = base.copy()
         x[free] = res.x / sf
         ll = -res.fun * scale

@@ -29,6 +29,13 @@ from titfortat.dynamics._optim import (
     observed_information,
     report_convergence,
 )
+from titfortat.dynamics.hawkes._exog import (
+    PiecewiseCovariates,
+    as_covariates,
+    covariate_names,
+    loglik_grad_exog,
+    positivity_rows,
+)
 from titfortat.dynamics.hawkes._loglik import (
     LINK_CODES,
     compensator_at_events,
@@ -47,6 +54,10 @@ from titfortat.results import DerivedResult, FitResult, LRTestResult, ResidualRe
 __all__ = ["ExpHawkes"]
 
 _LOG_BETA_BOUNDS = (np.log(1e-6), np.log(1e6))
+# Smallest baseline allowed on a covariate piece, in events per day: the
+# constraint mu_i + gamma_i . x >= this keeps the compensator a valid
+# integral on pieces where no event would reveal a negative rate.
+_MIN_BASELINE = 1e-10
 # Above this many events a learned-decay fit is warm-started from a fit to the
 # first tenth of the window; below it the full fit is already cheap.
 _SUBSAMPLE_ABOVE = 40_000
@@ -114,6 +125,8 @@ class ExpHawkes(BaseEstimator):
     baseline_ : ndarray of shape (D,)
     adjacency_ : ndarray of shape (D, D)
     decay_ : float
+    exog_coef_ : ndarray of shape (D, p)
+        Covariate coefficients ``gamma[i, k]`` (``p = 0`` without ``exog``).
     nodes_ : list of str
     n_events_ : int
     end_time_ : float
@@ -186,6 +199,19 @@ class ExpHawkes(BaseEstimator):
         self.rng = rng
 
     # ------------------------------------------------------------------ core
+    def _cov(self) -> PiecewiseCovariates | None:
+        cov: PiecewiseCovariates | None = vars(self).get("_covariates")
+        return cov
+
+    def _n_cov(self) -> int:
+        cov = self._cov()
+        return 0 if cov is None else cov.n_covariates
+
+    def _gamma(self, x: np.ndarray, d: int) -> np.ndarray:
+        """Covariate coefficients (D, p), stored between ``A`` and ``beta``."""
+        nm = self.baseline_segments * d
+        return x[nm + d * d : -1].reshape(d, self._n_cov())
+
     def _unpack(self, x: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray, float]:
         """``(mu (K*D,), A (D, D), beta)`` from ``[mu, A, beta]``."""
         nm = self.baseline_segments * d
@@ -203,6 +229,19 @@ class ExpHawkes(BaseEstimator):
         mu, adj, beta = self._unpack(x, d)
         mu = np.ascontiguousarray(mu)
         adj = np.ascontiguousarray(adj)
+        cov = self._cov()
+        if cov is not None:
+            return loglik_grad_exog(
+                times,
+                marks,
+                end_time,
+                mu,
+                adj,
+                self._gamma(x, d),
+                beta,
+                cov,
+                with_grad,
+            )
         if self.link == "softplus":
             ll, g = softplus_loglik_grad(
                 times, marks, end_time, mu, adj, beta, with_grad
@@ -239,14 +278,20 @@ class ExpHawkes(BaseEstimator):
             if k == 1
             else [f"mu[{n},{s}]" for s in range(k) for n in nodes]
         )
-        return mus + [f"alpha[{a}<-{b}]" for a in nodes for b in nodes] + ["decay"]
+        alphas = [f"alpha[{a}<-{b}]" for a in nodes for b in nodes]
+        cov = self._cov()
+        gammas = [] if cov is None else covariate_names(nodes, cov)
+        return mus + alphas + gammas + ["decay"]
 
     def _bounds(self, d: int) -> list[tuple[float | None, float | None]]:
         lo_mu: float | None = None if self.link == "softplus" else 1e-10
         lo_a: float | None = 1e-10 if self.link == "identity" else None
         n_mu = self.baseline_segments * d
         out: list[tuple[float | None, float | None]] = [(lo_mu, None)] * n_mu
-        return [*out, *[(lo_a, None)] * (d * d), _LOG_BETA_BOUNDS]
+        gam: list[tuple[float | None, float | None]] = [(None, None)] * (
+            d * self._n_cov()
+        )
+        return [*out, *[(lo_a, None)] * (d * d), *gam, _LOG_BETA_BOUNDS]
 
     def _starts(
         self, arrays: list[np.ndarray], end_time: float, rng: np.random.Generator
@@ -278,7 +323,9 @@ class ExpHawkes(BaseEstimator):
             if self.decay is not None:
                 beta = float(self.decay)
             mu = np.tile(mu, self.baseline_segments)
-            starts.append(np.concatenate([mu, adj.ravel(), [np.log(beta)]]))
+            # Covariate effects start at zero, where the baseline is positive.
+            gamma = np.zeros(d * self._n_cov())
+            starts.append(np.concatenate([mu, adj.ravel(), gamma, [np.log(beta)]]))
         return starts
 
     def _precondition(
@@ -308,7 +355,8 @@ class ExpHawkes(BaseEstimator):
         free: np.ndarray,
     ) -> tuple[np.ndarray, float, dict[str, Any]]:
         """Maximise over ``[mu, A, log beta]``; return natural parameters."""
-        if self.link == "identity" and not free[-1]:
+        plain = self.link == "identity" and self._cov() is None
+        if plain and not free[-1]:
             x0 = starts[0].copy()
             x0[-1] = np.exp(x0[-1])
             x0[:-1] = np.maximum(x0[:-1], 1e-10)
@@ -327,11 +375,7 @@ class ExpHawkes(BaseEstimator):
         x_scale = None
         # The sub-window would not cover every baseline segment, so the
         # multi-resolution start is used with a constant baseline only.
-        if (
-            self.link == "identity"
-            and self.baseline_segments == 1
-            and times.size > _SUBSAMPLE_ABOVE
-        ):
+        if plain and self.baseline_segments == 1 and times.size > _SUBSAMPLE_ABOVE:
             # Multi-resolution warm start: fit the first stretch of the window
             # (about a tenth of the events, at least _SUBSAMPLE_ABOVE / 2),
             # whose estimates are close to the full-data ones, and start the
@@ -346,7 +390,7 @@ class ExpHawkes(BaseEstimator):
             x_scale = self._precondition(ts, ms, t_sub, d, xw)
             xw[-1] = np.log(xw[-1])
             starts = [xw, *starts[1:]]
-        elif self.link == "identity" and len(starts) > 0:
+        elif plain and len(starts) > 0:
             # Warm start: solve the cheap concave fixed-decay problem at the
             # first start's decay, then free the decay jointly from there.
             x0 = starts[0].copy()
@@ -376,6 +420,7 @@ class ExpHawkes(BaseEstimator):
             g[-1] *= x[-1]  # chain rule for log beta
             return ll, g
 
+        cov = self._cov()
         z, ll, info = maximize(
             fun,
             starts,
@@ -385,6 +430,9 @@ class ExpHawkes(BaseEstimator):
             max_iter=self.max_iter,
             tol=self.tol,
             x_scale=x_scale,
+            lin_ineq=None
+            if cov is None
+            else (positivity_rows(cov, end_time, d, starts[0].size), _MIN_BASELINE),
         )
         x = z.copy()
         x[-1] = np.exp(z[-1])
@@ -397,6 +445,7 @@ class ExpHawkes(BaseEstimator):
         end_time: float | None = None,
         nodes: Sequence[str] | None = None,
         node_col: str | None = None,
+        exog: Any = None,
         strict: bool = False,
     ) -> Self:
         """Fit by maximum likelihood.
@@ -411,6 +460,17 @@ class ExpHawkes(BaseEstimator):
             Node names (in order).
         node_col : str, optional
             Node column of an event frame.
+        exog : dict or pandas.DataFrame, optional
+            Piecewise-constant covariates of the baseline,
+            ``mu_i(t) = mu_i + sum_k gamma[i,k] x_k(t)`` (identity link,
+            ``baseline_segments=1``). A dict ``{name: [(start, end), ...]}``
+            gives indicator covariates, 1 on the day intervals
+            ``[start, end)`` (a truce window, sanction periods); a DataFrame
+            indexed by change times in days (the first at or before 0) gives
+            general step functions. ``gamma`` may be negative as long as every
+            baseline stays positive on every piece of the window; the fit
+            enforces that. Parameters are named ``gamma[node,covariate]``
+            and stored in ``exog_coef_`` (D x p).
         strict : bool, default False
             Raise :class:`~titfortat.exceptions.ConvergenceError` instead of
             warning when the optimiser or the Hessian fails.
@@ -437,13 +497,25 @@ class ExpHawkes(BaseEstimator):
                 DataQualityWarning,
                 stacklevel=2,
             )
+        self._covariates = None if exog is None else as_covariates(exog)
+        if exog is not None and (
+            self.link != "identity" or self.baseline_segments != 1
+        ):
+            raise ValueError(
+                "exog needs link='identity' and baseline_segments=1 in ExpHawkes "
+                f"(got link={self.link!r}, baseline_segments="
+                f"{self.baseline_segments}). Express baseline segments as "
+                "indicator covariates instead, or use BinnedHawkes(link="
+                "'softplus', exog=...) for covariates with inhibition."
+            )
         if self.link != "identity" and self.baseline_segments != 1:
             raise ValueError(
                 "baseline_segments > 1 needs link='identity' in ExpHawkes; use "
                 "BinnedHawkes(link='softplus', baseline_segments=...) for a "
                 "time-varying baseline with inhibition."
             )
-        free = np.ones(self.baseline_segments * d + d * d + 1, dtype=bool)
+        n_par = self.baseline_segments * d + d * d + d * self._n_cov() + 1
+        free = np.ones(n_par, dtype=bool)
         if self.decay is not None:
             free[-1] = False
         k = int(free.sum())
@@ -455,14 +527,16 @@ class ExpHawkes(BaseEstimator):
         starts = self._starts(arrays, big_t, rng)
         x, ll, info = self._optimize(times, marks, big_t, d, starts, free)
         report_convergence(info, strict=strict, name=type(self).__name__)
+        if self._covariates is not None:
+            self._warn_baseline_at_bound(x, big_t, names)
         lower = np.full(x.size, -np.inf)
         if self.link == "identity":
-            lower[:-1] = 0.0
+            lower[: self.baseline_segments * d + d * d] = 0.0
         elif self.link == "relu":
             lower[: self.baseline_segments * d] = 0.0
         lower[-1] = 0.0
 
-        if self.link == "identity":
+        if self.link == "identity" and self._cov() is None:
             full = -self._hessian(x, times, marks, big_t, d)
             idx = np.flatnonzero(free)
             info_mat = full[np.ix_(idx, idx)]
@@ -481,6 +555,7 @@ class ExpHawkes(BaseEstimator):
         kseg = self.baseline_segments
         self.baseline_ = mu.copy() if kseg == 1 else mu.reshape(kseg, d).copy()
         self.adjacency_ = adj.copy()
+        self.exog_coef_ = self._gamma(x, d).copy()
         self.n_events_ = int(times.size)
         self.end_time_ = big_t
         self.converged_ = bool(info["success"])
@@ -499,6 +574,31 @@ class ExpHawkes(BaseEstimator):
             optimizer_info=info,
         )
         return self
+
+    def _warn_baseline_at_bound(
+        self, x: np.ndarray, end_time: float, names: list[str]
+    ) -> None:
+        """Warn when a covariate piece's baseline sits on its positivity bound."""
+        cov = self._covariates
+        assert cov is not None
+        d = len(names)
+        vals = cov.piece_values(end_time)
+        base = (positivity_rows(cov, end_time, d, x.size) @ x).reshape(d, -1)
+        hit = base <= 10 * _MIN_BASELINE
+        if hit.any():
+            i, m = np.argwhere(hit)[0]
+            where = ", ".join(
+                f"{c}={v:g}" for c, v in zip(cov.names, vals[m], strict=True)
+            )
+            warnings.warn(
+                f"The baseline of node {names[i]!r} is at its positivity bound "
+                f"where {where} ({int(hit.sum())} node-piece pair(s) in all): no "
+                "background events there. Wald intervals of the parameters in "
+                "that constraint are indicative only; use lr_test or "
+                "profile_conf_int, or drop the covariate.",
+                DataQualityWarning,
+                stacklevel=3,
+            )
 
     def _prepare(
         self,
@@ -689,7 +789,7 @@ class ExpHawkes(BaseEstimator):
             m = ExpHawkes(**{**self.get_params(), "n_starts": 1, "rng": rng})
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                m.fit(sim, end_time=self.end_time_, nodes=self.nodes_)
+                m.fit(sim, end_time=self.end_time_, nodes=self.nodes_, exog=self._cov())
             n_warned += bool(caught)
             draws.append(m._x)
         _report_bootstrap(n_boot, n_warned, n_skipped)
@@ -724,10 +824,30 @@ class ExpHawkes(BaseEstimator):
         )
         return float(np.max(np.abs(np.linalg.eigvals(a))))
 
+    def _varying_baseline(self) -> bool:
+        return self.baseline_segments > 1 or self._cov() is not None
+
+    def _baseline_at(self, x: np.ndarray, t: np.ndarray, node: np.ndarray) -> Any:
+        """``mu_node(t)`` at times ``t`` (segments or covariates) under ``x``."""
+        k, d = self.baseline_segments, len(self.nodes_)
+        mu = self._unpack(x, d)[0].reshape(k, d)
+        cov = self._cov()
+        if cov is not None:
+            gamma = self._gamma(x, d)
+            return mu[0, node] + np.einsum("np,np->n", cov.at(t), gamma[node])
+        return mu[_segments(t, self.end_time_, k), node]
+
     def _baseline_integral(self, t: np.ndarray, node: np.ndarray) -> np.ndarray:
         """``int_0^t mu_node(s) ds`` for a piecewise-constant baseline."""
         k, d = self.baseline_segments, len(self.nodes_)
         mu = self._unpack(self._x, d)[0].reshape(k, d)
+        cov = self._cov()
+        if cov is not None:
+            gamma = self._gamma(self._x, d)
+            res: np.ndarray = mu[0, node] * t + np.einsum(
+                "np,np->n", cov.cumulative(t), gamma[node]
+            )
+            return res
         length = self.end_time_ / k
         starts = np.arange(k) * length
         overlap = np.clip(t[:, None] - starts[None, :], 0.0, length)  # (n, K)
@@ -771,15 +891,15 @@ class ExpHawkes(BaseEstimator):
                 "additive."
             )
         d = len(self.nodes_)
+        varying = self._varying_baseline()
         if method == "auto":
-            method = "stationary" if self.baseline_segments == 1 else "empirical"
-        if method == "stationary" and self.baseline_segments != 1:
+            method = "empirical" if varying else "stationary"
+        if method == "stationary" and varying:
             raise ValueError(
-                "share_triggered(method='stationary') needs baseline_segments=1; "
-                "use method='empirical'."
+                "share_triggered(method='stationary') needs baseline_segments=1 "
+                "and no exog; use method='empirical'."
             )
         times, marks, big_t = self._times, self._marks, self.end_time_
-        mu_idx = _segments(times, big_t, self.baseline_segments) * d + marks
         counts = np.bincount(marks, minlength=d)
 
         def fn(x: np.ndarray) -> np.ndarray:
@@ -789,7 +909,7 @@ class ExpHawkes(BaseEstimator):
                 return np.concatenate([1.0 - mu / m, [1.0 - mu.sum() / m.sum()]])
             r, _ = exp_states(times, marks, big_t, d, beta)
             trig = np.einsum("nj,nj->n", r, a[marks])
-            share = trig / (mu[mu_idx] + trig)
+            share = trig / (self._baseline_at(x, times, marks) + trig)
             per = np.bincount(marks, weights=share, minlength=d) / counts
             return np.concatenate([per, [share.mean()]])
 
@@ -829,7 +949,7 @@ class ExpHawkes(BaseEstimator):
         check_is_fitted(self)
         mu, a, beta = self._mat(self._x)
         d = len(self.nodes_)
-        segmented = self.baseline_segments > 1
+        segmented = self._varying_baseline()
         cum = compensator_at_events(
             self._times,
             self._marks,
@@ -854,7 +974,7 @@ class ExpHawkes(BaseEstimator):
         order = np.argsort(g)
         mu, a, beta = self._mat(self._x)
         d = len(self.nodes_)
-        segmented = self.baseline_segments > 1
+        segmented = self._varying_baseline()
         lam = intensity_at(
             self._times,
             self._marks,
@@ -864,9 +984,10 @@ class ExpHawkes(BaseEstimator):
             np.ascontiguousarray(g[order]),
             LINK_CODES[self.link],
         )
-        if segmented:
-            seg = _segments(g[order], self.end_time_, self.baseline_segments)
-            lam = lam + mu.reshape(self.baseline_segments, d)[seg]
+        if segmented:  # identity link: add the time-varying baseline
+            gs = g[order]
+            for i in range(d):
+                lam[:, i] += self._baseline_at(self._x, gs, np.full(gs.size, i))
         out = np.empty_like(lam)
         out[order] = lam
         return pd.DataFrame(out, index=g, columns=self.nodes_)
@@ -878,8 +999,26 @@ class ExpHawkes(BaseEstimator):
         rng: int | np.random.Generator | None = None,
         max_events: int | None = None,
     ) -> HawkesSimulator:
-        """A :class:`HawkesSimulator` of the fitted model."""
+        """A :class:`HawkesSimulator` of the fitted model.
+
+        With ``exog`` the baseline follows the covariates' pieces (which may
+        extend past the fitted window when ``end_time`` is larger).
+        """
         check_is_fitted(self)
+        big_t = self.end_time_ if end_time is None else float(end_time)
+        cov = self._cov()
+        if cov is not None:
+            used = cov.knots < big_t
+            base = self.baseline_[None, :] + cov.values[used] @ self.exog_coef_.T
+            return HawkesSimulator(
+                base,
+                self.adjacency_,
+                self.decay_,
+                end_time=big_t,
+                rng=rng,
+                nodes=self.nodes_,
+                baseline_times=cov.knots[used],
+            )
         return HawkesSimulator(
             self.baseline_,
             self.adjacency_,

@@ -613,11 +613,17 @@ def exp_hessian(
 
 @njit(cache=True)
 def simulate_cluster(
-    mu: Arr, adj: Arr, beta: float, end_time: float, rng: np.random.Generator
+    mu: Arr,
+    knots: Arr,
+    adj: Arr,
+    beta: float,
+    end_time: float,
+    rng: np.random.Generator,
 ) -> tuple[Arr, Arr]:
     """Cluster (branching) simulation of the linear process, unsorted output.
 
-    ``mu`` has shape (K, D): a baseline constant on K equal-length segments.
+    ``mu`` has shape (K, D): a baseline constant on the K pieces
+    ``[knots[k], knots[k+1])`` (``knots`` has K + 1 entries, 0 to end_time).
 
     Each event of node j has Poisson(sum_i A_ij) children whose node is drawn
     from A[:, j] / sum_i A_ij and whose delay is Exp(beta): one Poisson draw
@@ -636,8 +642,8 @@ def simulate_cluster(
     times = np.empty(cap)
     marks = np.empty(cap, dtype=np.int64)
     n = 0
-    seg_len = end_time / n_seg
     for sg in range(n_seg):  # background: piecewise-constant baseline
+        seg_len = knots[sg + 1] - knots[sg]
         for i in range(d):
             k = rng.poisson(mu[sg, i] * seg_len)
             for _ in range(k):
@@ -645,7 +651,7 @@ def simulate_cluster(
                     cap *= 2
                     times = _grow_f(times, cap)
                     marks = _grow_i(marks, cap)
-                times[n] = (sg + rng.random()) * seg_len
+                times[n] = knots[sg] + rng.random() * seg_len
                 marks[n] = i
                 n += 1
     q = 0

@@ -36,8 +36,9 @@ class HawkesSimulator:
     Parameters
     ----------
     baseline : array-like of shape (D,) or (K, D)
-        mu; a 2-D baseline is constant on K equal-length segments of the
-        window (identity link only).
+        mu; a 2-D baseline is constant on K pieces of the window: equal-length
+        segments, or the pieces starting at ``baseline_times`` (identity link
+        only).
     adjacency : array-like of shape (D, D)
         alpha; non-negative for the identity link.
     decay : float
@@ -52,6 +53,9 @@ class HawkesSimulator:
     rng : int, numpy.random.Generator or None
     nodes : sequence of str, optional
         Node names for the returned frame.
+    baseline_times : array-like of shape (K,), optional
+        Start of each baseline piece in days: increasing, the first 0, all
+        before ``end_time``. Default: K equal-length segments.
 
     Raises
     ------
@@ -80,6 +84,7 @@ class HawkesSimulator:
         allow_explosive: bool = False,
         rng: int | np.random.Generator | None = None,
         nodes: Sequence[str] | None = None,
+        baseline_times: Sequence[float] | np.ndarray | None = None,
     ) -> None:
         # (D,) constant, or (K, D): constant on K equal-length segments.
         self.baseline = np.atleast_2d(np.asarray(baseline, dtype=float))
@@ -91,7 +96,24 @@ class HawkesSimulator:
         self.allow_explosive = allow_explosive
         self.rng = rng
         d = self.baseline.shape[1]
+        n_pieces = self.baseline.shape[0]
         self.nodes = [str(k) for k in range(d)] if nodes is None else list(nodes)
+        if baseline_times is None:
+            starts = np.arange(n_pieces) * (self.end_time / n_pieces)
+        else:
+            starts = np.asarray(baseline_times, dtype=float).ravel()
+            if (
+                starts.size != n_pieces
+                or starts[0] != 0.0
+                or np.any(np.diff(starts) <= 0)
+                or starts[-1] >= self.end_time
+            ):
+                raise ValueError(
+                    f"baseline_times must hold the {n_pieces} increasing start "
+                    "times of the baseline pieces, the first 0 and all before "
+                    f"end_time={self.end_time!r}. Got {starts.tolist()!r}."
+                )
+        self.baseline_knots = np.concatenate([starts, [self.end_time]])
         if self.adjacency.shape != (d, d):
             raise ValueError(
                 f"adjacency must have shape ({d}, {d}) to match baseline. Got "
@@ -140,7 +162,12 @@ class HawkesSimulator:
             # Cluster output is unsorted; sorting each node's array once is
             # cheaper than a global argsort followed by a split.
             times, marks = simulate_cluster(
-                self.baseline, self.adjacency, self.decay, self.end_time, rng
+                self.baseline,
+                self.baseline_knots,
+                self.adjacency,
+                self.decay,
+                self.end_time,
+                rng,
             )
         else:
             times, marks, _ = simulate_thinning(
