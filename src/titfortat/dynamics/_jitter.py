@@ -48,11 +48,20 @@ def jitter_times(
 
 @overload
 def jitter_times(
-    events: Sequence[Any] | np.ndarray,
+    events: np.ndarray,
     *,
     rng: int | np.random.Generator | None = ...,
     scale: float = ...,
-) -> list[np.ndarray] | np.ndarray: ...
+) -> np.ndarray: ...
+
+
+@overload
+def jitter_times(
+    events: Sequence[Any],
+    *,
+    rng: int | np.random.Generator | None = ...,
+    scale: float = ...,
+) -> list[np.ndarray]: ...
 
 
 def jitter_times(

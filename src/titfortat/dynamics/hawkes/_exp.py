@@ -10,7 +10,6 @@ from typing import Any, Literal, Self
 
 import numpy as np
 import pandas as pd
-from scipy import linalg
 
 from titfortat._validation import (
     BaseEstimator,
@@ -24,32 +23,26 @@ from titfortat.dynamics._jitter import jitter_times
 from titfortat.dynamics._optim import (
     _report_bootstrap,
     covariance,
-    delta_method,
     maximize,
     observed_information,
     report_convergence,
 )
 from titfortat.dynamics.hawkes._exog import (
-    PiecewiseCovariates,
     as_covariates,
     covariate_names,
     loglik_grad_exog,
     positivity_rows,
 )
+from titfortat.dynamics.hawkes._exp_diagnostics import _ExpDiagnostics
 from titfortat.dynamics.hawkes._loglik import (
-    LINK_CODES,
-    compensator_at_events,
     exp_hessian_seg,
     exp_loglik_grad_seg,
-    exp_states,
-    intensity_at,
     softplus_loglik_grad,
 )
 from titfortat.dynamics.hawkes._loglik_relu import relu_loglik_grad
 from titfortat.dynamics.hawkes._rows import _fit_rows_fixed_decay, _segments
-from titfortat.dynamics.hawkes._simulate import HawkesSimulator
 from titfortat.exceptions import DataError, DataQualityWarning
-from titfortat.results import DerivedResult, FitResult, LRTestResult, ResidualResult
+from titfortat.results import FitResult, LRTestResult
 
 __all__ = ["ExpHawkes"]
 
@@ -63,7 +56,7 @@ _MIN_BASELINE = 1e-10
 _SUBSAMPLE_ABOVE = 40_000
 
 
-class ExpHawkes(BaseEstimator):
+class ExpHawkes(BaseEstimator, _ExpDiagnostics):
     """Multivariate Hawkes process with an exponential kernel, fitted by exact MLE.
 
     .. math::
@@ -157,6 +150,7 @@ class ExpHawkes(BaseEstimator):
 
     Examples
     --------
+    >>> from titfortat.dynamics import ExpHawkes, HawkesSimulator
     >>> sim = HawkesSimulator([0.4, 0.3], [[0.2, 0.3], [0.0, 0.3]], 2.0,
     ...                       end_time=1000.0, rng=0)
     >>> model = ExpHawkes(n_starts=1).fit(sim.run_arrays(), nodes=["strike", "attack"])
@@ -199,23 +193,6 @@ class ExpHawkes(BaseEstimator):
         self.rng = rng
 
     # ------------------------------------------------------------------ core
-    def _cov(self) -> PiecewiseCovariates | None:
-        cov: PiecewiseCovariates | None = vars(self).get("_covariates")
-        return cov
-
-    def _n_cov(self) -> int:
-        cov = self._cov()
-        return 0 if cov is None else cov.n_covariates
-
-    def _gamma(self, x: np.ndarray, d: int) -> np.ndarray:
-        """Covariate coefficients (D, p), stored between ``A`` and ``beta``."""
-        nm = self.baseline_segments * d
-        return x[nm + d * d : -1].reshape(d, self._n_cov())
-
-    def _unpack(self, x: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray, float]:
-        """``(mu (K*D,), A (D, D), beta)`` from ``[mu, A, beta]``."""
-        nm = self.baseline_segments * d
-        return x[:nm], x[nm : nm + d * d].reshape(d, d), float(x[-1])
 
     def _loglik(
         self,
@@ -800,232 +777,4 @@ class ExpHawkes(BaseEstimator):
         }
         return dataclasses.replace(
             self.results_, bootstrap_draws=frame, optimizer_info=info
-        )
-
-    # ------------------------------------------------------------ diagnostics
-    def _node_index(self, node: int | str) -> int:
-        if isinstance(node, str):
-            if node not in self.nodes_:
-                raise ValueError(f"Unknown node {node!r}; nodes are {self.nodes_}.")
-            return self.nodes_.index(node)
-        return int(node)
-
-    def spectral_radius(self) -> float:
-        """Spectral radius of the branching matrix (``max(A, 0)`` otherwise).
-
-        Below one means the linear process is stationary; under softplus and
-        relu the value for ``max(A, 0)`` bounds the excitation.
-        """
-        check_is_fitted(self)
-        a = (
-            self.adjacency_
-            if self.link == "identity"
-            else np.maximum(self.adjacency_, 0)
-        )
-        return float(np.max(np.abs(np.linalg.eigvals(a))))
-
-    def _varying_baseline(self) -> bool:
-        return self.baseline_segments > 1 or self._cov() is not None
-
-    def _baseline_at(self, x: np.ndarray, t: np.ndarray, node: np.ndarray) -> Any:
-        """``mu_node(t)`` at times ``t`` (segments or covariates) under ``x``."""
-        k, d = self.baseline_segments, len(self.nodes_)
-        mu = self._unpack(x, d)[0].reshape(k, d)
-        cov = self._cov()
-        if cov is not None:
-            gamma = self._gamma(x, d)
-            return mu[0, node] + np.einsum("np,np->n", cov.at(t), gamma[node])
-        return mu[_segments(t, self.end_time_, k), node]
-
-    def _baseline_integral(self, t: np.ndarray, node: np.ndarray) -> np.ndarray:
-        """``int_0^t mu_node(s) ds`` for a piecewise-constant baseline."""
-        k, d = self.baseline_segments, len(self.nodes_)
-        mu = self._unpack(self._x, d)[0].reshape(k, d)
-        cov = self._cov()
-        if cov is not None:
-            gamma = self._gamma(self._x, d)
-            res: np.ndarray = mu[0, node] * t + np.einsum(
-                "np,np->n", cov.cumulative(t), gamma[node]
-            )
-            return res
-        length = self.end_time_ / k
-        starts = np.arange(k) * length
-        overlap = np.clip(t[:, None] - starts[None, :], 0.0, length)  # (n, K)
-        out: np.ndarray = np.einsum("nk,nk->n", overlap, mu[:, node].T)
-        return out
-
-    def _mat(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-        d = len(self.nodes_)
-        return self._unpack(x, d)
-
-    def branching_ratio(self) -> DerivedResult:
-        """Spectral radius with a delta-method standard error."""
-        check_is_fitted(self)
-
-        def fn(x: np.ndarray) -> np.ndarray:
-            a = self._mat(x)[1]
-            return np.array([np.max(np.abs(np.linalg.eigvals(a)))])
-
-        v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
-        idx = ["spectral_radius"]
-        return DerivedResult("branching_ratio", pd.Series(v, idx), pd.Series(se, idx))
-
-    def share_triggered(
-        self, method: Literal["auto", "stationary", "empirical"] = "auto"
-    ) -> DerivedResult:
-        """Expected share of events triggered by other events (not background).
-
-        ``"stationary"``: with mean rates ``m = (I - A)^{-1} mu`` node i's
-        triggered share is ``1 - mu_i / m_i`` (the Lewis et al. 2012
-        "self-excitation explains" figure) and ``total`` is
-        ``1 - sum(mu) / sum(m)``. ``"empirical"``: the average over the
-        observed events of ``(lambda - mu) / lambda`` at each event (stochastic
-        declustering). ``"auto"`` is stationary for a constant baseline and
-        empirical otherwise. Identity link only; delta-method errors.
-        """
-        check_is_fitted(self)
-        if self.link != "identity":
-            raise ValueError(
-                "share_triggered needs link='identity': under "
-                f"link={self.link!r} background and triggered events are not "
-                "additive."
-            )
-        d = len(self.nodes_)
-        varying = self._varying_baseline()
-        if method == "auto":
-            method = "empirical" if varying else "stationary"
-        if method == "stationary" and varying:
-            raise ValueError(
-                "share_triggered(method='stationary') needs baseline_segments=1 "
-                "and no exog; use method='empirical'."
-            )
-        times, marks, big_t = self._times, self._marks, self.end_time_
-        counts = np.bincount(marks, minlength=d)
-
-        def fn(x: np.ndarray) -> np.ndarray:
-            mu, a, beta = self._mat(x)
-            if method == "stationary":
-                m = np.linalg.solve(np.eye(d) - a, mu)
-                return np.concatenate([1.0 - mu / m, [1.0 - mu.sum() / m.sum()]])
-            r, _ = exp_states(times, marks, big_t, d, beta)
-            trig = np.einsum("nj,nj->n", r, a[marks])
-            share = trig / (self._baseline_at(x, times, marks) + trig)
-            per = np.bincount(marks, weights=share, minlength=d) / counts
-            return np.concatenate([per, [share.mean()]])
-
-        v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
-        idx = [*self.nodes_, "total"]
-        return DerivedResult("share_triggered", pd.Series(v, idx), pd.Series(se, idx))
-
-    def impulse_response(self, horizon_days: float) -> DerivedResult:
-        """Expected extra events of each node within ``horizon_days`` after one
-        event of each node, counting all generations (identity link).
-
-        For the exponential kernel the response has the closed form
-        ``A (A - I)^{-1} (expm(beta (A - I) H) - I)``; entry ``[i, j]`` is the
-        response of node i to one event of node j, named ``i<-j``.
-        """
-        check_is_fitted(self)
-        if self.link != "identity":
-            raise ValueError(
-                "impulse_response has a closed form only for link='identity'; "
-                f"simulate the fitted model for link={self.link!r}."
-            )
-        d = len(self.nodes_)
-        h = float(horizon_days)
-
-        def fn(x: np.ndarray) -> np.ndarray:
-            _, a, beta = self._mat(x)
-            m = a - np.eye(d)
-            resp = a @ np.linalg.solve(m, linalg.expm(beta * m * h) - np.eye(d))
-            return resp.ravel()
-
-        v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
-        idx = [f"{a}<-{b}" for a in self.nodes_ for b in self.nodes_]
-        return DerivedResult("impulse_response", pd.Series(v, idx), pd.Series(se, idx))
-
-    def residuals(self) -> ResidualResult:
-        """Time-rescaling residuals of the training events, per node."""
-        check_is_fitted(self)
-        mu, a, beta = self._mat(self._x)
-        d = len(self.nodes_)
-        segmented = self._varying_baseline()
-        cum = compensator_at_events(
-            self._times,
-            self._marks,
-            self.end_time_,
-            np.zeros(d) if segmented else np.ascontiguousarray(mu),
-            np.ascontiguousarray(a),
-            beta,
-            LINK_CODES[self.link],
-        )
-        if segmented:  # identity link: the baseline integral is additive
-            cum = cum + self._baseline_integral(self._times, self._marks)
-        out = {}
-        for k, name in enumerate(self.nodes_):
-            c = cum[self._marks == k]
-            out[name] = np.diff(np.concatenate([[0.0], c]))
-        return ResidualResult(out)
-
-    def predict_intensity(self, grid: Sequence[float] | np.ndarray) -> pd.DataFrame:
-        """Fitted intensity of each node at the ``grid`` times (left limits)."""
-        check_is_fitted(self)
-        g = np.asarray(grid, dtype=float)
-        order = np.argsort(g)
-        mu, a, beta = self._mat(self._x)
-        d = len(self.nodes_)
-        segmented = self._varying_baseline()
-        lam = intensity_at(
-            self._times,
-            self._marks,
-            np.zeros(d) if segmented else np.ascontiguousarray(mu),
-            np.ascontiguousarray(a),
-            beta,
-            np.ascontiguousarray(g[order]),
-            LINK_CODES[self.link],
-        )
-        if segmented:  # identity link: add the time-varying baseline
-            gs = g[order]
-            for i in range(d):
-                lam[:, i] += self._baseline_at(self._x, gs, np.full(gs.size, i))
-        out = np.empty_like(lam)
-        out[order] = lam
-        return pd.DataFrame(out, index=g, columns=self.nodes_)
-
-    def simulator(
-        self,
-        *,
-        end_time: float | None = None,
-        rng: int | np.random.Generator | None = None,
-        max_events: int | None = None,
-    ) -> HawkesSimulator:
-        """A :class:`HawkesSimulator` of the fitted model.
-
-        With ``exog`` the baseline follows the covariates' pieces (which may
-        extend past the fitted window when ``end_time`` is larger).
-        """
-        check_is_fitted(self)
-        big_t = self.end_time_ if end_time is None else float(end_time)
-        cov = self._cov()
-        if cov is not None:
-            used = cov.knots < big_t
-            base = self.baseline_[None, :] + cov.values[used] @ self.exog_coef_.T
-            return HawkesSimulator(
-                base,
-                self.adjacency_,
-                self.decay_,
-                end_time=big_t,
-                rng=rng,
-                nodes=self.nodes_,
-                baseline_times=cov.knots[used],
-            )
-        return HawkesSimulator(
-            self.baseline_,
-            self.adjacency_,
-            self.decay_,
-            end_time=self.end_time_ if end_time is None else end_time,
-            link=self.link,
-            rng=rng,
-            max_events=max_events,
-            nodes=self.nodes_,
         )
