@@ -61,10 +61,14 @@ class ExpHawkes(BaseEstimator, _ExpDiagnostics):
 
     .. math::
 
-        \\lambda_i(t) = \\phi\\Big(\\mu_i + \\sum_{j=1}^{D} \\sum_{t^j_k < t}
-        \\alpha_{ij}\\, \\beta e^{-\\beta (t - t^j_k)}\\Big)
+        \\lambda_i(t) = \\phi\\Big(\\mu_i(t) + \\sum_{j=1}^{D} \\sum_{t^j_k < t}
+        \\alpha_{ij}\\, \\beta e^{-\\beta (t - t^j_k)}\\Big), \\qquad
+        \\mu_i(t) = \\mu_i + \\sum_k \\gamma_{ik} x_k(t)
 
-    Symbols and attributes: :math:`\\mu \\in \\mathbb{R}^D` → ``baseline_``;
+    Symbols and attributes: :math:`\\mu \\in \\mathbb{R}^D` → ``baseline_``
+    (constant, per segment with ``baseline_segments``, or with piecewise-
+    constant covariates :math:`x_k(t)` passed as ``fit(..., exog=...)``,
+    :math:`\\Gamma = (\\gamma_{ik})` → ``exog_coef_``);
     :math:`A = (\\alpha_{ij})` → ``adjacency_``, where **row i is excited by
     column j** (``adjacency_[i, j]`` is the effect of one event of node j on
     node i, and is named ``alpha[i<-j]``); :math:`\\beta` → ``decay_`` (per
