@@ -53,10 +53,92 @@ class PiecewiseCovariates:
         return out
 
     def piece_values(self, end_time: float) -> np.ndarray:
-        """Distinct covariate rows taken on ``[0, end_time)``."""
+        """Distinct covariate rows taken on ``[0, end_time)``: the baseline is
+        positive everywhere iff ``mu_i + gamma_i . row > 0`` for each row."""
         used = self.values[self.knots < end_time]
         out: np.ndarray = np.unique(used, axis=0)
         return out
+
+    def param_names(self, node: str) -> list[str]:
+        return [f"gamma[{node},{c}]" for c in self.names]
+
+
+class SplineBasis:
+    """Cubic B-spline baseline on ``[0, end_time]`` with ``n_basis`` functions.
+
+    ``mu_i(t) = mu_i + sum_{b >= 1} gamma_ib B_b(t)``: the first basis
+    function is dropped because the B-splines sum to one, so the constant
+    ``mu_i`` takes its place. The baseline is then
+    ``sum_b c_ib B_b(t)`` with ``c_i0 = mu_i`` and ``c_ib = mu_i + gamma_ib``,
+    and since every ``B_b >= 0`` it is positive wherever all ``c_ib > 0``:
+    that sufficient condition is the linear constraint the fit imposes
+    (``piece_values``). Knots are equally spaced; beyond the window the
+    baseline is held at its value at ``end_time``.
+    """
+
+    def __init__(self, n_basis: int, end_time: float) -> None:
+        from scipy.interpolate import BSpline
+
+        self.n_basis = int(n_basis)
+        self.end_time = float(end_time)
+        inner = np.linspace(0.0, self.end_time, self.n_basis - 2)
+        knots = np.concatenate([[0.0] * 3, inner, [self.end_time] * 3])
+        self._spline = BSpline(knots, np.eye(self.n_basis), 3, extrapolate=False)
+        self._anti = self._spline.antiderivative()
+        self.names = [str(b) for b in range(1, self.n_basis)]
+
+    @property
+    def n_covariates(self) -> int:
+        return self.n_basis - 1
+
+    def at(self, t: np.ndarray) -> np.ndarray:
+        tc = np.clip(np.asarray(t, dtype=float), 0.0, self.end_time)
+        out: np.ndarray = np.nan_to_num(self._spline(tc))[:, 1:]
+        return out
+
+    def cumulative(self, t: np.ndarray) -> np.ndarray:
+        t = np.asarray(t, dtype=float)
+        tc = np.clip(t, 0.0, self.end_time)
+        anti = np.nan_to_num(self._anti(tc))[:, 1:]
+        beyond = np.clip(t - self.end_time, 0.0, None)[:, None]
+        out: np.ndarray = anti + beyond * self.at(np.full(t.size, self.end_time))
+        return out
+
+    def piece_values(self, end_time: float) -> np.ndarray:
+        return np.vstack([np.zeros((1, self.n_covariates)), np.eye(self.n_covariates)])
+
+    def param_names(self, node: str) -> list[str]:
+        return [f"spline[{node},{b}]" for b in self.names]
+
+
+class StackedTerms:
+    """Covariates followed by a spline basis, as one set of baseline terms."""
+
+    def __init__(self, first: PiecewiseCovariates, second: SplineBasis) -> None:
+        self.first, self.second = first, second
+        self.names = first.names + second.names
+
+    @property
+    def n_covariates(self) -> int:
+        return self.first.n_covariates + self.second.n_covariates
+
+    def at(self, t: np.ndarray) -> np.ndarray:
+        return np.hstack([self.first.at(t), self.second.at(t)])
+
+    def cumulative(self, t: np.ndarray) -> np.ndarray:
+        return np.hstack([self.first.cumulative(t), self.second.cumulative(t)])
+
+    def piece_values(self, end_time: float) -> np.ndarray:
+        # Every covariate piece combined with every spline coefficient.
+        a = self.first.piece_values(end_time)
+        b = self.second.piece_values(end_time)
+        return np.hstack([np.repeat(a, len(b), axis=0), np.tile(b, (len(a), 1))])
+
+    def param_names(self, node: str) -> list[str]:
+        return self.first.param_names(node) + self.second.param_names(node)
+
+
+BaselineTerms = PiecewiseCovariates | SplineBasis | StackedTerms
 
 
 def as_covariates(exog: Any) -> PiecewiseCovariates:
@@ -110,12 +192,12 @@ def as_covariates(exog: Any) -> PiecewiseCovariates:
     )
 
 
-def covariate_names(nodes: Sequence[str], cov: PiecewiseCovariates) -> list[str]:
-    return [f"gamma[{n},{c}]" for n in nodes for c in cov.names]
+def covariate_names(nodes: Sequence[str], cov: BaselineTerms) -> list[str]:
+    return [name for n in nodes for name in cov.param_names(n)]
 
 
 def positivity_rows(
-    cov: PiecewiseCovariates, end_time: float, d: int, n_par: int
+    cov: BaselineTerms, end_time: float, d: int, n_par: int
 ) -> np.ndarray:
     """Rows ``C`` with ``(C @ x)[i, m] = mu_i + gamma_i . x_m`` for every node i
     and distinct covariate row m on the window, in the layout
@@ -213,7 +295,7 @@ def loglik_grad_exog(
     adj: Arr,
     gamma: Arr,
     beta: float,
-    cov: PiecewiseCovariates,
+    cov: BaselineTerms,
     with_grad: bool,
 ) -> tuple[float, Arr]:
     """Identity-link log-likelihood and gradient ``[mu, A, gamma, beta]``.

@@ -28,6 +28,9 @@ from titfortat.dynamics._optim import (
     report_convergence,
 )
 from titfortat.dynamics.hawkes._exog import (
+    BaselineTerms,
+    SplineBasis,
+    StackedTerms,
     as_covariates,
     covariate_names,
     loglik_grad_exog,
@@ -92,6 +95,14 @@ class ExpHawkes(BaseEstimator, _ExpDiagnostics):
         closed-form, softplus' uses quadrature). The relu log-likelihood has
         kinks where a predictor crosses the floor, so its standard errors
         (from a differenced gradient) assume the floor is rarely reached.
+    baseline_spline_df : int, default 0
+        Number of cubic B-spline functions (equally spaced knots on the
+        window) of a smooth baseline ``mu_i(t) = mu_i + sum_b
+        spline[i,b] B_b(t)`` (identity link, ``baseline_segments=1``; may be
+        combined with ``exog``). 0 means none, otherwise at least 4. The
+        baseline is kept positive by requiring every B-spline coefficient to
+        be positive (sufficient, slightly conservative). Coefficients are in
+        ``exog_coef_`` after any covariates. Choose the number by AIC.
     baseline_segments : int, default 1
         Number of equal-length pieces of the window with their own baseline
         (piecewise-constant ``mu_i(t)``, parameters ``mu[node,k]``; identity
@@ -168,6 +179,7 @@ class ExpHawkes(BaseEstimator, _ExpDiagnostics):
         "decay": [Interval(Real, 0, None, closed="neither"), None],
         "link": [Options({"identity", "softplus", "relu"})],
         "baseline_segments": [Interval(Integral, 1, None)],
+        "baseline_spline_df": [Interval(Integral, 0, None)],
         "tie_breaking": [Options({"none", "jitter"})],
         "n_starts": [Interval(Integral, 1, None)],
         "max_iter": [Interval(Integral, 1, None)],
@@ -181,6 +193,7 @@ class ExpHawkes(BaseEstimator, _ExpDiagnostics):
         decay: float | None = None,
         link: Literal["identity", "softplus", "relu"] = "identity",
         baseline_segments: int = 1,
+        baseline_spline_df: int = 0,
         tie_breaking: Literal["none", "jitter"] = "none",
         n_starts: int = 3,
         max_iter: int = 500,
@@ -190,6 +203,7 @@ class ExpHawkes(BaseEstimator, _ExpDiagnostics):
         self.decay = decay
         self.link = link
         self.baseline_segments = baseline_segments
+        self.baseline_spline_df = baseline_spline_df
         self.tie_breaking = tie_breaking
         self.n_starts = n_starts
         self.max_iter = max_iter
@@ -478,12 +492,14 @@ class ExpHawkes(BaseEstimator, _ExpDiagnostics):
                 DataQualityWarning,
                 stacklevel=2,
             )
-        self._covariates = None if exog is None else as_covariates(exog)
-        if exog is not None and (
+        self._exog_terms = None if exog is None else as_covariates(exog)
+        self._covariates = self._baseline_terms(big_t)
+        if self._covariates is not None and (
             self.link != "identity" or self.baseline_segments != 1
         ):
             raise ValueError(
-                "exog needs link='identity' and baseline_segments=1 in ExpHawkes "
+                "exog and baseline_spline_df need link='identity' and "
+                "baseline_segments=1 in ExpHawkes "
                 f"(got link={self.link!r}, baseline_segments="
                 f"{self.baseline_segments}). Express baseline segments as "
                 "indicator covariates instead, or use BinnedHawkes(link="
@@ -556,6 +572,20 @@ class ExpHawkes(BaseEstimator, _ExpDiagnostics):
         )
         return self
 
+    def _baseline_terms(self, end_time: float) -> BaselineTerms | None:
+        """Covariates from ``exog`` and/or the spline basis, or None."""
+        df = self.baseline_spline_df
+        if df and df < 4:
+            raise ValueError(
+                "The 'baseline_spline_df' parameter of ExpHawkes must be 0 (no "
+                f"spline) or at least 4 (cubic B-splines). Got {df!r} instead."
+            )
+        spline = SplineBasis(df, end_time) if df else None
+        exog = self._exog_terms
+        if spline is None:
+            return exog
+        return spline if exog is None else StackedTerms(exog, spline)
+
     def _warn_baseline_at_bound(
         self, x: np.ndarray, end_time: float, names: list[str]
     ) -> None:
@@ -568,15 +598,19 @@ class ExpHawkes(BaseEstimator, _ExpDiagnostics):
         hit = base <= 10 * _MIN_BASELINE
         if hit.any():
             i, m = np.argwhere(hit)[0]
+            terms = cov.param_names(names[i])
             where = ", ".join(
-                f"{c}={v:g}" for c, v in zip(cov.names, vals[m], strict=True)
+                f"{c}={v:g}" for c, v in zip(terms, vals[m], strict=True) if v != 0
             )
+            where = where or "every covariate is 0"
             warnings.warn(
                 f"The baseline of node {names[i]!r} is at its positivity bound "
-                f"where {where} ({int(hit.sum())} node-piece pair(s) in all): no "
-                "background events there. Wald intervals of the parameters in "
-                "that constraint are indicative only; use lr_test or "
-                "profile_conf_int, or drop the covariate.",
+                f"where {where} ({int(hit.sum())} node-piece pair(s) in all): the "
+                "fit puts (almost) no background events there. With a spline the "
+                "bound (every B-spline coefficient positive) is only sufficient "
+                "and can bind earlier. Wald intervals of the parameters in that "
+                "constraint are indicative only; use lr_test or "
+                "profile_conf_int, or drop the covariate or spline terms.",
                 DataQualityWarning,
                 stacklevel=3,
             )
@@ -770,7 +804,12 @@ class ExpHawkes(BaseEstimator, _ExpDiagnostics):
             m = ExpHawkes(**{**self.get_params(), "n_starts": 1, "rng": rng})
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                m.fit(sim, end_time=self.end_time_, nodes=self.nodes_, exog=self._cov())
+                m.fit(
+                    sim,
+                    end_time=self.end_time_,
+                    nodes=self.nodes_,
+                    exog=self._exog_terms,
+                )
             n_warned += bool(caught)
             draws.append(m._x)
         _report_bootstrap(n_boot, n_warned, n_skipped)

@@ -15,7 +15,7 @@ from scipy import linalg
 
 from titfortat._validation import check_is_fitted
 from titfortat.dynamics._optim import delta_method
-from titfortat.dynamics.hawkes._exog import PiecewiseCovariates
+from titfortat.dynamics.hawkes._exog import BaselineTerms, PiecewiseCovariates
 from titfortat.dynamics.hawkes._loglik import (
     LINK_CODES,
     compensator_at_events,
@@ -46,8 +46,8 @@ class _ExpDiagnostics:
     _marks: np.ndarray
 
     # ---------------------------------------------------------------- layout
-    def _cov(self) -> PiecewiseCovariates | None:
-        cov: PiecewiseCovariates | None = vars(self).get("_covariates")
+    def _cov(self) -> BaselineTerms | None:
+        cov: BaselineTerms | None = vars(self).get("_covariates")
         return cov
 
     def _n_cov(self) -> int:
@@ -269,6 +269,29 @@ class _ExpDiagnostics:
         check_is_fitted(self)
         big_t = self.end_time_ if end_time is None else float(end_time)
         cov = self._cov()
+        if cov is not None and not isinstance(cov, PiecewiseCovariates):
+            # Smooth (spline) baseline: exact thinning of the background under
+            # the largest B-spline coefficient, which bounds the combination
+            # (B-splines are non-negative and sum to one).
+            terms = cov
+            coef = (
+                self.baseline_[:, None] + self.exog_coef_ @ terms.piece_values(big_t).T
+            )
+            mu, gamma = self.baseline_, self.exog_coef_
+
+            def rates(t: np.ndarray) -> np.ndarray:
+                out: np.ndarray = mu[None, :] + terms.at(t) @ gamma.T
+                return out
+
+            return HawkesSimulator(
+                rates,
+                self.adjacency_,
+                self.decay_,
+                end_time=big_t,
+                rng=rng,
+                nodes=self.nodes_,
+                baseline_max=coef.max(axis=1),
+            )
         if cov is not None:
             used = cov.knots < big_t
             base = self.baseline_[None, :] + cov.values[used] @ self.exog_coef_.T

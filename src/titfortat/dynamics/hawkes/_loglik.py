@@ -624,20 +624,8 @@ def simulate_cluster(
 
     ``mu`` has shape (K, D): a baseline constant on the K pieces
     ``[knots[k], knots[k+1])`` (``knots`` has K + 1 entries, 0 to end_time).
-
-    Each event of node j has Poisson(sum_i A_ij) children whose node is drawn
-    from A[:, j] / sum_i A_ij and whose delay is Exp(beta): one Poisson draw
-    per event instead of D.
     """
     n_seg, d = mu.shape
-    col = np.zeros(d)
-    cum = np.zeros((d, d))
-    for j in range(d):
-        acc = 0.0
-        for i in range(d):
-            acc += adj[i, j]
-            cum[j, i] = acc
-        col[j] = acc
     cap = 1024
     times = np.empty(cap)
     marks = np.empty(cap, dtype=np.int64)
@@ -654,6 +642,54 @@ def simulate_cluster(
                 times[n] = knots[sg] + rng.random() * seg_len
                 marks[n] = i
                 n += 1
+    return _add_offspring(times, marks, n, adj, beta, end_time, rng)
+
+
+@njit(cache=True)
+def cluster_from_background(
+    background: Arr,
+    background_marks: Arr,
+    adj: Arr,
+    beta: float,
+    end_time: float,
+    rng: np.random.Generator,
+) -> tuple[Arr, Arr]:
+    """All generations of offspring of given background events (unsorted)."""
+    n = background.size
+    cap = max(1024, 2 * n)
+    times = np.empty(cap)
+    marks = np.empty(cap, dtype=np.int64)
+    times[:n] = background
+    marks[:n] = background_marks
+    return _add_offspring(times, marks, n, adj, beta, end_time, rng)
+
+
+@njit(cache=True)
+def _add_offspring(
+    times: Arr,
+    marks: Arr,
+    n: int,
+    adj: Arr,
+    beta: float,
+    end_time: float,
+    rng: np.random.Generator,
+) -> tuple[Arr, Arr]:
+    """Append every generation of offspring to the first ``n`` events.
+
+    Each event of node j has Poisson(sum_i A_ij) children whose node is drawn
+    from A[:, j] / sum_i A_ij and whose delay is Exp(beta): one Poisson draw
+    per event instead of D.
+    """
+    d = adj.shape[0]
+    col = np.zeros(d)
+    cum = np.zeros((d, d))
+    for j in range(d):
+        acc = 0.0
+        for i in range(d):
+            acc += adj[i, j]
+            cum[j, i] = acc
+        col[j] = acc
+    cap = times.size
     q = 0
     scale = 1.0 / beta
     while q < n:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 import numpy as np
@@ -11,6 +11,7 @@ import pandas as pd
 from titfortat._validation import as_generator
 from titfortat.dynamics.hawkes._loglik import (
     LINK_CODES,
+    cluster_from_background,
     simulate_cluster,
     simulate_thinning,
 )
@@ -35,10 +36,12 @@ class HawkesSimulator:
 
     Parameters
     ----------
-    baseline : array-like of shape (D,) or (K, D)
+    baseline : array-like of shape (D,) or (K, D), or callable
         mu; a 2-D baseline is constant on K pieces of the window: equal-length
         segments, or the pieces starting at ``baseline_times`` (identity link
-        only).
+        only). A callable maps an array of times to the (n, D) baseline
+        rates (identity link only; needs ``baseline_max``); its background
+        events are drawn exactly by thinning.
     adjacency : array-like of shape (D, D)
         alpha; non-negative for the identity link.
     decay : float
@@ -56,6 +59,8 @@ class HawkesSimulator:
     baseline_times : array-like of shape (K,), optional
         Start of each baseline piece in days: increasing, the first 0, all
         before ``end_time``. Default: K equal-length segments.
+    baseline_max : array-like of shape (D,), optional
+        Upper bounds of a callable baseline on the window, per node.
 
     Raises
     ------
@@ -74,7 +79,7 @@ class HawkesSimulator:
 
     def __init__(
         self,
-        baseline: Sequence[float] | np.ndarray,
+        baseline: Sequence[float] | np.ndarray | Callable[[np.ndarray], np.ndarray],
         adjacency: Sequence[Sequence[float]] | np.ndarray,
         decay: float,
         *,
@@ -85,8 +90,18 @@ class HawkesSimulator:
         rng: int | np.random.Generator | None = None,
         nodes: Sequence[str] | None = None,
         baseline_times: Sequence[float] | np.ndarray | None = None,
+        baseline_max: Sequence[float] | np.ndarray | None = None,
     ) -> None:
-        # (D,) constant, or (K, D): constant on K equal-length segments.
+        self.baseline_fn: Callable[[np.ndarray], np.ndarray] | None = None
+        if callable(baseline):
+            if baseline_max is None or link != "identity" or max_events:
+                raise ValueError(
+                    "A callable baseline needs baseline_max (its per-node upper "
+                    "bound on the window), link='identity' and no max_events."
+                )
+            self.baseline_fn = baseline
+            baseline = np.asarray(baseline_max, dtype=float)
+        # (D,) constant, or (K, D): constant on K pieces of the window.
         self.baseline = np.atleast_2d(np.asarray(baseline, dtype=float))
         self.adjacency = np.asarray(adjacency, dtype=float)
         self.decay = float(decay)
@@ -158,7 +173,15 @@ class HawkesSimulator:
         """Simulate and return one sorted array of times per node."""
         rng = as_generator(self.rng)
         d = self.baseline.shape[1]
-        if self.link == "identity" and self.max_events is None:
+        if self.baseline_fn is not None:
+            times, marks = cluster_from_background(
+                *self._thinned_background(rng),
+                self.adjacency,
+                self.decay,
+                self.end_time,
+                rng,
+            )
+        elif self.link == "identity" and self.max_events is None:
             # Cluster output is unsorted; sorting each node's array once is
             # cheaper than a global argsort followed by a split.
             times, marks = simulate_cluster(
@@ -180,6 +203,29 @@ class HawkesSimulator:
                 rng,
             )
         return [np.sort(times[marks == k]) for k in range(d)]
+
+    def _thinned_background(
+        self, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Background events of a callable baseline, by thinning a Poisson
+        process at the bound ``baseline_max`` (exact when the bound holds)."""
+        assert self.baseline_fn is not None
+        bound = self.baseline[0]
+        n = rng.poisson(bound.sum() * self.end_time)
+        t = rng.uniform(0.0, self.end_time, n)
+        node = rng.choice(bound.size, size=n, p=bound / bound.sum())
+        rate = np.asarray(self.baseline_fn(t), dtype=float)[np.arange(n), node]
+        if np.any(rate > bound[node] * (1 + 1e-9)) or np.any(rate < 0):
+            raise ValueError(
+                "The callable baseline left [0, baseline_max] on the window; "
+                "pass a larger baseline_max."
+            )
+        keep = rng.random(n) * bound[node] < rate
+        order = np.argsort(t[keep], kind="stable")
+        return (
+            np.ascontiguousarray(t[keep][order]),
+            np.ascontiguousarray(node[keep][order].astype(np.int64)),
+        )
 
     def run(self) -> pd.DataFrame:
         """Simulate and return an event frame with columns ``time`` and ``node``."""
