@@ -17,6 +17,7 @@ from titfortat.dynamics import (
     HawkesSimulator,
     SumExpHawkes,
 )
+from titfortat.dynamics.hawkes._exog import SplineBasis, as_covariates
 from titfortat.dynamics.hawkes._sumexp import _SumExpSimulator
 
 
@@ -101,6 +102,45 @@ def main() -> None:
     m = SumExpHawkes(decays=decays).fit(arr)
     truth = np.concatenate([mu3, adj3.ravel()])
     line("SumExpHawkes U=2 (nonzero)", m.results_, truth, truth != 0)
+
+    arr = HawkesSimulator(
+        mu2, adj_s, 1.0, end_time=5000.0, link="relu", rng=2
+    ).run_arrays()
+    m = ExpHawkes(link="relu", rng=0).fit(arr)
+    line(
+        "ExpHawkes D=2 relu inhibitory",
+        m.results_,
+        np.concatenate([mu2, adj_s.ravel(), [1.0]]),
+    )
+
+    # Same scenario and seed as tests/dynamics/test_exp_exog.py.
+    exog = {"truce": [(3000, 6000), (12000, 13000)], "sanction": [(5000, 15000)]}
+    gamma = np.array([[-0.3, 0.2], [-0.2, 0.0]])
+    cov = as_covariates(exog)
+    used = cov.knots < 20000.0
+    base = mu2[None, :] + cov.values[used] @ gamma.T
+    arr = HawkesSimulator(
+        base, a2, b2, end_time=20000.0, rng=3, baseline_times=cov.knots[used]
+    ).run_arrays()
+    m = ExpHawkes(rng=0).fit(arr, end_time=20000.0, exog=exog)
+    truth = np.concatenate([mu2, a2.ravel(), gamma.ravel(), [b2]])
+    line("ExpHawkes D=2 exog (nonzero)", m.results_, truth, truth != 0)
+
+    # Same scenario and seed as tests/dynamics/test_exp_spline.py.
+    coef = np.array([[0.3, 0.6, 0.9, 0.4, 0.2, 0.5], [0.3, 0.3, 0.1, 0.2, 0.5, 0.4]])
+    basis = SplineBasis(6, 20000.0)
+    mu_s, g_s = coef[:, 0], coef[:, 1:] - coef[:, :1]
+    arr = HawkesSimulator(
+        lambda t: mu_s[None, :] + basis.at(t) @ g_s.T,
+        a2,
+        b2,
+        end_time=20000.0,
+        baseline_max=coef.max(1),
+        rng=0,
+    ).run_arrays()
+    m = ExpHawkes(baseline_spline_df=6, rng=0).fit(arr, end_time=20000.0)
+    truth = np.concatenate([mu_s, a2.ravel(), g_s.ravel(), [b2]])
+    line("ExpHawkes D=2 spline df=6 (nonzero)", m.results_, truth, truth != 0)
 
 
 if __name__ == "__main__":

@@ -76,3 +76,47 @@ def test_wald_coverage_softplus_inhibition():
     print(f"\nExpHawkes softplus Wald 95% coverage over {N_SETS} sets: {overall:.4f}")
     print("per parameter:", hits.mean(axis=0).round(3))
     assert 0.93 <= overall <= 0.97
+
+
+@pytest.mark.slow
+def test_wald_coverage_relu_inhibition():
+    adj = np.array([[0.3, -0.8], [0.6, 0.2]])
+    truth = np.concatenate([MU, adj.ravel(), [1.0]])
+    rng = np.random.default_rng(314)
+    hits = np.zeros((N_SETS, truth.size), dtype=bool)
+    for s in range(N_SETS):
+        arrays = HawkesSimulator(
+            MU, adj, 1.0, end_time=3000.0, link="relu", rng=rng
+        ).run_arrays()
+        model = ExpHawkes(link="relu", n_starts=1, rng=rng).fit(arrays)
+        ci = model.results_.conf_int(0.05)
+        hits[s] = (ci["ci_lower"] <= truth) & (truth <= ci["ci_upper"])
+    overall = hits.mean()
+    print(f"\nExpHawkes relu Wald 95% coverage over {N_SETS} sets: {overall:.4f}")
+    print("per parameter:", hits.mean(axis=0).round(3))
+    assert 0.93 <= overall <= 0.97
+
+
+@pytest.mark.slow
+def test_wald_coverage_exog_baseline():
+    exog = {"truce": [(600, 1200)], "sanction": [(1000, 2500)]}
+    gamma = np.array([[-0.3, 0.2], [-0.2, 0.1]])
+    truth = np.concatenate([MU, A.ravel(), gamma.ravel(), [BETA]])
+    # Pieces: [0,600) none, [600,1000) truce, [1000,1200) both, [1200,2500)
+    # sanction, [2500,3000) none.
+    x = np.array([[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]], dtype=float)
+    base = MU[None, :] + x @ gamma.T
+    starts = [0.0, 600.0, 1000.0, 1200.0, 2500.0]
+    rng = np.random.default_rng(11)
+    hits = np.zeros((N_SETS, truth.size), dtype=bool)
+    for s in range(N_SETS):
+        arrays = HawkesSimulator(
+            base, A, BETA, end_time=3000.0, baseline_times=starts, rng=rng
+        ).run_arrays()
+        model = ExpHawkes(n_starts=1, rng=rng).fit(arrays, end_time=3000.0, exog=exog)
+        ci = model.results_.conf_int(0.05)
+        hits[s] = (ci["ci_lower"] <= truth) & (truth <= ci["ci_upper"])
+    overall = hits.mean()
+    print(f"\nExpHawkes exog Wald 95% coverage over {N_SETS} sets: {overall:.4f}")
+    print("per parameter:", hits.mean(axis=0).round(3))
+    assert 0.93 <= overall <= 0.97

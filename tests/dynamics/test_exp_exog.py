@@ -156,6 +156,14 @@ def test_exog_lr_test_and_bootstrap_keep_the_covariates():
     model = ExpHawkes(rng=0, n_starts=1).fit(arrays, end_time=1500.0, exog=exog)
     lr = model.lr_test(1, 0)
     assert lr.p_value < 1e-6 and lr.ll_restricted < lr.ll_full
+    # Profile interval of a (negative) covariate effect: not clipped at 0 as
+    # mu and alpha are, and close to Wald for this well-identified effect.
+    prof = model.profile_conf_int(["gamma[0,truce]"]).iloc[0]
+    wald = model.results_.conf_int().loc["gamma[0,truce]"]
+    width = wald["ci_upper"] - wald["ci_lower"]
+    assert prof["ci_lower"] < model.exog_coef_[0, 0] < prof["ci_upper"] < 0
+    assert abs(prof["ci_lower"] - wald["ci_lower"]) < 0.1 * width
+    assert abs(prof["ci_upper"] - wald["ci_upper"]) < 0.1 * width
     boot = model.bootstrap(n_boot=4)
     draws = boot.bootstrap_draws
     assert draws.shape == (4, 9) and "gamma[1,truce]" in draws.columns

@@ -749,10 +749,13 @@ class ExpHawkes(BaseEstimator, _ExpDiagnostics):
 
             est = self._x[p]
             step = se.iloc[p] if np.isfinite(se.iloc[p]) else max(abs(est), 0.1)
+            # Lower bound 0 for the decay, for mu and alpha under the identity
+            # link and for mu under relu; covariate effects are free.
+            n_mu = self.baseline_segments * d
             positive = (
-                self.link == "identity"
-                or p == self._x.size - 1
-                or (self.link == "relu" and p < d)
+                p == self._x.size - 1
+                or (self.link == "identity" and p < n_mu + d * d)
+                or (self.link == "relu" and p < n_mu)
             )
             lower_lim = 0.0 if positive else -np.inf
             bounds = []
