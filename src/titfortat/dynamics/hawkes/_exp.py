@@ -145,12 +145,16 @@ class ExpHawkes(BaseEstimator, _ExpDiagnostics):
     Notes
     -----
     Standard errors come from the observed information: analytic for the
-    identity link (one O(N D^2) pass), a central difference of the analytic
-    gradient for softplus. Estimates on the bound ``alpha = 0`` get a
-    curvature-based Wald interval that is only indicative; use
+    identity link with a constant or segmented baseline (one O(N D^2)
+    pass), a central difference of the analytic gradient for softplus, relu
+    and covariate or spline baselines. Estimates on the bound ``alpha = 0``
+    get a curvature-based Wald interval that is only indicative; use
     :meth:`lr_test` (chi-bar-squared) or :meth:`profile_conf_int` for them.
+    With ``exog`` or a spline, the positivity of the baseline is a set of
+    linear constraints and the fit uses SLSQP instead of L-BFGS-B.
     Tied event times do not excite each other (the sum runs over
-    ``t_k < t``); for day-resolution data prefer :class:`BinnedHawkes`.
+    ``t_k < t``); for day-resolution data prefer :class:`BinnedHawkes`, or
+    pass ``tie_breaking="jitter"`` knowing its bias.
 
     See Also
     --------
