@@ -9,6 +9,7 @@ Examples
 
 from __future__ import annotations
 
+from titfortat.events.query import EventQueries, ParquetEvents
 from titfortat.events.schema import (
     COLUMNS,
     DATE_PRECISIONS,
@@ -19,17 +20,13 @@ from titfortat.events.schema import (
     validate_events,
 )
 from titfortat.events.sources import FORMATS, get_reader
-from titfortat.events.store import (
-    EventStore,
-    FileReport,
-    IngestReport,
-    ParquetEvents,
-)
+from titfortat.events.store import EventStore, FileReport, IngestReport
 
 __all__ = [
     "COLUMNS",
     "DATE_PRECISIONS",
     "EVENT_TYPES",
+    "EventQueries",
     "FORMATS",
     "GEO_PRECISIONS",
     "SCHEMA_VERSION",
