@@ -13,7 +13,7 @@ through :class:`Params` as a bound parameter, never through string formatting.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -210,6 +210,29 @@ def mapped(
     )
     tail = f" ELSE {p(default)}" if default is not None else ""
     return f"CASE {whens}{tail} END"
+
+
+def joined(cols: RawColumns, names: Iterable[str], sep: str = "; ") -> Field:
+    """The present columns among ``names`` joined by ``sep`` (NULL if all blank)."""
+    parts = [cols.text(n) for n in names if n in cols]
+    if not parts:
+        return Field("NULL::VARCHAR")
+    return Field(f"NULLIF(concat_ws('{sep}', {', '.join(parts)}), '')")
+
+
+def coded(
+    cols: RawColumns,
+    p: Params,
+    name: str,
+    codes: Mapping[str, str],
+    default: str | None,
+    kind: Callable[[str, str | None, str | None], Field],
+) -> Field | None:
+    """A vocabulary field translated from the code column ``name``, if present."""
+    if name not in cols:
+        return None
+    raw = cols.text(name)
+    return kind(mapped(p, raw, codes, default), name, raw)
 
 
 def vocab(

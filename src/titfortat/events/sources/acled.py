@@ -78,25 +78,26 @@ class AcledReader(b.Reader):
             "description": b.optional_text(cols, "notes"),
             "fatalities_best": b.number(cols, "fatalities", "count"),
         }
-        assoc = [cols.text(c) for c in ("assoc_actor_1", "assoc_actor_2") if c in cols]
-        if assoc:
-            fields["assoc_actors"] = b.Field(
-                f"NULLIF(concat_ws('; ', {', '.join(assoc)}), '')"
-            )
-        if "time_precision" in cols:
-            tp = cols.text("time_precision")
-            fields["date_precision"] = b.date_precision(
-                b.mapped(p, tp, {"1": "day", "2": "week", "3": "month"}, None),
+        fields["assoc_actors"] = b.joined(cols, ["assoc_actor_1", "assoc_actor_2"])
+        optional = {
+            "date_precision": b.coded(
+                cols,
+                p,
                 "time_precision",
-                tp,
-            )
-        if "geo_precision" in cols:
-            gp = cols.text("geo_precision")
-            fields["geo_precision"] = b.geo_precision(
-                b.mapped(p, gp, {"1": "point", "2": "near", "3": "admin1"}, "unknown"),
+                {"1": "day", "2": "week", "3": "month"},
+                None,
+                b.date_precision,
+            ),
+            "geo_precision": b.coded(
+                cols,
+                p,
                 "geo_precision",
-                gp,
-            )
+                {"1": "point", "2": "near", "3": "admin1"},
+                "unknown",
+                b.geo_precision,
+            ),
+        }
+        fields.update({k: v for k, v in optional.items() if v is not None})
         if "civilian_targeting" in cols:
             ct = cols.text("civilian_targeting")
             fields["target_type"] = b.Field(

@@ -151,27 +151,15 @@ class GtdReader(b.Reader):
                 f"TRY_CAST(TRY_CAST({cols.text('guncertain1')} AS DOUBLE) AS INTEGER)"
                 " = 1"
             )
-        assoc = [cols.text(c) for c in ("gname2", "gname3") if c in cols]
-        if assoc:
-            fields["assoc_actors"] = b.Field(
-                f"NULLIF(concat_ws('; ', {', '.join(assoc)}), '')"
-            )
-        if "specificity" in cols:
-            sp = cols.text("specificity")
-            fields["geo_precision"] = b.geo_precision(
-                b.mapped(
-                    p,
-                    sp,
-                    {
-                        "1": "point",
-                        "2": "near",
-                        "3": "admin2",
-                        "4": "admin1",
-                        "5": "unknown",
-                    },
-                    "unknown",
-                ),
-                "specificity",
-                sp,
-            )
+        fields["assoc_actors"] = b.joined(cols, ["gname2", "gname3"])
+        geo = b.coded(
+            cols,
+            p,
+            "specificity",
+            {"1": "point", "2": "near", "3": "admin2", "4": "admin1", "5": "unknown"},
+            "unknown",
+            b.geo_precision,
+        )
+        if geo is not None:
+            fields["geo_precision"] = geo
         return fields

@@ -79,36 +79,31 @@ class UcdpReader(b.Reader):
         }
         if "date_end" in cols:
             fields["date_end"] = b.date(cols, "date_end", p, _DATE_FORMATS)
-        if "date_prec" in cols:
-            dp = cols.text("date_prec")
-            fields["date_precision"] = b.date_precision(
-                b.mapped(
-                    p,
-                    dp,
-                    {"1": "day", "2": "week", "3": "week", "4": "month", "5": "year"},
-                    None,
-                ),
+        optional = {
+            "date_precision": b.coded(
+                cols,
+                p,
                 "date_prec",
-                dp,
-            )
-        if "where_prec" in cols:
-            wp = cols.text("where_prec")
-            fields["geo_precision"] = b.geo_precision(
-                b.mapped(
-                    p,
-                    wp,
-                    {
-                        "1": "point",
-                        "2": "near",
-                        "3": "admin2",
-                        "4": "admin1",
-                        "5": "admin1",
-                        "6": "country",
-                        "7": "unknown",
-                    },
-                    "unknown",
-                ),
+                {"1": "day", "2": "week", "3": "week", "4": "month", "5": "year"},
+                None,
+                b.date_precision,
+            ),
+            "geo_precision": b.coded(
+                cols,
+                p,
                 "where_prec",
-                wp,
-            )
+                {
+                    "1": "point",
+                    "2": "near",
+                    "3": "admin2",
+                    "4": "admin1",
+                    "5": "admin1",
+                    "6": "country",
+                    "7": "unknown",
+                },
+                "unknown",
+                b.geo_precision,
+            ),
+        }
+        fields.update({k: v for k, v in optional.items() if v is not None})
         return fields
