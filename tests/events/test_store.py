@@ -236,3 +236,33 @@ def test_fingerprint_changes_with_content(store, fixtures):
     full = store.fingerprint()
     store.ingest(fixtures / "acled.csv", format="acled")
     assert empty != full == store.fingerprint()
+
+
+def test_readme_gdelt_archive_recipe(fixtures, tmp_path):
+    """The README's recipe: month by month into a Parquet lake, then query it."""
+    import glob
+    import zipfile
+    from pathlib import Path
+
+    archive = tmp_path / "gdelt"
+    archive.mkdir()
+    for day, name in (
+        ("20240128", "gdelt1.export.CSV"),
+        ("20240201", "gdelt2.export.CSV"),
+    ):
+        with zipfile.ZipFile(archive / f"{day}.export.CSV.zip", "w") as zf:
+            zf.write(fixtures / name, f"{day}.export.CSV")
+    lake = tmp_path / "gdelt-lake"
+    months = sorted({Path(p).name[:6] for p in glob.glob(f"{archive}/*.zip")})
+    for month in months:
+        with EventStore(":memory:") as scratch:
+            scratch.ingest(f"{archive}/{month}*.export.CSV.zip", format="gdelt")
+            scratch.export(
+                lake, format="parquet", partition_by=["year", "month"], append=True
+            )
+    with EventStore(":memory:") as direct, ParquetEvents(lake) as events:
+        direct.ingest(f"{archive}/*.zip", format="gdelt")
+        assert events.count() == direct.count() == 7
+        assert events.count(event_type="strike") == direct.count(event_type="strike")
+        batches = list(events.iter_batches(event_type="protest", batch_size=1))
+        assert sum(b.num_rows for b in batches) == direct.count(event_type="protest")
