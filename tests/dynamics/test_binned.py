@@ -213,3 +213,16 @@ def test_softplus_link_gradient_and_inhibition_recovery():
     assert not lr.boundary and lr.p_value < 1e-6
     with pytest.raises(ValueError, match="needs link='identity'"):
         fit.share_triggered()
+
+
+def test_single_start_avoids_the_lag_one_trap():
+    # With true decay near 1, a first start at decay 0.3 used to run off to
+    # the decay's upper bound (all weight on lag 1): log-likelihood about 240
+    # below the optimum. The start now picks its decay from a coarse grid.
+    y = BinnedHawkesSimulator([0.5], [[0.5]], 1.0, n_bins=20000, rng=0).run()
+    one = BinnedHawkes(n_starts=1).fit(y)
+    three = BinnedHawkes(n_starts=3, rng=0).fit(y)
+    assert one.results_.log_likelihood == pytest.approx(
+        three.results_.log_likelihood, abs=1e-3
+    )
+    ref.assert_in_confidence_region(one.results_, np.array([0.5, 0.5, 1.0]))

@@ -316,6 +316,25 @@ class BinnedHawkes(BaseEstimator):
         names += [f"gamma[{n},{c}]" for n in nodes for c in cols]
         return names
 
+    def _best_decay_start(self, x0: np.ndarray, y: np.ndarray, d: int) -> np.ndarray:
+        """The deterministic start with its decay picked from a coarse grid.
+
+        From a fixed decay of 0.3 the optimiser can run off to the decay's
+        upper bound (all weight on lag 1), a spurious local optimum, when the
+        true decay is near 1 or above (seen with one start on simulated data:
+        log-likelihood 240 below the optimum). Evaluating the start at a few
+        decays costs one pass each and avoids it.
+        """
+        p = self.baseline_segments * d + d * d
+        best, best_ll = x0, -np.inf
+        for beta in (0.03, 0.1, 0.3, 1.0, 3.0):
+            x = x0.copy()
+            x[p] = beta
+            ll = self._loglik(x, y)[0]
+            if np.isfinite(ll) and ll > best_ll:
+                best, best_ll = x, ll
+        return best
+
     def _optimize(
         self, y: np.ndarray, starts: list[np.ndarray], free: np.ndarray
     ) -> tuple[np.ndarray, float, dict[str, Any]]:
@@ -456,7 +475,10 @@ class BinnedHawkes(BaseEstimator):
             if self.family == "negbin":
                 x0.append(np.full(d, 5.0))
             x0.append(np.zeros(d * self._n_exog()))
-            starts.append(np.concatenate(x0))
+            start = np.concatenate(x0)
+            if s == 0 and self.decay is None:
+                start = self._best_decay_start(start, y, d)
+            starts.append(start)
         x, ll, info = self._optimize(y, starts, free)
         report_convergence(info, strict=strict, name=type(self).__name__)
         lower = np.zeros(x.size)
