@@ -7,6 +7,11 @@ node ``i``.
 Estimators accept a list of 1-D arrays of event times in days (one per node),
 a dict of them, a frame with ``time``/``node`` columns, or an event-store frame
 with a ``date`` column and a node column.
+
+Day-resolution data: :class:`BinnedHawkes` models the day counts exactly;
+:func:`jitter_times` (or ``ExpHawkes(tie_breaking="jitter")``) spreads
+same-day events within their day for a continuous-time fit, an explicit
+choice whose bias is documented there.
 """
 
 from __future__ import annotations

@@ -6,6 +6,12 @@ covariates are a function of time, not of the events, so the baseline at each
 event and its integral over the window are exact and cheap; the compiled pass
 below handles the excitation and returns ``1 / lambda`` at every event, from
 which the baseline gradients follow by O(N p) array operations.
+
+A cubic B-spline baseline in time (:class:`SplineBasis`) enters the same way,
+as smooth "covariates" ``B_b(t)``; :class:`StackedTerms` combines both.
+Positivity of the baseline is a set of linear constraints on
+``(mu, gamma)`` (``positivity_rows``), exact for step covariates and
+sufficient for splines.
 """
 
 from __future__ import annotations
