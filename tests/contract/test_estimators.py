@@ -28,6 +28,13 @@ def _hawkes_data():
     ).run_arrays()
 
 
+def _daily_hawkes_data():
+    # Day-stamped times (many ties), for the jittered continuous-time fit.
+    import numpy as np
+
+    return [np.floor(t) for t in _hawkes_data()]
+
+
 def _binned_data():
     return BinnedHawkesSimulator(
         [0.5, 0.3], [[0.3, 0.1], [0.2, 0.2]], 0.3, n_bins=400, rng=0
@@ -40,8 +47,22 @@ CASES = [
     (BinnedHawkes, {"n_starts": 1, "rng": 0}, _binned_data),
     (BinnedHawkes, {"n_starts": 1, "family": "negbin", "rng": 0}, _binned_data),
     (SumExpHawkes, {"decays": (0.5, 3.0), "max_iter": 200}, _hawkes_data),
+    (ExpHawkes, {"n_starts": 1, "link": "relu", "decay": 1.0}, _hawkes_data),
+    (
+        ExpHawkes,
+        {"n_starts": 1, "tie_breaking": "jitter", "rng": 0},
+        _daily_hawkes_data,
+    ),
 ]
-IDS = ["exp", "exp-softplus", "binned", "binned-negbin", "sumexp"]
+IDS = [
+    "exp",
+    "exp-softplus",
+    "binned",
+    "binned-negbin",
+    "sumexp",
+    "exp-relu",
+    "exp-jitter",
+]
 
 
 @pytest.mark.parametrize(("cls", "params", "data"), CASES, ids=IDS)
