@@ -3,8 +3,7 @@
 For each file the pipeline builds one ``CREATE TEMP TABLE _stage AS ...``
 statement from the reader's :class:`~titfortat.events.sources._base.Field` map:
 
-1. ``src``: the raw text columns, numbered in file order (``row_number() OVER ()``
-   follows file order because DuckDB preserves insertion order);
+1. ``src``: the raw text columns;
 2. ``typed``: each canonical column computed from the raw text;
 3. ``checked``: the index of the first check the row fails, or NULL.
 
@@ -187,13 +186,13 @@ def build_stage_sql(
     content_hash = _hash_sql("__f_") if not has_ids else "NULL::VARCHAR"
     return f"""
 CREATE TEMP TABLE _stage AS
-WITH src AS (SELECT row_number() OVER () AS _row, * FROM {relation}),
+WITH src AS (SELECT * FROM {relation}),
 typed AS (SELECT src.*,
   {typed}
   FROM src),
 typed2 AS (SELECT typed.*, {geo} AS __f_geo_precision FROM typed),
 checked AS (SELECT typed2.*, {check_case} AS _check FROM typed2)
-SELECT _row, _check,
+SELECT NULL::BIGINT AS _row, _check,
   {out_cols},
   __f_geo_precision AS geo_precision,
   {content_hash} AS content_hash,
@@ -204,6 +203,19 @@ SELECT _row, _check,
   NULL::VARCHAR AS _note
 FROM checked
 """
+
+
+def number_rows(con: Any) -> None:
+    """Set ``_row`` to each staged row's position in the file (1-based).
+
+    The stage is created with insertion order preserved, so its ``rowid``
+    follows the file. Numbering here costs a few milliseconds, where a
+    ``row_number() OVER ()`` inside the scan serialised it and took a third of
+    the ingest time.
+    """
+    # Inside a transaction DuckDB numbers uncommitted rows from 2**55 on, so
+    # count from the stage's first rowid rather than from zero.
+    con.execute("UPDATE _stage SET _row = rowid - (SELECT min(rowid) FROM _stage) + 1")
 
 
 def mark_repeats(con: Any, has_ids: bool, dup_index: int) -> None:

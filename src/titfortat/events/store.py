@@ -374,6 +374,7 @@ class EventStore(EventQueries):
             con.execute(sql, p.values)
         except duckdb.Error as err:
             raise _files.read_error(path, path, reader.encoding, err) from err
+        _pipeline.number_rows(con)
         n_malformed = 0
         if plan.rejects is not None:
             # A wrongly encoded file is a file-level problem (every non-ASCII row
