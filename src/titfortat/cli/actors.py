@@ -14,15 +14,18 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from titfortat.actors import ActorNetwork, Resolver
 from titfortat.exceptions import TitForTatError
+
+if TYPE_CHECKING:  # the network code loads on first use, not with the CLI
+    import pandas as pd
+
+    from titfortat.actors import ActorNetwork
 
 __all__ = ["app"]
 
@@ -95,6 +98,8 @@ def _errors() -> Iterator[None]:
 
 
 def _load(network: str | None) -> ActorNetwork:
+    from titfortat.actors import ActorNetwork
+
     return ActorNetwork.load(network)
 
 
@@ -149,6 +154,8 @@ def validate(
 ) -> None:
     """Check a network file; list every problem with its line number."""
     with _errors():
+        from titfortat.actors import ActorNetwork
+
         net = ActorNetwork.load(path)
     _out.print(
         f"[green]OK[/green] {path}: {len(net.actors)} actors, "
@@ -213,6 +220,8 @@ def resolve(
     JSON output is a list of objects with raw, actor_id, name, score, method.
     """
     with _errors():
+        from titfortat.actors import Resolver
+
         resolver = Resolver(_load(network), overrides=overrides, threshold=threshold)
         frame = resolver.to_frame(names)
     if fmt is OutputFormat.table:

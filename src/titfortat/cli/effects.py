@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 
@@ -168,6 +167,8 @@ def did(
     with _errors():
         if not file.is_file():
             raise ValueError(f"No file {str(file)!r}; expected a CSV of units.")
+        import pandas as pd
+
         data = pd.read_csv(file)
         from titfortat.effects import did as did_fn
 
