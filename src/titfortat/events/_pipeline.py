@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from titfortat.events.schema import COLUMNS, READER_COLUMNS
 from titfortat.events.sources._base import Field, Params, Reader, quote_ident
 from titfortat.exceptions import Reason
@@ -263,8 +261,11 @@ SELECT CASE WHEN source_event_id IS NOT NULL THEN source || ':' || source_event_
 FROM (SELECT *, {hashed} AS h FROM _stage WHERE _check IS NULL)"""
 
 
-def checks_frame(checks: list[Check], has_ids: bool) -> pd.DataFrame:
-    """The checks as a small table (joined to rejected rows for messages)."""
+def register_checks(con: Any, checks: list[Check]) -> None:
+    """The checks as a temporary table ``_checks``, joined to rejected rows.
+
+    Built from bound parameters (no pandas on the ingest path).
+    """
     rows = [
         (i, c.reason.value, c.column, c.expected, FIX.get(c.reason, ""))
         for i, c in enumerate(checks)
@@ -278,8 +279,13 @@ def checks_frame(checks: list[Check], has_ids: bool) -> pd.DataFrame:
             FIX[Reason.DUPLICATE_ID_IN_FILE],
         )
     )
-    return pd.DataFrame(
-        rows, columns=["idx", "reason", "column_name", "expected", "fix"]
+    p = Params()
+    values = ", ".join("(" + ", ".join(p(v) for v in row) + ")" for row in rows)
+    con.execute("DROP TABLE IF EXISTS _checks")
+    con.execute(
+        "CREATE TEMP TABLE _checks AS SELECT * FROM (VALUES " + values + ") "
+        "AS t(idx, reason, column_name, expected, fix)",
+        p.values,
     )
 
 

@@ -11,15 +11,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
 
 from titfortat.events.schema import EVENT_TYPES, column_names
 from titfortat.events.sources._base import Params
 from titfortat.exceptions import DataError, StoreError
+
+if TYPE_CHECKING:  # pandas and pyarrow load on first use, not with the CLI
+    import pandas as pd
+    import pyarrow as pa
 
 __all__ = ["EventQueries", "ParquetEvents"]
 
@@ -244,6 +246,8 @@ class EventQueries:
             Indexed by ``period`` (every period between the first and last event,
             zeros included), one integer column per group.
         """
+        import pandas as pd
+
         if freq not in {"day", "week", "month", "year"}:
             raise DataError(f"freq must be day, week, month or year. Got {freq!r}.")
         if by not in column_names():

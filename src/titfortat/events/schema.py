@@ -37,10 +37,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from titfortat.exceptions import Reason, SchemaError
+
+if TYPE_CHECKING:  # pandas loads on first use, not with the CLI
+    import pandas as pd
 
 __all__ = [
     "COLUMNS",
@@ -233,6 +235,8 @@ def validate_events(
     >>> out["n_events"].tolist()
     [1, 1]
     """
+    import pandas as pd
+
     required = list(required) if required is not None else ["date", "event_type"]
     missing = [c for c in required if c not in frame.columns]
     if missing:
@@ -305,6 +309,8 @@ def validate_events(
 
 
 def _raise(problems: list[dict[str, object]]) -> None:
+    import pandas as pd
+
     cases = pd.DataFrame(problems)
     first = cases.iloc[0]
     reason = Reason(first["reason"])

@@ -23,10 +23,9 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import duckdb
-import pandas as pd
 
 from titfortat.events import _files, _pipeline
 from titfortat.events.query import EventQueries, quiet
@@ -34,6 +33,9 @@ from titfortat.events.schema import COLUMNS, SCHEMA_VERSION
 from titfortat.events.sources import get_reader
 from titfortat.events.sources._base import Params, Reader, quote_ident
 from titfortat.exceptions import DataError, Reason, SchemaVersionError, StoreError
+
+if TYPE_CHECKING:  # pandas loads on first use, not with the CLI
+    import pandas as pd
 
 __all__ = ["EventStore", "FileReport", "IngestReport"]
 
@@ -416,27 +418,24 @@ class EventStore(EventQueries):
         inserted = self._count_table("events") - n_before
         if progress:
             progress("inserted", str(path), i, n)
-        con.register("_checks", _pipeline.checks_frame(checks, has_ids))
-        try:
-            con.execute(
-                """INSERT INTO quarantine
-                SELECT $ingest, s.source, $file, s._row, c.column_name, s._bad_value,
-                  c.reason,
-                  printf('%s, row %d (line %d), column %s: got %s; expected %s%s. '
-                         'Fix: %s.', $file, s._row, s._row + $hdr, c.column_name,
-                         coalesce(chr(39) || s._bad_value || chr(39), 'nothing'),
-                         c.expected, coalesce(' (' || s._note || ')', ''), c.fix),
-                  s._raw, $now
-                FROM _stage s JOIN _checks c ON s._check = c.idx ORDER BY s._row""",
-                {
-                    "file": label,
-                    "ingest": ingest_id,
-                    "now": now,
-                    "hdr": plan.header_lines,
-                },
-            )
-        finally:
-            con.unregister("_checks")
+        _pipeline.register_checks(con, checks)
+        con.execute(
+            """INSERT INTO quarantine
+            SELECT $ingest, s.source, $file, s._row, c.column_name, s._bad_value,
+              c.reason,
+              printf('%s, row %d (line %d), column %s: got %s; expected %s%s. '
+                     'Fix: %s.', $file, s._row, s._row + $hdr, c.column_name,
+                     coalesce(chr(39) || s._bad_value || chr(39), 'nothing'),
+                     c.expected, coalesce(' (' || s._note || ')', ''), c.fix),
+              s._raw, $now
+            FROM _stage s JOIN _checks c ON s._check = c.idx ORDER BY s._row""",
+            {
+                "file": label,
+                "ingest": ingest_id,
+                "now": now,
+                "hdr": plan.header_lines,
+            },
+        )
         if n_malformed:
             con.execute(
                 f"""INSERT INTO quarantine
@@ -465,6 +464,7 @@ class EventStore(EventQueries):
         ).fetchall()[0]
         n_staged, n_valid = int(row[0]), int(row[1])
         con.execute("DROP TABLE _stage")
+        con.execute("DROP TABLE _checks")
         for t in (rejects, rejects + "_scan"):
             con.execute(f"DROP TABLE IF EXISTS {quote_ident(t)}")
         read = n_staged + n_malformed
@@ -541,6 +541,8 @@ class EventStore(EventQueries):
         """
         if self.read_only:
             raise StoreError(f"{self.path!r} was opened read-only.")
+        import pandas as pd
+
         frame = pd.DataFrame(
             {"raw": list(mapping.keys()), "rid": list(mapping.values())}, dtype="string"
         )
