@@ -207,7 +207,7 @@ def events(
     """List stored events matching the filters."""
     from titfortat.events import EventStore
 
-    filters = {
+    filters: dict[str, Any] = {
         "since": since,
         "until": until,
         "country": country,
@@ -219,10 +219,12 @@ def events(
     with EventStore(store, read_only=True) as st:
         if output is not None and format.value in {"csv", "parquet"} and limit is None:
             # Stream inside DuckDB: the result never has to fit in memory.
-            st.export(output, format=format.value, **filters)
+            st.export(
+                output, format="csv" if format.value == "csv" else "parquet", **filters
+            )
             err.print(f"wrote {output}")
             return
-        frame = st.query(limit=limit, **filters)
+        frame: Any = st.query(limit=limit, **filters)
     if format is EventsFormat.table:
         frame = frame[
             [

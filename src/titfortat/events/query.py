@@ -188,10 +188,11 @@ class EventQueries:
         rel = self._con.sql(sql, params=p.values)
         if as_ == "arrow":
             # DuckDB 2 renamed Relation.arrow() to to_arrow_table().
-            fetch = getattr(rel, "to_arrow_table", None) or rel.arrow
+            fetch: Any = getattr(rel, "to_arrow_table", None) or rel.arrow
             table: pa.Table = fetch()
             return table
-        return rel.df()
+        frame: pd.DataFrame = rel.df()
+        return frame
 
     def iter_batches(
         self,
@@ -208,7 +209,7 @@ class EventQueries:
         try:
             rel = cur.sql(sql, params=p.values)
             # DuckDB 2 renamed Relation.record_batch() to to_arrow_reader().
-            fetch = getattr(rel, "to_arrow_reader", None) or rel.record_batch
+            fetch: Any = getattr(rel, "to_arrow_reader", None) or rel.record_batch
             yield from fetch(batch_size)
         finally:
             cur.close()
@@ -269,7 +270,8 @@ class EventQueries:
         wide = wide.reindex(full, fill_value=0).fillna(0).astype("int64")
         wide.index.name = "period"
         wide.columns.name = by
-        return wide
+        result: pd.DataFrame = wide
+        return result
 
     def export(
         self,

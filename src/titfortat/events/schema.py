@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from titfortat.exceptions import Reason, SchemaError
 
@@ -295,13 +295,14 @@ def validate_events(
         _raise(problems)
     for col in COLUMNS:
         if col.name not in out.columns:
-            dtype = _pandas_dtype(col.sql_type)
-            empty = {"float64": float("nan")}.get(dtype, pd.NA)
+            dtype: Any = _pandas_dtype(col.sql_type)
+            empty: Any = {"float64": float("nan")}.get(dtype, pd.NA)
             if dtype.startswith("datetime"):
                 empty = pd.NaT
             out[col.name] = pd.Series(empty, index=out.index, dtype=dtype)
         if col.name != "date":
-            out[col.name] = out[col.name].astype(_pandas_dtype(col.sql_type))
+            target: Any = _pandas_dtype(col.sql_type)
+            out[col.name] = out[col.name].astype(target)
     if out["event_id"].isna().all():
         out["event_id"] = [f"{s}:{i}" for i, s in enumerate(out["source"])]
         out["event_id"] = out["event_id"].astype("string")
