@@ -122,6 +122,91 @@ def maximize(
     return x, float(ll), info
 
 
+def newton_maximize(
+    fun: LogLikGrad,
+    hess: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    x0: np.ndarray,
+    bounds: list[tuple[float | None, float | None]],
+    *,
+    free: np.ndarray,
+    scale: float,
+    max_iter: int,
+) -> tuple[np.ndarray, float, dict[str, Any]] | None:
+    """Projected, damped Newton ascent with the analytic Hessian; ``None``
+    when it cannot make progress (the caller then falls back to L-BFGS-B).
+
+    Coordinates on a bound whose gradient points out of the box are held
+    there (Bertsekas' projected Newton); the others take the Newton step,
+    damped Levenberg-Marquardt style (``-H + tau I``) while the Hessian is
+    not negative definite or a step fails, and clipped to the box. One
+    gradient and one Hessian pass per iteration, each about one likelihood
+    pass, against dozens of passes for L-BFGS-B on the same problem. It
+    stops when the Newton decrement, the predicted gain in log-likelihood,
+    is below ``1e-11`` per event: tighter than L-BFGS-B's ``ftol``.
+    """
+    free = np.asarray(free, dtype=bool)
+    lo = np.array([-np.inf if b[0] is None else b[0] for b in bounds])
+    hi = np.array([np.inf if b[1] is None else b[1] for b in bounds])
+    x = np.clip(np.array(x0, dtype=float), lo, hi)
+    ll, g = fun(x)
+    if not np.isfinite(ll):
+        return None
+    tau = 0.0
+    for it in range(max_iter):
+        h = hess(x, g)
+        if not np.all(np.isfinite(h)):
+            return None
+        act = free & (((x <= lo) & (g < 0)) | ((x >= hi) & (g > 0)))
+        f = free & ~act
+        if not f.any():
+            break
+        neg_h = -h[np.ix_(f, f)]
+        gf = g[f]
+        # Damping relative to the curvature scale, so tau is unit-free.
+        diag = np.maximum(np.abs(np.diag(neg_h)), 1e-300)
+        while True:
+            try:
+                chol = np.linalg.cholesky(neg_h + tau * np.diag(diag))
+                break
+            except np.linalg.LinAlgError:
+                tau = max(4.0 * tau, 1e-4)
+                if tau > 1e8:
+                    return None
+        step = np.linalg.solve(chol.T, np.linalg.solve(chol, gf))
+        decrement = float(gf @ step)
+        if tau == 0.0 and decrement < 1e-11 * scale:
+            return x, float(ll), _newton_info(it, True, "Newton decrement")
+        accepted = False
+        for _ in range(40):
+            xt = x.copy()
+            xt[f] = np.clip(x[f] + step, lo[f], hi[f])
+            llt, gt = fun(xt)
+            if np.isfinite(llt) and llt - ll >= 1e-4 * float(gf @ (xt[f] - x[f])):
+                accepted = True
+                break
+            tau = max(4.0 * tau, 1e-4)
+            step = np.linalg.solve(neg_h + tau * np.diag(diag), gf)
+        if not accepted:
+            return None
+        gain = llt - ll
+        x, ll, g = xt, llt, gt
+        tau = 0.0 if tau < 1e-3 else tau / 8.0
+        if gain < 1e-13 * scale and tau == 0.0:
+            return x, float(ll), _newton_info(it + 1, True, "no further gain")
+    return None
+
+
+def _newton_info(n_iter: int, success: bool, message: str) -> dict[str, Any]:
+    return {
+        "message": f"projected Newton: {message}",
+        "n_iter": n_iter,
+        "n_starts": 1,
+        "success": success,
+        "start_log_likelihoods": [],
+        "method": "projected Newton with analytic Hessian",
+    }
+
+
 def observed_information(
     grad: Callable[[np.ndarray], np.ndarray],
     x: np.ndarray,

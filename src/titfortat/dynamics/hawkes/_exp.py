@@ -24,6 +24,7 @@ from titfortat.dynamics._optim import (
     _report_bootstrap,
     covariance,
     maximize,
+    newton_maximize,
     observed_information,
     report_convergence,
 )
@@ -371,7 +372,7 @@ class ExpHawkes(BaseEstimator, _ExpDiagnostics):
                 self.tol,
                 self.baseline_segments,
             )
-        x_scale = None
+        pre: tuple[np.ndarray, np.ndarray, float, np.ndarray] | None = None
         # The sub-window would not cover every baseline segment, so the
         # multi-resolution start is used with a constant baseline only.
         if plain and self.baseline_segments == 1 and times.size > _SUBSAMPLE_ABOVE:
@@ -386,7 +387,7 @@ class ExpHawkes(BaseEstimator, _ExpDiagnostics):
             ts, ms = times[keep], marks[keep]
             xw, _, _ = self._optimize(ts, ms, t_sub, d, starts[:1], free)
             xw[:-1] = np.maximum(xw[:-1], 1e-6)
-            x_scale = self._precondition(ts, ms, t_sub, d, xw)
+            pre = (ts, ms, t_sub, xw.copy())
             xw[-1] = np.log(xw[-1])
             starts = [xw, *starts[1:]]
         elif plain and len(starts) > 0:
@@ -407,7 +408,7 @@ class ExpHawkes(BaseEstimator, _ExpDiagnostics):
                 1e-6,
                 self.baseline_segments,
             )
-            x_scale = self._precondition(times, marks, end_time, d, xw)
+            pre = (times, marks, end_time, xw.copy())
             xw[-1] = x0[-1]
             starts = [xw, *starts[1:]]
 
@@ -419,6 +420,20 @@ class ExpHawkes(BaseEstimator, _ExpDiagnostics):
             g[-1] *= x[-1]  # chain rule for log beta
             return ll, g
 
+        newton = None
+        if plain and len(starts) > 0:
+            newton = self._newton(times, marks, end_time, d, starts[0], free, fun)
+            if newton is not None and len(starts) == 1:
+                z, ll, info = newton
+                x = z.copy()
+                x[-1] = np.exp(z[-1])
+                info["start_log_likelihoods"] = [ll]
+                return x, ll, info
+            if newton is not None:
+                starts = starts[1:]
+        # The L-BFGS-B preconditioner costs a Hessian pass, so it is only
+        # computed when Newton did not already settle the fit.
+        x_scale = None if pre is None else self._precondition(*pre[:3], d, pre[3])
         cov = self._cov()
         z, ll, info = maximize(
             fun,
@@ -433,9 +448,47 @@ class ExpHawkes(BaseEstimator, _ExpDiagnostics):
             if cov is None
             else (positivity_rows(cov, end_time, d, starts[0].size), _MIN_BASELINE),
         )
+        if newton is not None:
+            lls = [newton[1], *info["start_log_likelihoods"]]
+            if newton[1] >= ll:
+                z, ll, info = newton
+            info = {**info, "n_starts": len(lls), "start_log_likelihoods": lls}
         x = z.copy()
         x[-1] = np.exp(z[-1])
         return x, ll, info
+
+    def _newton(
+        self,
+        times: np.ndarray,
+        marks: np.ndarray,
+        end_time: float,
+        d: int,
+        z0: np.ndarray,
+        free: np.ndarray,
+        fun: Any,
+    ) -> tuple[np.ndarray, float, dict[str, Any]] | None:
+        """Projected Newton from the warm start ``z0`` (in ``[mu, A, log
+        beta]``) with the analytic Hessian; ``None`` if it gives up."""
+
+        def hess(z: np.ndarray, g: np.ndarray) -> np.ndarray:
+            x = z.copy()
+            x[-1] = beta = np.exp(z[-1])
+            h = self._hessian(x, times, marks, end_time, d).copy()
+            # Chain rule for u = log beta: d2/du2 = beta^2 d2/dbeta2 + dll/du.
+            h[-1, :] *= beta
+            h[:, -1] *= beta
+            h[-1, -1] += g[-1]
+            return h
+
+        return newton_maximize(
+            fun,
+            hess,
+            z0,
+            self._bounds(d),
+            free=free,
+            scale=float(times.size),
+            max_iter=self.max_iter,
+        )
 
     def fit(
         self,
