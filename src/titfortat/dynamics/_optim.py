@@ -189,10 +189,19 @@ def newton_maximize(
         if not accepted:
             return None
         gain = llt - ll
+        undamped = tau == 0.0
         x, ll, g = xt, llt, gt
         tau = 0.0 if tau < 1e-3 else tau / 8.0
-        if gain < 1e-13 * scale and tau == 0.0:
+        if gain < 1e-13 * scale and undamped:
             return x, float(ll), _newton_info(it + 1, True, "no further gain")
+        # Near the maximum the Hessian hardly changes between steps, so the
+        # decrement with the last factor saves the final Hessian pass.
+        act = free & (((x <= lo) & (g < 0)) | ((x >= hi) & (g > 0)))
+        if undamped and np.array_equal(free & ~act, f):
+            gf = g[f]
+            decrement = float(gf @ np.linalg.solve(chol.T, np.linalg.solve(chol, gf)))
+            if decrement < 1e-11 * scale:
+                return x, float(ll), _newton_info(it + 1, True, "Newton decrement")
     return None
 
 
