@@ -123,6 +123,9 @@ class ExpHawkes(BaseEstimator, _ExpDiagnostics):
         Optimiser starts; the first is deterministic, the rest drawn from
         ``rng``. With the identity link and a fixed decay the problem is
         concave and separates by target node, so one exact start is used.
+        With the identity link and a learned decay the first start is
+        refined by projected Newton with the analytic Hessian (L-BFGS-B if
+        Newton cannot make progress); the other starts use L-BFGS-B.
     max_iter : int, default 500
     tol : float, default 1e-10
         Relative tolerance on the per-event log-likelihood.
