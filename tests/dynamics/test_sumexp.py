@@ -77,3 +77,73 @@ def test_recovery_sum_of_exponentials():
 def test_bad_decays():
     with pytest.raises(ValueError, match="'decays' parameter of SumExpHawkes"):
         SumExpHawkes(decays=[1.0, -2.0]).fit([np.array([1.0, 2.0])])
+
+
+# Learned decays (issue 4): all cross effects non-zero so every parameter is
+# interior and the joint Wald region applies to all of them.
+ADJ_L = np.array(
+    [
+        [[0.15, 0.15], [0.1, 0.2]],
+        [[0.25, 0.1], [0.1, 0.05]],
+    ]
+)
+
+
+def test_learned_loglik_and_gradient_against_reference():
+    from titfortat.dynamics.hawkes._loglik_sumexp import sumexp_loglik_grad
+
+    arrays = _SumExpSimulator(MU, ADJ_L, DECAYS, end_time=150.0, rng=1).run_arrays()
+    times, marks = merge_events(arrays)
+    x = np.concatenate([MU, ADJ_L.ravel(), DECAYS])
+    ll, grad = sumexp_loglik_grad(x, times, marks, 150.0, 2, 2)
+    assert ll == pytest.approx(
+        _plain_loglik(times, marks, 150.0, MU, ADJ_L, DECAYS), rel=1e-10
+    )
+    fd = np.empty(x.size)
+    for p in range(x.size):
+        h = 1e-6 * max(abs(x[p]), 1.0)
+        e = np.zeros(x.size)
+        e[p] = h
+        up = sumexp_loglik_grad(x + e, times, marks, 150.0, 2, 2)[0]
+        down = sumexp_loglik_grad(x - e, times, marks, 150.0, 2, 2)[0]
+        fd[p] = (up - down) / (2 * h)
+    np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-5)
+    # With one component the kernel is ExpHawkes' and so is its reference.
+    x1 = np.concatenate([MU, ADJ_L.sum(axis=2).ravel(), [0.7]])
+    ll1, _ = sumexp_loglik_grad(x1, times, marks, 150.0, 2, 1)
+    expected = ref.loglik_identity(times, marks, 150.0, MU, ADJ_L.sum(axis=2), 0.7)
+    assert ll1 == pytest.approx(expected, rel=1e-10)
+
+
+def test_learned_decays_recovery():
+    arrays = _SumExpSimulator(MU, ADJ_L, DECAYS, end_time=40000.0, rng=3).run_arrays()
+    model = SumExpHawkes(decays=[2.0, 0.5], learn_decays=True).fit(
+        arrays, nodes=["strike", "attack"]
+    )
+    assert model.converged_
+    params = model.results_.params
+    assert list(params.index[-2:]) == ["decay[0]", "decay[1]"]
+    assert params.size == 2 + 8 + 2
+    assert np.all(np.isfinite(model.results_.std_err))
+    assert model.decays_[0] < model.decays_[1]  # ordered for identifiability
+    truth = np.concatenate([MU, ADJ_L.ravel(), DECAYS])
+    ref.assert_in_confidence_region(model.results_, truth)
+    # The fitted log-likelihood is the plain-numpy one at the estimates.
+    assert model.score(arrays) == pytest.approx(model.results_.log_likelihood, rel=1e-9)
+    # Stated bounds at ~46,000 events: decays within 15%, baselines within 15%,
+    # branching matrix (sum over components) within 20%.
+    assert np.max(np.abs(model.decays_ - DECAYS) / DECAYS) < 0.15
+    assert np.max(np.abs(model.baseline_ - MU) / MU) < 0.15
+    true_b = ADJ_L.sum(axis=2)
+    assert np.max(np.abs(model.adjacency_.sum(axis=2) - true_b) / true_b) < 0.2
+    lr = model.lr_test("strike", "attack")
+    assert lr.df == 2 and lr.p_value < 1e-6
+    sim = model.simulator(end_time=500.0, rng=0).run_arrays()
+    assert len(sim) == 2 and all(a.size > 0 for a in sim)
+
+
+def test_learned_decays_need_distinct_starts():
+    with pytest.raises(ValueError, match="distinct"):
+        SumExpHawkes(decays=[1.0, 1.0], learn_decays=True).fit(
+            [np.array([1.0, 2.0, 3.0])]
+        )

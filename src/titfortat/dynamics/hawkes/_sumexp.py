@@ -17,11 +17,22 @@ from titfortat._validation import (
     check_is_fitted,
 )
 from titfortat.dynamics._events import EventInput, merge_events, to_event_arrays
-from titfortat.dynamics._optim import covariance, delta_method, report_convergence
+from titfortat.dynamics._optim import (
+    covariance,
+    delta_method,
+    observed_information,
+    report_convergence,
+)
 from titfortat.dynamics.hawkes._loglik import exp_states
+from titfortat.dynamics.hawkes._loglik_sumexp import sumexp_loglik_grad
 from titfortat.results import DerivedResult, FitResult, LRTestResult
 
 __all__ = ["SumExpHawkes"]
+
+# Bounds of log b1 when decays are learned (as ExpHawkes), and the smallest
+# gap between successive log-decays, which keeps them ordered b1 < ... < bU.
+_LOG_BETA_BOUNDS = (float(np.log(1e-6)), float(np.log(1e6)))
+_MIN_LOG_GAP = 1e-4
 
 
 class SumExpHawkes(BaseEstimator):
@@ -35,15 +46,35 @@ class SumExpHawkes(BaseEstimator):
     Symbols and attributes: :math:`\\mu` → ``baseline_``;
     :math:`\\alpha^u_{ij}` → ``adjacency_[i, j, u]`` (**row i excited by column
     j**, parameter ``alpha[i<-j;u]``); the decays :math:`\\beta_u` →
-    ``decays_``, fixed by the user as in tick's ``HawkesSumExpKern``. Each
-    component integrates to one, so ``adjacency_.sum(axis=2)`` is the
-    branching matrix. With fixed decays the log-likelihood is concave and
-    separates by target node, so the fit is exact and fast.
+    ``decays_``, fixed by the user as in tick's ``HawkesSumExpKern``, or
+    learned jointly with ``learn_decays=True``. Each component integrates to
+    one, so ``adjacency_.sum(axis=2)`` is the branching matrix. With fixed
+    decays the log-likelihood is concave and separates by target node, so the
+    fit is exact and fast.
+
+    Learned decays (identity link). Unlike ``ExpHawkes(decay=None)``, a
+    sum of exponentials needs starting decays (the likelihood in the decays is
+    multimodal), so the API is ``decays`` plus a flag:
+    ``SumExpHawkes(decays=(b1, ..., bU), learn_decays=True)`` starts from the
+    given decays (sorted), first fits the concave fixed-decay problem there,
+    then maximises the likelihood in all parameters jointly with L-BFGS-B and
+    the analytic gradient (O(N D U) per evaluation, numba). The components
+    are exchangeable, so for identifiability the decays are kept ordered,
+    ``b1 < b2 < ... < bU``: the optimiser works on ``log b1`` and the
+    increments ``log b_u - log b_{u-1} >= 1e-4``, so ``alpha[...;u]`` always
+    belongs to the u-th slowest component. The results then include
+    ``decay[0]``, ..., ``decay[U-1]`` (``decays_``), with standard errors from
+    the observed information, computed by differencing the analytic gradient
+    (a numerical Hessian). If two components merge (an increment at its
+    bound) the decays are not identified; use fewer components.
 
     Parameters
     ----------
     decays : sequence of float, default (0.1, 1.0, 10.0)
-        Fixed decays beta_u > 0, per day (fast and slow reactions).
+        Decays beta_u > 0, per day (fast and slow reactions): fixed, or the
+        starting values when ``learn_decays=True``.
+    learn_decays : bool, default False
+        Learn the decays jointly with the other parameters (see above).
     max_iter : int, default 1000
     tol : float, default 1e-12
 
@@ -69,6 +100,7 @@ class SumExpHawkes(BaseEstimator):
     """
 
     _parameter_constraints: dict[str, list[Any]] = {
+        "learn_decays": ["boolean"],
         "max_iter": [Interval(Integral, 1, None)],
         "tol": [Interval(Real, 0, None, closed="neither")],
     }
@@ -77,10 +109,12 @@ class SumExpHawkes(BaseEstimator):
         self,
         *,
         decays: Sequence[float] = (0.1, 1.0, 10.0),
+        learn_decays: bool = False,
         max_iter: int = 1000,
         tol: float = 1e-12,
     ) -> None:
         self.decays = decays
+        self.learn_decays = learn_decays
         self.max_iter = max_iter
         self.tol = tol
 
@@ -91,13 +125,25 @@ class SumExpHawkes(BaseEstimator):
                 "The 'decays' parameter of SumExpHawkes must be a non-empty sequence "
                 f"of positive floats. Got {self.decays!r} instead."
             )
+        if self.learn_decays:
+            b = np.sort(b)
+            if np.any(np.diff(np.log(b)) < _MIN_LOG_GAP):
+                raise ValueError(
+                    "The 'decays' parameter of SumExpHawkes must hold distinct "
+                    "starting values when learn_decays=True (the components are "
+                    f"otherwise exchangeable). Got {self.decays!r} instead."
+                )
         return b
 
     def _design(
-        self, times: np.ndarray, marks: np.ndarray, end_time: float, d: int
+        self,
+        times: np.ndarray,
+        marks: np.ndarray,
+        end_time: float,
+        d: int,
+        betas: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Excitations per event, columns ordered (j, u), and compensator terms."""
-        betas = self._check_decays()
         rs, cs = [], []
         for b in betas:
             r, c = exp_states(times, marks, end_time, d, float(b))
@@ -136,7 +182,7 @@ class SumExpHawkes(BaseEstimator):
         )
         d, u = len(arrays), betas.size
         times, marks = merge_events(arrays)
-        r_all, c_all = self._design(times, marks, big_t, d)
+        r_all, c_all = self._design(times, marks, big_t, d, betas)
         k_row = 1 + d * u
         x = np.zeros(d * k_row)
         info_blocks = []
@@ -183,21 +229,44 @@ class SumExpHawkes(BaseEstimator):
             i * k_row + 1 + j for i in range(d) for j in range(d * u)
         ]
         xp = x[perm]
-        cov = covariance(
-            full[np.ix_(perm, perm)], np.ones(xp.size, bool), strict=strict
-        )
-        self._x, self._d, self._u = xp, d, u
-        self._times, self._marks = times, marks
-        self.nodes_ = names
-        self.decays_ = betas
-        self.baseline_ = xp[:d].copy()
-        self.adjacency_ = xp[d:].reshape(d, d, u).copy()
-        self.n_events_ = int(times.size)
-        self.end_time_ = big_t
-        self.converged_ = ok
         pnames = [f"mu[{n}]" for n in names] + [
             f"alpha[{a}<-{b};{k}]" for a in names for b in names for k in range(u)
         ]
+        if self.learn_decays:
+            xj, ll_total, info = self._fit_joint(
+                np.concatenate([xp, betas]), times, marks, big_t, d, u, None
+            )
+            report_convergence(info, strict=strict, name=type(self).__name__)
+            ok = bool(info["success"])
+            xp, betas = xj[:-u], xj[-u:]
+            pnames += [f"decay[{k}]" for k in range(u)]
+
+            def grad(v: np.ndarray) -> np.ndarray:
+                return sumexp_loglik_grad(v, times, marks, big_t, d, u)[1]
+
+            free = np.ones(xj.size, dtype=bool)
+            lower = np.zeros(xj.size)
+            cov = covariance(
+                observed_information(grad, xj, free, lower),
+                free,
+                strict=strict,
+                at_bound=xj <= 1e-8,
+                names=pnames,
+            )
+            xp = xj
+        else:
+            cov = covariance(
+                full[np.ix_(perm, perm)], np.ones(xp.size, bool), strict=strict
+            )
+        self._x, self._d, self._u = xp, d, u
+        self._times, self._marks = times, marks
+        self.nodes_ = names
+        self.decays_ = betas.copy()
+        self.baseline_ = xp[:d].copy()
+        self.adjacency_ = xp[d : d + d * d * u].reshape(d, d, u).copy()
+        self.n_events_ = int(times.size)
+        self.end_time_ = big_t
+        self.converged_ = ok
         self.results_ = FitResult.from_estimates(
             params=pd.Series(xp, index=pnames),
             cov_params=cov,
@@ -211,6 +280,120 @@ class SumExpHawkes(BaseEstimator):
             optimizer_info=info,
         )
         return self
+
+    def _fit_joint(
+        self,
+        x0: np.ndarray,
+        times: np.ndarray,
+        marks: np.ndarray,
+        end_time: float,
+        d: int,
+        u: int,
+        zero: np.ndarray | None,
+    ) -> tuple[np.ndarray, float, dict[str, Any]]:
+        """Joint MLE in ``[mu, alpha, decays]``; ``zero`` masks alphas held at 0.
+
+        Optimised over ``z = [mu, alpha, log b1, log b2 - log b1, ...]`` so the
+        decays stay ordered (see the class docstring).
+        """
+        k = x0.size - u
+        n = max(times.size, 1)
+
+        def to_x(z: np.ndarray) -> np.ndarray:
+            return np.concatenate([z[:k], np.exp(np.cumsum(z[k:]))])
+
+        def obj(z: np.ndarray) -> tuple[float, np.ndarray]:
+            x = to_x(z)
+            ll, g = sumexp_loglik_grad(x, times, marks, end_time, d, u)
+            if not np.isfinite(ll):
+                return np.inf, np.zeros(z.size)
+            gz = g.copy()
+            # d/dz_l of b_c = b_c for c >= l: reverse cumulative sum.
+            gz[k:] = np.cumsum((g[k:] * x[k:])[::-1])[::-1]
+            return -ll / n, -gz / n
+
+        logb = np.log(x0[k:])
+        z0 = np.concatenate([x0[:k], [logb[0]], np.diff(logb)])
+        bounds: list[tuple[float | None, float | None]] = [(1e-10, None)] * k
+        if zero is not None:
+            z0[d:k][zero] = 0.0
+            for p in np.flatnonzero(zero):
+                bounds[d + p] = (0.0, 0.0)
+        bounds += [_LOG_BETA_BOUNDS] + [(_MIN_LOG_GAP, None)] * (u - 1)
+        z0 = np.clip(
+            z0,
+            [b[0] if b[0] is not None else -np.inf for b in bounds],
+            [b[1] if b[1] is not None else np.inf for b in bounds],
+        )
+        res = optimize.minimize(
+            obj,
+            z0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            options={"maxiter": self.max_iter, "ftol": self.tol, "gtol": 1e-10},
+        )
+        x, ll = to_x(res.x), float(-res.fun * n)
+        x, ll, polished = self._newton_polish(x, ll, times, marks, end_time, d, u, zero)
+        info = {
+            "message": str(res.message)
+            + ("; Newton polish converged" if polished else ""),
+            "n_iter": int(res.nit),
+            "success": bool(res.success) or polished,
+        }
+        return x, ll, info
+
+    def _newton_polish(
+        self,
+        x: np.ndarray,
+        ll: float,
+        times: np.ndarray,
+        marks: np.ndarray,
+        end_time: float,
+        d: int,
+        u: int,
+        zero: np.ndarray | None,
+    ) -> tuple[np.ndarray, float, bool]:
+        """A few Newton steps with the differenced analytic Hessian.
+
+        L-BFGS-B stalls on the ill-conditioned decay directions; Newton on the
+        parameters away from their bounds finishes the job. Steps are halved
+        until the log-likelihood rises and the decays stay ordered.
+        """
+        k = x.size - u
+
+        def grad(v: np.ndarray) -> np.ndarray:
+            return sumexp_loglik_grad(v, times, marks, end_time, d, u)[1]
+
+        move = x > 1e-8
+        if zero is not None:
+            move[d:k] &= ~zero
+        for _ in range(8):
+            info_mat = observed_information(grad, x, move, np.zeros(x.size))
+            g = grad(x)[move]
+            try:
+                step = np.linalg.solve(info_mat, g)
+            except np.linalg.LinAlgError:
+                return x, ll, False
+            if not np.all(np.isfinite(step)):
+                return x, ll, False
+            # Newton decrement: the predicted log-likelihood gain.
+            if 0.5 * g @ step < 1e-7:
+                return x, ll, True
+            t = 1.0
+            while t > 1e-4:
+                xn = x.copy()
+                xn[move] += t * step
+                b = xn[k:]
+                if np.all(xn[:k] >= 0) and np.all(np.diff(np.log(b)) > 0):
+                    lln = sumexp_loglik_grad(xn, times, marks, end_time, d, u)[0]
+                    if lln > ll:
+                        x, ll = xn, float(lln)
+                        break
+                t *= 0.5
+            else:
+                return x, ll, False
+        return x, ll, False
 
     def _fit_status(self) -> str:
         if "results_" not in vars(self):
@@ -235,7 +418,7 @@ class SumExpHawkes(BaseEstimator):
         arrays, _, big_t = to_event_arrays(events, end_time=end_time)
         times, marks = merge_events(arrays)
         d, u = self._d, self._u
-        r_all, c_all = self._design(times, marks, big_t, d)
+        r_all, c_all = self._design(times, marks, big_t, d, self.decays_)
         a = self.adjacency_.reshape(d, d * u)
         lam = self.baseline_[marks] + np.einsum("nk,nk->n", r_all, a[marks])
         if np.any(lam <= 0):
@@ -250,7 +433,7 @@ class SumExpHawkes(BaseEstimator):
         d, u = self._d, self._u
 
         def fn(x: np.ndarray) -> np.ndarray:
-            out: np.ndarray = x[d:].reshape(d, d, u).sum(axis=2).ravel()
+            out: np.ndarray = x[d : d + d * d * u].reshape(d, d, u).sum(axis=2).ravel()
             return out
 
         v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
@@ -272,7 +455,27 @@ class SumExpHawkes(BaseEstimator):
         d, u = self._d, self._u
         ii = self.nodes_.index(i) if isinstance(i, str) else int(i)
         jj = self.nodes_.index(j) if isinstance(j, str) else int(j)
-        r_all, c_all = self._design(self._times, self._marks, self.end_time_, d)
+        null = f"alpha[{self.nodes_[ii]}<-{self.nodes_[jj]};*] = 0"
+        ll1 = self.results_.log_likelihood
+        if self.learn_decays:
+            # Restricted fit re-learns the decays too (a true LR statistic).
+            zero = np.zeros((d, d, u), dtype=bool)
+            zero[ii, jj, :] = True
+            _, ll0, _ = self._fit_joint(
+                self._x, self._times, self._marks, self.end_time_, d, u, zero.ravel()
+            )
+            stat = max(2.0 * (ll1 - ll0), 0.0)
+            return LRTestResult(
+                null=null,
+                statistic=stat,
+                df=u,
+                boundary=u == 1,
+                ll_full=ll1,
+                ll_restricted=ll1 - stat / 2.0,
+            )
+        r_all, c_all = self._design(
+            self._times, self._marks, self.end_time_, d, self.decays_
+        )
         rows = self._marks == ii
         keep = np.ones(1 + d * u, dtype=bool)
         keep[1 + jj * u : 1 + (jj + 1) * u] = False
@@ -300,9 +503,8 @@ class SumExpHawkes(BaseEstimator):
         c_full = np.concatenate([[self.end_time_], c_all])
         ll_row_full = np.log(xi_full @ full_row).sum() - c_full @ full_row
         stat = max(2.0 * (ll_row_full + res.fun), 0.0)
-        ll1 = self.results_.log_likelihood
         return LRTestResult(
-            null=f"alpha[{self.nodes_[ii]}<-{self.nodes_[jj]};*] = 0",
+            null=null,
             statistic=stat,
             df=u,
             boundary=u == 1,
