@@ -18,7 +18,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from titfortat.exceptions import TitForTatError
+from titfortat.cli import _common
+from titfortat.cli._common import OutputFormat
 
 __all__ = ["app", "main"]
 
@@ -31,7 +32,7 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
-_state = {"debug": False}
+_state = _common.state  # one dict: sub-command groups read the same --debug
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -52,13 +53,8 @@ def handle_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
+        with _common.errors(usage=False):
             return func(*args, **kwargs)
-        except TitForTatError as exc:
-            if _state["debug"]:
-                raise
-            err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(code=1) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -83,12 +79,6 @@ class EventsFormat(enum.StrEnum):
     csv = "csv"
     json = "json"
     parquet = "parquet"
-
-
-class TextFormat(enum.StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
 
 
 def emit_frame(
@@ -244,7 +234,7 @@ def events(
 @handle_errors
 def quarantine(
     store: StoreOpt = Path("titfortat.duckdb"),
-    format: Annotated[TextFormat, typer.Option("--format")] = TextFormat.table,
+    format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
     output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
 ) -> None:
     """Show rows that were rejected, with file, row, column, value and reason."""
@@ -252,7 +242,7 @@ def quarantine(
 
     with EventStore(store, read_only=True) as st:
         frame = st.quarantine()
-    if format is TextFormat.table:
+    if format is OutputFormat.table:
         frame = frame[["source_file", "source_row", "column_name", "value", "reason"]]
     emit_frame(frame, format.value, output, title=f"quarantine of {store}")
 

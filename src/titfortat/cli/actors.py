@@ -9,10 +9,7 @@ result (a rich table, or JSON/CSV for scripts). No analysis happens here.
 
 from __future__ import annotations
 
-import enum
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from titfortat.exceptions import TitForTatError
+from titfortat.cli._common import FormatOption, OutputFormat, errors
 
 if TYPE_CHECKING:  # the network code loads on first use, not with the CLI
     import pandas as pd
@@ -38,15 +35,9 @@ app = typer.Typer(
 )
 
 _out = Console(soft_wrap=False)
-_err = Console(stderr=True)
 
 
-class OutputFormat(enum.StrEnum):
-    """Output formats of commands that print data."""
 
-    table = "table"
-    json = "json"
-    csv = "csv"
 
 
 NetworkOption = Annotated[
@@ -64,39 +55,6 @@ AtOption = Annotated[
     str | None,
     typer.Option("--at", help="Day (YYYY-MM-DD): only ties that hold on it."),
 ]
-FormatOption = Annotated[
-    OutputFormat,
-    typer.Option("--format", "-f", help="table for people, json or csv for scripts."),
-]
-
-
-def _debug() -> bool:
-    """Whether the main app was started with ``--debug`` (read at call time)."""
-    from titfortat import cli
-
-    return bool(getattr(cli, "_state", {}).get("debug", False))
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Turn library errors into one red line and an exit code (1 data, 2 usage).
-
-    With the main app's ``--debug`` the traceback is shown instead.
-    """
-    try:
-        yield
-    except TitForTatError as err:
-        if _debug():
-            raise
-        _err.print(f"[red]error:[/red] {err}", highlight=False)
-        raise typer.Exit(code=1) from err
-    except ValueError as err:
-        if _debug():
-            raise
-        _err.print(f"[red]usage error:[/red] {err}", highlight=False)
-        raise typer.Exit(code=2) from err
-
-
 def _load(network: str | None) -> ActorNetwork:
     from titfortat.actors import ActorNetwork
 
@@ -129,11 +87,11 @@ def show(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List the actors and ties of a network (csv prints the ties)."""
-    with _errors():
+    with errors():
         net = _load(network)
         ties = net.ties_frame(at)
     if fmt is OutputFormat.json:
-        with _errors():
+        with errors():
             typer.echo(json.dumps(net.to_dict(at), ensure_ascii=False, indent=2))
         return
     if fmt is OutputFormat.csv:
@@ -153,7 +111,7 @@ def validate(
     path: Annotated[Path, typer.Argument(help="Network YAML file to check.")],
 ) -> None:
     """Check a network file; list every problem with its line number."""
-    with _errors():
+    with errors():
         from titfortat.actors import ActorNetwork
 
         net = ActorNetwork.load(path)
@@ -177,7 +135,7 @@ def members(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List the members of an umbrella on a day, each tie with its citation."""
-    with _errors():
+    with errors():
         net = _load(network)
         frame = net.members(name, at, recursive=recursive)
         target = net.actor(name)
@@ -219,7 +177,7 @@ def resolve(
 
     JSON output is a list of objects with raw, actor_id, name, score, method.
     """
-    with _errors():
+    with errors():
         from titfortat.actors import Resolver
 
         resolver = Resolver(_load(network), overrides=overrides, threshold=threshold)
@@ -251,7 +209,7 @@ def apply(
     from titfortat.actors import apply_resolution
     from titfortat.events import EventStore
 
-    with _errors():
+    with errors():
         net = _load(network)
         with EventStore(store) as event_store:
             report = apply_resolution(event_store, net, overrides=overrides)
@@ -274,6 +232,6 @@ def plot(
     """Draw the network: kinds as shapes, tie types as line styles, with a legend."""
     from titfortat.report.actors import save_network_plot
 
-    with _errors():
+    with errors():
         path = save_network_plot(_load(network), output, at=at)
     _out.print(f"Wrote {path}", highlight=False)

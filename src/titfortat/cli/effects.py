@@ -7,17 +7,14 @@ of units. No statistics live here.
 
 from __future__ import annotations
 
-import enum
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from titfortat.exceptions import TitForTatError
+from titfortat.cli._common import FormatOption, OutputFormat, errors
 
 __all__ = ["app", "did", "effect"]
 
@@ -28,45 +25,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 _out = Console(soft_wrap=False, width=200)
-_err = Console(stderr=True)
 
 
-class OutputFormat(enum.StrEnum):
-    """Output formats of commands that print data."""
 
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-FormatOption = Annotated[
-    OutputFormat,
-    typer.Option("--format", "-f", help="table for people, json or csv for scripts."),
-]
-
-
-def _debug() -> bool:
-    """Whether the main app was started with ``--debug`` (read at call time)."""
-    from titfortat import cli
-
-    return bool(getattr(cli, "_state", {}).get("debug", False))
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Library errors become one red line (exit 1); ValueErrors exit 2."""
-    try:
-        yield
-    except TitForTatError as err:
-        if _debug():
-            raise
-        _err.print(f"[red]error:[/red] {err}", highlight=False)
-        raise typer.Exit(code=1) from err
-    except ValueError as err:
-        if _debug():
-            raise
-        _err.print(f"[red]usage error:[/red] {err}", highlight=False)
-        raise typer.Exit(code=2) from err
 
 
 @app.command()
@@ -113,7 +74,7 @@ def effect(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Effect of TREATMENT events on OUTCOME events: every estimator, one table."""
-    with _errors():
+    with errors():
         if window_days < 1 or placebos < 10 or radius_km <= 0:
             raise ValueError(
                 "--window-days must be >= 1, --placebos >= 10 and --radius-km > 0. "
@@ -164,7 +125,7 @@ def did(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Difference-in-differences of PRE/POST outcomes, treated vs control units."""
-    with _errors():
+    with errors():
         if not file.is_file():
             raise ValueError(f"No file {str(file)!r}; expected a CSV of units.")
         import pandas as pd
