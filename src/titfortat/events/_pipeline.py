@@ -308,7 +308,3 @@ def fix_row_numbers(con: Any, rejects: str, header_lines: int) -> int:
                 FROM (SELECT DISTINCT line FROM {quote_ident(rejects)})
               ) r WHERE r.g < _stage._row)""")
     return int(n)
-
-
-def source_path_label(path: Path) -> str:
-    return str(path)

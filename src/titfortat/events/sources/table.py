@@ -170,7 +170,13 @@ def mapping_path(name: str) -> Path | None:
 
 
 def bundled_mappings() -> list[str]:
-    """Names of the mappings shipped with titfortat."""
+    """Names of the mappings shipped with titfortat.
+
+    Examples
+    --------
+    >>> "geocausal-airstrikes" in bundled_mappings()
+    True
+    """
     return sorted(p.stem for p in _BUNDLED.glob("*.yaml"))
 
 
