@@ -18,7 +18,6 @@ uses every core; the store wraps it in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from titfortat.events.schema import COLUMNS, READER_COLUMNS
