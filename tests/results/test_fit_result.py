@@ -118,5 +118,28 @@ def test_lr_and_derived_results():
     r = ResidualResult({"a": np.linspace(0.01, 5, 100) ** 3})
     assert r.ks_test().loc["a", "p_value"] < 1e-3
     qq = r.qq("a")
-    assert list(qq.columns) == ["theoretical", "empirical"]
+    assert list(qq.columns) == [
+        "theoretical",
+        "empirical",
+        "band_lower",
+        "band_upper",
+    ]
     assert qq["empirical"].is_monotonic_increasing
+    assert (qq["band_lower"] <= qq["theoretical"]).all()
+    assert (qq["theoretical"] <= qq["band_upper"]).all()
+
+
+def test_uniform_residuals_band_covers_a_correct_model() -> None:
+    rng = np.random.default_rng(4)
+    inside = 0
+    for _ in range(200):
+        r = ResidualResult({"a": rng.uniform(size=150)}, distribution="uniform")
+        qq = r.qq("a")
+        e = qq["empirical"]
+        inside += bool(((qq["band_lower"] <= e) & (e <= qq["band_upper"])).all())
+    # The KS band is simultaneous at 95%: 200 draws give 190 +- 3.1 inside.
+    assert 180 <= inside <= 199
+    bad = ResidualResult({"a": rng.uniform(size=500) ** 2}, distribution="uniform")
+    assert bad.ks_test().loc["a", "p_value"] < 1e-6
+    with pytest.raises(ValueError, match="'expon' or 'uniform'"):
+        ResidualResult({"a": np.ones(3)}, distribution="normal")

@@ -362,3 +362,48 @@ def _report_bootstrap(n_boot: int, n_warned: int, n_skipped: int) -> None:
             ConvergenceWarning,
             stacklevel=3,
         )
+
+
+def profile_bounds(
+    gap: Callable[[float], float],
+    estimate: float,
+    step: float,
+    lower: float = -np.inf,
+    *,
+    max_steps: int = 30,
+) -> tuple[float, float]:
+    """Both roots of a profile-likelihood gap around the estimate.
+
+    ``gap(v)`` is ``ll_max - ll_profile(v) - chi2_crit / 2``: negative at the
+    estimate, positive beyond the interval. The search walks outwards in
+    steps growing by half each time until the sign changes, then solves
+    with Brent's method. If it reaches ``lower`` (a parameter bounded below,
+    e.g. an excitation at 0) with the gap still negative, ``lower`` is the
+    bound; after ``max_steps`` without a sign change the bound is NaN.
+
+    Examples
+    --------
+    >>> lo, hi = profile_bounds(lambda v: 0.5 * v**2 - 1.92, 0.0, 0.5)
+    >>> round(lo, 3), round(hi, 3)
+    (-1.96, 1.96)
+    """
+    bounds = []
+    for sgn in (-1.0, 1.0):
+        v, h, found = estimate, step, np.nan
+        for _ in range(max_steps):
+            v_new = v + sgn * h
+            if v_new <= lower:
+                found = (
+                    optimize.brentq(gap, lower, estimate, xtol=1e-6)
+                    if gap(lower) > 0
+                    else lower
+                )
+                break
+            if gap(v_new) > 0:
+                a, b = sorted((v, v_new))
+                found = optimize.brentq(gap, a, b, xtol=1e-6)
+                break
+            v = v_new
+            h *= 1.5
+        bounds.append(float(found))
+    return bounds[0], bounds[1]

@@ -99,10 +99,19 @@ class LRTestResult:
 
 @dataclasses.dataclass(frozen=True)
 class ResidualResult:
-    """Time-rescaling residuals and their Kolmogorov-Smirnov test.
+    """Model residuals that are i.i.d. from a known law under a correct model,
+    and their Kolmogorov-Smirnov test.
 
-    Under a correctly specified point process the compensator increments
-    between successive events of a node are i.i.d. Exp(1) (Brown et al. 2002).
+    Two kinds share this result:
+
+    - ``distribution="expon"``: time-rescaling residuals of a point process,
+      the compensator increments between successive events of a node, which
+      are i.i.d. Exp(1) under a correctly specified model (Brown et al. 2002).
+    - ``distribution="uniform"``: randomised probability-integral-transform
+      residuals of a count model, ``u ~ Uniform(F(y - 1), F(y))`` with ``F``
+      the fitted predictive CDF of the count, which are i.i.d. Uniform(0, 1)
+      under a correct model (Dunn and Smyth 1996; Czado, Gneiting and Held
+      2009).
 
     Examples
     --------
@@ -113,15 +122,23 @@ class ResidualResult:
     """
 
     residuals: dict[str, np.ndarray]
+    distribution: str = "expon"
+
+    def __post_init__(self) -> None:
+        if self.distribution not in ("expon", "uniform"):
+            raise ValueError(
+                "The 'distribution' of a ResidualResult must be 'expon' or "
+                f"'uniform'. Got {self.distribution!r}."
+            )
 
     def ks_test(self) -> pd.DataFrame:
-        """KS test of each node's residuals against Exp(1)."""
+        """KS test of each node's residuals against the reference law."""
         rows: dict[str, dict[str, Any]] = {}
         for name, r in self.residuals.items():
             if r.size == 0:
                 rows[name] = {"n": 0, "statistic": np.nan, "p_value": np.nan}
                 continue
-            res = stats.kstest(r, "expon")
+            res = stats.kstest(r, self.distribution)
             rows[name] = {
                 "n": int(r.size),
                 "statistic": float(res.statistic),
@@ -130,7 +147,24 @@ class ResidualResult:
         return pd.DataFrame.from_dict(rows, orient="index")
 
     def qq(self, node: str) -> pd.DataFrame:
-        """Data for a QQ plot: theoretical Exp(1) versus empirical quantiles."""
+        """Data for a QQ plot: theoretical versus empirical quantiles.
+
+        Also gives a 95% simultaneous band from the KS critical value
+        (``band_lower``, ``band_upper``, on the quantile scale): a correct
+        model stays inside it everywhere with probability 0.95.
+        """
         r = np.sort(self.residuals[node])
-        p = (np.arange(1, r.size + 1) - 0.5) / r.size
-        return pd.DataFrame({"theoretical": stats.expon.ppf(p), "empirical": r})
+        n = r.size
+        p = (np.arange(1, n + 1) - 0.5) / n
+        law = stats.expon if self.distribution == "expon" else stats.uniform
+        # |F(x_(i)) - (i - 1/2)/n| <= crit - 1/(2n) for every i is exactly
+        # the KS acceptance region D_n <= crit.
+        eps = stats.kstwo.ppf(0.95, n) - 0.5 / n if n else np.nan
+        return pd.DataFrame(
+            {
+                "theoretical": law.ppf(p),
+                "empirical": r,
+                "band_lower": law.ppf(np.clip(p - eps, 0.0, 1.0)),
+                "band_upper": law.ppf(np.clip(p + eps, 0.0, 1.0)),
+            }
+        )

@@ -23,21 +23,15 @@ from titfortat.dynamics._events import EventInput, to_daily_counts
 from titfortat.dynamics._optim import (
     _report_bootstrap,
     covariance,
-    delta_method,
     maximize,
     observed_information,
+    profile_bounds,
     report_convergence,
 )
-from titfortat.results import DerivedResult, FitResult, LRTestResult
+from titfortat.dynamics.counts._binned_diagnostics import _BinnedDiagnostics
+from titfortat.results import FitResult, LRTestResult
 
 __all__ = ["BinnedHawkes", "BinnedHawkesSimulator"]
-
-
-def _lag_weights(beta: float, n: int) -> np.ndarray:
-    """Geometric lag weights w_l = (1 - e^-beta) e^{-beta (l-1)}, l = 1..n."""
-    rho = float(np.exp(-beta))
-    out: np.ndarray = (1.0 - rho) * rho ** np.arange(n)
-    return out
 
 
 class BinnedHawkesSimulator:
@@ -111,7 +105,7 @@ class BinnedHawkesSimulator:
         return y
 
 
-class BinnedHawkes(BaseEstimator):
+class BinnedHawkes(BaseEstimator, _BinnedDiagnostics):
     """Hawkes model for day counts (Poisson or negative-binomial INGARCH).
 
     .. math::
@@ -568,6 +562,76 @@ class BinnedHawkes(BaseEstimator):
             ll_restricted=ll0,
         )
 
+    def profile_conf_int(
+        self, params: Sequence[str] | None = None, alpha: float = 0.05
+    ) -> pd.DataFrame:
+        """Profile-likelihood intervals, where ``2 (ll_max - ll_profile)``
+        reaches the chi2(1) quantile.
+
+        Each bound re-maximises all other parameters, so this costs a few
+        dozen fits per parameter; pass ``params`` (names from
+        ``results_.params.index``) to limit it. Unlike Wald intervals they
+        follow the curvature of the likelihood, which matters for small
+        excitations near 0 and for the decay. A bound that reaches the edge
+        of the parameter space (0 for baselines and, with the identity link,
+        excitations; the decay stays positive) is that edge.
+
+        Examples
+        --------
+        >>> y = BinnedHawkesSimulator([0.8], [[0.4]], 0.3, n_bins=600, rng=1).run()
+        >>> m = BinnedHawkes(n_starts=1).fit(y)
+        >>> ci = m.profile_conf_int(["alpha[0<-0]"])
+        >>> bool(ci.loc["alpha[0<-0]", "ci_lower"] < m.adjacency_[0, 0]
+        ...      < ci.loc["alpha[0<-0]", "ci_upper"])
+        True
+        """
+        from scipy import stats
+
+        check_is_fitted(self)
+        if not 0.0 < alpha < 1.0:
+            raise ValueError(f"The 'alpha' argument must be in (0, 1). Got {alpha!r}.")
+        d = len(self.nodes_)
+        names = list(self.results_.params.index)
+        chosen = names if params is None else list(params)
+        unknown = [n for n in chosen if n not in names]
+        if unknown:
+            raise ValueError(
+                f"Unknown parameter name(s) {unknown}; choose from {names}."
+            )
+        crit = stats.chi2.ppf(1.0 - alpha, 1) / 2.0
+        ll_hat = self.results_.log_likelihood
+        se = self.results_.std_err.to_numpy(float)
+        nm = self.baseline_segments * d
+        n_size = d if self.family == "negbin" else 0
+        p_decay = nm + d * d
+        rows: dict[str, tuple[float, float]] = {}
+        for name in chosen:
+            p = names.index(name)
+            if not self._free[p]:
+                rows[name] = (np.nan, np.nan)
+                continue
+
+            def gap(v: float, p: int = p) -> float:
+                x0 = self._x.copy()
+                x0[p] = v
+                free = self._free.copy()
+                free[p] = False
+                _, ll0, _ = self._optimize(self._y, [x0], free)
+                return float(ll_hat - ll0 - crit)
+
+            est = float(self._x[p])
+            step = se[p] if np.isfinite(se[p]) else max(abs(est), 0.1)
+            if p == p_decay or p_decay < p <= p_decay + n_size:
+                lower = 1e-6 * est  # decay and sizes are positive (log scale)
+            elif p < nm + d * d and self.link == "identity":
+                lower = 0.0
+            else:
+                lower = -np.inf
+            rows[name] = profile_bounds(gap, est, step, lower)
+        return pd.DataFrame.from_dict(
+            rows, orient="index", columns=["ci_lower", "ci_upper"]
+        )
+
     def bootstrap(self, n_boot: int = 100) -> FitResult:
         """Parametric bootstrap; the returned result supports
         ``conf_int(method="bootstrap")``."""
@@ -592,124 +656,6 @@ class BinnedHawkes(BaseEstimator):
         return dataclasses.replace(
             self.results_, bootstrap_draws=frame, optimizer_info=info
         )
-
-    # ------------------------------------------------------------ diagnostics
-    def spectral_radius(self) -> float:
-        """Spectral radius of the branching matrix (< 1: stationary).
-
-        Under softplus the value for ``max(A, 0)`` bounds the excitation.
-        """
-        check_is_fitted(self)
-        a = (
-            self.adjacency_
-            if self.link == "identity"
-            else np.maximum(self.adjacency_, 0)
-        )
-        return float(np.max(np.abs(np.linalg.eigvals(a))))
-
-    def share_triggered(
-        self, method: Literal["auto", "stationary", "empirical"] = "auto"
-    ) -> DerivedResult:
-        """Share of events triggered by earlier events, per node and in total.
-
-        ``"stationary"``: ``1 - mu_i / m_i`` with mean rates
-        ``m = (I - A)^{-1} mu`` (constant baseline only). ``"empirical"``:
-        expected share of the observed events attributed to triggering,
-        ``sum_d y_i(d) (m_i(d) - mu_i(d)) / m_i(d) / sum_d y_i(d)``
-        (stochastic declustering, Lewis et al. 2012). ``"auto"`` uses the
-        stationary form for one baseline segment, otherwise empirical.
-        Delta-method standard errors.
-        """
-        check_is_fitted(self)
-        if self.link != "identity":
-            raise ValueError(
-                "This summary needs link='identity': under softplus background and "
-                "triggered counts are not additive. Simulate the fitted model."
-            )
-        d = len(self.nodes_)
-        constant = self.baseline_segments == 1 and self._exog is None
-        if method == "auto":
-            method = "stationary" if constant else "empirical"
-        if method == "stationary" and not constant:
-            raise ValueError(
-                "share_triggered(method='stationary') needs baseline_segments=1 "
-                "and no exog; use method='empirical'."
-            )
-        yf = self._y.astype(float)
-        seg = self._segments(yf.shape[0])[self.n_presample :]
-        yo = yf[self.n_presample :]
-        xe = self._exog
-        n_ex = self._n_exog()
-
-        def fn(x: np.ndarray) -> np.ndarray:
-            off = 0.0
-            if xe is not None:
-                gam = x[x.size - d * n_ex :].reshape(d, n_ex)
-                off = (xe @ gam.T)[self.n_presample :]
-            mu, a, beta, _, _ = self._split(x, d)
-            if method == "stationary":
-                m = np.linalg.solve(np.eye(d) - a, mu[0])
-                return np.concatenate([1.0 - mu[0] / m, [1.0 - mu[0].sum() / m.sum()]])
-            rho = np.exp(-beta)
-            e = signal.lfilter([0.0, 1.0 - rho], [1.0, -rho], yf, axis=0)
-            trig_part = e[self.n_presample :] @ a.T
-            m = mu[seg] + trig_part + off
-            trig = (yo * trig_part / m).sum(axis=0)
-            return np.concatenate([trig / yo.sum(axis=0), [trig.sum() / yo.sum()]])
-
-        v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
-        idx = [*self.nodes_, "total"]
-        return DerivedResult("share_triggered", pd.Series(v, idx), pd.Series(se, idx))
-
-    def impulse_response(self, horizon_days: int) -> DerivedResult:
-        """Expected extra events of node i over days 1..H after one node-j event
-        on day 0 (all generations); entries named ``i<-j``."""
-        check_is_fitted(self)
-        if self.link != "identity":
-            raise ValueError(
-                "This summary needs link='identity': under softplus background and "
-                "triggered counts are not additive. Simulate the fitted model."
-            )
-        d = len(self.nodes_)
-        h = int(horizon_days)
-
-        def fn(x: np.ndarray) -> np.ndarray:
-            _, a, beta, _, _ = self._split(x, d)
-            w = _lag_weights(beta, h)
-            resp = np.zeros((h + 1, d, d))
-            resp[0] = np.eye(d)
-            for t in range(1, h + 1):
-                past = np.tensordot(w[:t][::-1], resp[:t], axes=(0, 0))
-                resp[t] = a @ past
-            out: np.ndarray = resp[1:].sum(axis=0).ravel()
-            return out
-
-        v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
-        idx = [f"{a}<-{b}" for a in self.nodes_ for b in self.nodes_]
-        return DerivedResult("impulse_response", pd.Series(v, idx), pd.Series(se, idx))
-
-    def pearson_residuals(self) -> pd.DataFrame:
-        """Pearson residuals ``(y - m) / sd`` per bin and node (fitted bins)."""
-        check_is_fitted(self)
-        d = len(self.nodes_)
-        mu, a, beta, size, _ = self._split(self._x, d)
-        rho = np.exp(-beta)
-        yf = self._y.astype(float)
-        e = signal.lfilter([0.0, 1.0 - rho], [1.0, -rho], yf, axis=0)
-        m = (mu[self._segments(yf.shape[0])] + e @ a.T + self._offset())[
-            self.n_presample :
-        ]
-        if self.link == "softplus":
-            m = np.logaddexp(0.0, m)
-        var = m if size is None else m + m**2 / size
-        r = (yf[self.n_presample :] - m) / np.sqrt(var)
-        return pd.DataFrame(r, columns=self.nodes_)
-
-    def _offset(self) -> np.ndarray | float:
-        """Covariate part of the mean per bin, ``X gamma^T`` (0 without exog)."""
-        if self._exog is None:
-            return 0.0
-        return np.asarray(self._exog @ self.exog_coef_.T)
 
     def simulator(
         self, *, n_bins: int | None = None, rng: int | np.random.Generator | None = None
