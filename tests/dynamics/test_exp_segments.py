@@ -90,7 +90,29 @@ def test_segmented_recovery_and_diagnostics():
         model.share_triggered(method="stationary")
 
 
-def test_segments_need_identity_link():
-    arrays = HawkesSimulator([0.5], [[0.3]], 1.0, end_time=300.0, rng=0).run_arrays()
-    with pytest.raises(ValueError, match="baseline_segments > 1 needs link"):
-        ExpHawkes(link="softplus", baseline_segments=2).fit(arrays)
+@pytest.mark.parametrize("link", ["softplus", "relu"])
+def test_nonlinear_segments_equal_indicator_covariates(link):
+    # Two baseline segments are a reparametrisation of one indicator
+    # covariate on the second half: mu[., 1] = mu + gamma. Both fits must
+    # reach the same maximum and the same baselines.
+    end = 3000.0
+    arrays = HawkesSimulator(
+        [0.5, 0.3], [[0.3, -0.8], [0.6, 0.2]], 1.0, end_time=end, link=link, rng=5
+    ).run_arrays()
+    seg = ExpHawkes(link=link, baseline_segments=2, n_starts=1).fit(
+        arrays, end_time=end
+    )
+    cov = ExpHawkes(link=link, n_starts=1).fit(
+        arrays, end_time=end, exog={"late": [(end / 2, end)]}
+    )
+    assert seg.results_.log_likelihood == pytest.approx(
+        cov.results_.log_likelihood, abs=1e-4
+    )
+    assert seg.baseline_.shape == (2, 2)
+    np.testing.assert_allclose(seg.baseline_[0], cov.baseline_, atol=2e-3)
+    np.testing.assert_allclose(
+        seg.baseline_[1], cov.baseline_ + cov.exog_coef_[:, 0], atol=2e-3
+    )
+    np.testing.assert_allclose(seg.adjacency_, cov.adjacency_, atol=2e-3)
+    assert np.all(np.isfinite(seg.results_.std_err))
+    assert seg.simulator(end_time=100.0, rng=1).link == link

@@ -338,3 +338,51 @@ def loglik_grad_exog(
         grad[d + d * d : -1] = (g_gamma - integral[None, :]).ravel()
         grad[-1] = g_ab[-1]
     return float(ll), grad
+
+
+def piece_polynomials(
+    cov: BaselineTerms, end_time: float
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """``(brk, poly, max_len)``: the terms as a piecewise polynomial in time.
+
+    On piece m, ``[brk[m], brk[m+1])`` (the last extends to infinity),
+    ``x_k(t) = sum_r poly[m, r, k] (t - brk[m])^r``; ``poly`` has one
+    coefficient per piece for step covariates and four (cubic) when a spline
+    is present. The breaks are the covariates' change points and the
+    spline's knots. ``max_len`` (an eighth of the knot spacing, infinite
+    without a spline) caps the quadrature panels of the nonlinear-link
+    kernels, so the cubic changes little over one panel.
+    """
+    if isinstance(cov, PiecewiseCovariates):
+        poly = np.ascontiguousarray(cov.values[:, None, :], dtype=float)
+        return np.ascontiguousarray(cov.knots, dtype=float), poly, math.inf
+    spline = cov.second if isinstance(cov, StackedTerms) else cov
+    steps = cov.first if isinstance(cov, StackedTerms) else None
+    knots = np.linspace(0.0, spline.end_time, spline.n_basis - 2)
+    brk = knots[:-1]
+    if steps is not None:
+        brk = np.union1d(brk, steps.knots)
+    brk = np.union1d(brk, [spline.end_time])
+    # Each piece's cubic is read from its value and derivatives at the
+    # piece's midpoint (never a knot, so no one-sided limits are needed) and
+    # re-expanded around the piece's start. Beyond end_time the spline is
+    # held at its end value: zero derivatives there.
+    width = np.diff(brk, append=brk[-1] + 2.0)
+    mid = brk + 0.5 * width
+    p = cov.n_covariates
+    taylor = np.zeros((brk.size, 4, p))
+    inside = mid < spline.end_time
+    fact = [1.0, 1.0, 2.0, 6.0]
+    col = 0 if steps is None else steps.n_covariates
+    for r in range(4):
+        vals = np.nan_to_num(spline._spline(mid[inside], nu=r))[:, 1:]
+        taylor[inside, r, col:] = vals / fact[r]
+    taylor[~inside, 0, col:] = spline.at(np.full((~inside).sum(), spline.end_time))
+    if steps is not None:
+        taylor[:, 0, :col] = steps.at(mid)
+    shift = (brk - mid)[:, None]
+    poly = np.zeros_like(taylor)
+    for r in range(4):
+        for q in range(r, 4):
+            poly[:, r, :] += math.comb(q, r) * taylor[:, q, :] * shift ** (q - r)
+    return brk, poly, float(np.diff(knots).min()) / 8.0

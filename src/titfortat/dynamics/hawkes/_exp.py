@@ -32,6 +32,7 @@ from titfortat.dynamics.hawkes._exog import (
     positivity_rows,
 )
 from titfortat.dynamics.hawkes._exp_inference import _ExpInference
+from titfortat.dynamics.hawkes._exp_nonlinear import NonlinearDesign
 from titfortat.dynamics.hawkes._exp_optimize import _MIN_BASELINE
 from titfortat.exceptions import DataError, DataQualityWarning
 from titfortat.results import FitResult
@@ -258,23 +259,33 @@ class ExpHawkes(BaseEstimator, _ExpInference):
             )
         self._exog_terms = None if exog is None else as_covariates(exog)
         self._covariates = self._baseline_terms(big_t)
-        if self._covariates is not None and (
-            self.link != "identity" or self.baseline_segments != 1
-        ):
+        if self._covariates is not None and self.baseline_segments != 1:
             raise ValueError(
-                "exog and baseline_spline_df need link='identity' and "
-                "baseline_segments=1 in ExpHawkes "
-                f"(got link={self.link!r}, baseline_segments="
-                f"{self.baseline_segments}). Express baseline segments as "
-                "indicator covariates instead, or use BinnedHawkes(link="
-                "'softplus', exog=...) for covariates with inhibition."
+                "exog and baseline_spline_df need baseline_segments=1 in ExpHawkes "
+                f"(got baseline_segments={self.baseline_segments}). Express "
+                "baseline segments as indicator covariates instead, e.g. "
+                "exog={'late': [(start, end)]}."
             )
-        if self.link != "identity" and self.baseline_segments != 1:
+        if self.link == "relu" and self.baseline_spline_df:
+            # Between events a relu predictor with a spline baseline is a cubic
+            # plus a decaying exponential, which can cross the floor several
+            # times; an exact compensator would need every crossing, and a
+            # root finder that misses a pair of close crossings makes the
+            # likelihood jump. Step covariates keep the predictor monotone on
+            # each piece (exact crossing), and softplus needs no crossings.
             raise ValueError(
-                "baseline_segments > 1 needs link='identity' in ExpHawkes; use "
-                "BinnedHawkes(link='softplus', baseline_segments=...) for a "
-                "time-varying baseline with inhibition."
+                "link='relu' cannot be combined with baseline_spline_df in "
+                "ExpHawkes: the floor crossings of a cubic baseline plus "
+                "excitation have no closed form. Use link='softplus' with the "
+                "spline, or relu with step covariates (exog=...) or "
+                "baseline_segments."
             )
+        self._nonlinear_design = (
+            NonlinearDesign.build(self._covariates, self.baseline_segments, big_t)
+            if self.link != "identity"
+            and (self._covariates is not None or self.baseline_segments > 1)
+            else None
+        )
         n_par = self.baseline_segments * d + d * d + d * self._n_cov() + 1
         free = np.ones(n_par, dtype=bool)
         if self.decay is not None:
@@ -288,7 +299,7 @@ class ExpHawkes(BaseEstimator, _ExpInference):
         starts = self._starts(arrays, big_t, rng)
         x, ll, info = self._optimize(times, marks, big_t, d, starts, free)
         report_convergence(info, strict=strict, name=type(self).__name__)
-        if self._covariates is not None:
+        if self._covariates is not None and self.link == "identity":
             self._warn_baseline_at_bound(x, big_t, names)
         lower = np.full(x.size, -np.inf)
         if self.link == "identity":

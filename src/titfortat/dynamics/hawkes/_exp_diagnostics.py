@@ -16,14 +16,19 @@ from scipy import linalg
 from titfortat._validation import check_is_fitted
 from titfortat.dynamics._optim import delta_method
 from titfortat.dynamics.hawkes._exog import BaselineTerms, PiecewiseCovariates
+from titfortat.dynamics.hawkes._exp_nonlinear import NonlinearDesign
 from titfortat.dynamics.hawkes._loglik import (
     LINK_CODES,
+    RELU_FLOOR,
     compensator_at_events,
     exp_states,
     intensity_at,
 )
 from titfortat.dynamics.hawkes._rows import _segments
-from titfortat.dynamics.hawkes._simulate import HawkesSimulator
+from titfortat.dynamics.hawkes._simulate import (
+    HawkesSimulator,
+    _PiecewiseBaselineSimulator,
+)
 from titfortat.results import DerivedResult, FitResult, ResidualResult
 
 
@@ -49,6 +54,11 @@ class _ExpDiagnostics:
     def _cov(self) -> BaselineTerms | None:
         cov: BaselineTerms | None = vars(self).get("_covariates")
         return cov
+
+    def _design(self) -> NonlinearDesign | None:
+        """Pieces of a varying baseline under softplus or relu, else None."""
+        design: NonlinearDesign | None = vars(self).get("_nonlinear_design")
+        return design
 
     def _n_cov(self) -> int:
         cov = self._cov()
@@ -212,15 +222,31 @@ class _ExpDiagnostics:
         mu, a, beta = self._mat(self._x)
         d = len(self.nodes_)
         segmented = self._varying_baseline()
-        cum = compensator_at_events(
-            self._times,
-            self._marks,
-            self.end_time_,
-            np.zeros(d) if segmented else np.ascontiguousarray(mu),
-            np.ascontiguousarray(a),
-            beta,
-            LINK_CODES[self.link],
-        )
+        design = self._design()
+        if design is not None:  # nonlinear link: the baseline is not additive
+            _, _, cum = design.run(
+                self._times,
+                self._marks,
+                self.end_time_,
+                mu,
+                a,
+                self._gamma(self._x, d),
+                beta,
+                self.link,
+                False,
+                True,
+            )
+            segmented = False
+        else:
+            cum = compensator_at_events(
+                self._times,
+                self._marks,
+                self.end_time_,
+                np.zeros(d) if segmented else np.ascontiguousarray(mu),
+                np.ascontiguousarray(a),
+                beta,
+                LINK_CODES[self.link],
+            )
         if segmented:  # identity link: the baseline integral is additive
             cum = cum + self._baseline_integral(self._times, self._marks)
         out = {}
@@ -237,6 +263,9 @@ class _ExpDiagnostics:
         mu, a, beta = self._mat(self._x)
         d = len(self.nodes_)
         segmented = self._varying_baseline()
+        # With a varying baseline the linear predictor is the baseline plus
+        # the excitation (identity code, zero baseline); the link is applied
+        # after adding them.
         lam = intensity_at(
             self._times,
             self._marks,
@@ -244,12 +273,16 @@ class _ExpDiagnostics:
             np.ascontiguousarray(a),
             beta,
             np.ascontiguousarray(g[order]),
-            LINK_CODES[self.link],
+            0 if segmented else LINK_CODES[self.link],
         )
-        if segmented:  # identity link: add the time-varying baseline
+        if segmented:
             gs = g[order]
             for i in range(d):
                 lam[:, i] += self._baseline_at(self._x, gs, np.full(gs.size, i))
+            if self.link == "softplus":
+                lam = np.logaddexp(0.0, lam)
+            elif self.link == "relu":
+                lam = np.maximum(lam, RELU_FLOOR)
         out = np.empty_like(lam)
         out[order] = lam
         return pd.DataFrame(out, index=g, columns=self.nodes_)
@@ -268,6 +301,28 @@ class _ExpDiagnostics:
         """
         check_is_fitted(self)
         big_t = self.end_time_ if end_time is None else float(end_time)
+        design = self._design()
+        if design is not None:
+            d = len(self.nodes_)
+            mu, a, beta = self._mat(self._x)
+            km, kg = design.kernel_params(mu, self._gamma(self._x, d))
+            link: Literal["softplus", "relu"] = (
+                "relu" if self.link == "relu" else "softplus"
+            )
+            return _PiecewiseBaselineSimulator(
+                km,
+                kg,
+                design.brk,
+                design.poly,
+                design.baseline_bounds(mu, self._gamma(self._x, d), big_t),
+                a,
+                beta,
+                end_time=big_t,
+                link=link,
+                max_events=max_events,
+                rng=rng,
+                nodes=self.nodes_,
+            )
         cov = self._cov()
         if cov is not None and not isinstance(cov, PiecewiseCovariates):
             # Smooth (spline) baseline: exact thinning of the background under

@@ -58,6 +58,20 @@ class _ExpOptimize(_ExpDiagnostics):
         mu, adj, beta = self._unpack(x, d)
         mu = np.ascontiguousarray(mu)
         adj = np.ascontiguousarray(adj)
+        design = self._design()
+        if design is not None:
+            ll, g, _ = design.run(
+                times,
+                marks,
+                end_time,
+                mu,
+                adj,
+                self._gamma(x, d),
+                beta,
+                self.link,
+                with_grad,
+            )
+            return ll, g
         cov = self._cov()
         if cov is not None:
             return loglik_grad_exog(
@@ -273,8 +287,10 @@ class _ExpOptimize(_ExpDiagnostics):
             max_iter=self.max_iter,
             tol=self.tol,
             x_scale=x_scale,
+            # Only the identity link needs the baseline kept positive; under
+            # softplus and relu phi does it, and gamma is free.
             lin_ineq=None
-            if cov is None
+            if cov is None or self.link != "identity"
             else (positivity_rows(cov, end_time, d, starts[0].size), _MIN_BASELINE),
         )
         if newton is not None:

@@ -15,6 +15,7 @@ from titfortat.dynamics.hawkes._loglik import (
     simulate_cluster,
     simulate_thinning,
 )
+from titfortat.dynamics.hawkes._loglik_exog_nonlinear import simulate_thinning_pieces
 
 __all__ = ["HawkesSimulator"]
 
@@ -242,3 +243,66 @@ class HawkesSimulator:
             }
         )
         return df.sort_values("time", kind="stable").reset_index(drop=True)
+
+
+class _PiecewiseBaselineSimulator(HawkesSimulator):
+    """Ogata thinning under softplus or relu with a time-varying baseline.
+
+    The baseline is ``c_i(t) = mu_i + gamma_i . x(t)`` with ``x`` a piecewise
+    polynomial (``brk``, ``poly``; see ``_loglik_exog_nonlinear``) and
+    ``cmax[m, i]`` an upper bound of ``c_i`` on piece m. Built by
+    :meth:`ExpHawkes.simulator` for fits with covariates, a spline or
+    baseline segments under a nonlinear link; the checks of
+    :class:`HawkesSimulator` apply to ``mu`` and the adjacency.
+    """
+
+    def __init__(
+        self,
+        mu: np.ndarray,
+        gamma: np.ndarray,
+        brk: np.ndarray,
+        poly: np.ndarray,
+        cmax: np.ndarray,
+        adjacency: np.ndarray,
+        decay: float,
+        *,
+        end_time: float,
+        link: Literal["softplus", "relu"],
+        max_events: int | None = None,
+        rng: int | np.random.Generator | None = None,
+        nodes: Sequence[str] | None = None,
+    ) -> None:
+        super().__init__(
+            # Thinning bounds the baseline by cmax, so the constructor's
+            # checks (relu needs a non-negative baseline) see the bound.
+            np.maximum(cmax.max(axis=0), 0.0),
+            adjacency,
+            decay,
+            end_time=end_time,
+            link=link,
+            max_events=max_events,
+            rng=rng,
+            nodes=nodes,
+        )
+        self.mu = np.ascontiguousarray(mu, dtype=float)
+        self.gamma = np.ascontiguousarray(gamma, dtype=float)
+        self.brk = np.ascontiguousarray(brk, dtype=float)
+        self.poly = np.ascontiguousarray(poly, dtype=float)
+        self.cmax = np.ascontiguousarray(cmax, dtype=float)
+
+    def run_arrays(self) -> list[np.ndarray]:
+        """Simulate and return one sorted array of times per node."""
+        times, marks, _ = simulate_thinning_pieces(
+            self.mu,
+            self.gamma,
+            self.brk,
+            self.poly,
+            self.cmax,
+            self.adjacency,
+            self.decay,
+            self.end_time,
+            int(self.max_events or 0),
+            LINK_CODES[self.link],
+            as_generator(self.rng),
+        )
+        return [times[marks == k] for k in range(self.mu.size)]
