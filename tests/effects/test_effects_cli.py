@@ -143,3 +143,41 @@ def test_effect_reads_a_store_file(tmp_path):
         ],
     )
     assert res.exit_code == 1 and "error:" in res.output
+
+
+def test_hawkes_table_on_the_bundled_iraq_data(tmp_path):
+    qq = tmp_path / "qq.png"
+    args = [
+        "hawkes",
+        "air=source_event_type=Airstrike",
+        "ied=source_event_type=IED",
+        "--segments",
+        "8",
+        "--qq-plot",
+        str(qq),
+    ]
+    res = runner.invoke(app, [*args, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert set(data["effects"]) == {"air<-air", "air<-ied", "ied<-air", "ied<-ied"}
+    for row in data["effects"].values():
+        assert row["verdict"] in VERDICTS
+        assert 0.0 <= row["ci_lower"] <= row["estimate"] <= row["ci_upper"]
+    assert data["header"]["n_days"] == 499  # 2007-02-23 .. 2008-07-05
+    assert data["header"]["n_events"]["air"] == 2446
+    assert qq.stat().st_size > 10_000
+    res = runner.invoke(app, args[:3])
+    assert res.exit_code == 0, res.output
+    assert "share of events triggered" in res.output
+
+
+def test_hawkes_usage_errors():
+    res = runner.invoke(app, ["hawkes", "air", "ied=event_type=attack"])
+    assert res.exit_code == 2
+    assert "NAME=FILTER" in res.output
+    res = runner.invoke(app, ["hawkes", "a=event_type=attack", "a=event_type=strike"])
+    assert res.exit_code == 2
+    assert "given twice" in res.output
+    res = runner.invoke(app, ["hawkes", "a=event_type=attack", "b=event_type=nothing"])
+    assert res.exit_code == 1
+    assert "['b']" in res.output

@@ -304,11 +304,12 @@ def demo(
 
 def _register_subcommands() -> None:
     from titfortat.cli.actors import app as actors_app
-    from titfortat.cli.effects import did, effect
+    from titfortat.cli.effects import did, effect, hawkes
 
     app.add_typer(actors_app, name="actors")
     app.command("effect")(effect)
     app.command("did")(did)
+    app.command("hawkes")(hawkes)
 
 
 _register_subcommands()

@@ -37,9 +37,6 @@ app = typer.Typer(
 _out = Console(soft_wrap=False)
 
 
-
-
-
 NetworkOption = Annotated[
     str | None,
     typer.Option(
@@ -55,6 +52,8 @@ AtOption = Annotated[
     str | None,
     typer.Option("--at", help="Day (YYYY-MM-DD): only ties that hold on it."),
 ]
+
+
 def _load(network: str | None) -> ActorNetwork:
     from titfortat.actors import ActorNetwork
 

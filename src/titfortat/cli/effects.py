@@ -1,12 +1,14 @@
 """``titfortat effect`` and ``titfortat did``: parse, call one function, print.
 
 ``effect`` builds the effect table (:func:`titfortat.effects.effect_table`)
-from an event store, ``did`` runs :func:`titfortat.effects.did` on a CSV file
-of units. No statistics live here.
+from an event store, ``hawkes`` the action-reaction table of several event
+types (:func:`titfortat.effects.hawkes_table`), and ``did`` runs
+:func:`titfortat.effects.did` on a CSV file of units. No statistics live here.
 """
 
 from __future__ import annotations
 
+import enum
 import json
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +18,7 @@ from rich.console import Console
 
 from titfortat.cli._common import FormatOption, OutputFormat, errors
 
-__all__ = ["app", "did", "effect"]
+__all__ = ["app", "did", "effect", "hawkes"]
 
 app = typer.Typer(
     help="Did retaliation deter or escalate? Effect tables and DiD.",
@@ -25,9 +27,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 _out = Console(soft_wrap=False, width=200)
-
-
-
 
 
 @app.command()
@@ -153,3 +152,109 @@ def did(
     else:
         _out.print(str(res), highlight=False)
         _out.print(res.means.to_string(float_format=lambda x: f"{x:.4g}"))
+
+
+class Family(enum.StrEnum):
+    """Count distribution of the Hawkes model."""
+
+    negbin = "negbin"
+    poisson = "poisson"
+
+
+class Link(enum.StrEnum):
+    """Link of the Hawkes model."""
+
+    identity = "identity"
+    softplus = "softplus"
+
+
+@app.command()
+def hawkes(
+    nodes: Annotated[
+        list[str],
+        typer.Argument(
+            help="NAME=FILTER per node, e.g. 'air=source_event_type=Airstrike' "
+            "'ied=source_event_type=IED' (two or more).",
+            show_default=False,
+        ),
+    ],
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            "-s",
+            envvar="TITFORTAT_STORE",
+            help="Event store file (DuckDB). Default: the bundled Iraq 2007-08 data.",
+        ),
+    ] = None,
+    family: Annotated[
+        Family, typer.Option("--family", help="Count distribution.")
+    ] = Family.negbin,
+    link: Annotated[
+        Link,
+        typer.Option(
+            "--link", help="identity: offspring counts >= 0; softplus: allows < 0."
+        ),
+    ] = Link.identity,
+    segments: Annotated[
+        int,
+        typer.Option("--segments", help="Baseline pieces (absorb a trend).", min=1),
+    ] = 1,
+    qq_plot: Annotated[
+        Path | None,
+        typer.Option("--qq-plot", help="Write a residual QQ plot to this PNG/PDF."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--rng", help="Random seed.")] = 0,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Fit one day-count Hawkes model to NODES and tabulate every effect i<-j."""
+    with errors():
+        spec: dict[str, str] = {}
+        for item in nodes:
+            name, sep, flt = item.partition("=")
+            if not sep or not name.strip() or not flt.strip():
+                raise ValueError(
+                    f"Node {item!r} must look like NAME=FILTER, e.g. "
+                    "'air=source_event_type=Airstrike'."
+                )
+            if name.strip() in spec:
+                raise ValueError(f"Node name {name.strip()!r} is given twice.")
+            spec[name.strip()] = flt.strip()
+        if store is None:
+            from titfortat.datasets import load_demo_store
+
+            st = load_demo_store()
+        else:
+            from titfortat.events import EventStore
+
+            st = EventStore(store, read_only=True)
+        try:
+            from titfortat.effects import hawkes_table
+
+            table = hawkes_table(
+                st,
+                spec,
+                family=family.value,  # type: ignore[arg-type]
+                link=link.value,  # type: ignore[arg-type]
+                baseline_segments=segments,
+                rng=seed,
+            )
+        finally:
+            st.close()
+        if qq_plot is not None:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            from titfortat.report import plot_residual_qq
+
+            axes = plot_residual_qq(table.model.residuals(rng=seed))
+            axes[0].figure.tight_layout()
+            axes[0].figure.savefig(qq_plot)
+    if fmt is OutputFormat.json:
+        typer.echo(table.to_json())
+    elif fmt is OutputFormat.csv:
+        typer.echo(table.effects.to_csv(), nl=False)
+    else:
+        _out.print(str(table), highlight=False)
+        if qq_plot is not None:
+            _out.print(f"residual QQ plot written to {qq_plot}")

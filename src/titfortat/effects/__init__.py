@@ -17,11 +17,18 @@ Examples
 
 from __future__ import annotations
 
-from titfortat.effects._common import VERDICTS, daily_pair, parse_filter, verdict
+from titfortat.effects._common import (
+    VERDICTS,
+    daily_counts,
+    daily_pair,
+    parse_filter,
+    verdict,
+)
 from titfortat.effects._toy import simulate_retaliation
 from titfortat.effects.counts import CountAutoregression, GrangerResult, granger
 from titfortat.effects.did import DiDResult, did
 from titfortat.effects.event_study import EventStudy, EventStudyResult, EventTimeProfile
+from titfortat.effects.hawkes_table import HawkesTable, hawkes_table
 from titfortat.effects.table import COLUMNS, EffectTable, effect_table
 
 __all__ = [
@@ -34,10 +41,13 @@ __all__ = [
     "EventStudyResult",
     "EventTimeProfile",
     "GrangerResult",
+    "HawkesTable",
+    "daily_counts",
     "daily_pair",
     "did",
     "effect_table",
     "granger",
+    "hawkes_table",
     "parse_filter",
     "simulate_retaliation",
     "verdict",

@@ -13,6 +13,7 @@ from titfortat.exceptions import DataError
 __all__ = [
     "VERDICTS",
     "EventFilter",
+    "daily_counts",
     "daily_pair",
     "events_frame",
     "parse_filter",
@@ -111,6 +112,37 @@ def event_weights(frame: pd.DataFrame) -> np.ndarray:
     return np.ones(len(frame))
 
 
+def daily_counts(
+    frames: Mapping[str, pd.DataFrame], *, start: Any = None, end: Any = None
+) -> pd.DataFrame:
+    """Daily counts (summing ``n_events``) of named event frames, zeros filled.
+
+    The days run from the first to the last event of any frame (or from
+    ``start`` to ``end``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = pd.DataFrame({"date": pd.to_datetime(["2007-01-01", "2007-01-03"])})
+    >>> daily_counts({"x": a.iloc[:1], "y": a.iloc[1:]})["y"].tolist()
+    [0.0, 0.0, 1.0]
+    """
+    dates = pd.concat([fr["date"] for fr in frames.values()])
+    if dates.empty:
+        raise DataError(
+            f"No events in any of {list(frames)}: every selection is empty. Check "
+            "the FILTERs against the values in the store."
+        )
+    lo = pd.Timestamp(start) if start is not None else dates.min()
+    hi = pd.Timestamp(end) if end is not None else dates.max()
+    idx = pd.date_range(lo.normalize(), hi.normalize(), freq="D", name="date")
+    cols = {}
+    for name, fr in frames.items():
+        s = pd.Series(event_weights(fr), index=pd.DatetimeIndex(fr["date"]).normalize())
+        cols[name] = s.groupby(level=0).sum().reindex(idx, fill_value=0.0)
+    return pd.DataFrame(cols, index=idx)
+
+
 def daily_pair(
     treatment: pd.DataFrame,
     outcome: pd.DataFrame,
@@ -119,7 +151,7 @@ def daily_pair(
     start: Any = None,
     end: Any = None,
 ) -> pd.DataFrame:
-    """Daily counts (summing ``n_events``) of two event frames, zeros filled.
+    """Daily counts of two event frames, zeros filled (see :func:`daily_counts`).
 
     Examples
     --------
@@ -128,20 +160,14 @@ def daily_pair(
     >>> daily_pair(a.iloc[:1], a.iloc[1:])["outcome"].tolist()
     [0.0, 0.0, 1.0]
     """
-    dates = pd.concat([treatment["date"], outcome["date"]])
-    if dates.empty:
+    if (treatment["date"].size + outcome["date"].size) == 0:
         raise DataError(
             "No treatment or outcome events: both selections are empty. Check "
             "the FILTERs against the values in the store."
         )
-    lo = pd.Timestamp(start) if start is not None else dates.min()
-    hi = pd.Timestamp(end) if end is not None else dates.max()
-    idx = pd.date_range(lo.normalize(), hi.normalize(), freq="D", name="date")
-    cols = {}
-    for name, fr in zip(names, (treatment, outcome), strict=True):
-        s = pd.Series(event_weights(fr), index=pd.DatetimeIndex(fr["date"]).normalize())
-        cols[name] = s.groupby(level=0).sum().reindex(idx, fill_value=0.0)
-    return pd.DataFrame(cols, index=idx)
+    return daily_counts(
+        dict(zip(names, (treatment, outcome), strict=True)), start=start, end=end
+    )
 
 
 def verdict(
