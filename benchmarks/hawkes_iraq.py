@@ -113,6 +113,16 @@ def report(nb: BinnedHawkes, title: str, nodes: list[str]) -> None:
         f"(95% CI {lag_ci[0]:.1f}-{lag_ci[1]:.1f})"
     )
     print(f"spectral radius {nb.spectral_radius():.3f}")
+    print("\nRandomised PIT residuals, KS test against Uniform(0, 1) per node:")
+    print(nb.residuals(rng=0).ks_test().to_string(float_format=lambda x: f"{x:.3g}"))
+    names = [f"alpha[{i}<-{nodes[0]}]" for i in nodes[1:]] + ["decay"]
+    prof = nb.profile_conf_int(names)
+    print("\nProfile-likelihood 95% intervals (airstrike effects and decay):")
+    print(
+        prof.join(nb.results_.conf_int().add_prefix("wald_"), how="left").to_string(
+            float_format=lambda x: f"{x:.4g}"
+        )
+    )
     print("\nCross effects alpha[i<-j], 95% Wald CI, LR test of alpha = 0:")
     table = nb.results_.summary().table
     rows = []
