@@ -1,0 +1,518 @@
+"""Compiled kernels of the sum-of-exponentials Hawkes process under a
+nonlinear link (softplus or relu): log-likelihood, analytic gradient,
+compensator and Ogata thinning.
+
+Intensity ``lambda_i(t) = phi(x_i(t))`` with the linear predictor
+``x_i(t) = mu_i + sum_j sum_u alpha[i, j, u] beta_u S0[j, u](t)``, where
+``S0`` and ``S1`` are the recursive states of ``_loglik_sumexp`` (events
+strictly before t, so tied times do not excite each other).
+
+Between two events node i's predictor is an exponential sum,
+``x(s) = mu_i + sum_u a_u exp(-beta_u s)``, ``a_u = sum_j alpha[i, j, u]
+beta_u S0[j, u]``. With a single decay it is monotone (``_loglik``); with
+several it need not be, so:
+
+* relu: the zero crossings of ``x(s) - floor`` are found exactly (see
+  ``_exp_sum_roots``) and the positive parts are integrated in closed form;
+* softplus: composite 8-point Gauss-Legendre on geometrically growing panels,
+  after the predictor has relaxed to ``mu_i`` to 1e-15 the rest of the gap is
+  closed-form (see ``_interval_sumexp``).
+
+Both give, for the gap ``[0, dt]``, the compensator ``Lambda``, ``dLambda /
+dmu``, ``J_u = int phi'(x) exp(-beta_u s) ds`` and ``K_u = int phi'(x) s
+exp(-beta_u s) ds``, from which every gradient entry follows:
+``dLambda/dalpha[i, j, u] = beta_u S0[j, u] J_u`` and ``dLambda/dbeta_u =
+da_u J_u - a_u K_u`` with ``da_u = sum_j alpha[i, j, u] (S0 - beta_u S1)``.
+The moving boundaries of the relu pieces contribute nothing, because the
+integrand is continuous there (it equals the floor on both sides).
+
+Parameter layout: ``[mu (D), alpha (D, D, U) row-major, beta (U)]``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from titfortat.dynamics.hawkes._loglik import (
+    _GL_W,
+    _GL_X,
+    RELU_FLOOR,
+    _grow_f,
+    _grow_i,
+    _phi,
+    _sigmoid,
+    _softplus,
+)
+
+Arr = np.ndarray  # numba ignores annotations; these document the dtypes
+
+# The predictor counts as relaxed to mu once sum_u |a_u| exp(-beta_u s) is
+# below this (absolute, in units of the predictor): well under the 1e-8
+# relative accuracy the tests ask of the compensator.
+_RELAX_TOL = 1e-15
+
+
+@njit(cache=True)
+def _level_value(cf: Arr, ex: Arr, k: int, m: int, s: float) -> tuple[float, float]:
+    """Value and s-derivative of ``sum_{c >= k} cf[c] exp(-ex[c] s)``."""
+    f = 0.0
+    df = 0.0
+    for c in range(k, m):
+        e = cf[c] * math.exp(-ex[c] * s)
+        f += e
+        df -= ex[c] * e
+    return f, df
+
+
+@njit(cache=True)
+def _solve_monotone(
+    cf: Arr, ex: Arr, k: int, m: int, lo: float, hi: float, f_lo: float
+) -> float:
+    """Root of a level function that is monotone on ``[lo, hi]`` and changes
+    sign there: Newton steps kept inside the shrinking bracket, bisection
+    whenever Newton would leave it (a safeguarded Newton method)."""
+    s = 0.5 * (lo + hi)
+    for _ in range(200):
+        f, df = _level_value(cf, ex, k, m, s)
+        if f == 0.0:
+            return s
+        if (f > 0.0) == (f_lo > 0.0):
+            lo = s
+        else:
+            hi = s
+        if hi - lo <= 4e-16 * max(1.0, abs(hi)):
+            break
+        step_ok = df != 0.0
+        if step_ok:
+            sn = s - f / df
+            step_ok = lo < sn < hi
+        s = sn if step_ok else 0.5 * (lo + hi)
+    return s
+
+
+@njit(cache=True)
+def _exp_sum_roots(
+    coef: Arr, lam: Arr, m: int, hi: float, work: Arr, roots: Arr, tmp: Arr, ex: Arr
+) -> int:
+    """Zeros in ``(0, hi)`` of ``F(s) = sum_{c < m} coef[c] exp(-lam[c] s)``,
+    with ``0 = lam[0] < lam[1] < ... < lam[m-1]``; writes them sorted into
+    ``roots`` and returns how many (``tmp`` and ``ex`` are scratch space).
+
+    A sum of m exponentials has at most as many real zeros as sign changes in
+    its coefficients ordered by exponent (the generalised Descartes rule of
+    signs; Polya and Szego, Problems and Theorems in Analysis II, part V,
+    problem 80), so with no sign change there is nothing to find and with one
+    the end values decide. Otherwise Rolle's theorem is applied recursively:
+    ``exp(lam_1 s) F'(s)`` is again a sum whose first exponent is 0, with one
+    term fewer, and between consecutive zeros of it F is monotone, so each
+    such stretch holds at most one zero, found by ``_solve_monotone``. Level k
+    of ``work`` (row k) holds the coefficients of the k-th such derivative
+    sum, exponents ``lam[c] - lam[k]``, c >= k.
+    """
+    changes = 0
+    last = 0.0
+    for c in range(m):
+        if coef[c] != 0.0:
+            if last != 0.0 and (coef[c] > 0.0) != (last > 0.0):
+                changes += 1
+            last = coef[c]
+    if changes == 0:
+        return 0
+    if changes == 1:
+        for c in range(m):
+            ex[c] = lam[c]
+        f0, _ = _level_value(coef, ex, 0, m, 0.0)
+        f1, _ = _level_value(coef, ex, 0, m, hi)
+        if f0 != 0.0 and f1 != 0.0 and (f0 > 0.0) != (f1 > 0.0):
+            roots[0] = _solve_monotone(coef, ex, 0, m, 0.0, hi, f0)
+            return 1
+        return 0
+    for c in range(m):
+        work[0, c] = coef[c]
+    for k in range(m - 1):
+        for c in range(k + 1, m):
+            work[k + 1, c] = -(lam[c] - lam[k]) * work[k, c]
+    n_r = 0  # roots of the level below (k + 1), sorted, in roots[:n_r]
+    for k in range(m - 2, -1, -1):
+        for c in range(k, m):
+            ex[c] = lam[c] - lam[k]
+        cf = work[k]
+        n_new = 0
+        p = 0.0
+        fp, _ = _level_value(cf, ex, k, m, p)
+        for b in range(n_r + 1):
+            q = roots[b] if b < n_r else hi
+            fq, _ = _level_value(cf, ex, k, m, q)
+            if fp != 0.0 and fq != 0.0 and (fp > 0.0) != (fq > 0.0):
+                tmp[n_new] = _solve_monotone(cf, ex, k, m, p, q, fp)
+                n_new += 1
+            elif fq == 0.0 and b < n_r:
+                tmp[n_new] = q
+                n_new += 1
+            p = q
+            fp = fq
+        for r in range(n_new):
+            roots[r] = tmp[r]
+        n_r = n_new
+    return n_r
+
+
+@njit(cache=True)
+def _relu_pieces(
+    mu_i: float,
+    a: Arr,
+    beta: Arr,
+    order: Arr,
+    dt: float,
+    work: Arr,
+    roots: Arr,
+    tmp: Arr,
+    coef: Arr,
+    lam: Arr,
+    ex: Arr,
+) -> int:
+    """Break points of ``x(s) - floor`` on ``(0, dt)`` (into ``roots``)."""
+    u = a.size
+    coef[0] = mu_i - RELU_FLOOR
+    lam[0] = 0.0
+    for c in range(u):
+        coef[c + 1] = a[order[c]]
+        lam[c + 1] = beta[order[c]]
+    return _exp_sum_roots(coef, lam, u + 1, dt, work, roots, tmp, ex)
+
+
+@njit(cache=True)
+def _interval_sumexp(
+    mu_i: float,
+    a: Arr,
+    beta: Arr,
+    order: Arr,
+    dt: float,
+    link: int,
+    jj: Arr,
+    kk: Arr,
+    scratch: Arr,
+    work: Arr,
+) -> tuple[float, float]:
+    """Compensator of ``phi(mu_i + sum_u a_u exp(-beta_u s))`` over
+    ``[0, dt]`` and its derivative in ``mu_i``; fills ``jj``/``kk`` with
+    ``J_u`` and ``K_u`` (module docstring). ``link`` 1 softplus, 2 relu."""
+    u = a.size
+    for c in range(u):
+        jj[c] = 0.0
+        kk[c] = 0.0
+    if link == 2:
+        roots = scratch[0 : u + 1]
+        tmp = scratch[u + 1 : 2 * u + 2]
+        coef = scratch[2 * u + 2 : 3 * u + 3]
+        lam = scratch[3 * u + 3 : 4 * u + 4]
+        ex = scratch[4 * u + 4 : 5 * u + 5]
+        n_r = _relu_pieces(mu_i, a, beta, order, dt, work, roots, tmp, coef, lam, ex)
+        lam_int = RELU_FLOOR * dt
+        span = 0.0
+        p = 0.0
+        for b in range(n_r + 1):
+            q = roots[b] if b < n_r else dt
+            if q > p:
+                mid = 0.5 * (p + q)
+                x = mu_i
+                for c in range(u):
+                    x += a[c] * math.exp(-beta[c] * mid)
+                if x > RELU_FLOOR:
+                    span += q - p
+                    lam_int += (mu_i - RELU_FLOOR) * (q - p)
+                    for c in range(u):
+                        ib = 1.0 / beta[c]
+                        ep = math.exp(-beta[c] * p)
+                        eq = math.exp(-beta[c] * q)
+                        jj[c] += (ep - eq) * ib
+                        kk[c] += (p * ib + ib * ib) * ep - (q * ib + ib * ib) * eq
+                        lam_int += a[c] * (ep - eq) * ib
+            p = q
+        return lam_int, span
+    # softplus: quadrature until the predictor has relaxed to mu, then the
+    # constant softplus(mu) (integrating phi itself, not phi - phi(mu), avoids
+    # cancellation when inhibition makes the intensity tiny).
+    smu = _softplus(mu_i)
+    sgmu = _sigmoid(mu_i)
+    b_max = 0.0
+    s_rel = 0.0
+    for c in range(u):
+        b_max = max(b_max, beta[c])
+        mag = abs(a[c]) * u
+        if mag > _RELAX_TOL:
+            s_rel = max(s_rel, math.log(mag / _RELAX_TOL) / beta[c])
+    s_end = min(dt, s_rel)
+    j_int = 0.0
+    j_mu = 0.0
+    gx = _GL_X
+    gw = _GL_W
+    lo = 0.0
+    # Panels [0, h], [h, 2h], [2h, 4h], ... with h = 1 / beta_max: each holds
+    # at most a few e-folds of every component that is still large there.
+    width = min(s_end, 1.0 / b_max)
+    while lo < s_end:
+        hi = min(s_end, lo + width)
+        # One sub-panel per unit change of the predictor keeps the rule in
+        # softplus' smooth regime (at most 64).
+        dx = 0.0
+        for c in range(u):
+            dx += abs(a[c]) * (math.exp(-beta[c] * lo) - math.exp(-beta[c] * hi))
+        n_sub = 1 + min(int(dx), 63)
+        h = (hi - lo) / n_sub
+        for p in range(n_sub):
+            left = lo + p * h
+            for q in range(gx.size):
+                s = left + 0.5 * h * (gx[q] + 1.0)
+                wt = 0.5 * h * gw[q]
+                x = mu_i
+                for c in range(u):
+                    x += a[c] * math.exp(-beta[c] * s)
+                sg = _sigmoid(x)
+                j_int += wt * _softplus(x)
+                j_mu += wt * sg
+                for c in range(u):
+                    e = wt * sg * math.exp(-beta[c] * s)
+                    jj[c] += e
+                    kk[c] += e * s
+        lo = hi
+        width = lo
+    # Relaxed tail [s_end, dt]: phi'(x) = sigmoid(mu) there.
+    if dt > s_end:
+        for c in range(u):
+            ib = 1.0 / beta[c]
+            ep = math.exp(-beta[c] * s_end)
+            eq = math.exp(-beta[c] * dt)
+            jj[c] += sgmu * (ep - eq) * ib
+            kk[c] += sgmu * ((s_end * ib + ib * ib) * ep - (dt * ib + ib * ib) * eq)
+    return (dt - s_end) * smu + j_int, (dt - s_end) * sgmu + j_mu
+
+
+@njit(cache=True)
+def sumexp_nonlinear_loglik_grad(
+    x: Arr,
+    times: Arr,
+    marks: Arr,
+    end_time: float,
+    d: int,
+    u: int,
+    link: int,
+    with_grad: bool,
+) -> tuple[float, Arr]:
+    """Log-likelihood and analytic gradient, softplus (1) or relu (2) link.
+
+    O(N D (D U + Q)), Q the cost of one gap's quadrature or root finding.
+    Under relu an event whose predictor is at or below the floor contributes
+    ``log(floor)`` and no gradient (the subgradient of the flat part).
+    Returns ``-inf`` if a softplus intensity underflows to zero.
+    """
+    n = times.size
+    mu = x[:d]
+    alpha = x[d : d + d * d * u].reshape(d, d, u)
+    beta = x[d + d * d * u :]
+    order = np.argsort(beta)
+    grad = np.zeros(x.size)
+    s0 = np.zeros((d, u))
+    s1 = np.zeros((d, u))
+    pend = np.zeros(d)
+    a = np.zeros(u)
+    da = np.zeros(u)
+    jj = np.zeros(u)
+    kk = np.zeros(u)
+    scratch = np.zeros(5 * u + 5)
+    work = np.zeros((u + 1, u + 1))
+    ll = 0.0
+    t_prev = 0.0
+    log_floor = math.log(RELU_FLOOR)
+    for k in range(n + 1):
+        t = times[k] if k < n else end_time
+        if t > t_prev or k == n:
+            dt = t - t_prev
+            for j in range(d):
+                for c in range(u):
+                    s0[j, c] += pend[j]
+                pend[j] = 0.0
+            if dt > 0.0:
+                for i in range(d):
+                    for c in range(u):
+                        a[c] = 0.0
+                        da[c] = 0.0
+                        for j in range(d):
+                            a[c] += alpha[i, j, c] * beta[c] * s0[j, c]
+                            da[c] += alpha[i, j, c] * (s0[j, c] - beta[c] * s1[j, c])
+                    lam_int, dmu = _interval_sumexp(
+                        mu[i], a, beta, order, dt, link, jj, kk, scratch, work
+                    )
+                    ll -= lam_int
+                    if with_grad:
+                        grad[i] -= dmu
+                        for j in range(d):
+                            base = d + (i * d + j) * u
+                            for c in range(u):
+                                grad[base + c] -= beta[c] * s0[j, c] * jj[c]
+                        for c in range(u):
+                            grad[d + d * d * u + c] -= da[c] * jj[c] - a[c] * kk[c]
+                for c in range(u):
+                    e = math.exp(-beta[c] * dt)
+                    for j in range(d):
+                        s1[j, c] = (s1[j, c] + dt * s0[j, c]) * e
+                        s0[j, c] *= e
+            t_prev = t
+        if k == n:
+            break
+        i = marks[k]
+        xv = mu[i]
+        for j in range(d):
+            for c in range(u):
+                xv += alpha[i, j, c] * beta[c] * s0[j, c]
+        if link == 2:
+            if not xv > RELU_FLOOR:
+                ll += log_floor
+                pend[i] += 1.0
+                continue
+            lam = xv
+            r = 1.0 / xv
+        else:
+            lam = _softplus(xv)
+            if not lam > 0.0:
+                return -np.inf, np.zeros(x.size)
+            r = _sigmoid(xv) / lam
+        ll += math.log(lam)
+        if with_grad:
+            grad[i] += r
+            for j in range(d):
+                base = d + (i * d + j) * u
+                for c in range(u):
+                    grad[base + c] += r * beta[c] * s0[j, c]
+                    grad[d + d * d * u + c] += (
+                        r * alpha[i, j, c] * (s0[j, c] - beta[c] * s1[j, c])
+                    )
+        pend[i] += 1.0
+    return ll, grad
+
+
+@njit(cache=True)
+def sumexp_compensator_at_events(
+    x: Arr, times: Arr, marks: Arr, d: int, u: int, link: int
+) -> Arr:
+    """Cumulative compensator of each event's own node at the event time."""
+    n = times.size
+    mu = x[:d]
+    alpha = x[d : d + d * d * u].reshape(d, d, u)
+    beta = x[d + d * d * u :]
+    order = np.argsort(beta)
+    s0 = np.zeros((d, u))
+    pend = np.zeros(d)
+    cum = np.zeros(d)
+    a = np.zeros(u)
+    jj = np.zeros(u)
+    kk = np.zeros(u)
+    scratch = np.zeros(5 * u + 5)
+    work = np.zeros((u + 1, u + 1))
+    res = np.zeros(n)
+    t_prev = 0.0
+    for k in range(n):
+        t = times[k]
+        if t > t_prev:
+            dt = t - t_prev
+            for j in range(d):
+                for c in range(u):
+                    s0[j, c] += pend[j]
+                pend[j] = 0.0
+            for i in range(d):
+                for c in range(u):
+                    a[c] = 0.0
+                    for j in range(d):
+                        a[c] += alpha[i, j, c] * beta[c] * s0[j, c]
+                cum[i] += _interval_sumexp(
+                    mu[i], a, beta, order, dt, link, jj, kk, scratch, work
+                )[0]
+            for c in range(u):
+                e = math.exp(-beta[c] * dt)
+                for j in range(d):
+                    s0[j, c] *= e
+            t_prev = t
+        res[k] = cum[marks[k]]
+        pend[marks[k]] += 1.0
+    return res
+
+
+@njit(cache=True)
+def sumexp_simulate_thinning(
+    mu: Arr,
+    alpha: Arr,
+    beta: Arr,
+    end_time: float,
+    max_events: int,
+    link: int,
+    rng: np.random.Generator,
+) -> tuple[Arr, Arr, bool]:
+    """Ogata (1981) thinning for a sum-of-exponentials kernel, any link.
+
+    Node i's excitation is carried per component, ``y[i, u] = sum_j alpha[i,
+    j, u] beta_u S0[j, u]``; each moves monotonically towards 0 between
+    events, so ``mu_i + sum_u max(y[i, u], 0)`` bounds the predictor and,
+    phi being non-decreasing, ``sum_i phi(mu_i + sum_u max(y[i, u], 0))``
+    bounds the total intensity until the next accepted event.
+    """
+    d = mu.size
+    u = beta.size
+    cap = 1024
+    times = np.empty(cap)
+    marks = np.empty(cap, dtype=np.int64)
+    n = 0
+    y = np.zeros((d, u))
+    lam = np.zeros(d)
+    t = 0.0
+    truncated = False
+    bound = 0.0
+    for i in range(d):
+        bound += max(_phi(mu[i], link), 0.0)
+    while bound > 0.0:
+        w = rng.exponential(1.0 / bound)
+        t += w
+        if t > end_time:
+            break
+        total = 0.0
+        for c in range(u):
+            e = math.exp(-beta[c] * w)
+            for i in range(d):
+                y[i, c] *= e
+        for i in range(d):
+            xv = mu[i]
+            for c in range(u):
+                xv += y[i, c]
+            lam[i] = max(_phi(xv, link), 0.0)
+            total += lam[i]
+        v = rng.random() * bound
+        if v < total:
+            acc = 0.0
+            node = d - 1
+            for i in range(d):
+                acc += lam[i]
+                if v < acc:
+                    node = i
+                    break
+            if n == cap:
+                cap *= 2
+                times = _grow_f(times, cap)
+                marks = _grow_i(marks, cap)
+            times[n] = t
+            marks[n] = node
+            n += 1
+            for i in range(d):
+                for c in range(u):
+                    y[i, c] += alpha[i, node, c] * beta[c]
+            if max_events > 0 and n >= max_events:
+                truncated = True
+                break
+        bound = 0.0
+        for i in range(d):
+            xv = mu[i]
+            for c in range(u):
+                xv += max(y[i, c], 0.0)
+            bound += max(_phi(xv, link), 0.0)
+    return times[:n], marks[:n], truncated
