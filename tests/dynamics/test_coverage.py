@@ -120,3 +120,45 @@ def test_wald_coverage_exog_baseline():
     print(f"\nExpHawkes exog Wald 95% coverage over {N_SETS} sets: {overall:.4f}")
     print("per parameter:", hits.mean(axis=0).round(3))
     assert 0.93 <= overall <= 0.97
+
+
+@pytest.mark.slow
+def test_wald_coverage_softplus_exog():
+    # Inhibitory cross effect plus two step covariates under softplus,
+    # simulated by thinning with the covariates' pieces.
+    from titfortat.dynamics.hawkes._exog import as_covariates
+    from titfortat.dynamics.hawkes._exp_nonlinear import NonlinearDesign
+    from titfortat.dynamics.hawkes._simulate import _PiecewiseBaselineSimulator
+
+    adj = np.array([[0.3, -0.8], [0.6, 0.2]])
+    exog = {"truce": [(600, 1200)], "sanction": [(1000, 2500)]}
+    gamma = np.array([[-0.3, 0.2], [-0.2, 0.1]])
+    truth = np.concatenate([MU, adj.ravel(), gamma.ravel(), [1.0]])
+    des = NonlinearDesign.build(as_covariates(exog), 1, 3000.0)
+    bounds = des.baseline_bounds(MU, gamma, 3000.0)
+    rng = np.random.default_rng(1234)
+    hits = np.zeros((N_SETS, truth.size), dtype=bool)
+    for s in range(N_SETS):
+        arrays = _PiecewiseBaselineSimulator(
+            MU,
+            gamma,
+            des.brk,
+            des.poly,
+            bounds,
+            adj,
+            1.0,
+            end_time=3000.0,
+            link="softplus",
+            rng=rng,
+        ).run_arrays()
+        model = ExpHawkes(link="softplus", n_starts=1, rng=rng).fit(
+            arrays, end_time=3000.0, exog=exog
+        )
+        ci = model.results_.conf_int(0.05)
+        hits[s] = (ci["ci_lower"] <= truth) & (truth <= ci["ci_upper"])
+    overall = hits.mean()
+    print(
+        f"\nExpHawkes softplus+exog Wald 95% coverage over {N_SETS} sets: {overall:.4f}"
+    )
+    print("per parameter:", hits.mean(axis=0).round(3))
+    assert 0.93 <= overall <= 0.97
