@@ -9,9 +9,11 @@ which the baseline gradients follow by O(N p) array operations.
 
 A cubic B-spline baseline in time (:class:`SplineBasis`) enters the same way,
 as smooth "covariates" ``B_b(t)``; :class:`StackedTerms` combines both.
-Positivity of the baseline is a set of linear constraints on
-``(mu, gamma)`` (``positivity_rows``), exact for step covariates and
-sufficient for splines.
+Under the identity link, positivity of the baseline is a set of linear
+constraints on ``(mu, gamma)`` (``positivity_rows``), exact for step
+covariates and sufficient for splines. Under softplus and relu the baseline
+enters inside the link instead; ``piece_polynomials`` hands the terms to
+those kernels (``_loglik_exog_nonlinear``) as one piecewise polynomial.
 """
 
 from __future__ import annotations

@@ -76,19 +76,26 @@ class ExpHawkes(BaseEstimator, _ExpInference):
         closed-form, softplus' uses quadrature). The relu log-likelihood has
         kinks where a predictor crosses the floor, so its standard errors
         (from a differenced gradient) assume the floor is rarely reached.
+        Both links combine with a varying baseline (``exog``,
+        ``baseline_segments``; softplus also with ``baseline_spline_df``):
+        the baseline enters inside the link, so an inhibitory ``alpha`` is
+        estimated together with, e.g., a truce window.
     baseline_spline_df : int, default 0
         Number of cubic B-spline functions (equally spaced knots on the
         window) of a smooth baseline ``mu_i(t) = mu_i + sum_b
-        spline[i,b] B_b(t)`` (identity link, ``baseline_segments=1``; may be
-        combined with ``exog``). 0 means none, otherwise at least 4. The
-        baseline is kept positive by requiring every B-spline coefficient to
-        be positive (sufficient, slightly conservative). Coefficients are in
-        ``exog_coef_`` after any covariates. Choose the number by AIC.
+        spline[i,b] B_b(t)`` (identity or softplus link,
+        ``baseline_segments=1``; may be combined with ``exog``). 0 means none,
+        otherwise at least 4. With the identity link the baseline is kept
+        positive by requiring every B-spline coefficient to be positive
+        (sufficient, slightly conservative); under softplus the coefficients
+        are free. Coefficients are in ``exog_coef_`` after any covariates.
+        Choose the number by AIC. Not available with ``link="relu"``, whose
+        floor crossings have no closed form under a cubic baseline.
     baseline_segments : int, default 1
         Number of equal-length pieces of the window with their own baseline
-        (piecewise-constant ``mu_i(t)``, parameters ``mu[node,k]``; identity
-        link only). An unmodelled trend in the background rate is otherwise
-        absorbed into the excitation.
+        (piecewise-constant ``mu_i(t)``, parameters ``mu[node,k]``; any
+        link, not combined with ``exog`` or a spline). An unmodelled trend in
+        the background rate is otherwise absorbed into the excitation.
     tie_breaking : {"none", "jitter"}, default "none"
         ``"none"`` keeps tied times as they are (they do not excite each
         other; a :class:`~titfortat.exceptions.DataQualityWarning` reports
@@ -134,8 +141,14 @@ class ExpHawkes(BaseEstimator, _ExpInference):
     and covariate or spline baselines. Estimates on the bound ``alpha = 0``
     get a curvature-based Wald interval that is only indicative; use
     :meth:`lr_test` (chi-bar-squared) or :meth:`profile_conf_int` for them.
-    With ``exog`` or a spline, the positivity of the baseline is a set of
-    linear constraints and the fit uses SLSQP instead of L-BFGS-B.
+    With the identity link and ``exog`` or a spline, the positivity of the
+    baseline is a set of linear constraints and the fit uses SLSQP instead of
+    L-BFGS-B; under softplus and relu the link keeps the rate positive and
+    ``gamma`` is free. There, each inter-event interval is split where a
+    covariate changes or a spline knot lies: step covariates keep the exact
+    relu compensator and softplus' quadrature, and a spline piece is
+    integrated by Gauss-Legendre panels (agreeing with adaptive quadrature
+    to about 1e-11 relative).
     Tied event times do not excite each other (the sum runs over
     ``t_k < t``); for day-resolution data prefer :class:`BinnedHawkes`, or
     pass ``tie_breaking="jitter"`` knowing its bias.
@@ -161,6 +174,17 @@ class ExpHawkes(BaseEstimator, _ExpInference):
     ['estimate', 'std_err', 'ci_lower', 'ci_upper', 'z', 'p_value']
     >>> "alpha[attack<-strike]" in model.results_.params.index
     True
+
+    Inhibition with a truce window, under the softplus link:
+
+    >>> inhib = HawkesSimulator([0.5, 0.3], [[0.3, -0.8], [0.6, 0.2]], 1.0,
+    ...                         end_time=1000.0, link="softplus", rng=0)
+    >>> fitted = ExpHawkes(link="softplus", n_starts=1).fit(
+    ...     inhib.run_arrays(), end_time=1000.0, exog={"truce": [(300.0, 600.0)]})
+    >>> fitted.results_.params.index[-3:].tolist()
+    ['gamma[0,truce]', 'gamma[1,truce]', 'decay']
+    >>> len(fitted.simulator(end_time=50.0, rng=1).run_arrays())
+    2
     """
 
     _parameter_constraints: dict[str, list[Any]] = {
@@ -222,14 +246,15 @@ class ExpHawkes(BaseEstimator, _ExpInference):
             Node column of an event frame.
         exog : dict or pandas.DataFrame, optional
             Piecewise-constant covariates of the baseline,
-            ``mu_i(t) = mu_i + sum_k gamma[i,k] x_k(t)`` (identity link,
+            ``mu_i(t) = mu_i + sum_k gamma[i,k] x_k(t)`` (any link,
             ``baseline_segments=1``). A dict ``{name: [(start, end), ...]}``
             gives indicator covariates, 1 on the day intervals
             ``[start, end)`` (a truce window, sanction periods); a DataFrame
             indexed by change times in days (the first at or before 0) gives
-            general step functions. ``gamma`` may be negative as long as every
-            baseline stays positive on every piece of the window; the fit
-            enforces that. Parameters are named ``gamma[node,covariate]``
+            general step functions. With the identity link ``gamma`` may be
+            negative as long as every baseline stays positive on every piece
+            of the window, and the fit enforces that; under softplus and relu
+            it is free. Parameters are named ``gamma[node,covariate]``
             and stored in ``exog_coef_`` (D x p).
         strict : bool, default False
             Raise :class:`~titfortat.exceptions.ConvergenceError` instead of
