@@ -147,3 +147,33 @@ def test_learned_decays_need_distinct_starts():
         SumExpHawkes(decays=[1.0, 1.0], learn_decays=True).fit(
             [np.array([1.0, 2.0, 3.0])]
         )
+
+
+def test_learned_decays_multistart():
+    arrays = _SumExpSimulator(MU, ADJ_L, DECAYS, end_time=4000.0, rng=8).run_arrays()
+    # Starting decays far on the fast side; the other starts are log-spaced
+    # grids drawn from rng.
+    model = SumExpHawkes(decays=[20.0, 50.0], learn_decays=True, n_starts=3, rng=1)
+    model.fit(arrays)
+    info = model.results_.optimizer_info
+    assert info["n_starts"] == 3 and len(info["start_decays"]) == 3
+    assert info["n_converged"] == 3
+    # On this well-identified model every start reaches the same maximum.
+    assert info["starts_agree"] and info["n_agree"] == 3
+    assert model.results_.log_likelihood == max(info["start_log_likelihoods"])
+    assert np.max(np.abs(model.decays_ - DECAYS) / DECAYS) < 0.3
+    # Deterministic through rng.
+    again = SumExpHawkes(decays=[20.0, 50.0], learn_decays=True, n_starts=3, rng=1)
+    np.testing.assert_array_equal(
+        again.fit(arrays).results_.params, model.results_.params
+    )
+    # The alternative starts differ from the user's decays and between seeds.
+    rng_a = np.random.default_rng(1)
+    rng_b = np.random.default_rng(2)
+    from titfortat.dynamics.hawkes._sumexp_fit import decay_starts
+
+    sa = decay_starts(np.array([50.0, 20.0]), 3, rng_a)
+    sb = decay_starts(np.array([50.0, 20.0]), 3, rng_b)
+    np.testing.assert_array_equal(sa[0], [20.0, 50.0])
+    assert not np.allclose(sa[1], sb[1])
+    assert all(np.all(np.diff(s) > 0) for s in sa)

@@ -244,9 +244,10 @@ def decay_starts(
     (sd 1 in log units), over at least a factor 9 or the user's own spread,
     itself scaled by a log-normal factor; all draws come from ``rng``.
     """
-    logb = np.log(np.sort(decays))
+    first = np.sort(np.asarray(decays, dtype=float))
+    logb = np.log(first)
     u = logb.size
-    out = [np.exp(logb)]
+    out = [first]
     half = max(0.5 * (logb[-1] - logb[0]), float(np.log(3.0)))
     lo, hi = LOG_BETA_BOUNDS
     for _ in range(n_starts - 1):
