@@ -297,7 +297,11 @@ class _ExpDiagnostics:
         """A :class:`HawkesSimulator` of the fitted model.
 
         With ``exog`` the baseline follows the covariates' pieces (which may
-        extend past the fitted window when ``end_time`` is larger).
+        extend past the fitted window when ``end_time`` is larger; a spline
+        is held at its end value there). Under softplus and relu with a
+        varying baseline the simulator thins against a bound of the baseline
+        on each covariate piece or spline span (the exact maximum of the
+        cubic there), so the draw is exact.
         """
         check_is_fitted(self)
         big_t = self.end_time_ if end_time is None else float(end_time)
