@@ -90,7 +90,9 @@ def _interval_cubic_softplus(
     X = 12 (measured), so beta L <= 3 while the term exceeds 1e-5, 6 above
     1e-8 and 12 above 1e-12 keep every panel's error below 1e-16 of the
     predictor scale. When the term exceeds 1 a panel also changes it by at
-    most 1, softplus' smooth regime (as in ``_interval_softplus``).
+    most 1, softplus' smooth regime (as in ``_interval_softplus``), or by a
+    64th of the term when that is larger (softplus is then linear or
+    exponentially small across the panel).
     """
     d = mu.size
     p = gamma.shape[1]
@@ -107,8 +109,12 @@ def _interval_cubic_softplus(
         if mag >= 1e-12:
             lim = 3.0 if mag >= 1e-5 else (6.0 if mag >= 1e-8 else 12.0)
             length = min(length, lim / beta)
-            if mag > 1.0:
-                length = min(length, -math.log1p(-1.0 / mag) / beta)
+            # Each panel changes the excitation term by at most `step`: 1
+            # (softplus' smooth regime) up to 64, then a 64th of the term, so
+            # a huge excursion costs O(64 log(mag)) panels, not O(mag).
+            step = max(1.0, mag / 64.0)
+            if mag > step:
+                length = min(length, -math.log1p(-step / mag) / beta)
         last = length >= h - u
         if last:
             length = h - u
