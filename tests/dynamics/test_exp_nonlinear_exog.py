@@ -298,3 +298,47 @@ def test_recovery_softplus_spline():
     n_obs = np.array([a.size for a in arrays])
     n_sim = np.array([a.size for a in model.simulator(rng=3).run_arrays()])
     assert np.all(np.abs(n_sim - n_obs) < 0.1 * n_obs)
+
+
+def test_cubic_interval_huge_excitation():
+    # |a| = 1e4 (an optimiser's wild trial point): the panels grow with the
+    # excursion instead of one per unit change, and stay accurate.
+    basis = SplineBasis(6, 100.0)
+    brk, poly, max_len = piece_polynomials(basis, 100.0)
+    mu = np.array([0.3, -1.0])
+    gamma = np.array([[2.5, -3.0, 1.0, 3.0, -2.0], [-1.0, 2.0, 3.0, -2.5, 1.5]])
+    t0, h, beta = brk[1] + 1.0, 20.0, 2.0
+    for a0 in [-1e4, 1e4]:
+        a = np.array([a0, -0.6 * a0])
+        res = np.zeros((2, 9))
+        _interval_cubic_softplus(
+            mu,
+            gamma,
+            poly,
+            brk,
+            1,
+            t0,
+            h,
+            a,
+            np.zeros(2),
+            beta,
+            max_len,
+            np.zeros(5),
+            res,
+        )
+        for i in range(2):
+
+            def lam(u, i=i, a=a):
+                base = mu[i] + basis.at(np.array([t0 + u]))[0] @ gamma[i]
+                return ref.softplus(base + a[i] * np.exp(-beta * u))
+
+            expected = integrate.quad(
+                lam,
+                0.0,
+                h,
+                epsabs=1e-14,
+                epsrel=1e-13,
+                limit=1000,
+                points=[0.5, 1.0, 2.0, 4.0, 6.0],
+            )[0]
+            assert res[i, 0] == pytest.approx(expected, rel=1e-8)
