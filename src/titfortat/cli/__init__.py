@@ -257,7 +257,11 @@ def demo(
         ),
     ] = None,
     placebos: Annotated[
-        int, typer.Option("--placebos", help="Placebo interventions drawn.")
+        int,
+        typer.Option(
+            "--placebos",
+            help="Placebo pool size, sampled from all candidates; 0: all of them.",
+        ),
     ] = 10_000,
 ) -> None:
     """The main job on the bundled Iraq 2007-08 data: did airstrikes deter attacks?
@@ -287,7 +291,7 @@ def demo(
                 outcome="event_type=attack",
                 radius_km=10.0,
                 window_days=7,
-                n_placebos=placebos,
+                n_placebos=placebos or None,
                 rng=0,
             )
     finally:

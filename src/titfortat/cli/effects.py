@@ -64,7 +64,11 @@ def effect(
         int, typer.Option("--window-days", help="Days before and after.")
     ] = 7,
     placebos: Annotated[
-        int, typer.Option("--placebos", help="Placebo interventions drawn.")
+        int,
+        typer.Option(
+            "--placebos",
+            help="Placebo pool size, sampled from all candidates; 0: all of them.",
+        ),
     ] = 10_000,
     hawkes: Annotated[
         bool, typer.Option("--hawkes/--no-hawkes", help="Add the Hawkes rows.")
@@ -74,9 +78,10 @@ def effect(
 ) -> None:
     """Effect of TREATMENT events on OUTCOME events: every estimator, one table."""
     with errors():
-        if window_days < 1 or placebos < 10 or radius_km <= 0:
+        if window_days < 1 or placebos < 0 or 0 < placebos < 10 or radius_km <= 0:
             raise ValueError(
-                "--window-days must be >= 1, --placebos >= 10 and --radius-km > 0. "
+                "--window-days must be >= 1, --placebos 0 (all) or >= 10 and "
+                "--radius-km > 0. "
                 f"Got {window_days}, {placebos} and {radius_km}."
             )
         if store is None:
@@ -96,7 +101,7 @@ def effect(
                 outcome=outcome,
                 radius_km=radius_km,
                 window_days=window_days,
-                n_placebos=placebos,
+                n_placebos=placebos or None,
                 hawkes=hawkes,
                 rng=seed,
             )

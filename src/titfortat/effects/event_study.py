@@ -94,6 +94,11 @@ class EventStudyResult:
         Variance inflation applied to the randomisation null for clusters of
         interventions with overlapping windows (cluster-robust over i.i.d.
         variance of the matched differences, at least 1).
+    half_pool_estimate : float
+        The same estimate matched within a random half of the placebo pool.
+        Matches get closer as the pool grows; when the estimate still moves
+        between half and full pool (see :attr:`pool_shift`), it has not
+        settled and ``n_placebos`` should be raised.
 
     Examples
     --------
@@ -118,6 +123,17 @@ class EventStudyResult:
     design_effect: float
     window_days: int
     radius_km: float | None
+    half_pool_estimate: float = float("nan")
+
+    @property
+    def pool_shift(self) -> float:
+        """``estimate - half_pool_estimate`` in units of ``std_err``.
+
+        A placebo-pool convergence check: under about 0.25 the estimate no
+        longer depends on the pool size to any degree that matters for the
+        test; above it, raise ``n_placebos``. NaN without a half-pool fit.
+        """
+        return float((self.estimate - self.half_pool_estimate) / self.std_err)
 
     @property
     def std_err(self) -> float:
@@ -223,8 +239,13 @@ class EventStudy(BaseEstimator):
     unit_col : str or None, default None
         Count only outcome events with the intervention's value of this column
         (e.g. ``admin1``), alone or together with ``radius_km``.
-    n_placebos : int, default 10000
-        Size of the placebo pool.
+    n_placebos : int or None, default 10000
+        Size of the placebo pool, drawn with replacement from the
+        (intervention place, date shift) candidates; ``None`` takes every
+        candidate once.
+        Matches get closer as the pool grows and the estimate moves with
+        them: check :attr:`EventStudyResult.pool_shift`, and compare with
+        ``None`` (the whole pool costs about a second on the Iraq data).
     n_matches : int, default 10
         K, placebos matched to each intervention (at least 2).
     placebo_span_days : int, default 90
@@ -261,7 +282,7 @@ class EventStudy(BaseEstimator):
         "window_days": [Interval(Integral, 1, None)],
         "radius_km": [Interval(Real, 0, None, closed="neither"), None],
         "unit_col": [str, None],
-        "n_placebos": [Interval(Integral, 10, None)],
+        "n_placebos": [Interval(Integral, 10, None), None],
         "n_matches": [Interval(Integral, 2, None)],
         "placebo_span_days": [Interval(Integral, 1, None)],
         "n_resamples": [Interval(Integral, 10, None)],
@@ -274,7 +295,7 @@ class EventStudy(BaseEstimator):
         window_days: int = 7,
         radius_km: float | None = 10.0,
         unit_col: str | None = None,
-        n_placebos: int = 10_000,
+        n_placebos: int | None = 10_000,
         n_matches: int = 10,
         placebo_span_days: int = 90,
         n_resamples: int = 2000,
@@ -394,66 +415,70 @@ class EventStudy(BaseEstimator):
             out_unit=ounit,
             int_unit=None if tunit is None else tunit[ti],
         )
-        # Placebo pool: the place of a random intervention, its date shifted by
-        # 2W < |delta| <= span (a shift whose window stays inside the data).
+        # Placebo pool: the places of the interventions, each with its date
+        # shifted by 2W < |delta| <= span (a shift whose window stays inside
+        # the data). With n_placebos=None the pool is every such candidate;
+        # otherwise n_placebos draws of a random intervention and shift (with
+        # replacement; a shift that leaves the data is mirrored).
         rng = as_generator(self.rng)
-        n_p = int(self.n_placebos)
-        src = rng.integers(0, ti.size, n_p)
-        mag = rng.integers(2 * w + 1, int(self.placebo_span_days) + 1, n_p)
-        sign = np.where(rng.random(n_p) < 0.5, -1, 1)
-        pday = tday[ti][src] + sign * mag
-        out_range = (pday - w < first) | (pday + w > last)
-        pday = np.where(out_range, tday[ti][src] - sign * mag, pday)
+        span = int(self.placebo_span_days)
+        if self.n_placebos is None:
+            mags = np.arange(2 * w + 1, span + 1)
+            shifts = np.concatenate([-mags[::-1], mags])
+            src = np.repeat(np.arange(ti.size), shifts.size)
+            shift = np.tile(shifts, ti.size)
+        else:
+            n_p = int(self.n_placebos)
+            src = rng.integers(0, ti.size, n_p)
+            mag = rng.integers(2 * w + 1, span + 1, n_p)
+            shift = np.where(rng.random(n_p) < 0.5, -1, 1) * mag
+            day = tday[ti][src] + shift
+            shift = np.where((day - w < first) | (day + w > last), -shift, shift)
+        pday = tday[ti][src] + shift
         ok = (pday - w >= first) & (pday + w <= last)
-        src, pday = src[ok], pday[ok]
+        src, shift, pday = src[ok], shift[ok], pday[ok]
         if src.size < self.n_matches + 1:
             raise DataError(
                 f"Only {src.size} placebo dates fit inside the data; expected more "
                 f"than n_matches={self.n_matches}. Lower placebo_span_days or "
                 "n_matches, or use a longer outcome series."
             )
-        pcounts = window_counts(
+        # A placebo sits at the place of its source intervention, so every
+        # placebo count is a slice of that place's day series: count once per
+        # intervention over +-(2 span) days and index, instead of once per
+        # placebo (which made large pools slow: the pool size is what the
+        # estimate converges in).
+        reach = 2 * span
+        series = window_counts(
             *args,
-            pday,
-            tp["lat"][ti][src],
-            tp["lon"][ti][src],
-            window=w,
+            tday[ti],
+            tp["lat"][ti],
+            tp["lon"][ti],
+            window=reach,
             radius_km=self.radius_km,
             out_unit=ounit,
-            int_unit=None if tunit is None else tunit[ti][src],
+            int_unit=None if tunit is None else tunit[ti],
         )
+        cum = np.concatenate([np.zeros((ti.size, 1)), np.cumsum(series, axis=1)], 1)
+        lags = np.arange(-w, w + 1)
+        pcounts = series[src[:, None], reach + shift[:, None] + lags]
+
         # Local background: outcome rate within the radius over +-span days,
         # a matching feature, so a placebo that matches a spike's counts is a
         # spike at a place as quiet, not an ordinary day at a busier place.
-        span = int(self.placebo_span_days)
-
         def background(
-            day: np.ndarray, lat: np.ndarray, lon: np.ndarray, unit: np.ndarray | None
+            rows: np.ndarray, offset: np.ndarray, day: np.ndarray
         ) -> np.ndarray:
-            c = window_counts(
-                *args,
-                day,
-                lat,
-                lon,
-                window=span,
-                radius_km=self.radius_km,
-                out_unit=ounit,
-                int_unit=unit,
+            total = (
+                cum[rows, reach + offset + span + 1] - cum[rows, reach + offset - span]
             )
             lo = np.maximum(day - span, first) - (day - span)
             hi = np.minimum(day + span, last) - (day - span)
             n_days = hi - lo + 1
-            return np.asarray(c.sum(axis=1) / n_days * w, dtype=float)
+            return np.asarray(total / n_days * w, dtype=float)
 
-        bg_t = background(
-            tday[ti], tp["lat"][ti], tp["lon"][ti], None if tunit is None else tunit[ti]
-        )
-        bg_p = background(
-            pday,
-            tp["lat"][ti][src],
-            tp["lon"][ti][src],
-            None if tunit is None else tunit[ti][src],
-        )
+        bg_t = background(np.arange(ti.size), np.zeros(ti.size, np.int64), tday[ti])
+        bg_p = background(src, shift, pday)
         # Interventions around every treated and placebo point, by event day.
         order_t = np.argsort(tday, kind="stable")
         t_args = (
@@ -463,26 +488,18 @@ class EventStudy(BaseEstimator):
             np.ones(tday.size),
         )
         t_unit = None if tunit is None else tunit[order_t]
-        hits_p = window_counts(
-            *t_args,
-            pday,
-            tp["lat"][ti][src],
-            tp["lon"][ti][src],
-            window=w,
-            radius_km=self.radius_km,
-            out_unit=t_unit,
-            int_unit=None if tunit is None else tunit[ti][src],
-        )
-        hits_t = window_counts(
+        t_series = window_counts(
             *t_args,
             tday[ti],
             tp["lat"][ti],
             tp["lon"][ti],
-            window=w,
+            window=span + w,
             radius_km=self.radius_km,
             out_unit=t_unit,
             int_unit=None if tunit is None else tunit[ti],
         )
+        hits_p = t_series[src[:, None], span + w + shift[:, None] + lags]
+        hits_t = t_series[:, span : span + 2 * w + 1]
         # A placebo with an intervention on its own day 0 is treated, not a
         # control: drop it (a condition at treatment time). Interventions in
         # its post-window are kept: dropping them would select calm futures
@@ -497,12 +514,14 @@ class EventStudy(BaseEstimator):
                 "this radius: use a smaller radius_km or a longer series."
             )
         pcounts, bg_p, hits_p = pcounts[untreated], bg_p[untreated], hits_p[untreated]
+        # Placebo points (source intervention row, day), kept for checks.
+        self._placebo_points = (ti[src[untreated]], pday[untreated], origin)
         n_contaminated = int(np.sum(hits_p.sum(axis=1) > 0))
         # Intervention history (earlier interventions in the pre-window) is
         # matched too, so strike clusters are compared with strike clusters.
         self._bg_t = np.column_stack([bg_t, hits_t[:, :w].sum(axis=1)])
         self._bg_p = np.column_stack([bg_p, hits_p[:, :w].sum(axis=1)])
-        matches = self._match(counts, pcounts)
+        matches = self._match(counts, pcounts, self._bg_p)
         # Clusters of interventions whose windows overlap: same grid cell of
         # side radius_km (or same unit) and same block of 2W + 1 days.
         cell_km = self.radius_km if self.radius_km is not None else 1e9
@@ -515,9 +534,21 @@ class EventStudy(BaseEstimator):
         clusters = pd.MultiIndex.from_arrays([gy, gx, gu, gt]).factorize()[0]
         self._clusters = clusters
         self.counts_, self.placebo_counts_, self.matches_ = counts, pcounts, matches
-        self.results_ = self._inference(
+        result = self._inference(
             counts, pcounts, matches, clusters, n_dropped, n_contaminated, rng
         )
+        # Sensitivity to the size of the placebo pool: the same estimate from
+        # a random half of the pool. Matches improve as the pool grows, and
+        # where the tails are thin (interventions after rare spikes) the
+        # estimate keeps moving; a large gap says raise n_placebos.
+        half = rng.permutation(pcounts.shape[0])[: pcounts.shape[0] // 2]
+        half_est = np.nan
+        if half.size > self.n_matches:
+            bg_h = self._bg_p[half]
+            m_h = self._match(counts, pcounts[half], bg_h)
+            d_t, d_m = self._matched_differences(counts, pcounts[half], bg_h, m_h)
+            half_est = float(np.mean(d_t - d_m.mean(axis=1)))
+        self.results_ = dataclasses.replace(result, half_pool_estimate=half_est)
         return self
 
     def _features(self, c: np.ndarray, bg: np.ndarray | None = None) -> np.ndarray:
@@ -535,11 +566,41 @@ class EventStudy(BaseEstimator):
         # means about the same surprise in quiet places and in busy ones.
         return np.asarray(np.sqrt(np.column_stack(cols)), dtype=float)
 
-    def _match(self, counts: np.ndarray, pcounts: np.ndarray) -> np.ndarray:
-        tree = spatial.cKDTree(self._features(pcounts, self._bg_p))
+    def _match(
+        self, counts: np.ndarray, pcounts: np.ndarray, bg_p: np.ndarray
+    ) -> np.ndarray:
+        tree = spatial.cKDTree(self._features(pcounts, bg_p))
         k = int(self.n_matches)
         _, idx = tree.query(self._features(counts, self._bg_t), k=k)
         return np.asarray(idx, dtype=np.int64).reshape(counts.shape[0], k)
+
+    def _matched_differences(
+        self,
+        counts: np.ndarray,
+        pcounts: np.ndarray,
+        bg_p: np.ndarray,
+        matches: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Post-minus-pre changes of the interventions (N,) and of their
+        bias-corrected matches (N, K)."""
+        w = int(self.window_days)
+
+        def change(c: np.ndarray) -> np.ndarray:
+            return np.asarray(c[..., w + 1 :].sum(axis=-1) - c[..., :w].sum(axis=-1))
+
+        d_t = change(counts)
+        # Bias correction (Abadie and Imbens 2011): matches in the tails are
+        # imperfect (few placebos follow spikes as large as those strikes
+        # answer), so adjust each match by a regression of the change on the
+        # matching features, fitted on the placebo pool.
+        f_p = self._features(pcounts, bg_p)
+        f_t = self._features(counts, self._bg_t)
+        design = np.column_stack([np.ones(f_p.shape[0]), f_p, f_p**2])
+        beta, *_ = np.linalg.lstsq(design, change(pcounts), rcond=None)
+        fit_p = design @ beta
+        fit_t = np.column_stack([np.ones(f_t.shape[0]), f_t, f_t**2]) @ beta
+        d_m = (change(pcounts) - fit_p)[matches] + fit_t[:, None]  # (N, K)
+        return d_t, d_m
 
     def _inference(
         self,
@@ -552,22 +613,7 @@ class EventStudy(BaseEstimator):
         rng: np.random.Generator,
     ) -> EventStudyResult:
         w = int(self.window_days)
-
-        def change(c: np.ndarray) -> np.ndarray:
-            return np.asarray(c[..., w + 1 :].sum(axis=-1) - c[..., :w].sum(axis=-1))
-
-        d_t = change(counts)
-        # Bias correction (Abadie and Imbens 2011): matches in the tails are
-        # imperfect (few placebos follow spikes as large as those strikes
-        # answer), so adjust each match by a regression of the change on the
-        # matching features, fitted on the placebo pool.
-        f_p = self._features(pcounts, self._bg_p)
-        f_t = self._features(counts, self._bg_t)
-        design = np.column_stack([np.ones(f_p.shape[0]), f_p, f_p**2])
-        beta, *_ = np.linalg.lstsq(design, change(pcounts), rcond=None)
-        fit_p = design @ beta
-        fit_t = np.column_stack([np.ones(f_t.shape[0]), f_t, f_t**2]) @ beta
-        d_m = (change(pcounts) - fit_p)[matches] + fit_t[:, None]  # (N, K)
+        d_t, d_m = self._matched_differences(counts, pcounts, self._bg_p, matches)
         k = matches.shape[1]
         est = float(np.mean(d_t - d_m.mean(axis=1)))
         n = counts.shape[0]

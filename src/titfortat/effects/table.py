@@ -174,7 +174,7 @@ def effect_table(
     outcome: EventFilter,
     radius_km: float | None = 10.0,
     window_days: int = 7,
-    n_placebos: int = 10_000,
+    n_placebos: int | None = 10_000,
     n_lags: int = 7,
     max_lag: int = 14,
     hawkes: bool = True,
@@ -201,7 +201,9 @@ def effect_table(
     radius_km : float or None, default 10.0
         Event-study radius (``None``: national windows).
     window_days : int, default 7
-    n_placebos : int, default 10000
+    n_placebos : int or None, default 10000
+        Event-study placebo pool (``None``: every candidate; see
+        :class:`~titfortat.effects.EventStudy`).
     n_lags : int, default 7
         Lags of the count autoregressions.
     max_lag : int, default 14
@@ -268,7 +270,11 @@ def effect_table(
     cav = _CAVEATS["event_study"] + (
         f"; {r.relative_effect:+.1%} of the matched counterfactual; "
         f"{r.n_contaminated / r.n_placebos:.0%} of placebos have an intervention "
-        f"in their window; design effect {r.design_effect:.2f}"
+        f"in their window; design effect {r.design_effect:.2f}; "
+        f"{r.n_placebos:,} placebos, estimate {r.half_pool_estimate:+.3g} with "
+        f"half of them (shift {r.pool_shift:+.2f} SE"
+        + ("; not settled in the pool size" if abs(r.pool_shift) > 0.25 else "")
+        + ")"
     )
     rows.append(
         _row(
