@@ -117,7 +117,7 @@ def report(nb: BinnedHawkes, title: str, nodes: list[str]) -> None:
     print(nb.residuals(rng=0).ks_test().to_string(float_format=lambda x: f"{x:.3g}"))
     names = [f"alpha[{i}<-{nodes[0]}]" for i in nodes[1:]] + ["decay"]
     prof = nb.profile_conf_int(names)
-    print("\nProfile-likelihood 95% intervals (airstrike effects and decay):")
+    print(f"\nProfile-likelihood 95% intervals (effects of {nodes[0]}, decay):")
     print(
         prof.join(nb.results_.conf_int().add_prefix("wald_"), how="left").to_string(
             float_format=lambda x: f"{x:.4g}"
