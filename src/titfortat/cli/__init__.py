@@ -260,9 +260,10 @@ def demo(
         int,
         typer.Option(
             "--placebos",
-            help="Placebo pool size, sampled from all candidates; 0: all of them.",
+            help="Placebo pool size, sampled from all candidates; 0 (default): "
+            "every candidate, the estimate sampled pools converge to.",
         ),
-    ] = 10_000,
+    ] = 0,
 ) -> None:
     """The main job on the bundled Iraq 2007-08 data: did airstrikes deter attacks?
 
