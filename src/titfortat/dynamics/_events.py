@@ -7,8 +7,15 @@ Accepted input (converted to arrays at the last moment, inside the models):
 * a dict ``{node name: times}``;
 * a pandas DataFrame with columns ``time`` (float days) and ``node``;
 * an event-store frame with a ``date`` column (datetime or ISO date strings)
-  and a node column (``node``, ``actor_id`` or ``type``); times are then days
-  since the first date, so a date's events sit at its start.
+  and a node column (``node``, ``actor_id`` or ``type``, or ``node_col=``);
+  times are then days since the first date, so a date's events sit at its
+  start;
+* an :class:`~titfortat.events.EventStore` (or anything with ``query()``
+  returning such a frame), read whole.
+
+A frame with an ``n_events`` column (the store's count of events a row
+stands for: aggregated daily strike releases, district-week counts) counts
+each row that many times; rows with 0 stand for no event.
 """
 
 from __future__ import annotations
@@ -45,6 +52,30 @@ def _node_column(df: pd.DataFrame, node_col: str | None) -> str:
     )
 
 
+def _as_frame(events: Any) -> Any:
+    """An event store's events as a frame; anything else unchanged."""
+    is_store = callable(getattr(events, "query", None)) and hasattr(events, "counts")
+    if is_store and not isinstance(events, pd.DataFrame):  # EventStore, ParquetEvents
+        return events.query()
+    return events
+
+
+def _row_weights(df: pd.DataFrame) -> np.ndarray | None:
+    """``n_events`` per row as integers, or None without that column."""
+    if "n_events" not in df.columns:
+        return None
+    w = pd.to_numeric(df["n_events"], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(w) | (w < 0) | (w != np.round(w))
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"Column 'n_events' must hold non-negative whole counts; row {k} has "
+            f"{df['n_events'].tolist()[k]!r}. Fix the value or drop the column to "
+            "count every row once."
+        )
+    return w.astype(np.int64)
+
+
 def _frame_times(df: pd.DataFrame) -> tuple[np.ndarray, pd.Timestamp | None]:
     if "time" in df.columns:
         return df["time"].to_numpy(dtype=float), None
@@ -70,7 +101,7 @@ def to_event_arrays(
 
     Parameters
     ----------
-    events : list of arrays, dict or pandas.DataFrame
+    events : list of arrays, dict, pandas.DataFrame or EventStore
         See the module docstring.
     end_time : float, optional
         End of the observation window; defaults to the last event time (and,
@@ -93,11 +124,15 @@ def to_event_arrays(
     (['a', 'b'], 1.0)
     """
     daily = False
+    events = _as_frame(events)
     if isinstance(events, pd.DataFrame):
         col = _node_column(events, node_col)
         t, origin = _frame_times(events)
         daily = origin is not None
         labels = events[col].astype(str).to_numpy()
+        weights = _row_weights(events)
+        if weights is not None:
+            t, labels = np.repeat(t, weights), np.repeat(labels, weights)
         names = list(nodes) if nodes is not None else sorted(pd.unique(labels))
         arrays = [np.sort(t[labels == name]) for name in names]
     elif isinstance(events, Mapping):
@@ -182,6 +217,7 @@ def to_daily_counts(
     >>> y.tolist(), names
     ([[1, 1], [0, 0], [1, 0]], ['IED', 'SAF'])
     """
+    events = _as_frame(events)
     if isinstance(events, np.ndarray) and events.ndim == 2:
         y = np.asarray(events)
         names = (
@@ -196,6 +232,7 @@ def to_daily_counts(
         names = [str(c) for c in frame.columns]
         labels = frame.index
     else:
+        events = _as_frame(events)
         origin = None
         if isinstance(events, pd.DataFrame) and "date" in events.columns:
             origin = pd.to_datetime(events["date"]).min().normalize()
