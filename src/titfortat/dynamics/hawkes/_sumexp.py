@@ -31,6 +31,7 @@ from titfortat.dynamics.hawkes._sumexp_fit import (
     design,
     fit_fixed_identity,
     fit_joint_identity,
+    information,
     summarise_starts,
 )
 from titfortat.dynamics.hawkes._sumexp_nonlinear import (
@@ -249,8 +250,13 @@ class SumExpHawkes(BaseEstimator):
             if self.link == "identity":
                 lower[d : x_all.size - u] = 0.0
                 at_bound = x_all <= 1e-8
+            if self.link == "identity":
+                # Analytic [mu, alpha] block, decay columns differenced.
+                info_mat = information(x_all, times, marks, big_t, d, u)
+            else:
+                info_mat = observed_information(grad, x_all, free, lower)
             cov_all = covariance(
-                observed_information(grad, x_all, free, lower),
+                info_mat,
                 free,
                 strict=strict,
                 at_bound=at_bound,
