@@ -5,7 +5,7 @@ from __future__ import annotations
 import _hawkes_reference as ref
 import numpy as np
 import pytest
-from scipy import integrate, stats
+from scipy import integrate, optimize, stats
 
 from titfortat.dynamics import ExpHawkes
 from titfortat.dynamics._events import merge_events
@@ -17,6 +17,7 @@ from titfortat.dynamics.hawkes._exog import (
 )
 from titfortat.dynamics.hawkes._exp_nonlinear import NonlinearDesign
 from titfortat.dynamics.hawkes._loglik_exog_nonlinear import (
+    _active_cubic_relu,
     _interval_cubic_softplus,
 )
 from titfortat.dynamics.hawkes._simulate import _PiecewiseBaselineSimulator
@@ -50,7 +51,9 @@ def _phi(link):
 
 def _reference_loglik(times, marks, end, mu, adj, gamma, beta, cov, link):
     """Plain O(N^2) predictor, covariates from ``cov.at``, compensator by
-    quadrature between events and covariate breaks (and relu kinks)."""
+    quadrature between events and covariate breaks, and for relu also
+    between floor crossings (located on a grid, then by brentq): adaptive
+    quadrature across an unlisted kink is off by up to 1e-8 relative."""
     phi = _phi(link)
 
     def pred(s):
@@ -63,14 +66,29 @@ def _reference_loglik(times, marks, end, mu, adj, gamma, beta, cov, link):
     comp = 0.0
     for a, b in zip(knots[:-1], knots[1:], strict=True):
         for i in range(mu.size):
-            comp += integrate.quad(
-                lambda s, i=i: phi(pred(s)[i]),
-                a,
-                b,
-                epsabs=1e-13,
-                epsrel=1e-12,
-                limit=200,
-            )[0]
+            pts = [a, b]
+            if link == "relu":
+                grid = np.linspace(a, b, 201)[1:-1]
+                v = np.array([pred(s)[i] for s in grid]) - 1e-8
+                for k in np.flatnonzero(np.sign(v[:-1]) != np.sign(v[1:])):
+                    pts.append(
+                        optimize.brentq(
+                            lambda s, i=i: pred(s)[i] - 1e-8,
+                            grid[k],
+                            grid[k + 1],
+                            xtol=1e-15,
+                        )
+                    )
+            pts = np.sort(pts)
+            for lo, hi in zip(pts[:-1], pts[1:], strict=True):
+                comp += integrate.quad(
+                    lambda s, i=i: phi(pred(s)[i]),
+                    lo,
+                    hi,
+                    epsabs=1e-14,
+                    epsrel=1e-12,
+                    limit=200,
+                )[0]
     return ll - comp
 
 
@@ -87,6 +105,16 @@ CASES = {
             as_covariates({"truce": [(20.0, 50.0)]}), SplineBasis(5, 80.0)
         ),
         [[-0.5, 0.5, -1.0, 0.3, 0.2], [0.3, -0.4, 0.8, 0.1, -0.3]],
+    ),
+    "relu-stacked": (
+        lambda: StackedTerms(
+            as_covariates({"truce": [(20.0, 50.0)]}), SplineBasis(5, 80.0)
+        ),
+        [[-0.5, 0.5, -1.0, 0.3, 0.2], [0.3, -0.4, 0.8, 0.1, -0.3]],
+    ),
+    "relu-spline": (
+        lambda: SplineBasis(5, 80.0),
+        [[0.5, -1.0, 0.3, 0.2], [-0.4, 0.8, 0.1, -0.3]],
     ),
 }
 
@@ -117,9 +145,10 @@ def test_loglik_matches_quadrature_and_gradient(case):
 
     ll, g = f(x, True)
     expected = _reference_loglik(times, marks, 80.0, MU, INHIB, gamma, BETA, cov, link)
-    # Step covariates use the exact interval rules; the spline's panels are
-    # Gauss-Legendre, measured at 1e-11 relative per interval.
-    assert ll == pytest.approx(expected, rel=1e-9 if "exog" in case else 1e-8)
+    # Step covariates and relu use exact interval rules; softplus' spline
+    # panels are Gauss-Legendre, measured at 1e-11 relative per interval.
+    exact = "exog" in case or link == "relu"
+    assert ll == pytest.approx(expected, rel=1e-9 if exact else 1e-8)
     num = np.array([(f(x + h)[0] - f(x - h)[0]) / 2e-6 for h in np.eye(x.size) * 1e-6])
     np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-5)
     if link == "relu":
@@ -276,30 +305,6 @@ def test_recovery_inhibition_with_truce(link):
     assert inside < 0.85 * outside
 
 
-def test_recovery_softplus_spline():
-    end = 30000.0
-    basis = SplineBasis(6, end)
-    mu = np.array([0.2, -0.3])
-    gamma = np.array([[0.8, 1.2, -0.5, 0.3, 0.6], [0.5, -0.4, 0.9, 0.2, 0.1]])
-    arrays = _simulate(basis, mu, gamma, INHIB, "softplus", end, seed=0)
-    truth = np.concatenate([mu, INHIB.ravel(), gamma.ravel(), [BETA]])
-    model = ExpHawkes(link="softplus", baseline_spline_df=6, n_starts=1, rng=0)
-    est, rel = _recovery(model, arrays, end, truth)
-    # Stated bounds: alpha and decay within 10% (largest relative SE 6%,
-    # alpha[attack<-attack]); mu and the spline coefficients within 0.3
-    # absolute (SEs 0.05 to 0.11 on the softplus scale).
-    core = np.r_[2:6, truth.size - 1]
-    assert rel[core].max() < 0.1, rel[core]
-    rest = np.r_[0:2, 6 : truth.size - 1]
-    assert np.abs(est[rest] - truth[rest]).max() < 0.3
-    assert "spline[attack,5]" in model.results_.params.index
-    ks = model.residuals().ks_test()
-    assert (ks["p_value"] > 0.01).all(), ks
-    n_obs = np.array([a.size for a in arrays])
-    n_sim = np.array([a.size for a in model.simulator(rng=3).run_arrays()])
-    assert np.all(np.abs(n_sim - n_obs) < 0.1 * n_obs)
-
-
 def test_cubic_interval_huge_excitation():
     # |a| = 1e4 (an optimiser's wild trial point): the panels grow with the
     # excursion instead of one per unit change, and stay accurate.
@@ -342,3 +347,58 @@ def test_cubic_interval_huge_excitation():
                 points=[0.5, 1.0, 2.0, 4.0, 6.0],
             )[0]
             assert res[i, 0] == pytest.approx(expected, rel=1e-8)
+
+
+def test_cubic_relu_finds_every_crossing():
+    # Predictor (u - 1)(u - 2.5)(u - 4) + a e^{-beta u} with a small a: three
+    # floor crossings (and a near-tangency case with a shifted cubic), all
+    # found; the compensator matches quadrature split at the crossings.
+    floor = 1e-8
+    for c, a, beta, n_cross in [
+        (np.array([-10.0, 16.5, -7.5, 1.0]), 0.3, 2.0, 3),
+        (np.array([-10.0, 16.5, -7.5, 1.0]), -2.0, 0.7, 3),
+        (np.array([2.0, -3.0, 1.0, 0.0]) * 4.0, 0.0, 1.0, 2),
+        (np.array([-1.0, 0.0, 0.0, 0.0]), 3.0, 1.5, 1),
+    ]:
+        spans = np.empty((4, 2))
+        n_sp = _active_cubic_relu(c.copy(), a, beta, 5.0, floor, spans)
+
+        def f(u, c=c, a=a, beta=beta):
+            return c[0] + c[1] * u + c[2] * u**2 + c[3] * u**3 + a * np.exp(-beta * u)
+
+        grid = np.linspace(0.0, 5.0, 100001)
+        above = f(grid) > floor
+        assert np.count_nonzero(above[1:] != above[:-1]) == n_cross
+        inside = np.zeros(grid.size, dtype=bool)
+        for u0, u1 in spans[:n_sp]:
+            inside |= (grid > u0) & (grid < u1)
+            assert abs(f(u0) - floor) < 1e-9 or u0 == 0.0
+            assert abs(f(u1) - floor) < 1e-9 or u1 == 5.0
+        assert np.array_equal(inside[1:-1], above[1:-1])
+
+
+@pytest.mark.parametrize("link", ["softplus", "relu"])
+def test_recovery_spline(link):
+    end = 30000.0
+    basis = SplineBasis(6, end)
+    mu = np.array([0.2, -0.3]) if link == "softplus" else np.array([0.6, 0.4])
+    gamma = np.array([[0.8, 1.2, -0.5, 0.3, 0.6], [0.5, -0.4, 0.9, 0.2, 0.1]])
+    if link == "relu":
+        gamma = 0.5 * gamma
+    arrays = _simulate(basis, mu, gamma, INHIB, link, end, seed=0)
+    truth = np.concatenate([mu, INHIB.ravel(), gamma.ravel(), [BETA]])
+    model = ExpHawkes(link=link, baseline_spline_df=6, n_starts=1, rng=0)
+    est, rel = _recovery(model, arrays, end, truth)
+    # Stated bounds: alpha and decay within 10% (largest relative SE 6%,
+    # alpha[attack<-attack]); mu and the spline coefficients within 0.3
+    # absolute (softplus SEs 0.05 to 0.11; relu's are smaller).
+    core = np.r_[2:6, truth.size - 1]
+    assert rel[core].max() < 0.1, rel[core]
+    rest = np.r_[0:2, 6 : truth.size - 1]
+    assert np.abs(est[rest] - truth[rest]).max() < 0.3
+    assert "spline[attack,5]" in model.results_.params.index
+    ks = model.residuals().ks_test()
+    assert (ks["p_value"] > 0.01).all(), ks
+    n_obs = np.array([a.size for a in arrays])
+    n_sim = np.array([a.size for a in model.simulator(rng=3).run_arrays()])
+    assert np.all(np.abs(n_sim - n_obs) < 0.1 * n_obs)

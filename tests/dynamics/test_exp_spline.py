@@ -138,7 +138,3 @@ def test_spline_with_covariates_and_errors():
     assert model.exog_coef_.shape == (2, 4)
     with pytest.raises(ValueError, match="must be 0 \\(no spline\\) or at least 4"):
         ExpHawkes(baseline_spline_df=3).fit(arrays)
-    with pytest.raises(
-        ValueError, match="link='relu' cannot be combined with baseline_spline_df"
-    ):
-        ExpHawkes(baseline_spline_df=5, link="relu").fit(arrays)

@@ -77,20 +77,19 @@ class ExpHawkes(BaseEstimator, _ExpInference):
         kinks where a predictor crosses the floor, so its standard errors
         (from a differenced gradient) assume the floor is rarely reached.
         Both links combine with a varying baseline (``exog``,
-        ``baseline_segments``; softplus also with ``baseline_spline_df``):
-        the baseline enters inside the link, so an inhibitory ``alpha`` is
-        estimated together with, e.g., a truce window.
+        ``baseline_segments``, ``baseline_spline_df``): the baseline enters
+        inside the link, so an inhibitory ``alpha`` is estimated together
+        with, e.g., a truce window.
     baseline_spline_df : int, default 0
         Number of cubic B-spline functions (equally spaced knots on the
         window) of a smooth baseline ``mu_i(t) = mu_i + sum_b
-        spline[i,b] B_b(t)`` (identity or softplus link,
-        ``baseline_segments=1``; may be combined with ``exog``). 0 means none,
+        spline[i,b] B_b(t)`` (any link, ``baseline_segments=1``; may be
+        combined with ``exog``). 0 means none,
         otherwise at least 4. With the identity link the baseline is kept
         positive by requiring every B-spline coefficient to be positive
-        (sufficient, slightly conservative); under softplus the coefficients
-        are free. Coefficients are in ``exog_coef_`` after any covariates.
-        Choose the number by AIC. Not available with ``link="relu"``, whose
-        floor crossings have no closed form under a cubic baseline.
+        (sufficient, slightly conservative); under softplus and relu the
+        coefficients are free. Coefficients are in ``exog_coef_`` after any
+        covariates. Choose the number by AIC.
     baseline_segments : int, default 1
         Number of equal-length pieces of the window with their own baseline
         (piecewise-constant ``mu_i(t)``, parameters ``mu[node,k]``; any
@@ -146,9 +145,11 @@ class ExpHawkes(BaseEstimator, _ExpInference):
     L-BFGS-B; under softplus and relu the link keeps the rate positive and
     ``gamma`` is free. There, each inter-event interval is split where a
     covariate changes or a spline knot lies: step covariates keep the exact
-    relu compensator and softplus' quadrature, and a spline piece is
-    integrated by Gauss-Legendre panels (agreeing with adaptive quadrature
-    to about 1e-11 relative).
+    relu compensator and softplus' quadrature; on a spline piece softplus
+    is integrated by Gauss-Legendre panels (agreeing with adaptive
+    quadrature to about 1e-11 relative), and relu exactly, every floor
+    crossing of the cubic-plus-exponential predictor being bracketed through
+    its derivatives.
     Tied event times do not excite each other (the sum runs over
     ``t_k < t``); for day-resolution data prefer :class:`BinnedHawkes`, or
     pass ``tie_breaking="jitter"`` knowing its bias.
@@ -290,20 +291,6 @@ class ExpHawkes(BaseEstimator, _ExpInference):
                 f"(got baseline_segments={self.baseline_segments}). Express "
                 "baseline segments as indicator covariates instead, e.g. "
                 "exog={'late': [(start, end)]}."
-            )
-        if self.link == "relu" and self.baseline_spline_df:
-            # Between events a relu predictor with a spline baseline is a cubic
-            # plus a decaying exponential, which can cross the floor several
-            # times; an exact compensator would need every crossing, and a
-            # root finder that misses a pair of close crossings makes the
-            # likelihood jump. Step covariates keep the predictor monotone on
-            # each piece (exact crossing), and softplus needs no crossings.
-            raise ValueError(
-                "link='relu' cannot be combined with baseline_spline_df in "
-                "ExpHawkes: the floor crossings of a cubic baseline plus "
-                "excitation have no closed form. Use link='softplus' with the "
-                "spline, or relu with step covariates (exog=...) or "
-                "baseline_segments."
             )
         self._nonlinear_design = (
             NonlinearDesign.build(self._covariates, self.baseline_segments, big_t)

@@ -15,9 +15,13 @@ sub-interval the predictor is ``c_i(u) + a_i exp(-beta u)``:
   unchanged: Gauss-Legendre in ``w = exp(-beta u)`` for softplus
   (``_interval_softplus``) and the exact crossing of the monotone predictor
   for relu (``_interval_relu``).
-* ``R = 4`` (softplus only): ``c_i`` is cubic, so the integral is taken by
-  8-point Gauss-Legendre on panels in ``u`` (``_interval_cubic_softplus``),
-  with panel lengths chosen so each panel sees a smooth integrand.
+* ``R = 4``: ``c_i`` is cubic. Softplus is integrated by 8-point
+  Gauss-Legendre on panels in ``u`` (``_interval_cubic_softplus``), with
+  panel lengths chosen so each panel sees a smooth integrand. Relu is exact
+  (``_interval_cubic_relu``): the predictor is no longer monotone, but its
+  floor crossings are all bracketed through its derivatives (at most one
+  root of the third, found in closed form), and above the floor every term
+  integrates in closed form.
 
 One evaluation is O(N D (D + p)) plus the number of pieces. Layout of the
 gradient: ``[mu (D), A row-major (D*D), gamma (D*p), beta]``; states as in
@@ -45,6 +49,16 @@ from titfortat.dynamics.hawkes._loglik import (
 )
 
 Arr = np.ndarray
+
+# Binomial coefficients C(q, r), q, r < 4, for re-expanding a cubic.
+_COMB = np.array(
+    [
+        [1.0, 0.0, 0.0, 0.0],
+        [1.0, 1.0, 0.0, 0.0],
+        [1.0, 2.0, 1.0, 0.0],
+        [1.0, 3.0, 3.0, 1.0],
+    ]
+)
 
 
 @njit(cache=True)
@@ -141,6 +155,178 @@ def _interval_cubic_softplus(
 
 
 @njit(cache=True)
+def _cubic_exp(c: Arr, a: float, beta: float, u: float, order: int) -> float:
+    """Derivative ``order`` of ``f(u) = sum_r c_r u^r + a e^(-beta u)``."""
+    e = a * math.exp(-beta * u)
+    if order == 0:
+        return float(c[0] + u * (c[1] + u * (c[2] + u * c[3])) + e)
+    if order == 1:
+        return float(c[1] + u * (2.0 * c[2] + 3.0 * c[3] * u) - beta * e)
+    if order == 2:
+        return float(2.0 * c[2] + 6.0 * c[3] * u + beta * beta * e)
+    return float(6.0 * c[3] - beta * beta * beta * e)
+
+
+@njit(cache=True)
+def _sign_changes(
+    c: Arr, a: float, beta: float, order: int, pts: Arr, n_pts: int, out: Arr
+) -> int:
+    """Roots of derivative ``order`` of f between consecutive ``pts``, on each
+    of which it is monotone, so a root exists exactly where the sign changes
+    (found by bisection to the last bit)."""
+    n = 0
+    for k in range(n_pts - 1):
+        lo = pts[k]
+        hi = pts[k + 1]
+        f_lo = _cubic_exp(c, a, beta, lo, order)
+        f_hi = _cubic_exp(c, a, beta, hi, order)
+        if f_hi == 0.0 and k < n_pts - 2:
+            # A root exactly on an inner point: keep it as a split point.
+            out[n] = hi
+            n += 1
+            continue
+        if not f_lo * f_hi < 0.0:
+            continue
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            if mid <= lo or mid >= hi:
+                break
+            f_mid = _cubic_exp(c, a, beta, mid, order)
+            if (f_mid < 0.0) == (f_lo < 0.0):
+                lo = mid
+                f_lo = f_mid
+            else:
+                hi = mid
+        out[n] = 0.5 * (lo + hi)
+        n += 1
+    return n
+
+
+@njit(cache=True)
+def _active_cubic_relu(
+    c: Arr, a: float, beta: float, h: float, floor: float, spans: Arr
+) -> int:
+    """Stretches of ``[0, h]`` where ``f(u) = cubic + a e^(-beta u)`` exceeds
+    ``floor``; writes ``spans[s] = (u0, u1)`` and returns their number.
+
+    The fourth derivative of f is ``a beta^4 e^(-beta u)``, which never
+    vanishes, so the third has at most one root (closed form). Each lower
+    derivative, and then ``f - floor``, is monotone between the roots of the
+    next one, so each of its roots is bracketed by a sign change (Rolle's
+    theorem) and none is missed except a tangency, where ``max(floor, f)``
+    is unaffected: the compensator is exact and continuous in the parameters.
+    """
+    pts = np.empty(6)
+    roots = np.empty(6)
+    pts[0] = 0.0
+    n_pts = 1
+    if a != 0.0 and c[3] != 0.0:
+        r = 6.0 * c[3] / (a * beta * beta * beta)  # exp(-beta u) where f''' = 0
+        if 0.0 < r < 1.0:
+            u = -math.log(r) / beta
+            if u < h:
+                pts[n_pts] = u
+                n_pts += 1
+    pts[n_pts] = h
+    n_pts += 1
+    for order in (2, 1):
+        n_r = _sign_changes(c, a, beta, order, pts, n_pts, roots)
+        pts[0] = 0.0
+        for k in range(n_r):
+            pts[1 + k] = roots[k]
+        pts[1 + n_r] = h
+        n_pts = n_r + 2
+    c0 = c[0]
+    c[0] = c0 - floor
+    n_r = _sign_changes(c, a, beta, 0, pts, n_pts, roots)
+    c[0] = c0
+    # Active pieces between consecutive crossings, judged at their midpoints.
+    n_sp = 0
+    lo = 0.0
+    for k in range(n_r + 1):
+        hi = roots[k] if k < n_r else h
+        if hi > lo and _cubic_exp(c, a, beta, 0.5 * (lo + hi), 0) > floor:
+            if n_sp > 0 and spans[n_sp - 1, 1] == lo:
+                spans[n_sp - 1, 1] = hi
+            else:
+                spans[n_sp, 0] = lo
+                spans[n_sp, 1] = hi
+                n_sp += 1
+        lo = hi
+    return n_sp
+
+
+@njit(cache=True)
+def _interval_cubic_relu(
+    mu: Arr,
+    gamma: Arr,
+    poly: Arr,
+    brk: Arr,
+    m: int,
+    t0: float,
+    h: float,
+    a: Arr,
+    da: Arr,
+    beta: float,
+    xs: Arr,
+    res: Arr,
+) -> None:
+    """Exact compensator of max(floor, c_i(u) + a_i e^(-beta u)), u in [0, h].
+
+    Same output layout as ``_interval_cubic_softplus``. Above the floor every
+    term integrates in closed form; the derivatives are the integrals of the
+    predictor's derivatives over the active stretches (the integrand is
+    continuous at a crossing, so moving ends contribute nothing).
+    """
+    d = mu.size
+    p = gamma.shape[1]
+    n_r = poly.shape[1]
+    # Covariates re-expanded around t0: x_k(t0 + u) = sum_r xs[k, r] u^r,
+    # so the integrals below use small powers of u (no cancellation).
+    off = t0 - brk[m]
+    for k in range(p):
+        for r in range(4):
+            acc = 0.0
+            pw = 1.0
+            for q in range(r, n_r):
+                acc += _COMB[q, r] * poly[m, q, k] * pw
+                pw *= off
+            xs[k, r] = acc
+    c = np.zeros(4)
+    spans = np.empty((4, 2))
+    ib = 1.0 / beta
+    for i in range(d):
+        for r in range(4):
+            c[r] = mu[i] if r == 0 else 0.0
+            for k in range(p):
+                c[r] += gamma[i, k] * xs[k, r]
+        n_sp = _active_cubic_relu(c, a[i], beta, h, RELU_FLOOR, spans)
+        active = 0.0
+        lam = 0.0
+        j_e = 0.0
+        j_ue = 0.0
+        for k in range(p):
+            res[i, 4 + k] = 0.0
+        for s in range(n_sp):
+            u0 = spans[s, 0]
+            u1 = spans[s, 1]
+            active += u1 - u0
+            e0 = math.exp(-beta * u0)
+            e1 = math.exp(-beta * u1)
+            j_e += (e0 - e1) * ib
+            j_ue += (u0 * ib + ib * ib) * e0 - (u1 * ib + ib * ib) * e1
+            for r in range(4):
+                q = (u1 ** (r + 1) - u0 ** (r + 1)) / (r + 1)
+                lam += c[r] * q
+                for k in range(p):
+                    res[i, 4 + k] += xs[k, r] * q
+        res[i, 0] = lam + a[i] * j_e + RELU_FLOOR * (h - active)
+        res[i, 1] = active
+        res[i, 2] = j_e
+        res[i, 3] = da[i] * j_e - a[i] * j_ue
+
+
+@njit(cache=True)
 def nonlinear_exog_pass(
     times: Arr,
     marks: Arr,
@@ -158,7 +344,7 @@ def nonlinear_exog_pass(
 ) -> tuple[float, Arr, Arr]:
     """Log-likelihood, gradient and (optionally) compensators in one pass.
 
-    ``link`` is 1 (softplus) or 2 (relu; only with ``R = 1``). Returns
+    ``link`` is 1 (softplus) or 2 (relu). Returns
     ``(ll, grad, cum)`` where ``cum[n]`` is the compensator of event n's node
     at ``t_n`` when ``want_cum`` (zeros otherwise). A relu event at or below
     the floor contributes ``log(floor)`` and no gradient, as in
@@ -175,6 +361,7 @@ def nonlinear_exog_pass(
     a = np.zeros(d)
     da = np.zeros(d)
     xb = np.zeros(p)
+    xs = np.zeros((p, 4))
     out = np.zeros(4)
     res = np.zeros((d, 4 + p))
     cum_node = np.zeros(d)
@@ -207,7 +394,11 @@ def nonlinear_exog_pass(
                     for j in range(d):
                         a[i] += adj[i, j] * beta * s0[j]
                         da[i] += adj[i, j] * (s0[j] - beta * s1[j])
-                if cubic:
+                if cubic and link == 2:
+                    _interval_cubic_relu(
+                        mu, gamma, poly, brk, m, cur, h, a, da, beta, xs, res
+                    )
+                elif cubic:
                     _interval_cubic_softplus(
                         mu, gamma, poly, brk, m, cur, h, a, da, beta, max_len, xb, res
                     )
