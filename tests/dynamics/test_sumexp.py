@@ -177,3 +177,32 @@ def test_learned_decays_multistart():
     np.testing.assert_array_equal(sa[0], [20.0, 50.0])
     assert not np.allclose(sa[1], sb[1])
     assert all(np.all(np.diff(s) > 0) for s in sa)
+
+
+def test_analytic_hessian_matches_differenced_gradient():
+    from titfortat.dynamics.hawkes._loglik_sumexp import (
+        sumexp_hessian,
+        sumexp_loglik_grad,
+    )
+
+    arrays = _SumExpSimulator(MU, ADJ_L, DECAYS, end_time=300.0, rng=1).run_arrays()
+    times, marks = merge_events(arrays)
+    # Tied times: the states count strictly earlier events only.
+    times = np.concatenate([times, times[:3]])
+    marks = np.concatenate([marks, marks[:3]])
+    order = np.argsort(times, kind="stable")
+    times, marks = times[order], marks[order]
+    x = np.concatenate([MU, ADJ_L.ravel(), DECAYS])
+    h = sumexp_hessian(x, times, marks, 300.0, 2, 2)
+    num = np.array(
+        [
+            (
+                sumexp_loglik_grad(x + e, times, marks, 300.0, 2, 2)[1]
+                - sumexp_loglik_grad(x - e, times, marks, 300.0, 2, 2)[1]
+            )
+            / 2e-6
+            for e in np.eye(x.size) * 1e-6
+        ]
+    )
+    np.testing.assert_allclose(h, num, rtol=1e-6, atol=1e-5)
+    np.testing.assert_array_equal(h, h.T)

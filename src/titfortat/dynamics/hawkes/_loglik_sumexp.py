@@ -93,3 +93,114 @@ def sumexp_loglik_grad(
                 g_a[i, j, c] -= 1.0 - e
             g_b[c] -= col[j, c] * lag * e
     return ll, grad
+
+
+@njit(cache=True)
+def sumexp_hessian(
+    x: Arr, times: Arr, marks: Arr, end_time: float, d: int, u: int
+) -> Arr:
+    """Analytic Hessian of the identity-link log-likelihood in ``[mu, alpha,
+    beta]`` (one O(N (1 + D U + U)^2) pass).
+
+    With ``f[j, u] = beta_u S0[j, u]`` the predictor of target i is linear in
+    ``(mu_i, alpha[i])`` with features ``(1, f)``, and its decay derivatives
+    are ``dlambda/dbeta_u = sum_j alpha[i, j, u] (S0 - beta_u S1)`` and
+    ``d2lambda/dbeta_u^2 = sum_j alpha[i, j, u] (beta_u S2 - 2 S1)``, with the
+    extra state ``S2[j, u] = sum_k (t - t_k)^2 exp(-beta_u (t - t_k))``. Each
+    event adds ``-v v' / lambda^2`` (v the gradient of lambda) plus the second
+    derivatives of lambda over lambda to its target's compact block, which is
+    scattered into the full matrix at the end; the compensator adds the
+    ``alpha``-``beta`` and ``beta``-``beta`` terms.
+    """
+    n = times.size
+    mu = x[:d]
+    alpha = x[d : d + d * d * u].reshape(d, d, u)
+    beta = x[d + d * d * u :]
+    m = 1 + d * u + u  # compact block: mu_i, alpha[i, :, :], beta
+    blocks = np.zeros((d, m, m))
+    s0 = np.zeros((d, u))
+    s1 = np.zeros((d, u))
+    s2 = np.zeros((d, u))
+    p0 = np.zeros(d)
+    v = np.zeros(m)
+    t_prev = 0.0
+    for k in range(n):
+        t = times[k]
+        if t > t_prev:
+            dt = t - t_prev
+            for c in range(u):
+                e = math.exp(-beta[c] * dt)
+                for j in range(d):
+                    tot = s0[j, c] + p0[j]
+                    s2[j, c] = (s2[j, c] + 2.0 * dt * s1[j, c] + dt * dt * tot) * e
+                    s1[j, c] = (s1[j, c] + dt * tot) * e
+                    s0[j, c] = tot * e
+            for j in range(d):
+                p0[j] = 0.0
+            t_prev = t
+        i = marks[k]
+        lam = mu[i]
+        v[0] = 1.0
+        for c in range(u):
+            v[1 + d * u + c] = 0.0
+        for j in range(d):
+            for c in range(u):
+                f = beta[c] * s0[j, c]
+                lam += alpha[i, j, c] * f
+                v[1 + j * u + c] = f
+                v[1 + d * u + c] += alpha[i, j, c] * (s0[j, c] - beta[c] * s1[j, c])
+        w = 1.0 / lam
+        w2 = w * w
+        blk = blocks[i]
+        for a in range(m):
+            va = v[a] * w2
+            if va != 0.0:
+                for b in range(a, m):
+                    blk[a, b] -= va * v[b]
+        # Second derivatives of lambda: alpha[i, j, c] with beta_c, beta_c^2.
+        for j in range(d):
+            for c in range(u):
+                blk[1 + j * u + c, 1 + d * u + c] += w * (s0[j, c] - beta[c] * s1[j, c])
+        for c in range(u):
+            acc = 0.0
+            for j in range(d):
+                acc += alpha[i, j, c] * (beta[c] * s2[j, c] - 2.0 * s1[j, c])
+            blk[1 + d * u + c, 1 + d * u + c] += w * acc
+        p0[i] += 1.0
+    size = d + d * d * u + u
+    h = np.zeros((size, size))
+    idx = np.zeros(m, dtype=np.int64)
+    for i in range(d):
+        idx[0] = i
+        for q in range(d * u):
+            idx[1 + q] = d + i * d * u + q
+        for c in range(u):
+            idx[1 + d * u + c] = d + d * d * u + c
+        blk = blocks[i]
+        for a in range(m):
+            for b in range(a, m):
+                h[idx[a], idx[b]] += blk[a, b]
+                if b != a:
+                    h[idx[b], idx[a]] += blk[a, b]
+    # Compensator: sum over events of j of sum_i alpha[i, j, c] (1 - e^{-b lag}).
+    col = np.zeros((d, u))
+    for j in range(d):
+        for c in range(u):
+            for i in range(d):
+                col[j, c] += alpha[i, j, c]
+    g1 = np.zeros((d, u))  # sum over events of j of lag e^{-b lag}
+    for k in range(n):
+        j = marks[k]
+        lag = end_time - times[k]
+        for c in range(u):
+            e = math.exp(-beta[c] * lag)
+            g1[j, c] += lag * e
+            h[d + d * d * u + c, d + d * d * u + c] += col[j, c] * lag * lag * e
+    for i in range(d):
+        for j in range(d):
+            for c in range(u):
+                p = d + (i * d + j) * u + c
+                q = d + d * d * u + c
+                h[p, q] -= g1[j, c]
+                h[q, p] -= g1[j, c]
+    return h

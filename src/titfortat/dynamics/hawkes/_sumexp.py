@@ -251,7 +251,7 @@ class SumExpHawkes(BaseEstimator):
                 lower[d : x_all.size - u] = 0.0
                 at_bound = x_all <= 1e-8
             if self.link == "identity":
-                # Analytic [mu, alpha] block, decay columns differenced.
+                # Analytic Hessian (decays included).
                 info_mat = information(x_all, times, marks, big_t, d, u)
             else:
                 info_mat = observed_information(grad, x_all, free, lower)

@@ -14,7 +14,7 @@ from scipy import optimize
 
 from titfortat.dynamics._optim import newton_maximize
 from titfortat.dynamics.hawkes._loglik import exp_states
-from titfortat.dynamics.hawkes._loglik_sumexp import sumexp_loglik_grad
+from titfortat.dynamics.hawkes._loglik_sumexp import sumexp_hessian, sumexp_loglik_grad
 
 # Bounds of log b1 when decays are learned (as ExpHawkes), and the smallest
 # gap between successive log-decays, which keeps them ordered b1 < ... < bU.
@@ -133,41 +133,10 @@ def information(
     d: int,
     u: int,
 ) -> np.ndarray:
-    """Observed information (negative Hessian) in ``[mu, alpha, beta]``.
-
-    The ``[mu, alpha]`` block is analytic: the compensator is linear in them,
-    so it is ``X_i' diag(1 / lambda^2) X_i`` per target node i (zero between
-    nodes). Only the U decay columns are differenced (central differences
-    of the analytic gradient, relative step 1e-5): 2U gradient passes
-    instead of two per parameter.
-    """
-    k = x.size - u
-    betas = x[k:]
-    r_all, _ = design(times, marks, end_time, d, betas)
-    info = np.zeros((x.size, x.size))
-    du = d * u
-    for i in range(d):
-        rows = marks == i
-        xi = np.hstack([np.ones((int(rows.sum()), 1)), r_all[rows]])
-        lam = xi @ np.concatenate([[x[i]], x[d + i * du : d + (i + 1) * du]])
-        xw = xi / lam[:, None]
-        blk = xw.T @ xw
-        idx = np.concatenate([[i], np.arange(d + i * du, d + (i + 1) * du)])
-        info[np.ix_(idx, idx)] = blk
-    for c in range(u):
-        h = 1e-5 * betas[c]
-        xp, xm = x.copy(), x.copy()
-        xp[k + c] += h
-        xm[k + c] -= h
-        gp = sumexp_loglik_grad(xp, times, marks, end_time, d, u)[1]
-        gm = sumexp_loglik_grad(xm, times, marks, end_time, d, u)[1]
-        col = -(gp - gm) / (2.0 * h)
-        info[:, k + c] = col
-        info[k + c, :] = col
-    # Symmetrise the decay block (its two differenced halves).
-    blk = info[k:, k:]
-    info[k:, k:] = 0.5 * (blk + blk.T)
-    return info
+    """Observed information (negative analytic Hessian) in ``[mu, alpha,
+    beta]``, identity link; see :func:`sumexp_hessian`."""
+    h: np.ndarray = sumexp_hessian(x, times, marks, end_time, d, u)
+    return -h
 
 
 def _order_components(x: np.ndarray, d: int, u: int) -> np.ndarray:
@@ -223,7 +192,7 @@ def fit_joint_identity(
         x, ll, info = out
         x = _order_components(x, d, u)
         if np.all(np.diff(np.log(x[k:])) >= MIN_LOG_GAP):
-            method = "projected Newton (analytic [mu, alpha] block, decays differenced)"
+            method = "projected Newton with the analytic Hessian"
             return x, float(ll), {**info, "method": method}
 
     def obj(z: np.ndarray) -> tuple[float, np.ndarray]:
