@@ -151,3 +151,42 @@ def test_demo_runs_the_main_job_on_bundled_data():
                       "hawkes"):
         assert estimator in res.stdout, estimator
     assert "Papadogeorgou" in res.stdout
+
+
+def test_effect_table_keeps_every_number_whole_in_80_columns():
+    import io
+
+    import numpy as np
+    import pandas as pd
+    from rich.console import Console
+
+    from titfortat.cli._render import effect_view
+    from titfortat.effects import COLUMNS
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for est in ("before_after", "event_study", "count_ar_poisson", "granger"):
+        for direction in ("attack<-Airstrike", "Airstrike<-attack"):
+            row = dict.fromkeys(COLUMNS, "x")
+            row.update(
+                estimator=est,
+                direction=direction,
+                estimate=-5.3e-05 * rng.uniform(1, 2),
+                ci_lower=-0.000133,
+                ci_upper=0.00153,
+                p_value=0.0013,
+                verdict="no_detectable_effect",
+            )
+            rows.append(row)
+
+    class Result:
+        header = {"model": "toy"}
+        table = pd.DataFrame(rows)
+
+    buf = io.StringIO()
+    effect_view(Console(file=buf, width=80), Result())
+    text = buf.getvalue()
+    assert "…" not in text.split("Effect table")[1].split("before_after:")[0]
+    for r in rows:
+        assert f"{r['estimate']:.3g}" in text
+    assert max(len(line) for line in text.splitlines()) <= 80

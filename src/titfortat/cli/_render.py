@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -126,22 +127,47 @@ def effect_view(console: Console, result: Any) -> None:
     for key, value in result.header.items():
         console.print(f"[dim]{key}:[/dim] {value}", highlight=False)
     colour = {"deterrence": "green", "escalation": "red"}
-    table = Table(title="Effect table (95% intervals)")
-    for col in ("estimator", "direction", "estimate", "lower", "upper", "p", "verdict"):
-        numeric = col in {"estimate", "lower", "upper", "p"}
-        table.add_column(col, justify="right" if numeric else "left", no_wrap=True)
-    for row in result.table.itertuples(index=False):
-        style = colour.get(row.verdict, "")
-        verdict = f"[{style}]{row.verdict}[/{style}]" if style else row.verdict
-        table.add_row(
+    rows = [
+        (
             row.estimator,
             row.direction,
             f"{row.estimate:.3g}",
             f"{row.ci_lower:.3g}",
             f"{row.ci_upper:.3g}",
             f"{row.p_value:.2g}",
-            verdict,
+            row.verdict,
         )
+        for row in result.table.itertuples(index=False)
+    ]
+    # Numbers and verdicts are never cut; in a narrow terminal the names
+    # wrap instead (an 80-column terminal showed "-0.…" before).
+    table = Table(
+        title="Effect table (95% intervals)",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    heads = ("estimator", "direction", "estimate", "lower", "upper", "p", "verdict")
+    widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(heads)]
+    # Numbers are never cut. In a narrow terminal the names and the verdict
+    # wrap instead, with explicit widths (rich shrinks wrappable columns
+    # unevenly and then truncates numbers: "-0.…" in 80 columns).
+    flexible = (0, 1, 6)
+    room = console.width - sum(widths[2:6]) - 2 * len(heads)
+    need = sum(widths[k] for k in flexible)
+    if need > room:
+        for k in flexible:
+            widths[k] = max(10 if k == 6 else 6, room * widths[k] // need)
+    for k, col in enumerate(heads):
+        if k in flexible:
+            table.add_column(col, overflow="fold", width=widths[k])
+        else:
+            table.add_column(col, justify="right", no_wrap=True)
+    for r in rows:
+        style = colour.get(r[6], "")
+        shown = r[6].replace("_", " ")  # wraps at spaces when narrow
+        verdict = f"[{style}]{shown}[/{style}]" if style else shown
+        table.add_row(*r[:6], verdict)
     console.print(table)
     seen: set[str] = set()
     for row in result.table.itertuples(index=False):
