@@ -251,9 +251,11 @@ def _interval_sumexp(
     gx = _GL_X
     gw = _GL_W
     lo = 0.0
-    # Panels [0, h], [h, 2h], [2h, 4h], ... with h = 1 / beta_max: each holds
-    # at most a few e-folds of every component that is still large there.
-    width = min(s_end, 1.0 / b_max)
+    ev = scratch[0:u]  # exp(-beta_u s) at the current node
+    # Panels [0, h], [h, 2h], [2h, 4h], ... with h = 2 / beta_max: each holds
+    # at most a few e-folds of every component that is still large there
+    # (8-point Gauss-Legendre integrates exp(-z) over a width of 2 to ~1e-14).
+    width = min(s_end, 2.0 / b_max)
     while lo < s_end:
         hi = min(s_end, lo + width)
         # One sub-panel per unit change of the predictor keeps the rule in
@@ -270,12 +272,20 @@ def _interval_sumexp(
                 wt = 0.5 * h * gw[q]
                 x = mu_i
                 for c in range(u):
-                    x += a[c] * math.exp(-beta[c] * s)
-                sg = _sigmoid(x)
-                j_int += wt * _softplus(x)
+                    ev[c] = math.exp(-beta[c] * s)
+                    x += a[c] * ev[c]
+                # softplus and sigmoid from one exponential.
+                z = math.exp(-abs(x))
+                if x > 0.0:
+                    sp = x + math.log1p(z)
+                    sg = 1.0 / (1.0 + z)
+                else:
+                    sp = math.log1p(z)
+                    sg = z / (1.0 + z)
+                j_int += wt * sp
                 j_mu += wt * sg
                 for c in range(u):
-                    e = wt * sg * math.exp(-beta[c] * s)
+                    e = wt * sg * ev[c]
                     jj[c] += e
                     kk[c] += e * s
         lo = hi

@@ -81,14 +81,16 @@ class SumExpHawkes(BaseEstimator):
     (``n_converged``) and agreed with the best (``n_agree``,
     ``starts_agree``). With the identity link each start first fits the
     concave fixed-decay problem, then maximises the likelihood in all
-    parameters with L-BFGS-B and the analytic gradient (O(N D U), numba),
-    polished by Newton steps. The components are exchangeable, so for
-    identifiability the decays are kept ordered, ``b1 < b2 < ... < bU``: the
-    optimiser works on ``log b1`` and the increments ``log b_u - log b_{u-1}
-    >= 1e-4``, so ``alpha[...;u]`` always belongs to the u-th slowest
+    parameters by a projected Newton method with the analytic Hessian
+    (numba, one O(N (D U)^2) pass; L-BFGS-B on the analytic gradient takes
+    over if Newton fails). The components are exchangeable, so for
+    identifiability the decays are reported ordered, ``b1 < b2 < ... < bU``
+    (L-BFGS-B works on ``log b1`` and the increments ``log b_u - log b_{u-1}
+    >= 1e-4``), so ``alpha[...;u]`` always belongs to the u-th slowest
     component. The results then include ``decay[0]``, ..., ``decay[U-1]``,
-    with standard errors from the observed information (differences of the
-    analytic gradient). If two components merge (an increment at its bound)
+    with standard errors from the observed information (the analytic
+    Hessian for the identity link, differences of the analytic gradient for
+    softplus and relu). If two components merge (their decays meet)
     the decays are not identified; use fewer components.
 
     Parameters
