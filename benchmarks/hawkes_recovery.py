@@ -18,7 +18,7 @@ from titfortat.dynamics import (
     SumExpHawkes,
 )
 from titfortat.dynamics.hawkes._exog import SplineBasis, as_covariates
-from titfortat.dynamics.hawkes._sumexp import _SumExpSimulator
+from titfortat.dynamics.hawkes._sumexp_simulate import _SumExpSimulator
 
 
 def line(name, result, truth, mask=None):
@@ -102,6 +102,41 @@ def main() -> None:
     m = SumExpHawkes(decays=decays).fit(arr)
     truth = np.concatenate([mu3, adj3.ravel()])
     line("SumExpHawkes U=2 (nonzero)", m.results_, truth, truth != 0)
+
+    # Same scenarios and seeds as tests/dynamics/test_sumexp_nonlinear.py:
+    # node 1 inhibits node 0 through both components.
+    adj_n = np.array([[[0.2, 0.2], [-0.4, -0.3]], [[0.3, 0.2], [0.1, 0.1]]])
+    mu_n, dec_n = np.array([0.5, 0.3]), np.array([0.3, 3.0])
+    for link, end in [("softplus", 5000.0), ("relu", 6000.0)]:
+        arr = _SumExpSimulator(
+            mu_n, adj_n, dec_n, end_time=end, link=link, rng=5
+        ).run_arrays()
+        m = SumExpHawkes(decays=dec_n, link=link, n_starts=2, rng=0).fit(
+            arr, end_time=end
+        )
+        line(
+            f"SumExpHawkes U=2 {link} inhibitory",
+            m.results_,
+            np.concatenate([mu_n, adj_n.ravel()]),
+        )
+        tot, true_tot = m.adjacency_.sum(axis=2), adj_n.sum(axis=2)
+        print(
+            f"{'':34s} total effects rel. error max "
+            f"{np.max(np.abs(tot - true_tot) / np.abs(true_tot)):.3f}, "
+            f"{m.n_events_:,} events"
+        )
+    for link, end, n_starts in [("relu", 6000.0, 2), ("softplus", 5000.0, 1)]:
+        arr = _SumExpSimulator(
+            mu_n, adj_n, dec_n, end_time=end, link=link, rng=7
+        ).run_arrays()
+        m = SumExpHawkes(
+            decays=[1.0, 5.0], link=link, learn_decays=True, n_starts=n_starts, rng=0
+        ).fit(arr, end_time=end)
+        line(
+            f"SumExpHawkes {link} learned decays",
+            m.results_,
+            np.concatenate([mu_n, adj_n.ravel(), dec_n]),
+        )
 
     arr = HawkesSimulator(
         mu2, adj_s, 1.0, end_time=5000.0, link="relu", rng=2
