@@ -239,8 +239,8 @@ def hawkes(
             table = hawkes_table(
                 st,
                 spec,
-                family=family.value,  # type: ignore[arg-type]
-                link=link.value,  # type: ignore[arg-type]
+                family=family.value,
+                link=link.value,
                 baseline_segments=segments,
                 rng=seed,
             )

@@ -200,13 +200,15 @@ def hawkes_table(
         warnings.simplefilter("always")
         model.fit(y.to_numpy(), nodes=names)
         ci = model.conf_int(alpha)
+        ci_lo = dict(zip(ci.index, ci["ci_lower"].to_numpy(float), strict=True))
+        ci_hi = dict(zip(ci.index, ci["ci_upper"].to_numpy(float), strict=True))
         rows = {}
         for i in names:
             for j in names:
                 pname = f"alpha[{i}<-{j}]"
                 lr = model.lr_test(i, j)
                 est = float(model.results_.params[pname])
-                lower = float(ci.loc[pname, "ci_lower"])
+                lower = float(ci_lo[pname])
                 if link == "identity":
                     # Truncated to the parameter space: offspring counts are
                     # never negative, so a Wald bound below 0 means 0.
@@ -214,7 +216,7 @@ def hawkes_table(
                 rows[f"{i}<-{j}"] = {
                     "estimate": est,
                     "ci_lower": lower,
-                    "ci_upper": float(ci.loc[pname, "ci_upper"]),
+                    "ci_upper": float(ci_hi[pname]),
                     "lr_statistic": float(lr.statistic),
                     "p_value": float(lr.p_value),
                     "verdict": verdict(est, lr.p_value, alpha),
