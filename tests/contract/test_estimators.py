@@ -53,6 +53,16 @@ CASES = [
         {"n_starts": 1, "tie_breaking": "jitter", "rng": 0},
         _daily_hawkes_data,
     ),
+    (
+        ExpHawkes,
+        {"n_starts": 1, "link": "softplus", "decay": 1.0, "baseline_spline_df": 4},
+        _hawkes_data,
+    ),
+    (
+        ExpHawkes,
+        {"n_starts": 1, "link": "relu", "decay": 1.0, "baseline_segments": 2},
+        _hawkes_data,
+    ),
 ]
 IDS = [
     "exp",
@@ -62,6 +72,8 @@ IDS = [
     "sumexp",
     "exp-relu",
     "exp-jitter",
+    "exp-softplus-spline",
+    "exp-relu-segments",
 ]
 
 
