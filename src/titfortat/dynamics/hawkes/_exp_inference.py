@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from titfortat._validation import as_generator, check_is_fitted
-from titfortat.dynamics._optim import _report_bootstrap
+from titfortat.dynamics._optim import _report_bootstrap, profile_bounds
 from titfortat.dynamics.hawkes._exog import PiecewiseCovariates
 from titfortat.dynamics.hawkes._exp_optimize import _ExpOptimize
 from titfortat.results import FitResult, LRTestResult
@@ -67,7 +67,7 @@ class _ExpInference(_ExpOptimize):
         Each bound re-maximises the other parameters, so this costs a few dozen
         fits per parameter; pass ``params`` to limit it.
         """
-        from scipy import optimize, stats
+        from scipy import stats
 
         check_is_fitted(self)
         d = len(self.nodes_)
@@ -104,31 +104,11 @@ class _ExpInference(_ExpOptimize):
                 or (self.link == "identity" and p < n_mu + d * d)
                 or (self.link == "relu" and p < n_mu)
             )
-            lower_lim = 0.0 if positive else -np.inf
-            bounds = []
-            for sgn in (-1.0, 1.0):
-                v = est
-                found = np.nan
-                for _ in range(30):
-                    v_new = v + sgn * step
-                    if v_new <= lower_lim:
-                        v_new = (
-                            lower_lim + 1e-10 if p == self._x.size - 1 else lower_lim
-                        )
-                        found = (
-                            optimize.brentq(gap, v_new, est, xtol=1e-6)
-                            if gap(v_new) > 0
-                            else v_new
-                        )
-                        break
-                    if gap(v_new) > 0:
-                        lo_, hi_ = sorted((v, v_new))
-                        found = optimize.brentq(gap, lo_, hi_, xtol=1e-6)
-                        break
-                    v = v_new
-                    step *= 1.5
-                bounds.append(found)
-            rows[name] = (bounds[0], bounds[1])
+            # The decay must stay strictly positive (it is fitted on the log
+            # scale), so its edge is a tiny positive value.
+            is_decay = p == self._x.size - 1
+            lower_lim = (1e-10 if is_decay else 0.0) if positive else -np.inf
+            rows[name] = profile_bounds(gap, float(est), float(step), lower_lim)
         return pd.DataFrame.from_dict(
             rows, orient="index", columns=["ci_lower", "ci_upper"]
         )
