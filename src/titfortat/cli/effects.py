@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -27,6 +27,17 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 _out = Console(soft_wrap=False, width=200)
+
+
+def _open_store(store: Path | None) -> Any:
+    """The event store at ``store`` (read-only), or the bundled demo store."""
+    if store is None:
+        from titfortat.datasets import load_demo_store
+
+        return load_demo_store()
+    from titfortat.events import EventStore
+
+    return EventStore(store, read_only=True)
 
 
 @app.command()
@@ -84,14 +95,7 @@ def effect(
                 "--radius-km > 0. "
                 f"Got {window_days}, {placebos} and {radius_km}."
             )
-        if store is None:
-            from titfortat.datasets import load_demo_store
-
-            st = load_demo_store()
-        else:
-            from titfortat.events import EventStore
-
-            st = EventStore(store, read_only=True)
+        st = _open_store(store)
         try:
             from titfortat.effects import effect_table
 
@@ -225,14 +229,7 @@ def hawkes(
             if name.strip() in spec:
                 raise ValueError(f"Node name {name.strip()!r} is given twice.")
             spec[name.strip()] = flt.strip()
-        if store is None:
-            from titfortat.datasets import load_demo_store
-
-            st = load_demo_store()
-        else:
-            from titfortat.events import EventStore
-
-            st = EventStore(store, read_only=True)
+        st = _open_store(store)
         try:
             from titfortat.effects import hawkes_table
 

@@ -11,19 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from titfortat.report._mpl import pyplot
+
 __all__ = ["plot_branching_matrix", "plot_impulse_response", "plot_residual_qq"]
-
-
-def _pyplot() -> Any:
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as err:  # pragma: no cover - plot extra missing
-        from titfortat.exceptions import OptionalDependencyError
-
-        raise OptionalDependencyError(
-            "Plotting needs matplotlib: pip install 'titfortat[plot]'."
-        ) from err
-    return plt
 
 
 def plot_residual_qq(
@@ -61,7 +51,7 @@ def plot_residual_qq(
     >>> axes[0].get_xlabel()
     'Uniform(0, 1) quantile'
     """
-    plt = _pyplot()
+    plt = pyplot()
     names = list(residuals.residuals) if nodes is None else list(nodes)
     if axes is None:
         _, ax_arr = plt.subplots(
@@ -120,7 +110,7 @@ def plot_impulse_response(result: Any, *, alpha: float = 0.05, ax: Any = None) -
     >>> [t.get_text() for t in ax.get_yticklabels()][1]
     'strike<-attack'
     """
-    plt = _pyplot()
+    plt = pyplot()
     frame = result.summary_frame(alpha)
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 0.45 * len(frame) + 1.2))
@@ -166,7 +156,7 @@ def plot_branching_matrix(model: Any, *, ax: Any = None, cmap: str = "RdBu_r") -
     >>> plot_branching_matrix(m).get_ylabel()
     'affected node (i)'
     """
-    plt = _pyplot()
+    plt = pyplot()
     adj = np.asarray(model.adjacency_, dtype=float)
     if adj.ndim == 3:
         adj = adj.sum(axis=2)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from titfortat.report._mpl import pyplot
+
 __all__ = ["plot_event_time_profile"]
 
 
@@ -46,14 +48,7 @@ def plot_event_time_profile(
     >>> ax.get_xlabel()
     'days since intervention'
     """
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as err:  # pragma: no cover - plot extra missing
-        from titfortat.exceptions import OptionalDependencyError
-
-        raise OptionalDependencyError(
-            "Plotting needs matplotlib: pip install 'titfortat[plot]'."
-        ) from err
+    plt = pyplot()
     if hasattr(obj, "event_study") and obj.event_study is not None:
         obj = obj.event_study
     profile = obj.effects() if hasattr(obj, "effects") else obj
