@@ -44,6 +44,10 @@ from titfortat.results import DerivedResult, FitResult, LRTestResult
 
 __all__ = ["SumExpHawkes"]
 
+# Above this many events a learned-decay start is first fitted on a tenth of
+# the window (as ExpHawkes does).
+_SUBSAMPLE_ABOVE = 40_000
+
 
 class SumExpHawkes(BaseEstimator):
     """Multivariate Hawkes process with a sum-of-exponentials kernel.
@@ -342,6 +346,30 @@ class SumExpHawkes(BaseEstimator):
         for b0 in b_starts:
             if start is not None:
                 x0 = start
+            elif times.size > _SUBSAMPLE_ABOVE:
+                # Multi-resolution warm start: the learned-decay fit on the
+                # first stretch of the window (a tenth of the events), whose
+                # estimates are close to the full-data ones, leaves Newton two
+                # or three full-data iterations instead of five to seven.
+                n_sub = max(times.size // 10, _SUBSAMPLE_ABOVE // 2)
+                t_sub = float(times[n_sub])
+                keep = times < t_sub
+                ts, ms = times[keep], marks[keep]
+                xp, _, _, _ = fit_fixed_identity(
+                    ts, ms, t_sub, d, b0, self.max_iter, self.tol
+                )
+                x0 = fit_joint_identity(
+                    np.concatenate([np.maximum(xp, 1e-6), b0]),
+                    ts,
+                    ms,
+                    t_sub,
+                    d,
+                    u,
+                    zero,
+                    self.max_iter,
+                    self.tol,
+                )[0]
+                x0[: x0.size - u] = np.maximum(x0[: x0.size - u], 1e-6)
             else:
                 xp, _, _, _ = fit_fixed_identity(
                     times, marks, end_time, d, b0, self.max_iter, self.tol

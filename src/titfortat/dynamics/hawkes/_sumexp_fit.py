@@ -14,7 +14,11 @@ from scipy import optimize
 
 from titfortat.dynamics._optim import newton_maximize
 from titfortat.dynamics.hawkes._loglik import exp_states
-from titfortat.dynamics.hawkes._loglik_sumexp import sumexp_hessian, sumexp_loglik_grad
+from titfortat.dynamics.hawkes._loglik_sumexp import (
+    sumexp_hessian,
+    sumexp_loglik_grad,
+    sumexp_loglik_grad_hess,
+)
 
 # Bounds of log b1 when decays are learned (as ExpHawkes), and the smallest
 # gap between successive log-decays, which keeps them ordered b1 < ... < bU.
@@ -175,11 +179,18 @@ def fit_joint_identity(
         xs[d:k][zero] = 0.0
     lo_t = 1e-10
 
+    # One pass gives ll, gradient and Hessian; the Hessian of the last point
+    # evaluated is kept for Newton's next step (almost always that point).
+    cache: dict[str, np.ndarray] = {}
+
     def fun(x: np.ndarray) -> tuple[float, np.ndarray]:
-        ll, g = sumexp_loglik_grad(x, times, marks, end_time, d, u)
+        ll, g, h = sumexp_loglik_grad_hess(x, times, marks, end_time, d, u)
+        cache["x"], cache["h"] = x.copy(), h
         return float(ll), g
 
     def hess(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+        if "x" in cache and np.array_equal(cache["x"], x):
+            return cache["h"]
         return -information(x, times, marks, end_time, d, u)
 
     nb: list[tuple[float | None, float | None]] = [(lo_t, None)] * k
