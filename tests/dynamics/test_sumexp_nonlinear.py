@@ -216,6 +216,29 @@ def test_loglik_against_quadrature_and_gradient(link):
     assert cum[k0] == pytest.approx(expected, rel=1e-9)
 
 
+def test_relu_event_on_the_floor():
+    # Node 0 fires right after a strongly inhibiting node-1 event: its
+    # predictor is negative there, so the event contributes log(floor) and no
+    # gradient; the compensator still matches the quadrature reference.
+    times = np.array([1.0, 1.1, 3.0])
+    marks = np.array([1, 0, 0])
+    adj = ADJ.copy()
+    adj[0, 1] = [-1.0, -2.0]
+    assert _predictor(times, marks, MU, adj, DECAYS, 1.1)[0] < 0
+    x = np.concatenate([MU, adj.ravel(), DECAYS])
+    ll, g = sumexp_nonlinear_loglik_grad(x, times, marks, 4.0, 2, 2, 2, True)
+    assert ll == pytest.approx(
+        _loglik_quad(times, marks, 4.0, MU, adj, DECAYS, "relu"), rel=1e-10
+    )
+    assert ll < np.log(FLOOR)
+
+    def f(v):
+        return sumexp_nonlinear_loglik_grad(v, times, marks, 4.0, 2, 2, 2, False)[0]
+
+    num = np.array([(f(x + h) - f(x - h)) / 2e-7 for h in np.eye(x.size) * 1e-7])
+    np.testing.assert_allclose(g, num, rtol=1e-6, atol=1e-6)
+
+
 @pytest.mark.parametrize(
     ("link", "end", "seed"), [("softplus", 5000.0, 5), ("relu", 6000.0, 5)]
 )
