@@ -216,6 +216,29 @@ def test_loglik_against_quadrature_and_gradient(link):
     assert cum[k0] == pytest.approx(expected, rel=1e-9)
 
 
+@pytest.mark.parametrize("link", ["softplus", "relu"])
+def test_blocked_information_matches_full_differencing(link):
+    from titfortat.dynamics._optim import observed_information
+    from titfortat.dynamics.hawkes._sumexp_nonlinear import blocked_information
+
+    _, times, marks = _sample(link, 2, 200.0)
+    x = np.concatenate([MU, ADJ.ravel(), DECAYS])
+
+    def grad(v):
+        return sumexp_nonlinear_loglik_grad(
+            v, times, marks, 200.0, 2, 2, LINK_CODES[link], True
+        )[1]
+
+    lower = np.full(x.size, -np.inf)
+    full = observed_information(grad, x, np.ones(x.size, bool), lower)
+    blocked = blocked_information(grad, x, 2, 2, True, lower)
+    np.testing.assert_allclose(blocked, full, rtol=1e-6, atol=1e-6 * np.abs(full).max())
+    # Fixed decays: the decay rows and columns are left at zero.
+    fixed = blocked_information(grad, x, 2, 2, False, lower)
+    np.testing.assert_allclose(fixed[:-2, :-2], full[:-2, :-2], rtol=1e-6, atol=1e-6)
+    assert not fixed[-2:].any()
+
+
 def test_relu_event_on_the_floor():
     # Node 0 fires right after a strongly inhibiting node-1 event: its
     # predictor is negative there, so the event contributes log(floor) and no

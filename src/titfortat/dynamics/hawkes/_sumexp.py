@@ -21,7 +21,6 @@ from titfortat.dynamics._events import EventInput, merge_events, to_event_arrays
 from titfortat.dynamics._optim import (
     covariance,
     delta_method,
-    observed_information,
     report_convergence,
 )
 from titfortat.dynamics.hawkes._loglik_sumexp import sumexp_loglik_grad
@@ -35,6 +34,7 @@ from titfortat.dynamics.hawkes._sumexp_fit import (
     summarise_starts,
 )
 from titfortat.dynamics.hawkes._sumexp_nonlinear import (
+    blocked_information,
     fit_nonlinear,
     nonlinear_loglik,
     nonlinear_starts,
@@ -260,7 +260,9 @@ class SumExpHawkes(BaseEstimator):
                 # Analytic Hessian (decays included).
                 info_mat = information(x_all, times, marks, big_t, d, u)
             else:
-                info_mat = observed_information(grad, x_all, free, lower)
+                info_mat = blocked_information(
+                    grad, x_all, d, u, self.learn_decays, lower
+                )[np.ix_(free, free)]
             cov_all = covariance(
                 info_mat,
                 free,

@@ -162,3 +162,61 @@ def fit_nonlinear(
     best, summary = summarise_starts(runs, u)
     x, ll, info = runs[best]
     return x, ll, {**info, **summary, "method": f"L-BFGS-B, link={link}"}
+
+
+def blocked_information(
+    grad: Any, x: np.ndarray, d: int, u: int, learn: bool, lower: np.ndarray
+) -> np.ndarray:
+    """Observed information by differencing the analytic gradient, exploiting
+    that the log-likelihood is a sum over target nodes i of terms in
+    ``(mu_i, alpha[i], beta)`` only.
+
+    Perturbing the q-th parameter of every row at once therefore gives the
+    q-th column of every row's block in one pair of gradient passes, and the
+    decay columns (when learned) one pair each: ``2 (1 + D U + U)`` passes
+    instead of ``2 (D + D^2 U + U)``. Central differences with a relative
+    step of 1e-5; a parameter within one step of its lower bound is
+    differenced forwards. Returns the matrix over all of ``[mu, alpha,
+    beta]`` (decay rows and columns zero when the decays are fixed).
+    """
+    size = x.size
+    k = d + d * d * u
+    du = d * u
+    h_mat = np.zeros((size, size))
+    g0 = None
+
+    def row_params(i: int) -> np.ndarray:
+        return np.concatenate([[i], np.arange(d + i * du, d + (i + 1) * du)])
+
+    rows = [row_params(i) for i in range(d)]
+    for q in range(1 + du):
+        idx = np.array([r[q] for r in rows])
+        h = 1e-5 * np.maximum(np.abs(x[idx]), 1e-2)
+        fwd = np.isfinite(lower[idx]) & (x[idx] - h < lower[idx])
+        xp = x.copy()
+        xp[idx] += h
+        gp = grad(xp)
+        if fwd.any():
+            if g0 is None:
+                g0 = grad(x)
+        xm = x.copy()
+        xm[idx[~fwd]] -= h[~fwd]
+        gm = grad(xm)
+        for i, r in enumerate(rows):
+            if fwd[i]:
+                assert g0 is not None
+                col = (gp[r] - g0[r]) / h[i]
+            else:
+                col = (gp[r] - gm[r]) / (2.0 * h[i])
+            h_mat[r, r[q]] = col
+    if learn:
+        for c in range(u):
+            p = k + c
+            h = 1e-5 * x[p]
+            xp, xm = x.copy(), x.copy()
+            xp[p] += h
+            xm[p] -= h
+            col = (grad(xp) - grad(xm)) / (2.0 * h)
+            h_mat[:, p] = col
+            h_mat[p, :k] = col[:k]
+    return -0.5 * (h_mat + h_mat.T)
