@@ -13,6 +13,7 @@ from titfortat.dynamics import SumExpHawkes
 from titfortat.dynamics._events import merge_events
 from titfortat.dynamics.hawkes._loglik import LINK_CODES
 from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import (
+    _gap_tables,
     _interval_sumexp,
     sumexp_compensator_at_events,
     sumexp_nonlinear_loglik_grad,
@@ -149,10 +150,14 @@ for _ in range(25):
 @pytest.mark.parametrize("link", ["softplus", "relu"])
 def test_gap_integrals_match_quad(link):
     n_roots = []
+    n_short = 0
     for mu, a, beta, dt in _GAPS:
         a, beta = np.array(a), np.array(beta)
         u = a.size
         jj, kk = np.zeros(u), np.zeros(u)
+        edt, evq = np.zeros(u), np.zeros((8, u))
+        short = _gap_tables(beta, dt, LINK_CODES[link], edt, evq)
+        n_short += short
         lam, dmu = _interval_sumexp(
             mu,
             a,
@@ -164,6 +169,9 @@ def test_gap_integrals_match_quad(link):
             kk,
             np.zeros(5 * u + 5),
             np.zeros((u + 1, u + 1)),
+            edt,
+            evq,
+            short,
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", integrate.IntegrationWarning)
@@ -175,6 +183,9 @@ def test_gap_integrals_match_quad(link):
         np.testing.assert_allclose(kk, r_k, rtol=1e-8, atol=1e-12 / beta.min() ** 2)
     # The non-monotone predictor crosses the floor twice in some gaps.
     assert max(n_roots) == 2
+    # Softplus: both the shared one-panel rule and the general panels ran.
+    if link == "softplus":
+        assert 0 < n_short < len(_GAPS)
 
 
 def _sample(link, seed, end):

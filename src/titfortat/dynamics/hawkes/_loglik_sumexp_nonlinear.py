@@ -185,6 +185,25 @@ def _relu_pieces(
 
 
 @njit(cache=True)
+def _gap_tables(beta: Arr, dt: float, link: int, edt: Arr, evq: Arr) -> bool:
+    """Node-independent exponentials of one gap, shared by every target node:
+    ``edt[u] = exp(-beta_u dt)`` and, for softplus on a short gap (``dt
+    beta_max <= 2``, integrated as one Gauss-Legendre panel), ``evq[q, u] =
+    exp(-beta_u s_q)`` at the nodes. Returns whether the gap is short."""
+    b_max = 0.0
+    for c in range(beta.size):
+        edt[c] = math.exp(-beta[c] * dt)
+        b_max = max(b_max, beta[c])
+    short = link == 1 and dt * b_max <= 2.0
+    if short:
+        for q in range(_GL_X.size):
+            s = 0.5 * dt * (_GL_X[q] + 1.0)
+            for c in range(beta.size):
+                evq[q, c] = math.exp(-beta[c] * s)
+    return short
+
+
+@njit(cache=True)
 def _interval_sumexp(
     mu_i: float,
     a: Arr,
@@ -196,15 +215,38 @@ def _interval_sumexp(
     kk: Arr,
     scratch: Arr,
     work: Arr,
+    edt: Arr,
+    evq: Arr,
+    short: bool,
 ) -> tuple[float, float]:
     """Compensator of ``phi(mu_i + sum_u a_u exp(-beta_u s))`` over
     ``[0, dt]`` and its derivative in ``mu_i``; fills ``jj``/``kk`` with
-    ``J_u`` and ``K_u`` (module docstring). ``link`` 1 softplus, 2 relu."""
+    ``J_u`` and ``K_u`` (module docstring). ``link`` 1 softplus, 2 relu;
+    ``edt``, ``evq`` and ``short`` come from :func:`_gap_tables`."""
     u = a.size
     for c in range(u):
         jj[c] = 0.0
         kk[c] = 0.0
     if link == 2:
+        # Fast paths: with mu - floor and every a_u of one sign the predictor
+        # stays on one side of the floor over the whole gap (no root).
+        above = mu_i > RELU_FLOOR
+        below = not above
+        for c in range(u):
+            if a[c] < 0.0:
+                above = False
+            elif a[c] > 0.0:
+                below = False
+        if below:
+            return RELU_FLOOR * dt, 0.0
+        if above:
+            lam_int = mu_i * dt
+            for c in range(u):
+                ib = 1.0 / beta[c]
+                jj[c] = (1.0 - edt[c]) * ib
+                kk[c] = ib * jj[c] - dt * ib * edt[c]
+                lam_int += a[c] * jj[c]
+            return lam_int, dt
         roots = scratch[0 : u + 1]
         tmp = scratch[u + 1 : 2 * u + 2]
         coef = scratch[2 * u + 2 : 3 * u + 3]
@@ -238,6 +280,34 @@ def _interval_sumexp(
     # cancellation when inhibition makes the intensity tiny).
     smu = _softplus(mu_i)
     sgmu = _sigmoid(mu_i)
+    if short:
+        dx = 0.0
+        for c in range(u):
+            dx += abs(a[c]) * (1.0 - edt[c])
+        if dx < 1.0:
+            # One panel over the whole gap, exponentials from the shared table.
+            j_int = 0.0
+            j_mu = 0.0
+            for q in range(_GL_X.size):
+                s = 0.5 * dt * (_GL_X[q] + 1.0)
+                wt = 0.5 * dt * _GL_W[q]
+                x = mu_i
+                for c in range(u):
+                    x += a[c] * evq[q, c]
+                z = math.exp(-abs(x))
+                if x > 0.0:
+                    sp = x + math.log1p(z)
+                    sg = 1.0 / (1.0 + z)
+                else:
+                    sp = math.log1p(z)
+                    sg = z / (1.0 + z)
+                j_int += wt * sp
+                j_mu += wt * sg
+                for c in range(u):
+                    e = wt * sg * evq[q, c]
+                    jj[c] += e
+                    kk[c] += e * s
+            return j_int, j_mu
     b_max = 0.0
     s_rel = 0.0
     for c in range(u):
@@ -334,6 +404,8 @@ def sumexp_nonlinear_loglik_grad(
     kk = np.zeros(u)
     scratch = np.zeros(5 * u + 5)
     work = np.zeros((u + 1, u + 1))
+    edt = np.zeros(u)
+    evq = np.zeros((_GL_X.size, u))
     ll = 0.0
     t_prev = 0.0
     log_floor = math.log(RELU_FLOOR)
@@ -346,6 +418,7 @@ def sumexp_nonlinear_loglik_grad(
                     s0[j, c] += pend[j]
                 pend[j] = 0.0
             if dt > 0.0:
+                short = _gap_tables(beta, dt, link, edt, evq)
                 for i in range(d):
                     for c in range(u):
                         a[c] = 0.0
@@ -354,7 +427,19 @@ def sumexp_nonlinear_loglik_grad(
                             a[c] += alpha[i, j, c] * beta[c] * s0[j, c]
                             da[c] += alpha[i, j, c] * (s0[j, c] - beta[c] * s1[j, c])
                     lam_int, dmu = _interval_sumexp(
-                        mu[i], a, beta, order, dt, link, jj, kk, scratch, work
+                        mu[i],
+                        a,
+                        beta,
+                        order,
+                        dt,
+                        link,
+                        jj,
+                        kk,
+                        scratch,
+                        work,
+                        edt,
+                        evq,
+                        short,
                     )
                     ll -= lam_int
                     if with_grad:
@@ -366,7 +451,7 @@ def sumexp_nonlinear_loglik_grad(
                         for c in range(u):
                             grad[d + d * d * u + c] -= da[c] * jj[c] - a[c] * kk[c]
                 for c in range(u):
-                    e = math.exp(-beta[c] * dt)
+                    e = edt[c]
                     for j in range(d):
                         s1[j, c] = (s1[j, c] + dt * s0[j, c]) * e
                         s0[j, c] *= e
@@ -422,6 +507,8 @@ def sumexp_compensator_at_events(
     kk = np.zeros(u)
     scratch = np.zeros(5 * u + 5)
     work = np.zeros((u + 1, u + 1))
+    edt = np.zeros(u)
+    evq = np.zeros((_GL_X.size, u))
     res = np.zeros(n)
     t_prev = 0.0
     for k in range(n):
@@ -432,16 +519,29 @@ def sumexp_compensator_at_events(
                 for c in range(u):
                     s0[j, c] += pend[j]
                 pend[j] = 0.0
+            short = _gap_tables(beta, dt, link, edt, evq)
             for i in range(d):
                 for c in range(u):
                     a[c] = 0.0
                     for j in range(d):
                         a[c] += alpha[i, j, c] * beta[c] * s0[j, c]
                 cum[i] += _interval_sumexp(
-                    mu[i], a, beta, order, dt, link, jj, kk, scratch, work
+                    mu[i],
+                    a,
+                    beta,
+                    order,
+                    dt,
+                    link,
+                    jj,
+                    kk,
+                    scratch,
+                    work,
+                    edt,
+                    evq,
+                    short,
                 )[0]
             for c in range(u):
-                e = math.exp(-beta[c] * dt)
+                e = edt[c]
                 for j in range(d):
                     s0[j, c] *= e
             t_prev = t
