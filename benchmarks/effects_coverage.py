@@ -4,11 +4,16 @@ The effect table's verdicts are only as honest as its intervals. This study
 simulates the strike-attack world of :func:`titfortat.effects.simulate_retaliation`
 (strikes follow attack spikes, a rising trend) with no effect, deterrence and
 escalation, fits :class:`titfortat.effects.EventStudy` on each data set, and
-prints per world: the mean and spread of the error against the true
-event-study estimand, the mean width of the randomisation null, and the share
-of 95% intervals that contain the truth (target 0.95), for the randomisation
-interval and, for comparison, for a normal interval with the cluster-robust
-standard error of the matched differences.
+prints per world: the mean and spread of the error against the estimand of a
+matched-placebo event study (``true_natural_course_effect``: attacks after a
+strike minus attacks had that strike not happened, later strikes following
+their natural course), the mean standard error of the randomisation null,
+and the share of 95% intervals that contain the truth (target 0.95), for the
+randomisation interval and, for comparison, for a normal interval with the
+cluster-robust standard error of the matched differences. ``excess_coverage``
+is the share covering ``true_event_study_effect`` instead (all attacks
+caused or prevented by active strikes in the post-window minus the
+pre-window), a different estimand when strikes follow attacks.
 
 Usage::
 
@@ -34,7 +39,8 @@ def one(effect: float, seed: int, pool: int | None) -> dict[str, float]:
     tr, oc = ev[ev.event_type == "strike"], ev[ev.event_type == "attack"]
     es = EventStudy(n_placebos=pool, n_resamples=1000, rng=seed).fit(tr, oc)
     r = es.results_
-    truth = float(ev.attrs["true_event_study_effect"])
+    truth = float(ev.attrs["true_natural_course_effect"])
+    excess = float(ev.attrs["true_event_study_effect"])
     lo, hi = r.conf_int()
     d_t, d_m = es._matched_differences(
         es.counts_, es.placebo_counts_, es._bg_p, es.matches_
@@ -44,6 +50,7 @@ def one(effect: float, seed: int, pool: int | None) -> dict[str, float]:
     cr_se = float(np.sqrt(np.sum(np.bincount(es._clusters, weights=ec) ** 2)) / e.size)
     return {
         "error": r.estimate - truth,
+        "excess_covered": float(lo <= excess <= hi),
         "null_se": r.std_err,
         "covered": float(lo <= truth <= hi),
         "cr_covered": float(abs(r.estimate - truth) <= 1.96 * cr_se),
@@ -70,6 +77,7 @@ def main() -> None:
         null_se=("null_se", "mean"),
         coverage=("covered", "mean"),
         cr_coverage=("cr_covered", "mean"),
+        excess_coverage=("excess_covered", "mean"),
         mean_abs_pool_shift=("pool_shift", lambda s: float(np.mean(np.abs(s)))),
     )
     print(

@@ -80,6 +80,13 @@ def test_truth_inside_the_event_study_interval(tables):
         row = t.loc[("event_study", FORWARD)]
         truth = ev.attrs["true_event_study_effect"]
         assert row["ci_lower"] <= truth <= row["ci_upper"], (world, truth, row)
+    # The design's own estimand (a strike against none at that moment, the
+    # future left to run) is covered in every world, deterrence included.
+    for world in WORLDS:
+        ev, t = tables[world]
+        row = t.loc[("event_study", FORWARD)]
+        truth = ev.attrs["true_natural_course_effect"]
+        assert row["ci_lower"] <= truth <= row["ci_upper"], (world, truth, row)
 
 
 def test_no_effect_intervals_cover_zero(tables):

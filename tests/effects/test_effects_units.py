@@ -249,3 +249,19 @@ def test_plot_profile(escalation_world):
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_toy_world_natural_course_effect():
+    # With no effect the coupled counterfactual paths equal the factual ones.
+    ev0 = simulate_retaliation(effect=0.0, n_places=4, n_days=400, rng=1)
+    assert ev0.attrs["true_natural_course_effect"] == 0.0
+    ev_d = simulate_retaliation(effect=-0.7, n_places=4, n_days=400, rng=1)
+    ev_e = simulate_retaliation(effect=0.7, n_places=4, n_days=400, rng=1)
+    assert ev_d.attrs["true_natural_course_effect"] < 0.0
+    assert ev_e.attrs["true_natural_course_effect"] > 0.0
+    # A deterring strike also prevents the strikes more attacks would have
+    # drawn, so against the natural course it looks smaller than the total
+    # excess of all active strikes.
+    assert (
+        ev_d.attrs["true_event_study_effect"] < ev_d.attrs["true_natural_course_effect"]
+    )

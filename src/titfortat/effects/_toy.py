@@ -59,10 +59,15 @@ def simulate_retaliation(
         One row per event: ``date, event_type`` (attack or strike),
         ``latitude, longitude`` (places 0.5 degrees apart, events within
         about 2 km of the centre), ``admin1`` (the place) and ``n_events``.
-        ``attrs["true_event_study_effect"]`` holds the true event-study
-        estimand: expected attacks in the ``W`` days after a strike caused by
-        strike effects, minus the same in the ``W`` days before, averaged over
-        strikes with full windows.
+        ``attrs["true_natural_course_effect"]`` holds what a matched-placebo
+        event study estimates: attacks in the ``W`` days after a strike minus
+        the attacks had that one strike not happened, later strikes following
+        their natural course, averaged over strikes with full windows.
+        ``attrs["true_event_study_effect"]`` holds another quantity: attacks
+        caused (or prevented) by all active strike effects in the ``W`` days
+        after a strike minus the same in the ``W`` days before. The two
+        differ when strikes follow attacks: a deterring strike also prevents
+        the later strikes that more attacks would have drawn.
 
     Examples
     --------
@@ -78,8 +83,10 @@ def simulate_retaliation(
     s = np.zeros((n_days, n_places), dtype=np.int64)
     excess = np.zeros((n_days, n_places))
     z = np.zeros(n_places)
+    z_path = np.zeros((n_days, n_places))
     for t in range(n_days):
         z = 0.8 * z + g.normal(0.0, 0.35, n_places)
+        z_path[t] = z
         lo = max(0, t - window_days)
         active = s[lo:t].sum(axis=0) > 0
         lam = b * np.exp(trend * t / n_days + z + effect * active)
@@ -99,6 +106,20 @@ def simulate_retaliation(
     post = excess[tt[:, None] + k, cc[:, None]].sum(axis=1)
     pre = excess[tt[:, None] - k, cc[:, None]].sum(axis=1)
     true_change = float(np.mean(post - pre)) if tt.size else float("nan")
+    natural = _natural_course_effect(
+        y,
+        s,
+        z_path,
+        b,
+        effect,
+        trend,
+        strike_rate,
+        spike_response,
+        w,
+        tt,
+        cc,
+        np.random.default_rng(g.integers(2**63)),
+    )
     days = pd.date_range(start, periods=n_days, freq="D")
     frames = []
     for kind, m in (("attack", y), ("strike", s)):
@@ -121,4 +142,73 @@ def simulate_retaliation(
     out = pd.concat(frames, ignore_index=True).sort_values("date", kind="stable")
     out = out.reset_index(drop=True)
     out.attrs["true_event_study_effect"] = true_change
+    out.attrs["true_natural_course_effect"] = natural
     return out
+
+
+def _natural_course_effect(
+    y: np.ndarray,
+    s: np.ndarray,
+    z: np.ndarray,
+    b: np.ndarray,
+    effect: float,
+    trend: float,
+    strike_rate: float,
+    spike_response: float,
+    w: int,
+    tt: np.ndarray,
+    cc: np.ndarray,
+    rng: np.random.Generator,
+    n_rep: int = 20,
+) -> float:
+    """Mean over strikes of attacks in the W days after the strike minus the
+    same days had that one strike not happened, all else following its
+    natural course (later strikes included).
+
+    The counterfactual paths are coupled to the simulated one (Poisson
+    thinning or superposition for attacks, the strike draw's uniform
+    resampled given its outcome), so the difference has little noise; the
+    draws use their own generator, leaving the simulated data unchanged.
+    This is what a matched-placebo event study estimates: a strike against
+    no strike at that moment, with the future left to run.
+    """
+    if tt.size == 0:
+        return float("nan")
+    n_days = y.shape[0]
+    diff = np.zeros((tt.size, n_rep))
+    t0 = tt[:, None]
+    c = cc[:, None]
+    # Strike histories of the counterfactual worlds: the factual ones with
+    # the strike at t0 removed, over days t0 - W .. t0 + W.
+    hist = np.stack([s[t0[:, 0] + k, cc] for k in range(-w, w + 1)], axis=1)
+    hist = np.repeat(hist[:, None, :], n_rep, axis=1).astype(bool)
+    hist[:, :, w] = False
+    for k in range(1, w + 1):
+        t = t0 + k  # (S, 1)
+        base = b[c] * np.exp(trend * t / n_days + z[t, c])
+        active_f = s[np.maximum(t - np.arange(1, w + 1), 0), c].any(axis=1)
+        active_cf = hist[:, :, k : k + w].any(axis=2)
+        lam_f = base * np.exp(effect * active_f[:, None])
+        lam_cf = base * np.exp(effect * active_cf)
+        yf = y[t, c].astype(float)
+        thin = rng.binomial(
+            np.broadcast_to(yf, lam_cf.shape).astype(np.int64),
+            np.minimum(lam_cf / lam_f, 1.0),
+        )
+        extra = rng.poisson(np.maximum(lam_cf - lam_f, 0.0))
+        y_cf = np.where(lam_cf <= lam_f, thin, yf + extra)
+        diff += yf - y_cf
+        # Strike on day t + 1 (if still inside the window) from day t's
+        # attacks, with the uniform of the factual draw resampled.
+        if k < w:
+            scale = b[c] * np.exp(trend * (t + 1) / n_days)
+            p_f = np.minimum(strike_rate * (yf / scale) ** spike_response, 0.5)
+            p_cf = np.minimum(strike_rate * (y_cf / scale) ** spike_response, 0.5)
+            struck = s[t + 1, c].astype(bool)
+            u = np.where(
+                struck,
+                rng.uniform(size=p_cf.shape) * p_f,
+                p_f + rng.uniform(size=p_cf.shape) * (1.0 - p_f),
+            )
+            hist[:, :, w + k + 1] = u < p_cf
+    return float(diff.mean())

@@ -230,6 +230,14 @@ class EventStudy(BaseEstimator):
     Interventions later inside a placebo's window are kept (dropping them
     would select calm futures, since interventions follow spikes), so the
     comparison is with the natural course of events, which includes them.
+    The estimand is therefore an intervention against none at that moment,
+    the future left to run: a deterring strike that also averts the strikes
+    more attacks would have drawn shows less deterrence than the sum of all
+    strike effects in its window. In the toy world of
+    :func:`~titfortat.effects.simulate_retaliation`, where this estimand is
+    known (``attrs["true_natural_course_effect"]``), the 95% interval
+    covered it in 92% of 60 data sets with no effect, deterrence and
+    escalation (``python benchmarks/effects_coverage.py``).
 
     Parameters
     ----------
