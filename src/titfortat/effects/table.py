@@ -273,7 +273,7 @@ def effect_table(
         f"in their window; design effect {r.design_effect:.2f}; "
         f"{r.n_placebos:,} placebos, estimate {r.half_pool_estimate:+.3g} with "
         f"half of them (shift {r.pool_shift:+.2f} SE"
-        + ("; not settled in the pool size" if abs(r.pool_shift) > 0.25 else "")
+        + ("; not settled in the pool size" if abs(r.pool_shift) > 1.0 else "")
         + ")"
     )
     rows.append(
