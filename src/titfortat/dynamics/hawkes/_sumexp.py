@@ -240,38 +240,7 @@ class SumExpHawkes(BaseEstimator):
                 times, marks, big_t, betas, None, rng
             )
             report_convergence(info, strict=strict, name=type(self).__name__)
-
-            def grad(v: np.ndarray) -> np.ndarray:
-                return self._loglik(v, times, marks, big_t)[1]
-
-            # Observed information by differencing the analytic gradient; the
-            # decays enter only when learned.
-            free = np.ones(x_all.size, dtype=bool)
-            free[x_all.size - u :] = self.learn_decays
-            lower = np.full(x_all.size, -np.inf)
-            lower[x_all.size - u :] = 0.0
-            at_bound = np.zeros(x_all.size, dtype=bool)
-            if self.link != "softplus":
-                lower[:d] = 0.0
-            if self.link == "identity":
-                lower[d : x_all.size - u] = 0.0
-                at_bound = x_all <= 1e-8
-            if self.link == "identity":
-                # Analytic Hessian (decays included).
-                info_mat = information(x_all, times, marks, big_t, d, u)
-            else:
-                info_mat = blocked_information(
-                    grad, x_all, d, u, self.learn_decays, lower
-                )[np.ix_(free, free)]
-            cov_all = covariance(
-                info_mat,
-                free,
-                strict=strict,
-                at_bound=at_bound,
-                names=pnames + ([] if self.learn_decays else ["_"] * u),
-            )
-            k = x_all.size if self.learn_decays else x_all.size - u
-            cov = cov_all[:k, :k]
+            cov = self._free_covariance(x_all, times, marks, big_t, pnames, strict)
         ok = bool(info["success"])
         xp = x_all if self.learn_decays else x_all[: x_all.size - u]
         self._x, self._x_all = xp, x_all
@@ -296,6 +265,44 @@ class SumExpHawkes(BaseEstimator):
             optimizer_info=info,
         )
         return self
+
+    def _free_covariance(
+        self,
+        x_all: np.ndarray,
+        times: np.ndarray,
+        marks: np.ndarray,
+        end_time: float,
+        pnames: list[str],
+        strict: bool,
+    ) -> np.ndarray:
+        """Inverse observed information of the reported parameters: the
+        analytic Hessian under the identity link (decays learned), blocked
+        differences of the analytic gradient under softplus and relu."""
+        d, u = self._d, self._u
+        k = x_all.size - u  # [mu, alpha]; the decays follow
+        if self.link == "identity":
+            info_mat = information(x_all, times, marks, end_time, d, u)
+            at_bound = x_all <= 1e-8  # alpha or mu on its bound
+        else:
+            lower = np.full(x_all.size, -np.inf)
+            lower[k:] = 0.0
+            if self.link == "relu":
+                lower[:d] = 0.0
+
+            def grad(v: np.ndarray) -> np.ndarray:
+                return self._loglik(v, times, marks, end_time)[1]
+
+            info_mat = blocked_information(grad, x_all, d, u, self.learn_decays, lower)
+            at_bound = np.zeros(x_all.size, dtype=bool)
+        n_rep = x_all.size if self.learn_decays else k
+        return covariance(
+            info_mat[:n_rep, :n_rep],
+            np.ones(n_rep, dtype=bool),
+            strict=strict,
+            stacklevel=4,  # warn at the user's fit call
+            at_bound=at_bound[:n_rep],
+            names=pnames,
+        )
 
     def _fit_free(
         self,
