@@ -108,7 +108,9 @@ class SumExpHawkes(BaseEstimator):
     link : {"identity", "softplus", "relu"}, default "identity"
     n_starts : int, default 3
         Starts of the non-concave fits (learned decays or nonlinear link);
-        the identity link with fixed decays needs one.
+        the identity link with fixed decays needs one. Under relu an event
+        pushed onto the floor has no gradient pulling it back, so a single
+        start can stop at a local maximum: keep at least two.
     max_iter : int, default 1000
     tol : float, default 1e-12
     rng : int, numpy.random.Generator or None, default None

@@ -2,9 +2,10 @@
 and the multi-start maximum-likelihood fit, fixed or learned decays.
 
 The compiled likelihood and its analytic gradient are in
-``_loglik_sumexp_nonlinear``; here the optimiser works on
-``[mu, alpha]`` (fixed decays) or ``[mu, alpha, log b1, log b2 - log b1,
-...]`` (learned decays, kept ordered as with the identity link).
+``_loglik_sumexp_nonlinear``. With fixed decays the log-likelihood separates
+by target node and each row ``(mu_i, alpha[i])`` is its own L-BFGS-B problem;
+with learned decays the optimiser works on ``[mu, alpha, log b1, log b2 -
+log b1, ...]`` (kept ordered as with the identity link).
 """
 
 from __future__ import annotations
@@ -137,6 +138,11 @@ def fit_nonlinear(
             x0[d:k][zero] = 0.0
         if lo_mu is not None:
             x0[:d] = np.maximum(x0[:d], lo_mu)
+        if not learn:
+            runs.append(
+                _fit_rows(x0, times, marks, end_time, d, u, link, bounds, max_iter, tol)
+            )
+            continue
         beta = x0[k:]
 
         def obj(v: np.ndarray, beta: np.ndarray = beta) -> tuple[float, np.ndarray]:
@@ -162,6 +168,70 @@ def fit_nonlinear(
     best, summary = summarise_starts(runs, u)
     x, ll, info = runs[best]
     return x, ll, {**info, **summary, "method": f"L-BFGS-B, link={link}"}
+
+
+def _fit_rows(
+    x0: np.ndarray,
+    times: np.ndarray,
+    marks: np.ndarray,
+    end_time: float,
+    d: int,
+    u: int,
+    link: str,
+    bounds: list[tuple[float | None, float | None]],
+    max_iter: int,
+    tol: float,
+) -> tuple[np.ndarray, float, dict[str, Any]]:
+    """Fixed decays: the log-likelihood is a sum over target nodes of terms
+    in ``(mu_i, alpha[i])`` alone, so each row is its own small L-BFGS-B
+    problem (1 + D U parameters; a row evaluation costs a D-th of a full
+    one), which needs far fewer iterations than the joint problem."""
+    du = d * u
+    x = x0.copy()
+    ok, nit, msgs = True, 0, set()
+    code = LINK_CODES[link]
+    for i in range(d):
+        idx = np.concatenate([[i], np.arange(d + i * du, d + (i + 1) * du)])
+        n_i = max(int(np.sum(marks == i)), 1)
+
+        def obj(
+            v: np.ndarray, i: int = i, idx: np.ndarray = idx, n_i: int = n_i
+        ) -> tuple[float, np.ndarray]:
+            xi = x.copy()
+            xi[idx] = v
+            ll, g = sumexp_nonlinear_loglik_grad(
+                xi, times, marks, end_time, d, u, code, True, i
+            )
+            if not np.isfinite(ll):
+                return np.inf, np.zeros(v.size)
+            return -ll / n_i, -g[idx] / n_i
+
+        opts = {"maxiter": max_iter, "ftol": tol, "gtol": 1e-9, "maxcor": 20}
+        row_bounds = [bounds[p] for p in idx]
+        res = optimize.minimize(
+            obj, x[idx], jac=True, method="L-BFGS-B", bounds=row_bounds, options=opts
+        )
+        success = bool(res.success)
+        msg = str(res.message)
+        if not success and "ABNORMAL" in msg:
+            # The line search fails at ftol 1e-12 when the row is at its
+            # maximum to rounding: accept if the projected gradient of the
+            # per-event objective is below 1e-6 (seen in 1% of simulated
+            # data sets, with gradients of 1e-8 to 2e-7).
+            g = np.asarray(res.jac, dtype=float)
+            lo = np.array([-np.inf if b[0] is None else b[0] for b in row_bounds])
+            hi = np.array([np.inf if b[1] is None else b[1] for b in row_bounds])
+            held = ((res.x <= lo) & (g > 0)) | ((res.x >= hi) & (g < 0))
+            if np.max(np.abs(np.where(held, 0.0, g)), initial=0.0) < 1e-6:
+                success = True
+                msg = "line search stalled with projected gradient < 1e-6"
+        x[idx] = res.x
+        ok = ok and success
+        nit = max(nit, int(res.nit))
+        msgs.add(msg)
+    ll, _ = nonlinear_loglik(x, times, marks, end_time, d, u, link, False)
+    info = {"message": "; ".join(sorted(msgs)), "n_iter": nit, "success": ok}
+    return x, ll, info
 
 
 def blocked_information(
