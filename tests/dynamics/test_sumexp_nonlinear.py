@@ -308,8 +308,11 @@ def test_recovery_inhibitory_cross_effect(link, end, seed):
     truth = np.concatenate([MU, ADJ.ravel()])
     ref.assert_in_confidence_region(model.results_, truth)
     # Stated bounds: the total effect of each source on each target (sum over
-    # the components, standard errors 4-9% of it) within 20%, the inhibitory
-    # one negative; baselines within 20%.
+    # the components) within 20%, the inhibitory one negative; baselines
+    # within 20%. Measured: relu (5,400 events) total effects off by at most
+    # 8.2% (SEs 4-16% of the truth), baselines 6% (SEs 4-7%); softplus (9,900
+    # events) 9.3% (SEs 8-25%), baselines 15% (SEs 18-27%, so there the bound
+    # is tighter than the SEs warrant and the joint region is the real check).
     total = model.adjacency_.sum(axis=2)
     true_total = ADJ.sum(axis=2)
     rel = np.abs(total - true_total) / np.abs(true_total)
