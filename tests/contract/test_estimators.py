@@ -63,6 +63,12 @@ CASES = [
         {"n_starts": 1, "link": "relu", "decay": 1.0, "baseline_segments": 2},
         _hawkes_data,
     ),
+    (SumExpHawkes, {"decays": (0.5, 3.0), "link": "softplus"}, _hawkes_data),
+    (
+        SumExpHawkes,
+        {"decays": (0.5, 3.0), "learn_decays": True, "n_starts": 2, "rng": 0},
+        _hawkes_data,
+    ),
 ]
 IDS = [
     "exp",
@@ -74,6 +80,8 @@ IDS = [
     "exp-jitter",
     "exp-softplus-spline",
     "exp-relu-segments",
+    "sumexp-softplus",
+    "sumexp-learned",
 ]
 
 
@@ -117,9 +125,8 @@ def test_bad_parameters_fail_in_fit(cls):
     est = cls(max_iter=0)  # __init__ does not validate
     with pytest.raises(ValueError, match="'max_iter' parameter of .* must be an int"):
         est.fit(data)
-    if cls is not SumExpHawkes:
-        with pytest.raises(ValueError, match="'rng' parameter"):
-            cls(rng="seed").fit(data)
+    with pytest.raises(ValueError, match="'rng' parameter"):
+        cls(rng="seed").fit(data)
 
 
 def test_sklearn_clone_when_available():
