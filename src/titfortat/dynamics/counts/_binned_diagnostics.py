@@ -13,6 +13,7 @@ import pandas as pd
 from scipy import signal, stats
 
 from titfortat._validation import as_generator, check_is_fitted
+from titfortat.dynamics._branching import spectral_radius
 from titfortat.dynamics._optim import delta_method
 from titfortat.results import DerivedResult, FitResult, ResidualResult
 
@@ -57,12 +58,7 @@ class _BinnedDiagnostics:
         Under softplus the value for ``max(A, 0)`` bounds the excitation.
         """
         check_is_fitted(self)
-        a = (
-            self.adjacency_
-            if self.link == "identity"
-            else np.maximum(self.adjacency_, 0)
-        )
-        return float(np.max(np.abs(np.linalg.eigvals(a))))
+        return spectral_radius(self.adjacency_, self.link)
 
     def share_triggered(
         self, method: Literal["auto", "stationary", "empirical"] = "auto"

@@ -14,6 +14,7 @@ import pandas as pd
 from scipy import linalg
 
 from titfortat._validation import check_is_fitted
+from titfortat.dynamics._branching import spectral_radius
 from titfortat.dynamics._optim import delta_method
 from titfortat.dynamics.hawkes._exog import BaselineTerms, PiecewiseCovariates
 from titfortat.dynamics.hawkes._exp_nonlinear import NonlinearDesign
@@ -89,12 +90,7 @@ class _ExpDiagnostics:
         relu the value for ``max(A, 0)`` bounds the excitation.
         """
         check_is_fitted(self)
-        a = (
-            self.adjacency_
-            if self.link == "identity"
-            else np.maximum(self.adjacency_, 0)
-        )
-        return float(np.max(np.abs(np.linalg.eigvals(a))))
+        return spectral_radius(self.adjacency_, self.link)
 
     def _varying_baseline(self) -> bool:
         return self.baseline_segments > 1 or self._cov() is not None

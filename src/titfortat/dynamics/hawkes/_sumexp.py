@@ -19,6 +19,7 @@ from titfortat._validation import (
     as_generator,
     check_is_fitted,
 )
+from titfortat.dynamics._branching import spectral_radius
 from titfortat.dynamics._events import EventInput, merge_events, to_event_arrays
 from titfortat.dynamics._optim import (
     _report_bootstrap,
@@ -446,9 +447,10 @@ class SumExpHawkes(BaseEstimator):
         return DerivedResult("branching_matrix", pd.Series(v, idx), pd.Series(se, idx))
 
     def spectral_radius(self) -> float:
-        """Spectral radius of the branching matrix (< 1: stationary)."""
+        """Spectral radius of the branching matrix (< 1: stationary; under
+        softplus or relu, of its positive parts)."""
         check_is_fitted(self)
-        return float(np.max(np.abs(np.linalg.eigvals(self.adjacency_.sum(axis=2)))))
+        return spectral_radius(self.adjacency_, self.link)
 
     def lr_test(self, i: int | str, j: int | str) -> LRTestResult:
         """LR test that node j has no effect on node i (all U components zero).
