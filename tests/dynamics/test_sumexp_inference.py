@@ -1,4 +1,4 @@
-"""SumExpHawkes parametric bootstrap."""
+"""SumExpHawkes: parametric bootstrap, and start screening on large data."""
 
 from __future__ import annotations
 
@@ -44,3 +44,28 @@ def test_bootstrap_spread_agrees_with_the_wald_errors(learn: bool) -> None:
         for k, truth in enumerate((0.3, 3.0)):
             lo, hi = ci.loc[f"decay[{k}]"]
             assert lo < truth < hi
+
+
+def test_starts_are_screened_on_a_stretch_of_large_data() -> None:
+    adj = np.zeros((2, 2, 2))
+    adj[..., 0] = [[0.2, 0.05], [0.2, 0.1]]
+    adj[..., 1] = [[0.15, 0.05], [0.1, 0.1]]
+    end = 50_000.0
+    ev = _SumExpSimulator(
+        np.array([0.3, 0.2]), adj, np.array([0.3, 3.0]), end_time=end, rng=2
+    ).run_arrays()
+    n = sum(a.size for a in ev)
+    assert n > 40_000
+    three = SumExpHawkes(decays=(0.4, 3.0), learn_decays=True, n_starts=3, rng=0)
+    three.fit(ev, end_time=end)
+    info = three.results_.optimizer_info
+    assert info["n_starts"] == 3
+    # Screened on about a tenth of the events, then refined on all of them.
+    assert 0.05 * n < info["starts_screened_on"] < 0.5 * n
+    assert info["success"]
+    one = SumExpHawkes(decays=(0.4, 3.0), learn_decays=True, n_starts=1, rng=0)
+    one.fit(ev, end_time=end)
+    # The screened fit finds the same maximum as a single full fit.
+    assert three.results_.log_likelihood >= one.results_.log_likelihood - 1e-6
+    np.testing.assert_allclose(three.decays_, one.decays_, rtol=1e-4)
+    np.testing.assert_allclose(three.decays_, [0.3, 3.0], rtol=0.15)
