@@ -29,6 +29,17 @@ app = typer.Typer(
 _out = Console(soft_wrap=False, width=200)
 
 
+StoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        "-s",
+        envvar="TITFORTAT_STORE",
+        help="Event store file (DuckDB). Default: the bundled Iraq 2007-08 data.",
+    ),
+]
+
+
 def _open_store(store: Path | None) -> Any:
     """The event store at ``store`` (read-only), or the bundled demo store."""
     if store is None:
@@ -59,15 +70,7 @@ def effect(
             help="FILTER of the outcome events, e.g. event_type=attack.",
         ),
     ],
-    store: Annotated[
-        Path | None,
-        typer.Option(
-            "--store",
-            "-s",
-            envvar="TITFORTAT_STORE",
-            help="Event store file (DuckDB). Default: the bundled Iraq 2007-08 data.",
-        ),
-    ] = None,
+    store: StoreOption = None,
     radius_km: Annotated[
         float, typer.Option("--radius-km", help="Event-study radius in km.")
     ] = 10.0,
@@ -187,15 +190,7 @@ def hawkes(
             show_default=False,
         ),
     ],
-    store: Annotated[
-        Path | None,
-        typer.Option(
-            "--store",
-            "-s",
-            envvar="TITFORTAT_STORE",
-            help="Event store file (DuckDB). Default: the bundled Iraq 2007-08 data.",
-        ),
-    ] = None,
+    store: StoreOption = None,
     family: Annotated[
         Family, typer.Option("--family", help="Count distribution.")
     ] = Family.negbin,

@@ -3,11 +3,13 @@ information from the analytic gradient, and delta-method errors."""
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import optimize
 
 from titfortat.exceptions import (
@@ -15,6 +17,7 @@ from titfortat.exceptions import (
     ConvergenceWarning,
     HessianWarning,
 )
+from titfortat.results import FitResult
 
 LogLikGrad = Callable[[np.ndarray], tuple[float, np.ndarray]]
 
@@ -352,7 +355,9 @@ def delta_method(
     return val.ravel(), se
 
 
-def _report_bootstrap(n_boot: int, n_warned: int, n_skipped: int) -> None:
+def _report_bootstrap(
+    n_boot: int, n_warned: int, n_skipped: int, stacklevel: int = 3
+) -> None:
     """One warning for the whole bootstrap instead of one per refit."""
     if n_warned or n_skipped:
         warnings.warn(
@@ -360,7 +365,7 @@ def _report_bootstrap(n_boot: int, n_warned: int, n_skipped: int) -> None:
             f"warnings and {n_skipped} were skipped (a node had no events); the "
             "percentile intervals use the remaining draws.",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
 
 
@@ -407,3 +412,22 @@ def profile_bounds(
             h *= 1.5
         bounds.append(float(found))
     return bounds[0], bounds[1]
+
+
+def bootstrap_result(
+    results: FitResult,
+    draws: list[np.ndarray],
+    n_boot: int,
+    n_warned: int,
+    n_skipped: int,
+) -> FitResult:
+    """``results`` with parametric-bootstrap draws attached (and one warning
+    if refits warned or were skipped)."""
+    # Warn at the user's call of the model's bootstrap method.
+    _report_bootstrap(n_boot, n_warned, n_skipped, stacklevel=4)
+    frame = pd.DataFrame(draws, columns=results.params.index)
+    info = {
+        **results.optimizer_info,
+        "bootstrap": {"n_boot": n_boot, "warned": n_warned, "skipped": n_skipped},
+    }
+    return dataclasses.replace(results, bootstrap_draws=frame, optimizer_info=info)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
 from collections.abc import Sequence
 from numbers import Integral, Real
@@ -21,7 +20,7 @@ from titfortat._validation import (
 )
 from titfortat.dynamics._events import EventInput, to_daily_counts
 from titfortat.dynamics._optim import (
-    _report_bootstrap,
+    bootstrap_result,
     covariance,
     maximize,
     observed_information,
@@ -647,15 +646,7 @@ class BinnedHawkes(BaseEstimator, _BinnedDiagnostics):
                 m.fit(yb, nodes=self.nodes_, exog=self._exog)
             n_warned += bool(caught)
             draws.append(m._x)
-        _report_bootstrap(n_boot, n_warned, 0)
-        frame = pd.DataFrame(draws, columns=self.results_.params.index)
-        info = {
-            **self.results_.optimizer_info,
-            "bootstrap": {"n_boot": n_boot, "warned": n_warned, "skipped": 0},
-        }
-        return dataclasses.replace(
-            self.results_, bootstrap_draws=frame, optimizer_info=info
-        )
+        return bootstrap_result(self.results_, draws, n_boot, n_warned, 0)
 
     def simulator(
         self, *, n_bins: int | None = None, rng: int | np.random.Generator | None = None

@@ -60,6 +60,15 @@ class _BinnedDiagnostics:
         check_is_fitted(self)
         return spectral_radius(self.adjacency_, self.link)
 
+    def _check_additive(self) -> None:
+        """Branching summaries need background and triggered counts to add."""
+        check_is_fitted(self)
+        if self.link != "identity":
+            raise ValueError(
+                "This summary needs link='identity': under softplus background and "
+                "triggered counts are not additive. Simulate the fitted model."
+            )
+
     def share_triggered(
         self, method: Literal["auto", "stationary", "empirical"] = "auto"
     ) -> DerivedResult:
@@ -73,12 +82,7 @@ class _BinnedDiagnostics:
         stationary form for one baseline segment, otherwise empirical.
         Delta-method standard errors.
         """
-        check_is_fitted(self)
-        if self.link != "identity":
-            raise ValueError(
-                "This summary needs link='identity': under softplus background and "
-                "triggered counts are not additive. Simulate the fitted model."
-            )
+        self._check_additive()
         d = len(self.nodes_)
         constant = self.baseline_segments == 1 and self._exog is None
         if method == "auto":
@@ -117,12 +121,7 @@ class _BinnedDiagnostics:
     def impulse_response(self, horizon_days: int) -> DerivedResult:
         """Expected extra events of node i over days 1..H after one node-j event
         on day 0 (all generations); entries named ``i<-j``."""
-        check_is_fitted(self)
-        if self.link != "identity":
-            raise ValueError(
-                "This summary needs link='identity': under softplus background and "
-                "triggered counts are not additive. Simulate the fitted model."
-            )
+        self._check_additive()
         d = len(self.nodes_)
         h = int(horizon_days)
 

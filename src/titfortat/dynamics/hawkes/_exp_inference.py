@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -12,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from titfortat._validation import as_generator, check_is_fitted
-from titfortat.dynamics._optim import _report_bootstrap, profile_bounds
+from titfortat.dynamics._optim import bootstrap_result, profile_bounds
 from titfortat.dynamics.hawkes._exog import PiecewiseCovariates
 from titfortat.dynamics.hawkes._exp_optimize import _ExpOptimize
 from titfortat.results import FitResult, LRTestResult
@@ -143,12 +142,4 @@ class _ExpInference(_ExpOptimize):
                 )
             n_warned += bool(caught)
             draws.append(m._x)
-        _report_bootstrap(n_boot, n_warned, n_skipped)
-        frame = pd.DataFrame(draws, columns=self.results_.params.index)
-        info = {
-            **self.results_.optimizer_info,
-            "bootstrap": {"n_boot": n_boot, "warned": n_warned, "skipped": n_skipped},
-        }
-        return dataclasses.replace(
-            self.results_, bootstrap_draws=frame, optimizer_info=info
-        )
+        return bootstrap_result(self.results_, draws, n_boot, n_warned, n_skipped)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
 from collections.abc import Sequence
 from numbers import Integral, Real
@@ -22,7 +21,7 @@ from titfortat._validation import (
 from titfortat.dynamics._branching import spectral_radius
 from titfortat.dynamics._events import EventInput, merge_events, to_event_arrays
 from titfortat.dynamics._optim import (
-    _report_bootstrap,
+    bootstrap_result,
     covariance,
     delta_method,
     report_convergence,
@@ -596,12 +595,4 @@ class SumExpHawkes(BaseEstimator):
                 m.fit(sim, end_time=self.end_time_, nodes=self.nodes_)
             n_warned += bool(caught)
             draws.append(m._x)
-        _report_bootstrap(n_boot, n_warned, n_skipped)
-        frame = pd.DataFrame(draws, columns=self.results_.params.index)
-        info = {
-            **self.results_.optimizer_info,
-            "bootstrap": {"n_boot": n_boot, "warned": n_warned, "skipped": n_skipped},
-        }
-        return dataclasses.replace(
-            self.results_, bootstrap_draws=frame, optimizer_info=info
-        )
+        return bootstrap_result(self.results_, draws, n_boot, n_warned, n_skipped)
