@@ -7,6 +7,7 @@ shows the traceback.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
 import json
@@ -141,32 +142,26 @@ def ingest(
     from titfortat.cli._render import IngestProgress, report_table
     from titfortat.events import EventStore
 
-    with EventStore(store) as st:
-        if as_json:
-            report = st.ingest(
-                paths,
-                format=format.value,
-                mapping=mapping,
-                source=source,
-                encoding=encoding,
-            )
-            sys.stdout.write(json.dumps(report.to_dict()) + "\n")
-            return
-        with IngestProgress(err) as progress:
-            report = st.ingest(
-                paths,
-                format=format.value,
-                mapping=mapping,
-                source=source,
-                encoding=encoding,
-                progress=progress,
-            )
-        out.print(report_table(report, store))
-        if report.quarantined:
-            err.print(
-                f"[yellow]{report.quarantined:,} row(s) quarantined[/yellow]: "
-                f"see 'titfortat quarantine --store {store}'."
-            )
+    # --json prints one object and nothing else, so no progress bar then.
+    bar = contextlib.nullcontext(None) if as_json else IngestProgress(err)
+    with EventStore(store) as st, bar as progress:
+        report = st.ingest(
+            paths,
+            format=format.value,
+            mapping=mapping,
+            source=source,
+            encoding=encoding,
+            progress=progress,
+        )
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_dict()) + "\n")
+        return
+    out.print(report_table(report, store))
+    if report.quarantined:
+        err.print(
+            f"[yellow]{report.quarantined:,} row(s) quarantined[/yellow]: "
+            f"see 'titfortat quarantine --store {store}'."
+        )
 
 
 @app.command()

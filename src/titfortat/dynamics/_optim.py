@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from titfortat._validation import as_generator
 from titfortat.exceptions import (
     ConvergenceError,
     ConvergenceWarning,
@@ -414,17 +415,38 @@ def profile_bounds(
     return bounds[0], bounds[1]
 
 
-def bootstrap_result(
-    results: FitResult,
-    draws: list[np.ndarray],
+def parametric_bootstrap(
+    model: Any,
     n_boot: int,
-    n_warned: int,
-    n_skipped: int,
+    draw: Callable[[np.random.Generator], Any],
+    **fit_kwargs: Any,
 ) -> FitResult:
-    """``results`` with parametric-bootstrap draws attached (and one warning
-    if refits warned or were skipped)."""
+    """Simulate from a fitted model, refit, and attach the draws to a copy of
+    its ``results_`` (for ``conf_int(method="bootstrap")``).
+
+    ``draw(rng)`` returns one simulated data set, or ``None`` when it cannot
+    be refitted (a node without events), which is counted as skipped. Each
+    refit is ``type(model)`` with the same parameters, one start and the
+    shared generator, fitted with ``fit_kwargs``; refits that warn are
+    counted, and one warning sums them up.
+    """
+    rng = as_generator(model.rng)
+    draws = []
+    n_warned = n_skipped = 0
+    for _ in range(n_boot):
+        data = draw(rng)
+        if data is None:
+            n_skipped += 1
+            continue
+        refit = type(model)(**{**model.get_params(), "n_starts": 1, "rng": rng})
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            refit.fit(data, **fit_kwargs)
+        n_warned += bool(caught)
+        draws.append(refit._x)
     # Warn at the user's call of the model's bootstrap method.
     _report_bootstrap(n_boot, n_warned, n_skipped, stacklevel=4)
+    results: FitResult = model.results_
     frame = pd.DataFrame(draws, columns=results.params.index)
     info = {
         **results.optimizer_info,

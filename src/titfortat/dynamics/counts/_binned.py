@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from numbers import Integral, Real
 from typing import Any, Literal, Self
@@ -18,12 +17,13 @@ from titfortat._validation import (
     as_generator,
     check_is_fitted,
 )
+from titfortat.dynamics._delegates import ResultsDelegates
 from titfortat.dynamics._events import EventInput, to_daily_counts
 from titfortat.dynamics._optim import (
-    bootstrap_result,
     covariance,
     maximize,
     observed_information,
+    parametric_bootstrap,
     profile_bounds,
     report_convergence,
 )
@@ -104,7 +104,7 @@ class BinnedHawkesSimulator:
         return y
 
 
-class BinnedHawkes(BaseEstimator, _BinnedDiagnostics):
+class BinnedHawkes(BaseEstimator, ResultsDelegates, _BinnedDiagnostics):
     """Hawkes model for day counts (Poisson or negative-binomial INGARCH).
 
     .. math::
@@ -522,17 +522,6 @@ class BinnedHawkes(BaseEstimator, _BinnedDiagnostics):
             return "not fitted"
         return f"fitted: {len(self.nodes_)} nodes, {self.n_bins_:,} bins"
 
-    # ------------------------------------------------------------ delegates
-    def summary(self, alpha: float = 0.05) -> Any:
-        """Parameter table; see :meth:`titfortat.results.FitResult.summary`."""
-        check_is_fitted(self)
-        return self.results_.summary(alpha)
-
-    def conf_int(self, alpha: float = 0.05, method: str = "wald") -> pd.DataFrame:
-        """Confidence intervals (``wald`` or stored ``bootstrap`` draws)."""
-        check_is_fitted(self)
-        return self.results_.conf_int(alpha, method=method)  # type: ignore[arg-type]
-
     def score(self, counts: EventInput | np.ndarray, y: Any = None) -> float:
         """Log-likelihood of ``counts`` under the fitted parameters."""
         check_is_fitted(self)
@@ -635,18 +624,13 @@ class BinnedHawkes(BaseEstimator, _BinnedDiagnostics):
         """Parametric bootstrap; the returned result supports
         ``conf_int(method="bootstrap")``."""
         check_is_fitted(self)
-        rng = as_generator(self.rng)
-        draws = []
-        n_warned = 0
-        for _ in range(n_boot):
-            yb = self.simulator(rng=rng).run()
-            m = BinnedHawkes(**{**self.get_params(), "n_starts": 1, "rng": rng})
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                m.fit(yb, nodes=self.nodes_, exog=self._exog)
-            n_warned += bool(caught)
-            draws.append(m._x)
-        return bootstrap_result(self.results_, draws, n_boot, n_warned, 0)
+        return parametric_bootstrap(
+            self,
+            n_boot,
+            lambda rng: self.simulator(rng=rng).run(),
+            nodes=self.nodes_,
+            exog=self._exog,
+        )
 
     def simulator(
         self, *, n_bins: int | None = None, rng: int | np.random.Generator | None = None

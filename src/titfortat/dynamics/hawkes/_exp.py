@@ -17,6 +17,7 @@ from titfortat._validation import (
     as_generator,
     check_is_fitted,
 )
+from titfortat.dynamics._delegates import ResultsDelegates
 from titfortat.dynamics._events import EventInput, merge_events, to_event_arrays
 from titfortat.dynamics._jitter import jitter_times
 from titfortat.dynamics._optim import (
@@ -40,7 +41,7 @@ from titfortat.results import FitResult
 __all__ = ["ExpHawkes"]
 
 
-class ExpHawkes(BaseEstimator, _ExpInference):
+class ExpHawkes(BaseEstimator, ResultsDelegates, _ExpInference):
     """Multivariate Hawkes process with an exponential kernel, fitted by exact MLE.
 
     .. math::
@@ -435,19 +436,6 @@ class ExpHawkes(BaseEstimator, _ExpInference):
         if "results_" not in vars(self):
             return "not fitted"
         return f"fitted: {len(self.nodes_)} nodes, {self.n_events_:,} events"
-
-    # ------------------------------------------------------------ delegates
-    def summary(self, alpha: float = 0.05) -> Any:
-        """Parameter table; see :meth:`titfortat.results.FitResult.summary`."""
-        check_is_fitted(self)
-        return self.results_.summary(alpha)
-
-    def conf_int(self, alpha: float = 0.05, method: str = "wald") -> pd.DataFrame:
-        """Confidence intervals; ``method="profile"`` profiles the likelihood."""
-        check_is_fitted(self)
-        if method == "profile":
-            return self.profile_conf_int(alpha=alpha)
-        return self.results_.conf_int(alpha, method=method)  # type: ignore[arg-type]
 
     def score(
         self, events: EventInput, *, end_time: float | None = None, y: Any = None

@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from titfortat._validation import as_generator, check_is_fitted
-from titfortat.dynamics._optim import bootstrap_result, profile_bounds
+from titfortat._validation import check_is_fitted
+from titfortat.dynamics._optim import parametric_bootstrap, profile_bounds
 from titfortat.dynamics.hawkes._exog import PiecewiseCovariates
 from titfortat.dynamics.hawkes._exp_optimize import _ExpOptimize
 from titfortat.results import FitResult, LRTestResult
@@ -119,27 +118,20 @@ class _ExpInference(_ExpOptimize):
         gives percentile intervals.
         """
         check_is_fitted(self)
-        rng = as_generator(self.rng)
-        draws = []
-        n_warned = n_skipped = 0
-        for _ in range(n_boot):
+
+        def draw(rng: np.random.Generator) -> list[np.ndarray] | None:
             sim = self.simulator(rng=rng).run_arrays()
             if self.tie_breaking == "jitter":
                 # Reproduce the data-generating steps: day stamps, then jitter.
                 sim = [np.floor(a) for a in sim]
-            if any(a.size == 0 for a in sim):
-                n_skipped += 1  # a node without events cannot be refitted
-                continue
-            # type(self): ExpHawkes, whose fit this mixin cannot name.
-            m: Any = type(self)(**{**self.get_params(), "n_starts": 1, "rng": rng})
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                m.fit(
-                    sim,
-                    end_time=self.end_time_,
-                    nodes=self.nodes_,
-                    exog=self._exog_terms,
-                )
-            n_warned += bool(caught)
-            draws.append(m._x)
-        return bootstrap_result(self.results_, draws, n_boot, n_warned, n_skipped)
+            # A node without events cannot be refitted.
+            return None if any(a.size == 0 for a in sim) else sim
+
+        return parametric_bootstrap(
+            self,
+            n_boot,
+            draw,
+            end_time=self.end_time_,
+            nodes=self.nodes_,
+            exog=self._exog_terms,
+        )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from numbers import Integral, Real
 from typing import Any, Literal, Self
@@ -19,11 +18,12 @@ from titfortat._validation import (
     check_is_fitted,
 )
 from titfortat.dynamics._branching import spectral_radius
+from titfortat.dynamics._delegates import ResultsDelegates
 from titfortat.dynamics._events import EventInput, merge_events, to_event_arrays
 from titfortat.dynamics._optim import (
-    bootstrap_result,
     covariance,
     delta_method,
+    parametric_bootstrap,
     report_convergence,
 )
 from titfortat.dynamics.hawkes._loglik_sumexp import sumexp_loglik_grad
@@ -52,7 +52,7 @@ __all__ = ["SumExpHawkes"]
 _SUBSAMPLE_ABOVE = 40_000
 
 
-class SumExpHawkes(BaseEstimator):
+class SumExpHawkes(BaseEstimator, ResultsDelegates):
     """Multivariate Hawkes process with a sum-of-exponentials kernel.
 
     .. math::
@@ -420,16 +420,6 @@ class SumExpHawkes(BaseEstimator):
             return "not fitted"
         return f"fitted: {len(self.nodes_)} nodes, {self.n_events_:,} events"
 
-    def summary(self, alpha: float = 0.05) -> Any:
-        """Parameter table; see :meth:`titfortat.results.FitResult.summary`."""
-        check_is_fitted(self)
-        return self.results_.summary(alpha)
-
-    def conf_int(self, alpha: float = 0.05, method: str = "wald") -> pd.DataFrame:
-        """Confidence intervals (Wald)."""
-        check_is_fitted(self)
-        return self.results_.conf_int(alpha, method=method)  # type: ignore[arg-type]
-
     def score(
         self, events: EventInput, *, end_time: float | None = None, y: Any = None
     ) -> float:
@@ -581,18 +571,12 @@ class SumExpHawkes(BaseEstimator):
         (3, 2)
         """
         check_is_fitted(self)
-        rng = as_generator(self.rng)
-        draws = []
-        n_warned = n_skipped = 0
-        for _ in range(n_boot):
+
+        def draw(rng: np.random.Generator) -> list[np.ndarray] | None:
             sim = self.simulator(rng=rng).run_arrays()
-            if any(a.size == 0 for a in sim):
-                n_skipped += 1  # a node without events cannot be refitted
-                continue
-            m = type(self)(**{**self.get_params(), "n_starts": 1, "rng": rng})
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                m.fit(sim, end_time=self.end_time_, nodes=self.nodes_)
-            n_warned += bool(caught)
-            draws.append(m._x)
-        return bootstrap_result(self.results_, draws, n_boot, n_warned, n_skipped)
+            # A node without events cannot be refitted.
+            return None if any(a.size == 0 for a in sim) else sim
+
+        return parametric_bootstrap(
+            self, n_boot, draw, end_time=self.end_time_, nodes=self.nodes_
+        )
