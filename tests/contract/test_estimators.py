@@ -63,7 +63,7 @@ CASES = [
         {"n_starts": 1, "link": "relu", "decay": 1.0, "baseline_segments": 2},
         _hawkes_data,
     ),
-    (SumExpHawkes, {"decays": (0.5, 3.0), "link": "softplus"}, _hawkes_data),
+    (SumExpHawkes, {"decays": (0.5, 3.0), "link": "softplus", "rng": 0}, _hawkes_data),
     (
         SumExpHawkes,
         {"decays": (0.5, 3.0), "learn_decays": True, "n_starts": 2, "rng": 0},
