@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import signal, special
 
+from titfortat._threads import single_blas_thread
 from titfortat._validation import (
     BaseEstimator,
     Interval,
@@ -386,6 +387,7 @@ class BinnedHawkes(BaseEstimator, ResultsDelegates, _BinnedDiagnostics):
         x[logs] = np.exp(z[logs])
         return x, ll, info
 
+    @single_blas_thread
     def fit(
         self,
         counts: EventInput | np.ndarray,
@@ -528,6 +530,7 @@ class BinnedHawkes(BaseEstimator, ResultsDelegates, _BinnedDiagnostics):
         yy, _, _ = to_daily_counts(counts, nodes=None)
         return self._loglik(self._x, yy)[0]
 
+    @single_blas_thread
     def lr_test(self, i: int | str, j: int | str) -> LRTestResult:
         """Likelihood-ratio test of ``alpha[i<-j] = 0`` (chi-bar-squared p-value)."""
         check_is_fitted(self)
@@ -550,6 +553,7 @@ class BinnedHawkes(BaseEstimator, ResultsDelegates, _BinnedDiagnostics):
             ll_restricted=ll0,
         )
 
+    @single_blas_thread
     def profile_conf_int(
         self, params: Sequence[str] | None = None, alpha: float = 0.05
     ) -> pd.DataFrame:
@@ -620,6 +624,7 @@ class BinnedHawkes(BaseEstimator, ResultsDelegates, _BinnedDiagnostics):
             rows, orient="index", columns=["ci_lower", "ci_upper"]
         )
 
+    @single_blas_thread
     def bootstrap(self, n_boot: int = 100) -> FitResult:
         """Parametric bootstrap; the returned result supports
         ``conf_int(method="bootstrap")``."""

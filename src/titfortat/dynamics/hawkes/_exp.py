@@ -10,6 +10,7 @@ from typing import Any, Literal, Self
 import numpy as np
 import pandas as pd
 
+from titfortat._threads import single_blas_thread
 from titfortat._validation import (
     BaseEstimator,
     Interval,
@@ -224,6 +225,7 @@ class ExpHawkes(BaseEstimator, ResultsDelegates, _ExpInference):
         self.tol = tol
         self.rng = rng
 
+    @single_blas_thread
     def fit(
         self,
         events: EventInput,

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from titfortat._threads import single_blas_thread
 from titfortat._validation import check_is_fitted
 from titfortat.dynamics._optim import parametric_bootstrap, profile_bounds
 from titfortat.dynamics.hawkes._exog import PiecewiseCovariates
@@ -27,6 +28,7 @@ class _ExpInference(_ExpOptimize):
 
     get_params: Callable[..., dict[str, Any]]  # from BaseEstimator
 
+    @single_blas_thread
     def lr_test(self, i: int | str, j: int | str) -> LRTestResult:
         """Likelihood-ratio test of ``alpha[i<-j] = 0`` (no effect of j on i).
 
@@ -57,6 +59,7 @@ class _ExpInference(_ExpOptimize):
             ll_restricted=ll0,
         )
 
+    @single_blas_thread
     def profile_conf_int(
         self, params: Sequence[str] | None = None, alpha: float = 0.05
     ) -> pd.DataFrame:
@@ -111,6 +114,7 @@ class _ExpInference(_ExpOptimize):
             rows, orient="index", columns=["ci_lower", "ci_upper"]
         )
 
+    @single_blas_thread
     def bootstrap(self, n_boot: int = 100) -> FitResult:
         """Parametric bootstrap: simulate from the fit, refit, store the draws.
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from titfortat._threads import single_blas_thread
 from titfortat._validation import (
     BaseEstimator,
     Interval,
@@ -202,6 +203,7 @@ class SumExpHawkes(BaseEstimator, ResultsDelegates):
             return float(ll), g
         return nonlinear_loglik(x, times, marks, end_time, d, u, self.link)
 
+    @single_blas_thread
     def fit(
         self,
         events: EventInput,
@@ -458,6 +460,7 @@ class SumExpHawkes(BaseEstimator, ResultsDelegates):
         check_is_fitted(self)
         return spectral_radius(self.adjacency_, self.link)
 
+    @single_blas_thread
     def lr_test(self, i: int | str, j: int | str) -> LRTestResult:
         """LR test that node j has no effect on node i (all U components zero).
 
@@ -550,6 +553,7 @@ class SumExpHawkes(BaseEstimator, ResultsDelegates):
             rng=rng,
         )
 
+    @single_blas_thread
     def bootstrap(self, n_boot: int = 100) -> FitResult:
         """Parametric bootstrap: simulate from the fit, refit, store the draws.
 
