@@ -6,7 +6,14 @@ Usage::
     python benchmarks/hawkes.py --sizes 1e4 1e5 --dims 2
     python benchmarks/hawkes.py --models sumexp --sizes 1e4 1e5 1e6
 
-Prints, per (D, N): fit time with fixed decay (titfortat, full fit with
+First, issue 14's contender table (``--table D N``, default D=10, N=1e5; ``--table-only``
+to stop there): titfortat's fixed-decay fit (with standard errors) against tick's
+fastest route, and titfortat's learned-decay fit (default three starts) against
+intensify's, each contender in its own interpreter on the same events, in the
+default environment (no thread pinning: what users have) and pinned to one
+BLAS/OpenMP thread, side by side, with the ratios and the decay each found.
+
+Then, per (D, N): fit time with fixed decay (titfortat, full fit with
 standard errors, and the MLE alone), fit time with the decay learned, tick's
 fastest route to the fixed-decay MLE (its C++ ModelHawkesExpKernLogLik driven
 by scipy L-BFGS-B with bounds, and its HawkesExpKern learner for N <= 1e5),
@@ -27,6 +34,7 @@ and relu fits (fixed decays, standard errors included), which tick lacks.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import subprocess
@@ -153,9 +161,24 @@ def main() -> None:
     ap.add_argument(
         "--repeat", type=int, default=3, help="best of this many runs per fit timing"
     )
+    ap.add_argument(
+        "--table",
+        nargs=2,
+        action="append",
+        metavar=("D", "N"),
+        help="(D, N) cases of the contender table, each contender in its own "
+        "interpreter, default and pinned environment (default: 10 1e5)",
+    )
+    ap.add_argument(
+        "--table-only", action="store_true", help="print the contender table only"
+    )
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     print(f"tick available: {HAVE_TICK}")
+    for d_s, n_s in args.table or [("10", "1e5")]:
+        contender_table(int(d_s), float(n_s), args.repeat)
+    if args.table_only:
+        return
     if "sumexp" in args.models:
         sumexp_warmup()
     if "exp" not in args.models:
@@ -184,6 +207,82 @@ def main() -> None:
         for d in args.dims:
             for n_target in args.sizes:
                 run_sumexp_case(d, n_target, args.repeat)
+
+
+CONTENDERS = ["titfortat-fixed", "tick", "titfortat-learned"]
+PIN = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _contender_env(pinned: bool) -> dict[str, str]:
+    """The caller's environment without thread pinning, or pinned to one thread."""
+    env = {k: v for k, v in os.environ.items() if k not in PIN}
+    if pinned:
+        env.update(dict.fromkeys(PIN, "1"))
+    return env
+
+
+def contender_table(d: int, n_target: float, repeat: int) -> None:
+    """Issue 14's table: each contender in a fresh interpreter on the same data,
+    first in the default environment (what users have), then pinned to one
+    BLAS/OpenMP thread; best of ``repeat`` after one warm-up fit."""
+    mu, adj, beta = params(d)
+    rate = np.linalg.solve(np.eye(d) - adj, mu).sum()
+    end = float(n_target) / rate
+    arrays = HawkesSimulator(mu, adj, beta, end_time=end, rng=2).run_arrays()
+    n = sum(a.size for a in arrays)
+    contenders = list(CONTENDERS)
+    if not HAVE_TICK:
+        contenders.remove("tick")
+    try:
+        import intensify  # noqa: F401
+
+        contenders.append("intensify")
+    except ImportError:
+        print("  (intensify not installed: pip install -e '.[bench]')")
+    worker = os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "_hawkes_contender.py"
+    )
+    times: dict[tuple[str, bool], tuple[float, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "events.npz")
+        np.savez(
+            path, end_time=end, decay=beta, **{f"t{i}": a for i, a in enumerate(arrays)}
+        )
+        for pinned in (False, True):
+            for name in contenders:
+                out = subprocess.run(
+                    [sys.executable, worker, name, path, str(repeat)],
+                    env=_contender_env(pinned),
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                rec = json.loads(out.stdout.strip().splitlines()[-1])
+                times[name, pinned] = (rec["seconds"], rec["decay"])
+    print(
+        f"\nContenders, D={d} N={n:,}, decay {beta} (each in its own interpreter, "
+        f"best of {repeat}; load average {os.getloadavg()[0]:.1f}):"
+    )
+    head = f"  {'contender':<22} {'default env':>12} {'pinned (1 thread)':>18}"
+    print(head + "  decay found")
+    for name in contenders:
+        t_def, dec = times[name, False]
+        t_pin, _ = times[name, True]
+        found = "" if math.isnan(dec) else f"{dec:.3f} ({abs(dec / beta - 1):.1%} off)"
+        print(f"  {name:<22} {t_def:>10.3f} s {t_pin:>16.3f} s  {found}")
+    for pinned in (False, True):
+        label = "pinned" if pinned else "default"
+        parts = []
+        if ("tick", pinned) in times:
+            tick = times["tick", pinned][0]
+            ratio = tick / times["titfortat-fixed", pinned][0]
+            parts.append(f"fixed-decay fit (with SEs) vs tick {ratio:.2f}x")
+        if ("intensify", pinned) in times:
+            ratio = (
+                times["intensify", pinned][0] / times["titfortat-learned", pinned][0]
+            )
+            parts.append(f"learned-decay fit vs intensify {ratio:.2f}x")
+        print(f"  ratios, {label} environment: " + "; ".join(parts) + " (goal >= 2x)")
 
 
 def run_case(d: int, n_target: float, repeat: int) -> None:
