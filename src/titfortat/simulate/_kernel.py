@@ -1,0 +1,427 @@
+"""Numba kernel: one run of a linear exponential Hawkes process under a policy.
+
+Why not the Ogata thinning of :mod:`titfortat.dynamics.hawkes`: policy
+comparisons need *common random numbers* that stay aligned when a policy
+changes the history. Thinning consumes one stream in time order, so the first
+extra strike shifts every later draw and the two paths decouple. Here the
+process is generated through its cluster (branching) representation, in time
+order, and every random number is a hash of the *identity* of the event it
+belongs to (background candidate k of node i; child m of node i of event K;
+the response decision of trigger K). A policy that adds a strike adds that
+strike's descendants and nothing else; every other event keeps its draws.
+This is the counter-based idea of Salmon et al. (2011, "Parallel random
+numbers: as easy as 1, 2, 3") with the SplitMix64 finaliser of Steele, Lea &
+Flood (2014) as the mixing function; the coupling of counterfactual paths by
+shared per-event noise follows Noorbakhsh & Gomez-Rodriguez (2022).
+
+Model, for node i (``adj[i, j]`` is the effect of one node-j event on i)::
+
+    lambda_i(t) = w_i(t) * (c_i(t) b_i(t) mu_i
+                            + sum_{t_k < t} adj[i, j_k] beta e^{-beta (t - t_k)})
+
+``c_i`` is the faction's capacity (each event of node ``dmg_by[i]`` multiplies
+it by ``1 - dmg[i]``; it recovers towards 1 at rate ``resupply[i]``), ``b_i``
+the product of the baseline factors of the active windows and ``w_i`` that
+of the intensity factors. All factors lie in [0, 1], so the process is an
+independent thinning of the unmodified cluster process, with the acceptance
+probability evaluated when the candidate is reached in time order (it then
+depends only on the past, as thinning requires).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+__all__ = ["N_OUT", "simulate_policy_run"]
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+
+# Salts that separate the uses of one event's key.
+_SALT_CHILD = np.uint64(1)
+_SALT_NCHILD = np.uint64(2)
+_SALT_ACCEPT = np.uint64(3)
+_SALT_FATAL = np.uint64(4)
+_SALT_RESPOND = np.uint64(5)
+_SALT_LAG = np.uint64(6)
+_SALT_POLICY = np.uint64(7)
+_SALT_BG = np.uint64(8)
+_SALT_GAP = np.uint64(9)
+
+#: Scalars returned per run: n_events, max cycle length, quiescence, truncated.
+N_OUT = 4
+
+
+@njit(cache=True, inline="always")
+def _mix(x: np.uint64) -> np.uint64:
+    """SplitMix64 finaliser (Steele et al. 2014): a bijective 64-bit mixer."""
+    z = x + _GOLDEN
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@njit(cache=True, inline="always")
+def _key(parent: np.uint64, a: int, b: int, salt: np.uint64) -> np.uint64:
+    """Key of a sub-stream: parent key, two small integers and a salt."""
+    h = _mix(parent ^ (salt * _GOLDEN))
+    h = _mix(h ^ np.uint64(a))
+    return _mix(h ^ (np.uint64(b) * _M1))
+
+
+@njit(cache=True, inline="always")
+def _unif(key: np.uint64, salt: np.uint64) -> float:
+    """Uniform on (0, 1) from a key (53 random bits, never exactly 0)."""
+    return ((_mix(key ^ (salt * _M2)) >> _S11) + 0.5) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True, inline="always")
+def _poisson(mean: float, u: float) -> int:
+    """Poisson(mean) by inversion of one uniform (means here are below ~5)."""
+    if mean <= 0.0:
+        return 0
+    p = math.exp(-mean)
+    f = p
+    k = 0
+    while u > f and k < 1000:
+        k += 1
+        p *= mean / k
+        f += p
+    return k
+
+
+@njit(cache=True)
+def _push(ht, hn, hk, hc, hf, n, t, node, key, cs, flag):  # type: ignore[no-untyped-def]
+    """Push onto a binary min-heap on time held in parallel arrays."""
+    i = n
+    ht[i] = t
+    hn[i] = node
+    hk[i] = key
+    hc[i] = cs
+    hf[i] = flag
+    while i > 0:
+        p = (i - 1) // 2
+        if ht[p] <= ht[i]:
+            break
+        ht[p], ht[i] = ht[i], ht[p]
+        hn[p], hn[i] = hn[i], hn[p]
+        hk[p], hk[i] = hk[i], hk[p]
+        hc[p], hc[i] = hc[i], hc[p]
+        hf[p], hf[i] = hf[i], hf[p]
+        i = p
+
+
+@njit(cache=True)
+def _pop(ht, hn, hk, hc, hf, n):  # type: ignore[no-untyped-def]
+    """Pop the earliest item; ``n`` is the size before the pop."""
+    t, node, key, cs, flag = ht[0], hn[0], hk[0], hc[0], hf[0]
+    last = n - 1
+    ht[0] = ht[last]
+    hn[0] = hn[last]
+    hk[0] = hk[last]
+    hc[0] = hc[last]
+    hf[0] = hf[last]
+    i = 0
+    while True:
+        lft = 2 * i + 1
+        if lft >= last:
+            break
+        c = lft
+        if lft + 1 < last and ht[lft + 1] < ht[lft]:
+            c = lft + 1
+        if ht[i] <= ht[c]:
+            break
+        ht[c], ht[i] = ht[i], ht[c]
+        hn[c], hn[i] = hn[i], hn[c]
+        hk[c], hk[i] = hk[i], hk[c]
+        hc[c], hc[i] = hc[i], hc[c]
+        hf[c], hf[i] = hf[i], hf[c]
+        i = c
+    return t, node, key, cs, flag
+
+
+@njit(cache=True)
+def _factor(t, i, w_start, w_end, w_fac):  # type: ignore[no-untyped-def]
+    f = 1.0
+    for w in range(w_start.size):
+        if w_start[w] <= t < w_end[w]:
+            f *= w_fac[w, i]
+    return f
+
+
+# Item flags in the heap.
+_BACKGROUND = 0
+_CHILD = 1
+_FORCED = 2  # exogenous or policy events: always happen
+
+
+@njit(cache=True)
+def simulate_policy_run(  # type: ignore[no-untyped-def]
+    run_key,
+    mu,
+    adj,
+    beta,
+    end_time,
+    side,
+    w_start,
+    w_end,
+    w_base,
+    w_int,
+    cap0,
+    dmg,
+    dmg_by,
+    resupply,
+    ex_time,
+    ex_node,
+    trigger,
+    response,
+    p_fatal,
+    p_respond,
+    lag_lo,
+    lag_hi,
+    n_strikes,
+    active_from,
+    suppress,
+    bin_edges,
+    quiet_days,
+    max_events,
+    counts_out,
+    scalars_out,
+):
+    """Simulate one run; write binned counts and per-run scalars in place.
+
+    ``counts_out`` has shape ``(len(bin_edges) - 1, D)``; ``scalars_out`` is
+    ``[n_events, longest tit-for-tat chain (days), days from active_from to
+    quiescence (NaN if censored), truncated (0/1)]``. A tit-for-tat chain is
+    a line of descent in which every link crosses sides (``side[i]`` is 0 for
+    the state, 1 for the network): attack -> strike -> attack -> ...
+    """
+    d = mu.size
+    cap = 256
+    ht = np.empty(cap)
+    hn = np.empty(cap, dtype=np.int64)
+    hk = np.empty(cap, dtype=np.uint64)
+    hc = np.empty(cap)
+    hf = np.empty(cap, dtype=np.int64)
+    n = 0
+    nbins = bin_edges.size - 1
+    counts_out[:, :] = 0
+    # Background candidates of node i come from a homogeneous Poisson process
+    # at mu_i (all factors are <= 1), one pending candidate per node.
+    bg_count = np.zeros(d, dtype=np.int64)
+    for i in range(d):
+        if mu[i] > 0.0 and not suppress[i]:
+            k0 = _key(run_key, i, 0, _SALT_BG)
+            t = -math.log(_unif(k0, _SALT_GAP)) / mu[i]
+            if t < end_time:
+                _push(ht, hn, hk, hc, hf, n, t, i, k0, np.inf, _BACKGROUND)
+                n += 1
+    for e in range(ex_time.size):
+        if n == cap:
+            cap *= 2
+            ht, hn, hk, hc, hf = _grow(ht, hn, hk, hc, hf, cap)
+        kx = _key(run_key, ex_node[e], e, _SALT_POLICY)
+        _push(ht, hn, hk, hc, hf, n, ex_time[e], ex_node[e], kx, np.inf, _FORCED)
+        n += 1
+    c = cap0.copy()
+    c_time = np.zeros(d)
+    n_events = 0
+    longest = 0.0
+    last = active_from
+    quiet_at = np.nan
+    truncated = 0
+    while n > 0:
+        t, j, key, cs, flag = _pop(ht, hn, hk, hc, hf, n)
+        n -= 1
+        if flag == _BACKGROUND:
+            # Schedule the next candidate of this node first, so the
+            # candidate stream does not depend on what is accepted.
+            bg_count[j] += 1
+            k1 = _key(run_key, j, bg_count[j], _SALT_BG)
+            t1 = t - math.log(_unif(k1, _SALT_GAP)) / mu[j]
+            if t1 < end_time:
+                if n == cap:
+                    cap *= 2
+                    ht, hn, hk, hc, hf = _grow(ht, hn, hk, hc, hf, cap)
+                _push(ht, hn, hk, hc, hf, n, t1, j, k1, np.inf, _BACKGROUND)
+                n += 1
+            if resupply[j] > 0.0:
+                c[j] = 1.0 - (1.0 - c[j]) * math.exp(-resupply[j] * (t - c_time[j]))
+                c_time[j] = t
+            prob = c[j] * _factor(t, j, w_start, w_end, w_base)
+            prob *= _factor(t, j, w_start, w_end, w_int)
+            if _unif(key, _SALT_ACCEPT) >= prob:
+                continue
+        elif flag == _CHILD:
+            if suppress[j]:
+                continue
+            prob = _factor(t, j, w_start, w_end, w_int)
+            if prob < 1.0 and _unif(key, _SALT_ACCEPT) >= prob:
+                continue
+        # Events before time 0 are history: they excite but are not counted.
+        if t >= 0.0:
+            lo = 0
+            hi = nbins
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if bin_edges[mid + 1] <= t:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            if lo < nbins:
+                counts_out[lo, j] += 1
+            n_events += 1
+            if t >= active_from:
+                if np.isnan(quiet_at) and t - last >= quiet_days:
+                    quiet_at = last - active_from
+                last = t
+            if not np.isinf(cs) and t - cs > longest:
+                longest = t - cs
+            if max_events > 0 and n_events >= max_events:
+                truncated = 1
+                break
+        # Capacity damage from this event.
+        for i in range(d):
+            if dmg_by[i] == j and dmg[i] > 0.0:
+                if resupply[i] > 0.0:
+                    c[i] = 1.0 - (1.0 - c[i]) * math.exp(-resupply[i] * (t - c_time[i]))
+                c_time[i] = t
+                c[i] *= 1.0 - dmg[i]
+        # Direct offspring: Poisson(adj[i, j]) children of node i each.
+        for i in range(d):
+            a = adj[i, j]
+            if a <= 0.0:
+                continue
+            m = _poisson(a, _unif(_key(key, i, 0, _SALT_NCHILD), _SALT_NCHILD))
+            for r in range(m):
+                kc = _key(key, i, r + 1, _SALT_CHILD)
+                tc = t - math.log(_unif(kc, _SALT_GAP)) / beta
+                if tc >= end_time:
+                    continue
+                # Chain start of the child: the chain continues only across sides.
+                if side[i] != side[j]:
+                    ccs = cs if not np.isinf(cs) else t
+                else:
+                    ccs = np.inf
+                if n == cap:
+                    cap *= 2
+                    ht, hn, hk, hc, hf = _grow(ht, hn, hk, hc, hf, cap)
+                _push(ht, hn, hk, hc, hf, n, tc, i, kc, ccs, _CHILD)
+                n += 1
+        # The state's response rule.
+        if j == trigger and t >= active_from:
+            if _unif(key, _SALT_FATAL) < p_fatal and _unif(key, _SALT_RESPOND) < (
+                p_respond
+            ):
+                tr = t + lag_lo + (lag_hi - lag_lo) * _unif(key, _SALT_LAG)
+                if tr < end_time:
+                    ccs = cs if not np.isinf(cs) else t
+                    if side[response] == side[j]:
+                        ccs = np.inf
+                    for s in range(n_strikes):
+                        if n == cap:
+                            cap *= 2
+                            ht, hn, hk, hc, hf = _grow(ht, hn, hk, hc, hf, cap)
+                        kp = _key(key, response, s, _SALT_POLICY)
+                        _push(ht, hn, hk, hc, hf, n, tr, response, kp, ccs, _FORCED)
+                        n += 1
+    if np.isnan(quiet_at) and end_time - last >= quiet_days:
+        quiet_at = last - active_from
+    scalars_out[0] = n_events
+    scalars_out[1] = longest
+    scalars_out[2] = quiet_at
+    scalars_out[3] = truncated
+
+
+@njit(cache=True)
+def _grow(ht, hn, hk, hc, hf, cap):  # type: ignore[no-untyped-def]
+    nt = np.empty(cap)
+    nn = np.empty(cap, dtype=np.int64)
+    nk = np.empty(cap, dtype=np.uint64)
+    nc = np.empty(cap)
+    nf = np.empty(cap, dtype=np.int64)
+    m = ht.size
+    nt[:m] = ht
+    nn[:m] = hn
+    nk[:m] = hk
+    nc[:m] = hc
+    nf[:m] = hf
+    return nt, nn, nk, nc, nf
+
+
+@njit(cache=True)
+def simulate_many(  # type: ignore[no-untyped-def]
+    run_keys,
+    mu,
+    adj,
+    beta,
+    end_time,
+    side,
+    w_start,
+    w_end,
+    w_base,
+    w_int,
+    cap0,
+    dmg,
+    dmg_by,
+    resupply,
+    ex_time,
+    ex_node,
+    trigger,
+    response,
+    p_fatal,
+    p_respond,
+    lag_lo,
+    lag_hi,
+    n_strikes,
+    active_from,
+    suppress,
+    bin_edges,
+    quiet_days,
+    max_events,
+    counts_out,
+    scalars_out,
+):
+    """Several runs with the same parameters (one per key); ``mu`` and
+    ``adj`` may differ per run: shapes ``(R, D)`` and ``(R, D, D)``."""
+    for r in range(run_keys.size):
+        simulate_policy_run(
+            run_keys[r],
+            mu[r],
+            adj[r],
+            beta[r],
+            end_time,
+            side,
+            w_start,
+            w_end,
+            w_base,
+            w_int,
+            cap0,
+            dmg,
+            dmg_by,
+            resupply,
+            ex_time,
+            ex_node,
+            trigger,
+            response,
+            p_fatal,
+            p_respond,
+            lag_lo,
+            lag_hi,
+            n_strikes,
+            active_from,
+            suppress,
+            bin_edges,
+            quiet_days,
+            max_events,
+            counts_out[r],
+            scalars_out[r],
+        )
