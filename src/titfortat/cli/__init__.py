@@ -245,13 +245,15 @@ def quarantine(
 def _register_subcommands() -> None:
     from titfortat.cli.actors import app as actors_app
     from titfortat.cli.effects import did, effect, hawkes
-    from titfortat.cli.report import demo
+    from titfortat.cli.report import demo, report, serve
 
     app.add_typer(actors_app, name="actors")
     app.command("effect")(effect)
     app.command("did")(did)
     app.command("hawkes")(hawkes)
     app.command("demo")(demo)
+    app.command("report")(report)
+    app.command("serve")(serve)
 
 
 _register_subcommands()
