@@ -298,7 +298,8 @@ def covariance(
             dropped = idx[~keep]
             labels = [names[i] if names else str(i) for i in dropped]
             warnings.warn(
-                f"{len(dropped)} estimates sit on their lower bound and make the "
+                f"{len(dropped)} estimates sit on their lower bound (or, for a "
+                "negative-binomial size, at the Poisson limit) and make the "
                 f"observed information singular: {labels[:5]}"
                 f"{' ...' if len(labels) > 5 else ''}. Their standard errors are "
                 "NaN; test them with lr_test instead of Wald intervals.",

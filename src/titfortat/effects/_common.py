@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -11,7 +11,10 @@ import pandas as pd
 from titfortat.exceptions import DataError
 
 __all__ = [
+    "MIN_EVENTS",
     "VERDICTS",
+    "Decision",
+    "decide",
     "EventFilter",
     "daily_counts",
     "daily_pair",
@@ -22,8 +25,31 @@ __all__ = [
 ]
 
 #: The closed set of verdicts, under one sign convention: a positive effect of
-#: the cause on the later rate of the outcome is ``escalation``.
-VERDICTS: tuple[str, ...] = ("deterrence", "escalation", "no_detectable_effect")
+#: the cause on the later rate of the outcome is ``escalation``. The last two
+#: are not findings: ``inconclusive`` when the interval and the test shown
+#: disagree, ``not_estimable`` when the fit is not healthy (see :func:`decide`).
+VERDICTS: tuple[str, ...] = (
+    "deterrence",
+    "escalation",
+    "no_detectable_effect",
+    "inconclusive",
+    "not_estimable",
+)
+
+#: Fewest events of each series (treatment and outcome) an estimator of the
+#: effect table accepts before it says ``not_estimable``. The count models have
+#: 2 L + 8 coefficients (L = 7 lags, trend, weekdays) and need the cause to
+#: vary on enough days for its lag sum to be identified: with 5 events of one
+#: series the Poisson fit separated (an estimate of -82 with p = 3e-67). The
+#: event study needs treated interventions to average over; the Hawkes model
+#: has D + D^2 + 2 parameters per series pair.
+MIN_EVENTS: dict[str, int] = {
+    "before_after": 5,
+    "event_study": 5,
+    "count_ar": 20,
+    "granger": 20,
+    "hawkes": 20,
+}
 
 EventFilter = str | Mapping[str, str | Sequence[str]]
 
@@ -170,20 +196,121 @@ def daily_pair(
     )
 
 
-def verdict(
-    estimate: float, p_value: float, alpha: float = 0.05
-) -> Literal["deterrence", "escalation", "no_detectable_effect"]:
-    """The verdict rule shared by every row of an effect table.
+class Decision(NamedTuple):
+    """A verdict and the reason for it (empty for a clean finding)."""
 
-    ``escalation`` if ``p_value < alpha`` and the estimate is positive,
-    ``deterrence`` if ``p_value < alpha`` and it is negative, otherwise
-    ``no_detectable_effect``.
+    verdict: str
+    reason: str
+
+
+def decide(
+    estimate: float,
+    ci_lower: float,
+    ci_upper: float,
+    p_value: float,
+    alpha: float = 0.05,
+    *,
+    problems: Sequence[str] = (),
+) -> Decision:
+    """The one verdict rule of every table: the interval and the test must agree.
+
+    * ``not_estimable`` when the fit is not healthy: any of ``problems`` (not
+      converged, singular information, separation, too few events, a
+      validity warning ...), or a non-finite estimate, bound or p-value.
+    * ``deterrence`` / ``escalation`` only when the interval shown excludes 0,
+      the test shown rejects at the same level ``alpha`` and both point the
+      same way as the estimate.
+    * ``no_detectable_effect`` when neither the interval nor the test finds
+      an effect.
+    * ``inconclusive`` when they disagree (the interval excludes 0 but the
+      test does not reject, or the reverse), with the reason. Interval and
+      test should come from the same inference; when they do not agree, the
+      table says so instead of picking one.
+
+    Examples
+    --------
+    >>> decide(-0.3, -0.5, -0.1, 0.001).verdict
+    'deterrence'
+    >>> decide(0.02, -0.0001, 0.04, 0.0496)
+    Decision(verdict='inconclusive', reason='the test rejects at 0.05 (p = 0.0496) \
+but the 95% interval [-0.0001, 0.04] contains 0')
+    >>> decide(-82.0, -90.0, -74.0, 1e-67, problems=["separation"]).verdict
+    'not_estimable'
+    """
+    if problems:
+        return Decision("not_estimable", "; ".join(dict.fromkeys(problems)))
+    values = {
+        "estimate": estimate,
+        "interval": min(ci_lower, ci_upper),
+        "upper bound": ci_upper,
+        "p-value": p_value,
+    }
+    bad = [k for k, v in values.items() if v is None or not np.isfinite(v)]
+    if bad:
+        name = "interval" if bad[0] == "upper bound" else bad[0]
+        return Decision("not_estimable", f"the {name} is not finite")
+    if ci_lower > ci_upper:
+        return Decision(
+            "not_estimable", f"the interval [{ci_lower:.3g}, {ci_upper:.3g}] is empty"
+        )
+    if ci_lower == ci_upper:
+        return Decision(
+            "not_estimable",
+            f"the interval has zero width ({ci_lower:.4g}): a degenerate standard "
+            "error",
+        )
+    level = f"{1 - alpha:.0%}"
+    shown = f"{level} interval [{ci_lower:.3g}, {ci_upper:.3g}]"
+    excludes = ci_lower > 0 or ci_upper < 0
+    rejects = p_value < alpha
+    if not excludes and not rejects:
+        return Decision("no_detectable_effect", "")
+    if excludes and rejects:
+        side = 1.0 if ci_lower > 0 else -1.0
+        if side * estimate <= 0:
+            return Decision(
+                "inconclusive",
+                f"the estimate {estimate:.3g} lies outside its own {shown}",
+            )
+        return Decision("escalation" if side > 0 else "deterrence", "")
+    if rejects:
+        return Decision(
+            "inconclusive",
+            f"the test rejects at {alpha:g} (p = {p_value:.3g}) but the {shown} "
+            "contains 0",
+        )
+    return Decision(
+        "inconclusive",
+        f"the {shown} excludes 0 but the test does not reject at {alpha:g} "
+        f"(p = {p_value:.3g})",
+    )
+
+
+def verdict(
+    estimate: float,
+    p_value: float,
+    alpha: float = 0.05,
+    *,
+    ci: tuple[float, float] | None = None,
+    problems: Sequence[str] = (),
+) -> str:
+    """The verdict word of :func:`decide` (``ci`` is the interval shown).
+
+    Without ``ci`` only the test is read: ``escalation`` if ``p_value <
+    alpha`` and the estimate is positive, ``deterrence`` if negative,
+    otherwise ``no_detectable_effect``. Every table passes the interval it
+    shows, so its verdict agrees with both.
 
     Examples
     --------
     >>> verdict(-0.3, 0.001), verdict(0.3, 0.2)
     ('deterrence', 'no_detectable_effect')
+    >>> verdict(0.3, 0.01, ci=(-0.1, 0.7))
+    'inconclusive'
     """
+    if ci is not None or problems:
+        lo, hi = ci if ci is not None else (np.nan, np.nan)
+        return decide(estimate, lo, hi, p_value, alpha, problems=problems).verdict
     if not np.isfinite(p_value) or not np.isfinite(estimate) or p_value >= alpha:
         return "no_detectable_effect"
     return "escalation" if estimate > 0 else "deterrence"

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from titfortat.effects._common import (
+    MIN_EVENTS,
     EventFilter,
     daily_pair,
+    decide,
     events_frame,
     filter_label,
     parse_filter,
     select_events,
-    verdict,
 )
+from titfortat.effects._health import attempt, near_unit_root, too_few
 from titfortat.effects.counts import CountAutoregression, granger
 from titfortat.effects.event_study import EventStudy
 
@@ -37,6 +39,8 @@ COLUMNS: tuple[str, ...] = (
     "n_outcome",
     "scale",
     "caveat",
+    "reason",
+    "n_warnings",
 )
 
 _CAVEATS = {
@@ -61,7 +65,8 @@ _CAVEATS = {
     ),
     "hawkes": (
         "cross effect on the softplus predictor of a day-binned negative-binomial "
-        "Hawkes model with a piecewise-constant baseline; LR test p-value"
+        "Hawkes model with a piecewise-constant baseline; LR test p-value and "
+        "profile-likelihood interval (the same inference)"
     ),
 }
 
@@ -74,16 +79,26 @@ class EffectTable:
     (``escalation``), negative that it lowers it (``deterrence``); each row's
     ``scale`` says what its number measures, since the estimators answer
     different questions. The verdict rule is
-    :func:`titfortat.effects.verdict` at level ``alpha``.
+    :func:`titfortat.effects.decide` at level ``alpha``: ``deterrence`` or
+    ``escalation`` only when the row's interval excludes 0 and its test
+    rejects; ``inconclusive`` when they disagree; ``not_estimable`` when the
+    fit is not healthy. ``reason`` says why for the last two.
 
     Attributes
     ----------
     table : pandas.DataFrame
-        One row per estimator and direction, columns :data:`COLUMNS`.
+        One row per estimator and direction, columns :data:`COLUMNS`:
+        ``verdict`` (one of :data:`~titfortat.effects.VERDICTS`), ``reason``
+        (why a row is ``inconclusive`` or ``not_estimable``, else empty) and
+        ``n_warnings`` (warnings raised while the row was computed).
     header : dict
-        Treatment, outcome, radius, window, period, CI level.
+        Treatment, outcome, radius, window, period, CI level, and the rows
+        left out (``excluded``: events without coordinates).
     event_study : EventStudy or None
-        The fitted event study, for its profile plot.
+        The fitted event study, for its profile plot (None if it failed).
+    warnings_ : dict of str to list of str
+        Every warning raised while computing each row, keyed
+        ``"estimator direction"``; none is dropped.
 
     Examples
     --------
@@ -98,6 +113,7 @@ class EffectTable:
     table: pd.DataFrame
     header: dict[str, Any]
     event_study: Any = None
+    warnings_: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
     def to_records(self) -> list[dict[str, Any]]:
         """Rows as dicts with plain Python values (NaN as ``None``)."""
@@ -122,7 +138,7 @@ class EffectTable:
     def __str__(self) -> str:
         lines = [f"{k}: {v}" for k, v in self.header.items()]
         cols = ["estimator", "direction", "estimate", "ci_lower", "ci_upper"]
-        cols += ["p_value", "verdict", "n_treated", "n_outcome"]
+        cols += ["p_value", "verdict", "n_treated", "n_outcome", "n_warnings"]
         with pd.option_context("display.width", 160, "display.max_columns", 20):
             lines.append(
                 self.table[cols].to_string(
@@ -136,35 +152,91 @@ class EffectTable:
                 continue
             seen.add(row.estimator)
             lines.append(f"  {row.estimator}: {row.scale}; {row.caveat}")
+        why = [
+            f"  {r.estimator} {r.direction}: {r.verdict}: {r.reason}"
+            for r in self.table.itertuples(index=False)
+            if r.reason
+        ]
+        if why:
+            lines += ["reasons:", *why]
         return "\n".join(lines)
 
 
-def _row(
-    estimator: str,
-    direction: str,
-    est: float,
-    lo: float,
-    hi: float,
-    p: float,
-    n_t: int,
-    n_o: int,
-    scale: str,
-    caveat: str,
-    alpha: float,
-) -> dict[str, Any]:
-    return {
-        "estimator": estimator,
-        "direction": direction,
-        "estimate": float(est),
-        "ci_lower": float(lo),
-        "ci_upper": float(hi),
-        "p_value": float(p),
-        "verdict": verdict(est, p, alpha),
-        "n_treated": int(n_t),
-        "n_outcome": int(n_o),
-        "scale": scale,
-        "caveat": caveat,
-    }
+class _Rows:
+    """Rows of the table as they are decided; keeps every row's warnings."""
+
+    def __init__(self, alpha: float, n_t: int, n_o: int) -> None:
+        self.alpha, self.n_t, self.n_o = alpha, n_t, n_o
+        self.rows: list[dict[str, Any]] = []
+        self.warnings: dict[str, list[str]] = {}
+
+    def add(
+        self,
+        estimator: str,
+        direction: str,
+        est: float,
+        lo: float,
+        hi: float,
+        p: float,
+        scale: str,
+        caveat: str,
+        *,
+        problems: list[str | None] | None = None,
+        messages: list[str] | None = None,
+        demote: str | None = None,
+    ) -> None:
+        found = [q for q in (problems or []) if q]
+        d = decide(est, lo, hi, p, self.alpha, problems=found)
+        verdict, reason = d
+        if demote and verdict in ("deterrence", "escalation"):
+            verdict, reason = "inconclusive", demote
+        msgs = list(messages or [])
+        self.warnings[f"{estimator} {direction}"] = msgs
+        if msgs:
+            caveat += f"; {len(msgs)} warning(s) while fitting: " + " | ".join(
+                m[:200] for m in msgs
+            )
+        self.rows.append(
+            {
+                "estimator": estimator,
+                "direction": direction,
+                "estimate": float(est),
+                "ci_lower": float(lo),
+                "ci_upper": float(hi),
+                "p_value": float(p),
+                "verdict": verdict,
+                "n_treated": int(self.n_t),
+                "n_outcome": int(self.n_o),
+                "scale": scale,
+                "caveat": caveat,
+                "reason": reason,
+                "n_warnings": len(msgs),
+            }
+        )
+
+    def failed(
+        self,
+        estimator: str,
+        directions: list[str],
+        scale: str,
+        caveat: str,
+        problems: list[str],
+        messages: list[str],
+    ) -> None:
+        nan = float("nan")
+        for d in directions:
+            self.add(
+                estimator,
+                d,
+                nan,
+                nan,
+                nan,
+                nan,
+                scale,
+                caveat,
+                problems=list(problems) or ["the estimator returned no result"],
+                messages=messages,
+            )
 
 
 def effect_table(
@@ -174,7 +246,7 @@ def effect_table(
     outcome: EventFilter,
     radius_km: float | None = 10.0,
     window_days: int = 7,
-    n_placebos: int | None = 10_000,
+    n_placebos: int | None = None,
     n_lags: int = 7,
     max_lag: int = 14,
     hawkes: bool = True,
@@ -187,9 +259,16 @@ def effect_table(
     Rows: the naive before/after (the trap), the matched-placebo event study
     (:class:`EventStudy`), Poisson and negative-binomial count autoregressions
     (:class:`CountAutoregression`) and Granger tests (:func:`granger`) in
-    both directions, and the Hawkes cross effects with LR tests
-    (:class:`titfortat.dynamics.BinnedHawkes`, softplus link) in both
-    directions.
+    both directions, and the Hawkes cross effects with LR tests and profile
+    intervals (:class:`titfortat.dynamics.BinnedHawkes`, softplus link) in
+    both directions.
+
+    Every row is decided by :func:`~titfortat.effects.decide`. A row whose
+    estimator fails with a titfortat error, or whose fit is unhealthy (not
+    converged, non-finite or zero standard error, separation, fewer events
+    than :data:`~titfortat.effects.MIN_EVENTS`, a spectral radius within 0.02
+    of 1, an estimate on a search bound, a convergence or separation
+    warning), is ``not_estimable`` with its reason; the other rows stand.
 
     Parameters
     ----------
@@ -201,9 +280,11 @@ def effect_table(
     radius_km : float or None, default 10.0
         Event-study radius (``None``: national windows).
     window_days : int, default 7
-    n_placebos : int or None, default 10000
-        Event-study placebo pool (``None``: every candidate; see
-        :class:`~titfortat.effects.EventStudy`).
+    n_placebos : int or None, default None
+        Event-study placebo pool (``None``: every candidate, so the estimate
+        does not depend on ``rng``; see :class:`~titfortat.effects.EventStudy`).
+        With a sampled pool that has not settled, a finding is shown as
+        ``inconclusive``.
     n_lags : int, default 7
         Lags of the count autoregressions.
     max_lag : int, default 14
@@ -231,6 +312,8 @@ def effect_table(
     ...     ("event_study", "attack<-strike"), "verdict"]
     'deterrence'
     """
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(f"The 'alpha' argument must be in (0, 1). Got {alpha!r}.")
     parse_filter(treatment)
     parse_filter(outcome)
     frame = events_frame(events, ["date"])
@@ -242,112 +325,183 @@ def effect_table(
     fwd, rev = f"{o_name}<-{t_name}", f"{t_name}<-{o_name}"
     n_t = int(tr["n_events"].sum()) if "n_events" in tr else len(tr)
     n_o = int(oc["n_events"].sum()) if "n_events" in oc else len(oc)
-    rows: list[dict[str, Any]] = []
+    out = _Rows(alpha, n_t, n_o)
+    counts = {t_name: float(n_t), o_name: float(n_o)}
 
-    es = EventStudy(
-        window_days=window_days, radius_km=radius_km, n_placebos=n_placebos, rng=rng
-    ).fit(tr, oc)
-    r = es.results_
     where = f"within {radius_km:g} km" if radius_km is not None else "anywhere"
     per = f"{o_name} events per {t_name} {where}, {window_days} days after minus before"
-    lo, hi = r.naive_conf_int(alpha)
-    rows.append(
-        _row(
+    es_model = EventStudy(
+        window_days=window_days, radius_km=radius_km, n_placebos=n_placebos, rng=rng
+    )
+    es_try = attempt(lambda: es_model.fit(tr, oc))
+    es = es_try.value
+    excluded: dict[str, int] = {}
+    if radius_km is not None and {"latitude", "longitude"} <= set(frame.columns):
+        for what, fr in (("treatment", tr), ("outcome", oc)):
+            n_bad = int((fr["latitude"].isna() | fr["longitude"].isna()).sum())
+            if n_bad:
+                excluded[f"{what} rows without coordinates (event study)"] = n_bad
+    lost = "; ".join(f"{v:,} {k}" for k, v in excluded.items())
+    if es is None:
+        for name in ("before_after", "event_study"):
+            out.failed(
+                name,
+                [fwd],
+                per,
+                _CAVEATS[name] + (f"; left out: {lost}" if lost else ""),
+                es_try.problems,
+                es_try.messages,
+            )
+        n_pool = 0
+    else:
+        r = es.results_
+        n_pool = r.n_placebos
+        few = too_few_treated(r.n_treated)
+        lo, hi = r.naive_conf_int(alpha)
+        cav = _CAVEATS["before_after"] + (f"; left out: {lost}" if lost else "")
+        out.add(
             "before_after",
             fwd,
             r.naive_estimate,
             lo,
             hi,
             r.naive_p_value,
-            r.n_treated,
-            n_o,
             per,
-            _CAVEATS["before_after"],
-            alpha,
+            cav,
+            problems=[few, *es_try.problems],
+            messages=es_try.messages,
         )
-    )
-    lo, hi = r.conf_int(alpha)
-    cav = _CAVEATS["event_study"] + (
-        f"; {r.relative_effect:+.1%} of the matched counterfactual; "
-        f"{r.n_contaminated / r.n_placebos:.0%} of placebos have an intervention "
-        f"in their window; design effect {r.design_effect:.2f}; "
-        f"{r.n_placebos:,} placebos, estimate {r.half_pool_estimate:+.3g} with "
-        f"half of them (shift {r.pool_shift:+.2f} SE"
-        + ("; not settled in the pool size" if abs(r.pool_shift) > 1.0 else "")
-        + ")"
-    )
-    rows.append(
-        _row(
+        lo, hi = r.conf_int(alpha)
+        rel = r.relative_effect
+        pool = (
+            f"all {r.n_placebos:,} candidate placebos"
+            if r.is_whole_pool
+            else f"{r.n_placebos:,} sampled placebos, estimate "
+            f"{r.half_pool_estimate:+.3g} with half of them (shift "
+            f"{r.pool_shift:+.2f} SE; "
+            + ("settled" if r.is_settled else "not settled in the pool size")
+            + ")"
+        )
+        cav = (
+            _CAVEATS["event_study"]
+            + (
+                f"; {rel:+.1%} of the matched counterfactual"
+                if np.isfinite(rel)
+                else ""
+            )
+            + f"; {r.n_contaminated / max(r.n_placebos, 1):.0%} of placebos have "
+            f"an intervention in their window; design effect {r.design_effect:.2f}"
+            f"; {pool}" + (f"; left out: {lost}" if lost else "")
+        )
+        demote = None
+        if not r.is_settled:
+            demote = (
+                f"the estimate has not settled in the sampled placebo pool "
+                f"(half the pool moves it by {r.pool_shift:+.2f} SE); use the "
+                "whole pool (n_placebos=None)"
+            )
+        out.add(
             "event_study",
             fwd,
             r.estimate,
             lo,
             hi,
             r.p_value,
-            r.n_treated,
-            n_o,
             per + ", net of matched placebos",
             cav,
-            alpha,
+            problems=[few, *es_try.problems],
+            messages=es_try.messages,
+            demote=demote,
         )
-    )
 
     y = daily_pair(tr, oc, names=(t_name, o_name))
     for fam in ("poisson", "negbin"):
         for eff, cause, d in ((o_name, t_name, fwd), (t_name, o_name, rev)):
+            scale = (
+                f"log rate ratio of {eff} per {cause} event, summed over lags "
+                f"1-{n_lags} days"
+            )
+            few_c = too_few(
+                "count_ar",
+                {cause: counts[cause], eff: counts[eff]},
+                MIN_EVENTS["count_ar"],
+            )
             m = CountAutoregression(family=fam, n_lags=n_lags)
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                m.fit(y, outcome=eff, cause=cause)
+            fit = attempt(
+                lambda m=m, eff=eff, cause=cause: m.fit(y, outcome=eff, cause=cause)
+            )
+            msgs = fit.messages + list(getattr(m, "warnings_", []))
+            if fit.value is None:
+                out.failed(
+                    f"count_ar_{fam}",
+                    [d],
+                    scale,
+                    _CAVEATS["count_ar"],
+                    [few_c, *fit.problems],
+                    msgs,
+                )
+                continue
             f = m.cumulative_effect().summary_frame(alpha).iloc[0]
             z = f.estimate / f.std_err if f.std_err > 0 else np.nan
-            from scipy import stats
-
             p = float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan
-            cav = _CAVEATS["count_ar"]
-            if caught:
-                cav += f"; fit warning: {caught[0].message}"
-            rows.append(
-                _row(
-                    f"count_ar_{fam}",
-                    d,
-                    f.estimate,
-                    f.ci_lower,
-                    f.ci_upper,
-                    p,
-                    n_t,
-                    n_o,
-                    f"log rate ratio of {eff} per {cause} event, summed over "
-                    f"lags 1-{n_lags} days",
-                    cav,
-                    alpha,
-                )
+            out.add(
+                f"count_ar_{fam}",
+                d,
+                f.estimate,
+                f.ci_lower,
+                f.ci_upper,
+                p,
+                scale,
+                _CAVEATS["count_ar"],
+                problems=[few_c, *fit.problems, *m.fit_problems()],
+                messages=list(dict.fromkeys(msgs)),
             )
     for eff, cause, d in ((o_name, t_name, fwd), (t_name, o_name, rev)):
-        g = granger(y, effect=eff, cause=cause, max_lag=max_lag)
-        lo, hi = g.conf_int(alpha)
-        rows.append(
-            _row(
-                "granger",
-                d,
-                g.sum_coef,
-                lo,
-                hi,
-                g.p_value,
-                n_t,
-                n_o,
-                f"{eff} events per {cause} event, summed over lags 1-"
-                f"{g.lag_order} (order by AIC), F({g.df[0]}, {g.df[1]}) = "
-                f"{g.f_statistic:.3g}",
-                _CAVEATS["granger"],
-                alpha,
+        few_g = too_few(
+            "granger", {cause: counts[cause], eff: counts[eff]}, MIN_EVENTS["granger"]
+        )
+        g_try = attempt(
+            lambda eff=eff, cause=cause: granger(
+                y, effect=eff, cause=cause, max_lag=max_lag
             )
         )
-    if hawkes:
-        rows.extend(
-            _hawkes_rows(y, t_name, o_name, baseline_segments, n_t, n_o, alpha, rng)
+        g = g_try.value
+        if g is None:
+            out.failed(
+                "granger",
+                [d],
+                f"{eff} events per {cause} event, summed over lags",
+                _CAVEATS["granger"],
+                [few_g, *g_try.problems],
+                g_try.messages,
+            )
+            continue
+        lo, hi = g.conf_int(alpha)
+        singular = None
+        if not g.sum_std_err > 0 or not np.isfinite(g.f_statistic):
+            singular = (
+                f"the lag regression is singular ({cause} does not vary on the "
+                "sample days)"
+            )
+        out.add(
+            "granger",
+            d,
+            g.sum_coef,
+            lo,
+            hi,
+            g.p_value,
+            f"{eff} events per {cause} event, summed over lags 1-"
+            f"{g.lag_order} (order by AIC), F({g.df[0]}, {g.df[1]}) = "
+            f"{g.f_statistic:.3g}",
+            _CAVEATS["granger"]
+            + "; the verdict reads the F test, the interval the lag sum: they "
+            "test different things, so they may disagree (inconclusive)",
+            problems=[few_g, singular, *g_try.problems],
+            messages=g_try.messages,
         )
-    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    if hawkes:
+        _hawkes_rows(out, y, t_name, o_name, baseline_segments, counts, alpha, rng)
+    table = pd.DataFrame(out.rows, columns=list(COLUMNS))
     table.attrs["alpha"] = alpha
     header = {
         "treatment": str(treatment),
@@ -355,23 +509,41 @@ def effect_table(
         "period": f"{y.index.min().date()}..{y.index.max().date()} ({len(y)} days)",
         "radius_km": radius_km,
         "window_days": window_days,
-        "placebos": r.n_placebos,
+        "placebos": n_pool if n_placebos is None else f"{n_pool:,} (sampled)",
         "CI level": f"{1 - alpha:.0%}",
         "sign": "positive = the cause raises the later rate (escalation)",
     }
-    return EffectTable(table=table, header=header, event_study=es)
+    if excluded:
+        header["excluded"] = lost
+    n_warn = int(table["n_warnings"].sum())
+    if n_warn:
+        header["warnings"] = f"{n_warn} raised while fitting (see caveats)"
+    return EffectTable(
+        table=table, header=header, event_study=es, warnings_=out.warnings
+    )
+
+
+def too_few_treated(n_treated: int) -> str | None:
+    """Problem statement when the event study has too few treated windows."""
+    m = MIN_EVENTS["event_study"]
+    if n_treated >= m:
+        return None
+    return (
+        f"too few interventions with full windows for the event study (need at "
+        f"least {m}; got {n_treated})"
+    )
 
 
 def _hawkes_rows(
+    out: _Rows,
     y: pd.DataFrame,
     t_name: str,
     o_name: str,
     segments: int,
-    n_t: int,
-    n_o: int,
+    counts: dict[str, float],
     alpha: float,
     rng: Any,
-) -> list[dict[str, Any]]:
+) -> None:
     from titfortat.dynamics import BinnedHawkes
 
     nodes = [t_name, o_name]
@@ -382,32 +554,79 @@ def _hawkes_rows(
         n_starts=1,
         rng=rng,
     )
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        model.fit(y[nodes].to_numpy(), nodes=nodes)
-        ci_d: dict[Any, Any] = model.conf_int(alpha).to_dict(orient="index")
-        rows = []
-        for eff, cause in ((o_name, t_name), (t_name, o_name)):
-            name = f"alpha[{eff}<-{cause}]"
-            lr = model.lr_test(eff, cause)
-            cav = _CAVEATS["hawkes"]
-            if caught:
-                cav += f"; fit warning: {str(caught[0].message)[:120]}"
-            rows.append(
-                _row(
-                    "hawkes",
-                    f"{eff}<-{cause}",
-                    float(model.results_.params[name]),
-                    float(ci_d[name]["ci_lower"]),
-                    float(ci_d[name]["ci_upper"]),
-                    lr.p_value,
-                    n_t,
-                    n_o,
-                    f"change in the softplus predictor of daily {eff} per "
-                    f"{cause} event (exponential lag, decay "
-                    f"{model.decay_:.3g}/day)",
-                    cav,
-                    alpha,
-                )
+    scale = (
+        f"change in the softplus predictor of daily {{eff}} per {{cause}} event "
+        f"(BinnedHawkes(link='softplus', family='negbin', baseline_segments="
+        f"{segments}); `titfortat hawkes --link softplus --segments {segments}` "
+        "fits the same model"
+    )
+    few = too_few("hawkes", counts, MIN_EVENTS["hawkes"])
+    pairs = [(o_name, t_name), (t_name, o_name)]
+    fit = attempt(lambda: model.fit(y[nodes].to_numpy(), nodes=nodes))
+    if fit.value is None:
+        for eff, cause in pairs:
+            out.failed(
+                "hawkes",
+                [f"{eff}<-{cause}"],
+                scale.format(eff=eff, cause=cause) + ")",
+                _CAVEATS["hawkes"],
+                [few, *fit.problems],
+                fit.messages,
             )
-    return rows
+        return
+    health = [few, *fit.problems, *hawkes_fit_problems(model)]
+    names = [f"alpha[{eff}<-{cause}]" for eff, cause in pairs]
+    # The interval that goes with the LR test is the profile-likelihood one
+    # (both invert the same likelihood ratio); the Wald interval crossed 0 on
+    # the demo while the LR test rejected. Skipped for an unhealthy fit.
+    wald = model.conf_int(alpha)
+    ci = wald.loc[names]
+    kind = "Wald"
+    if not [q for q in health if q]:
+        prof = attempt(lambda: model.profile_conf_int(names, alpha))
+        if prof.value is not None and np.isfinite(prof.value.to_numpy()).all():
+            ci, kind = prof.value, "profile"
+        fit.caught.extend(prof.caught)
+    for (eff, cause), name in zip(pairs, names, strict=True):
+        lr = attempt(lambda eff=eff, cause=cause: model.lr_test(eff, cause))
+        p = lr.value.p_value if lr.value is not None else np.nan
+        se = float(model.results_.std_err[name])
+        row_problems = list(health) + lr.problems
+        if not np.isfinite(se) or se <= 0:
+            row_problems.append(f"the standard error of {name} is {se:.3g}")
+        out.add(
+            "hawkes",
+            f"{eff}<-{cause}",
+            float(model.results_.params[name]),
+            float(ci.loc[name, "ci_lower"]),
+            float(ci.loc[name, "ci_upper"]),
+            p,
+            scale.format(eff=eff, cause=cause)
+            + f"; exponential lag, decay {model.decay_:.3g}/day; {kind} interval)",
+            _CAVEATS["hawkes"],
+            problems=row_problems,
+            messages=list(dict.fromkeys(fit.messages + lr.messages)),
+        )
+
+
+def hawkes_fit_problems(model: Any) -> list[str]:
+    """Health of a fitted :class:`~titfortat.dynamics.BinnedHawkes`: convergence,
+    a finite covariance, a plausible log-likelihood, the decay off its search
+    bounds and a spectral radius away from 1."""
+    r = model.results_
+    out: list[str] = []
+    if not r.converged:
+        out.append("the optimiser did not converge")
+    if not np.isfinite(r.log_likelihood) or r.log_likelihood > 0:
+        # Counts have probabilities <= 1, so a log-likelihood above 0 is a
+        # numerical failure, not a good fit.
+        out.append(f"implausible log-likelihood {r.log_likelihood:.4g} for counts")
+    decay = float(model.decay_)
+    # BinnedHawkes searches the decay in [1e-4, 50] per day: an estimate on
+    # either end is where the search stopped, not a maximum.
+    if model.decay is None and (decay <= 1.0001e-4 or decay >= 49.99):
+        out.append(f"the decay {decay:.3g}/day sits on its search bound")
+    problem = near_unit_root(float(model.spectral_radius()))
+    if problem:
+        out.append(problem)
+    return out

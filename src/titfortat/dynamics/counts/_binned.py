@@ -485,6 +485,16 @@ class BinnedHawkes(BaseEstimator, ResultsDelegates, _BinnedDiagnostics):
             )
         else:
             lower[: self.baseline_segments * d + d * d] = -np.inf
+        if self.family == "negbin":
+            # A size so large that its extra variance mean^2/size is under
+            # 0.1% of the Poisson variance is at the Poisson limit (its search
+            # bound is 1e6): the likelihood is flat in that direction and the
+            # information singular. If the full inversion fails, it is held
+            # fixed (conditioned on, like a bound estimate) so the other
+            # standard errors stay finite; the warning names it.
+            off = self.baseline_segments * d + d * d + 1
+            mean = np.maximum(y[self.n_presample :].mean(axis=0), 1e-12)
+            at_bound[off : off + d] = mean / x[off : off + d] < 1e-3
         cov = covariance(
             observed_information(lambda v: self._loglik(v, y)[1], x, free, lower),
             free,
