@@ -85,18 +85,23 @@ def check_stable(
             sens = np.abs(np.outer(left[:, kl], right[:, k])) * (a > 0)
             i, j = np.unravel_index(int(np.argmax(sens)), a.shape)
             name = f"alpha[{scenario.nodes[i]}<-{scenario.nodes[j]}]"
-            hint = f"lower {name} = {a[i, j]:.3g} in the model"
-            if (
-                pol.trigger is not None
-                and pol.response is not None
-                and (scenario.nodes[i], scenario.nodes[j])
-                == (pol.response, pol.trigger)
-            ):
+            hint = (
+                f"lower {name} = {a[i, j]:.3g}, the entry the radius is most "
+                "sensitive to"
+            )
+            if pol.strikes_per_trigger > 0:
+                rule = f"alpha[{pol.response}<-{pol.trigger}]"
+                base = spectral_radius(
+                    scenario.effective_adjacency(
+                        Policy(name="base", suppress=pol.suppress), adjacency
+                    )
+                )
                 hint = (
                     f"lower the policy's probability ({pol.probability:g}), "
                     f"fatal_probability ({pol.fatal_probability:g}) or strikes "
-                    f"({pol.strikes}): they add {pol.strikes_per_trigger:.3g} to "
-                    f"{name}"
+                    f"({pol.strikes}), which add {pol.strikes_per_trigger:.3g} to "
+                    f"{rule} (without the rule the radius is {base:.3g}); or "
+                    + hint
                 )
             line = scenario.lines.get(f"policy:{pol.name}")
             raise DataError(

@@ -758,7 +758,7 @@ def _read_policy(
             f"policy {name!r}: 'probability' needs a 'trigger' node.",
         )
     start = float(_number(pr, spec, "start_day", nonneg=True, default=0.0))
-    if horizon is not None and isinstance(horizon, int | float) and start >= horizon:
+    if isinstance(horizon, int | float) and horizon > 0 and start >= horizon:
         pr.add(
             key_line(spec, "start_day"),
             Reason.OUT_OF_RANGE,
