@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import shutil
 import tempfile
 import zipfile
@@ -166,28 +167,110 @@ def csv_plan(
     workdir: Path,
     names: list[str] | None = None,
 ) -> ReadPlan:
-    """Plan a ``read_csv`` scan of ``path`` with every column as text."""
+    """Plan a ``read_csv`` scan of ``path`` with every column as text.
+
+    The columns are given to DuckDB, not sniffed: the sniffer gives up on the
+    whole file at one unterminated quote or one line over ``max_line_size``,
+    where a scan with known columns sends that line to ``rejects`` and reads
+    the rest.
+    """
     ready, encoding = prepare(path, reader, workdir)
+    ready = literal_path(ready, workdir)
     opts = dict(reader.csv_options)
-    if names is not None:
-        opts["names"] = names
+    if names is None:
+        names = read_header(ready, encoding, opts, label=path)
+    opts.pop("names", None)
+    columns = RawColumns(names, str(path))
     args = ", ".join(f"{k}={p(v)}" for k, v in opts.items())
-    base = f"read_csv({p(str(ready))}, all_varchar=true, encoding={p(encoding)}, {args}"
-    try:
-        described = con.execute(
-            f"DESCRIBE SELECT * FROM {base}, sample_size=2048, ignore_errors=true)",
-            p.values,
-        ).fetchall()
-    except Exception as err:  # duckdb raises its own hierarchy
-        raise read_error(path, ready, encoding, err) from err
-    columns = RawColumns([row[0] for row in described], str(path))
     relation = (
-        f"{base}, store_rejects=true, rejects_table={p(rejects)}, "
+        f"read_csv({p(str(ready))}, auto_detect=false, "
+        f"columns={p(dict.fromkeys(names, 'VARCHAR'))}, encoding={p(encoding)}, "
+        f"{args}, store_rejects=true, rejects_table={p(rejects)}, "
         f"rejects_scan={p(rejects + '_scan')})"
     )
     return ReadPlan(
-        relation, columns, header_lines=1 if opts.get("header") else 0, rejects=rejects
+        relation,
+        columns,
+        header_lines=1 if opts.get("header") else 0,
+        rejects=rejects,
+        ready=ready,
+        encoding=encoding,
     )
+
+
+#: Characters DuckDB (and :mod:`glob`) read as a pattern in a file name.
+GLOB_CHARS = frozenset("*?[]{}")
+
+
+def literal_path(path: Path, workdir: Path) -> Path:
+    """A name for ``path`` that DuckDB cannot glob.
+
+    DuckDB expands ``*``, ``?``, ``[...]`` and ``{...}`` in every path it
+    is given and has no escape for them, so a file named ``acled[2024]?.csv``
+    would read its neighbours. Such a file is read through a symlink with a
+    plain name in ``workdir`` (no copy); rows keep the real name as their
+    ``source_file``.
+    """
+    if not GLOB_CHARS & set(str(path)):
+        return path
+    link = workdir / f"input-{len(list(workdir.iterdir()))}{_plain_suffix(path)}"
+    link.symlink_to(path.resolve())
+    return link
+
+
+def _plain_suffix(path: Path) -> str:
+    suffix = path.suffix
+    return suffix if suffix and not GLOB_CHARS & set(suffix) else ".data"
+
+
+def read_header(
+    path: Path, encoding: str, opts: dict[str, Any], *, label: Path
+) -> list[str]:
+    """Column names from the first record of ``path`` (blank: ``columnN``).
+
+    Repeated names get ``_1``, ``_2`` suffixes, as DuckDB's sniffer gives them.
+    """
+    quote = opts.get("quote") or None
+    py_encoding = "utf-8-sig" if encoding == "utf-8" else encoding
+    if not opts.get("header"):
+        raise DataError(f"{label}: the reader must give column names (no header).")
+    opener: Any = gzip.open if path.suffix.lower() == ".gz" else open
+    try:
+        with opener(path, "rt", encoding=py_encoding, newline="") as fh:
+            rows = csv.reader(
+                fh,
+                delimiter=opts.get("delim", ","),
+                quotechar=quote,
+                quoting=csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE,
+            )
+            header = next(rows, [])
+    except UnicodeDecodeError:
+        raise encoding_error(path, encoding) from None
+    except csv.Error as err:
+        raise SchemaError(
+            f"{label}: line 1 (the header) cannot be read: {err}. Expected a line "
+            "of column names. Check the file and the --format.",
+            reason=Reason.UNREADABLE_FILE,
+            path=str(label),
+            line=1,
+        ) from None
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(header):
+        name = raw or f"column{i:02d}"
+        if name.lower() in seen:
+            seen[name.lower()] += 1
+            name = f"{name}_{seen[name.lower()]}"
+        seen.setdefault(name.lower(), 0)
+        out.append(name)
+    if not out:
+        raise SchemaError(
+            f"{label}: line 1 is empty. Expected a header line of column names.",
+            reason=Reason.MISSING_COLUMN,
+            path=str(label),
+            line=1,
+        )
+    return out
 
 
 def read_error(path: Path, ready: Path, encoding: str, err: Exception) -> DataError:
@@ -202,6 +285,44 @@ def read_error(path: Path, ready: Path, encoding: str, err: Exception) -> DataEr
         reason=Reason.UNREADABLE_FILE,
         path=str(path),
     )
+
+
+#: DuckDB keeps at most this many characters of a rejected line in
+#: ``csv_line``; longer lines are read back whole from the file.
+DUCKDB_LINE_CUT = 10_000
+#: A rejected record is read back up to this size; beyond it the text is cut
+#: and says so (a whole file without a newline is not a record).
+MAX_RECORD_BYTES = 256 << 20
+
+
+def read_record(path: Path, offset: int, min_bytes: int, encoding: str) -> str:
+    """The text of one rejected record: from ``offset`` to the first newline
+    after its first ``min_bytes`` bytes (quoted fields may hold newlines).
+    """
+    py_encoding = "utf-8" if encoding == "utf-8" else encoding
+    buf = bytearray()
+    with open(path, "rb") as fh:
+        # DuckDB 1.x/2.0 reports some errors (line too long) a few bytes into
+        # the line; a record starts after a newline, so step back to it.
+        start = max(0, offset - 64)
+        fh.seek(start)
+        before = fh.read(offset - start)
+        cut = before.rfind(b"\n")
+        offset = start + cut + 1 if cut >= 0 else start
+        min_bytes += len(before) - (cut + 1)
+        fh.seek(offset)
+        while len(buf) < MAX_RECORD_BYTES:
+            chunk = fh.read(_CHUNK)
+            if not chunk:
+                break
+            start = len(buf)
+            buf.extend(chunk)
+            end = buf.find(b"\n", max(start, min_bytes))
+            if end >= 0:
+                del buf[end:]
+                break
+    text = bytes(buf).decode(py_encoding, errors="replace")
+    return text.removesuffix("\r")
 
 
 def make_workdir() -> Path:

@@ -7,7 +7,7 @@ statement from the reader's :class:`~titfortat.events.sources._base.Field` map:
 2. ``typed``: each canonical column computed from the raw text;
 3. ``checked``: the index of the first check the row fails, or NULL.
 
-:func:`mark_repeats` then flags repeated ids in the materialised stage, and
+:func:`mark_repeats` then lists repeated ids of the materialised stage, and
 :func:`valid_rows_sql` adds the content hash and ``event_id``. Valid rows are
 appended to ``events`` unless their ``event_id`` is already
 stored; failing rows go to ``quarantine`` with their reason, column, value and
@@ -215,38 +215,58 @@ def number_rows(con: Any) -> None:
     con.execute("UPDATE _stage SET _row = rowid - (SELECT min(rowid) FROM _stage) + 1")
 
 
-def mark_repeats(con: Any, has_ids: bool, dup_index: int) -> None:
-    """Flag repeated ids, and number repeated id-less rows, in the stage.
+def mark_repeats(con: Any, has_ids: bool) -> None:
+    """List repeated ids in ``_repeats``; number repeated id-less rows.
 
     With ids, every repeat of an id after its first row fails the
-    ``duplicate_id_in_file`` check. Without ids, the k-th identical row gets
-    ``_occ = k`` so that it keeps its own ``event_id`` (two identical reports
-    on one day can be two events; re-ingesting the file still maps each row
-    to the same key). Both use a grouped aggregate first, so the cost falls
-    on the few repeated keys only.
+    ``duplicate_id_in_file`` check: ``_repeats`` holds its ``_row`` and the
+    row of the first occurrence. It is a new table, not an ``UPDATE`` of the
+    stage, because DuckDB keeps the undo copy of updated rows in memory: a
+    1.4-million-row file of one repeated id ran out of memory that way, where
+    a ``CREATE TABLE AS`` spills to disk.
+
+    Without ids, the k-th identical row gets ``_occ = k`` so that it keeps
+    its own ``event_id`` (two identical reports on one day can be two events;
+    re-ingesting the file still maps each row to the same key). Both use a
+    grouped aggregate first, so the cost falls on the repeated keys only.
     """
+    con.execute("DROP TABLE IF EXISTS _repeats")
     if has_ids:
-        # The raw text of these rows is no longer at hand; their canonical
-        # values are kept instead, so the quarantine still loses nothing.
-        canonical = ", ".join(f"{n} := {n}" for n in READER_COLUMNS)
-        con.execute(f"""
-            UPDATE _stage SET _check = {dup_index}, _bad_value = source_event_id,
-              _raw = CAST(to_json(struct_pack({canonical})) AS VARCHAR),
-              _note = 'the same id is at row ' || d.first_row
-            FROM (SELECT source_event_id AS sid, min(_row) AS first_row
-                  FROM _stage WHERE source_event_id IS NOT NULL
-                  GROUP BY 1 HAVING count(*) > 1) d
-            WHERE _stage.source_event_id = d.sid AND _stage._row > d.first_row
-              AND _stage._check IS NULL""")
-    else:
         con.execute("""
-            UPDATE _stage SET _occ = r.k
-            FROM (SELECT _row, row_number() OVER (PARTITION BY content_hash
-                                                  ORDER BY _row) AS k
-                  FROM _stage WHERE content_hash IN (
-                    SELECT content_hash FROM _stage GROUP BY 1 HAVING count(*) > 1)
-                 ) r
-            WHERE _stage._row = r._row AND r.k > 1""")
+            CREATE TEMP TABLE _repeats AS
+            SELECT s._row, d.first_row
+            FROM _stage s JOIN (
+              SELECT source_event_id AS sid, min(_row) AS first_row FROM _stage
+              WHERE source_event_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1) d
+            ON s.source_event_id = d.sid
+            WHERE s._row > d.first_row AND s._check IS NULL""")
+        return
+    con.execute("CREATE TEMP TABLE _repeats (_row BIGINT, first_row BIGINT)")
+    con.execute("""
+        UPDATE _stage SET _occ = r.k
+        FROM (SELECT _row, row_number() OVER (PARTITION BY content_hash
+                                              ORDER BY _row) AS k
+              FROM _stage WHERE content_hash IN (
+                SELECT content_hash FROM _stage GROUP BY 1 HAVING count(*) > 1)
+             ) r
+        WHERE _stage._row = r._row AND r.k > 1""")
+
+
+def rejected_rows_sql(dup_index: int) -> str:
+    """Staged rows that failed a check, and the repeats listed in ``_repeats``.
+
+    A repeat's raw text is no longer at hand; its canonical values are kept
+    instead, so the quarantine still loses nothing.
+    """
+    canonical = ", ".join(f"{n} := s.{n}" for n in READER_COLUMNS)
+    return f"""
+SELECT _row, _check, source, _bad_value, _raw, _note FROM _stage
+WHERE _check IS NOT NULL
+UNION ALL
+SELECT s._row, {dup_index}, s.source, s.source_event_id,
+  CAST(to_json(struct_pack({canonical})) AS VARCHAR),
+  'the same id is at row ' || r.first_row
+FROM _stage s JOIN _repeats r ON s._row = r._row"""
 
 
 def valid_rows_sql(has_ids: bool) -> str:
@@ -257,7 +277,8 @@ SELECT CASE WHEN source_event_id IS NOT NULL THEN source || ':' || source_event_
             ELSE source || ':h' || left(h, 16) ||
                  CASE WHEN _occ > 1 THEN ':' || _occ ELSE '' END END AS event_id,
        * EXCLUDE (content_hash, h), h AS content_hash
-FROM (SELECT *, {hashed} AS h FROM _stage WHERE _check IS NULL)"""
+FROM (SELECT *, {hashed} AS h FROM _stage
+      WHERE _check IS NULL AND _row NOT IN (SELECT _row FROM _repeats))"""
 
 
 def register_checks(con: Any, checks: list[Check]) -> None:

@@ -126,7 +126,9 @@ def expand_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     out: list[Path] = []
     for item in items:
         text = str(item)
-        if any(ch in text for ch in "*?["):
+        # A file that exists is that file, even when its name holds "[", "?"
+        # or "*" (acled[2024].csv); only a name that matches nothing is a glob.
+        if any(ch in text for ch in "*?[") and not Path(text).exists():
             matches = sorted(glob.glob(text, recursive=True))
             if not matches:
                 raise DataError(f"No file matches {text!r}. Check the pattern.")
@@ -390,7 +392,7 @@ class EventStore(EventQueries):
             n_malformed = _pipeline.fix_row_numbers(
                 con, plan.rejects, plan.header_lines
             )
-        _pipeline.mark_repeats(con, has_ids, len(checks))
+        _pipeline.mark_repeats(con, has_ids)
         if progress:
             progress("staged", str(path), i, n)
         label = str(path)
@@ -419,16 +421,19 @@ class EventStore(EventQueries):
         if progress:
             progress("inserted", str(path), i, n)
         _pipeline.register_checks(con, checks)
+        # No ORDER BY: sorting wide rows does not spill well, and a file of one
+        # repeated id then ran out of memory; quarantine() sorts when read.
         con.execute(
-            """INSERT INTO quarantine
+            f"""INSERT INTO quarantine
             SELECT $ingest, s.source, $file, s._row, c.column_name, s._bad_value,
               c.reason,
               printf('%s, row %d (line %d), column %s: got %s; expected %s%s. '
                      'Fix: %s.', $file, s._row, s._row + $hdr, c.column_name,
-                     coalesce(chr(39) || s._bad_value || chr(39), 'nothing'),
+                     coalesce(chr(39) || left(s._bad_value, 200) || chr(39), 'nothing'),
                      c.expected, coalesce(' (' || s._note || ')', ''), c.fix),
               s._raw, $now
-            FROM _stage s JOIN _checks c ON s._check = c.idx ORDER BY s._row""",
+            FROM ({_pipeline.rejected_rows_sql(len(checks))}) s
+            JOIN _checks c ON s._check = c.idx""",
             {
                 "file": label,
                 "ingest": ingest_id,
@@ -444,12 +449,11 @@ class EventStore(EventQueries):
                   printf('%s, line %d: %s. Fix: %s.', $file, line, error_message,
                          $fix),
                   to_json(csv_line)::VARCHAR, $now
-                FROM (SELECT line, arg_min(column_name, column_idx) AS column_name,
+                FROM (SELECT line, arg_min(column_name, coalesce(column_idx, -1)) AS column_name,
                         first(csv_line) AS csv_line,
-                        arg_min(error_message, column_idx) AS error_message
+                        arg_min(error_message, coalesce(column_idx, -1)) AS error_message
                       FROM {quote_ident(str(plan.rejects))}
-                      GROUP BY line)
-                ORDER BY line""",
+                      GROUP BY line)""",
                 {
                     "file": label,
                     "ingest": ingest_id,
@@ -459,11 +463,15 @@ class EventStore(EventQueries):
                     "fix": _pipeline.FIX[Reason.MALFORMED_ROW],
                 },
             )
+            if plan.ready is not None:
+                self._restore_cut_lines(plan, label, ingest_id)
         row = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE _check IS NULL) FROM _stage"
+            "SELECT count(*), count(*) FILTER (WHERE _check IS NULL) "
+            "- (SELECT count(*) FROM _repeats) FROM _stage"
         ).fetchall()[0]
         n_staged, n_valid = int(row[0]), int(row[1])
         con.execute("DROP TABLE _stage")
+        con.execute("DROP TABLE _repeats")
         con.execute("DROP TABLE _checks")
         for t in (rejects, rejects + "_scan"):
             con.execute(f"DROP TABLE IF EXISTS {quote_ident(t)}")
@@ -489,6 +497,25 @@ class EventStore(EventQueries):
         if progress:
             progress("done", str(path), i, n)
         return rep
+
+    def _restore_cut_lines(self, plan: Any, label: str, ingest_id: int) -> None:
+        """Put the whole text of rejected lines DuckDB cut short into ``raw``."""
+        cut = self._con.execute(
+            f"""SELECT line - $hdr, min(line_byte_position), first(csv_line)
+            FROM {quote_ident(str(plan.rejects))} GROUP BY line
+            HAVING max(length(csv_line)) >= $cut""",
+            {"hdr": plan.header_lines, "cut": _files.DUCKDB_LINE_CUT},
+        ).fetchall()
+        for row, offset, text in cut:
+            whole = _files.read_record(
+                plan.ready, int(offset), len(text.encode("utf-8")), plan.encoding
+            )
+            self._con.execute(
+                "UPDATE quarantine SET raw = to_json($raw)::VARCHAR "
+                "WHERE ingest_id = $i AND source_file = $f AND source_row = $r "
+                "AND reason = 'malformed_row'",
+                {"raw": whole, "i": ingest_id, "f": label, "r": row},
+            )
 
     def _count_table(self, table: str) -> int:
         row = self._con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]

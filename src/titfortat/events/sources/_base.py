@@ -145,6 +145,10 @@ class ReadPlan:
     header_lines: int = 1
     #: DuckDB table that receives malformed lines (CSV only), else None.
     rejects: str | None = None
+    #: The file DuckDB scans (after unzipping, transcoding), and its encoding:
+    #: the whole text of a rejected line is read back from it.
+    ready: Path | None = None
+    encoding: str = "utf-8"
 
 
 # ---------------------------------------------------------------- field helpers
@@ -176,12 +180,17 @@ def date(cols: RawColumns, name: str, p: Params, formats: Iterable[str]) -> Fiel
     )
 
 
+#: A count must be finite and fit the INTEGER column; anything else (``nan``,
+#: ``inf``, ``1e10``) is quarantined as an invalid number, never cast blindly.
+COUNT_EXPECTED = "a whole number in [0, 2147483647]"
+
+
 def number(cols: RawColumns, name: str, kind: str) -> Field:
     """A latitude, longitude or count parsed from text."""
     raw = cols.text(name)
     if kind == "count":
-        sql = f"CAST(round(TRY_CAST({raw} AS DOUBLE)) AS INTEGER)"
-        expected = "a whole number >= 0"
+        sql = f"TRY_CAST(round(TRY_CAST({raw} AS DOUBLE)) AS INTEGER)"
+        expected = COUNT_EXPECTED
     else:
         sql = f"TRY_CAST({raw} AS DOUBLE)"
         expected = {

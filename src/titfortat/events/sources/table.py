@@ -368,7 +368,11 @@ class TableReader(b.Reader):
         if name in _DATE_FIELDS:
             if fmt == "stata_week":
                 w = f"TRY_CAST({sql} AS INTEGER)"
-                parsed = f"(make_date(1960 + ({w} // 52), 1, 1) + 7 * ({w} % 52))"
+                # Weeks beyond +-10,000 years are no date DuckDB can make.
+                parsed = (
+                    f"CASE WHEN abs({w}) < 520000 THEN "
+                    f"make_date(1960 + ({w} // 52), 1, 1) + 7 * ({w} % 52) END"
+                )
                 return b.Field(
                     parsed, "date", column, raw, expected="a Stata %tw week number"
                 )
@@ -400,11 +404,11 @@ class TableReader(b.Reader):
             )
         if name in _COUNT_FIELDS:
             return b.Field(
-                f"CAST(round(TRY_CAST({sql} AS DOUBLE)) AS INTEGER)",
+                f"TRY_CAST(round(TRY_CAST({sql} AS DOUBLE)) AS INTEGER)",
                 "count",
                 column,
                 raw,
-                expected="a whole number >= 0",
+                expected=b.COUNT_EXPECTED,
             )
         if name in _BOOL_FIELDS:
             t = ", ".join(p(v) for v in _TRUE)
