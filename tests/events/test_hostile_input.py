@@ -85,11 +85,7 @@ def test_unterminated_quote_quarantines_the_record_and_reads_the_rest(
     store, tmp_path, acled_lines, where
 ):
     header, rows = acled_lines
-    bad = (
-        rows[2].replace(",", ',"', 1)
-        if where == "mid-row"
-        else rows[2] + ',"x'
-    )
+    bad = rows[2].replace(",", ',"', 1) if where == "mid-row" else rows[2] + ',"x'
     path = _write(tmp_path / "a.csv", header, [*rows[:2], bad, *rows[3:]])
     report = store.ingest(path, format="acled")
     assert _balanced(report)

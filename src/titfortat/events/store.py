@@ -449,9 +449,11 @@ class EventStore(EventQueries):
                   printf('%s, line %d: %s. Fix: %s.', $file, line, error_message,
                          $fix),
                   to_json(csv_line)::VARCHAR, $now
-                FROM (SELECT line, arg_min(column_name, coalesce(column_idx, -1)) AS column_name,
+                FROM (SELECT line,
+                        arg_min(column_name, coalesce(column_idx, -1)) AS column_name,
                         first(csv_line) AS csv_line,
-                        arg_min(error_message, coalesce(column_idx, -1)) AS error_message
+                        arg_min(error_message, coalesce(column_idx, -1))
+                          AS error_message
                       FROM {quote_ident(str(plan.rejects))}
                       GROUP BY line)""",
                 {
