@@ -1,11 +1,12 @@
 """Every error and warning titfortat raises.
 
-Hierarchy::
+Hierarchy (exit code of the ``titfortat`` command in brackets)::
 
-    TitForTatError
-    ├── DataError(ValueError)             bad input data
+    TitForTatError                        [1]
+    ├── UsageError(ValueError)            [2] an option or argument is wrong
+    ├── DataError(ValueError)             [1] bad input data
     │   └── SchemaError                   carries ``reason`` and ``failure_cases``
-    ├── NotFittedError(ValueError, AttributeError)
+    ├── NotFittedError(ValueError, AttributeError)  [3] a caller's bug
     ├── ConvergenceError                  only with ``strict=True``
     ├── StoreError                        the event store cannot do what was asked
     │   └── SchemaVersionError            store written by an incompatible version
@@ -17,14 +18,16 @@ Hierarchy::
     ├── StabilityWarning
     └── DataQualityWarning
 
-Code should branch on exception classes and on ``SchemaError.reason`` (an
+Every error class carries ``exit_code`` (usage 2, data 1, internal 3): the
+command line exits with it, so scripts can tell a mistyped option from bad
+data. Code should branch on exception classes and on ``SchemaError.reason`` (an
 :class:`enum.Enum`), never on message text.
 """
 
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -44,11 +47,22 @@ __all__ = [
     "StoreError",
     "TitForTatError",
     "TitForTatWarning",
+    "UsageError",
 ]
 
 
 class TitForTatError(Exception):
     """Base class of every error raised by titfortat."""
+
+    #: Exit status of the ``titfortat`` command for this error: 1 data or
+    #: store, 2 usage, 3 internal.
+    exit_code: ClassVar[int] = 1
+
+
+class UsageError(TitForTatError, ValueError):
+    """An option or argument cannot be used as given (exit code 2)."""
+
+    exit_code: ClassVar[int] = 2
 
 
 class Reason(enum.StrEnum):
@@ -113,6 +127,8 @@ class SchemaError(DataError):
 
 class NotFittedError(TitForTatError, ValueError, AttributeError):
     """An estimator was used before ``fit``."""
+
+    exit_code: ClassVar[int] = 3
 
 
 class ConvergenceError(TitForTatError):
