@@ -246,11 +246,13 @@ def _register_subcommands() -> None:
     from titfortat.cli.actors import app as actors_app
     from titfortat.cli.effects import did, effect, hawkes
     from titfortat.cli.report import demo, report, serve
+    from titfortat.cli.simulate import simulate
 
     app.add_typer(actors_app, name="actors")
     app.command("effect")(effect)
     app.command("did")(did)
     app.command("hawkes")(hawkes)
+    app.command("simulate")(simulate)
     app.command("demo")(demo)
     app.command("report")(report)
     app.command("serve")(serve)
