@@ -1,0 +1,216 @@
+"""Scores of probabilistic attributions and the evaluation result.
+
+Every score takes a probability matrix (events x candidates, rows summing to
+1, zero outside each event's candidate set) and the index of the true
+candidate. Written with numpy because the candidate sets differ per event,
+which scikit-learn's metrics (one fixed label set) do not express.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "AttributionEvaluation",
+    "brier_score",
+    "expected_calibration_error",
+    "log_loss",
+    "macro_f1",
+    "reliability_table",
+    "score_all",
+    "topk_accuracy",
+]
+
+METRICS = (
+    "top1",
+    "top3",
+    "macro_f1",
+    "log_loss",
+    "brier",
+    "ece",
+    "set_coverage",
+    "mean_set_size",
+)
+#: Probabilities are clipped here before the log, as scikit-learn did up to 1.5.
+_EPS = 1e-15
+
+
+def topk_accuracy(proba: np.ndarray, truth: np.ndarray, k: int = 1) -> float:
+    """Share of events whose true candidate is among the k most probable.
+
+    Examples
+    --------
+    >>> topk_accuracy(np.array([[0.7, 0.3], [0.6, 0.4]]), np.array([0, 1]))
+    0.5
+    """
+    order = np.argsort(-proba, axis=1, kind="stable")[:, :k]
+    return float(np.mean((order == truth[:, None]).any(axis=1)))
+
+
+def log_loss(proba: np.ndarray, truth: np.ndarray) -> float:
+    """Mean negative log probability of the true candidate."""
+    p = proba[np.arange(len(truth)), truth]
+    return float(-np.mean(np.log(np.clip(p, _EPS, 1.0))))
+
+
+def brier_score(proba: np.ndarray, truth: np.ndarray) -> float:
+    """Multi-class Brier score: mean over events of sum_k (p_k - y_k)^2 (0..2)."""
+    onehot = np.zeros_like(proba)
+    onehot[np.arange(len(truth)), truth] = 1.0
+    return float(np.mean(((proba - onehot) ** 2).sum(axis=1)))
+
+
+def reliability_table(
+    proba: np.ndarray, truth: np.ndarray, n_bins: int = 10
+) -> pd.DataFrame:
+    """Top-1 confidence against accuracy in equal-width bins.
+
+    Columns ``bin_lower, bin_upper, n, mean_confidence, accuracy``: the data of
+    a reliability diagram (Guo, Pleiss, Sun & Weinberger 2017, ICML).
+    """
+    conf = proba.max(axis=1)
+    hit = proba.argmax(axis=1) == truth
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    idx = np.clip(np.digitize(conf, edges[1:-1], right=True), 0, n_bins - 1)
+    rows = []
+    for b in range(n_bins):
+        sel = idx == b
+        rows.append(
+            {
+                "bin_lower": edges[b],
+                "bin_upper": edges[b + 1],
+                "n": int(sel.sum()),
+                "mean_confidence": float(conf[sel].mean()) if sel.any() else np.nan,
+                "accuracy": float(hit[sel].mean()) if sel.any() else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def expected_calibration_error(
+    proba: np.ndarray, truth: np.ndarray, n_bins: int = 10
+) -> float:
+    """ECE: bin-size weighted mean |accuracy - confidence| over 10 bins.
+
+    Examples
+    --------
+    >>> round(expected_calibration_error(np.array([[0.9, 0.1]] * 10),
+    ...                                  np.array([0] * 9 + [1])), 3)
+    0.0
+    """
+    tab = reliability_table(proba, truth, n_bins)
+    tab = tab[tab["n"] > 0]
+    gap = (tab["accuracy"] - tab["mean_confidence"]).abs()
+    return float((gap * tab["n"]).sum() / tab["n"].sum())
+
+
+def macro_f1(pred: np.ndarray, truth: np.ndarray) -> float:
+    """Unweighted mean F1 over the classes present in truth or prediction."""
+    scores = []
+    for c in np.union1d(pred, truth):
+        tp = np.sum((pred == c) & (truth == c))
+        fp = np.sum((pred == c) & (truth != c))
+        fn = np.sum((pred != c) & (truth == c))
+        denom = 2 * tp + fp + fn
+        scores.append(2 * tp / denom if denom else 0.0)
+    return float(np.mean(scores))
+
+
+def mass_sets(proba: np.ndarray, level: float) -> np.ndarray:
+    """Smallest sets holding at least ``level`` of the probability (boolean)."""
+    order = np.argsort(-proba, axis=1, kind="stable")
+    sorted_p = np.take_along_axis(proba, order, axis=1)
+    before = np.cumsum(sorted_p, axis=1) - sorted_p
+    keep_sorted = before < level - 1e-12
+    out = np.zeros_like(proba, dtype=bool)
+    np.put_along_axis(out, order, keep_sorted, axis=1)
+    return out
+
+
+def score_all(
+    proba: np.ndarray, truth: np.ndarray, sets: np.ndarray
+) -> dict[str, float]:
+    """Every metric of :data:`METRICS` for one forecaster."""
+    return {
+        "top1": topk_accuracy(proba, truth, 1),
+        "top3": topk_accuracy(proba, truth, 3),
+        "macro_f1": macro_f1(proba.argmax(axis=1), truth),
+        "log_loss": log_loss(proba, truth),
+        "brier": brier_score(proba, truth),
+        "ece": expected_calibration_error(proba, truth),
+        "set_coverage": float(sets[np.arange(len(truth)), truth].mean()),
+        "mean_set_size": float(sets.sum(axis=1).mean()),
+    }
+
+
+@dataclass(frozen=True)
+class AttributionEvaluation:
+    """Evaluation of an attribution model beside its baselines on one test set.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per forecaster (``model`` first, then the baselines), columns
+        :data:`METRICS`.
+    n_train, n_test : int
+        Labelled events used to fit, and test events scored.
+    level : float
+        Set level (the model's sets are split-conformal; the baselines' are the
+        smallest sets holding ``level`` of their probability).
+    notes : tuple of str
+        What was excluded or assumed, counted.
+    """
+
+    table: pd.DataFrame
+    n_train: int
+    n_test: int
+    level: float
+    proba: np.ndarray = field(repr=False)
+    truth: np.ndarray = field(repr=False)
+    classes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    data_label: str = ""
+
+    def reliability(self, n_bins: int = 10) -> pd.DataFrame:
+        """Reliability-diagram data of the model (see :func:`reliability_table`)."""
+        return reliability_table(self.proba, self.truth, n_bins)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The CLI's JSON object: the model's metrics, ``n_*`` and ``baselines``."""
+        rows = self.table.to_dict(orient="index")
+        model = rows.pop("model")
+        return {
+            "model": "BannerAttribution",
+            "data": self.data_label,
+            "n_train": self.n_train,
+            "n_test": self.n_test,
+            "level": self.level,
+            **{k: _num(model[k]) for k in METRICS},
+            "baselines": {
+                name: {k: _num(v[k]) for k in METRICS} for name, v in rows.items()
+            },
+            "notes": list(self.notes),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    def __str__(self) -> str:
+        on = f" on {self.data_label}" if self.data_label else ""
+        head = (
+            f"Attribution evaluation{on}"
+            f": {self.n_train:,} labelled training events, {self.n_test:,} test "
+            f"events, {len(self.classes)} candidates; sets at level {self.level:g}"
+        )
+        body = self.table.to_string(float_format=lambda v: f"{v:.3f}")
+        return "\n".join([head, body, *self.notes])
+
+
+def _num(v: Any) -> float | None:
+    v = float(v)
+    return None if np.isnan(v) else v
