@@ -613,12 +613,19 @@ class BinnedHawkes(BaseEstimator, ResultsDelegates, _BinnedDiagnostics):
                 rows[name] = (np.nan, np.nan)
                 continue
 
-            def gap(v: float, p: int = p) -> float:
-                x0 = self._x.copy()
+            # Continuation: each restricted fit starts from the optimum of the
+            # nearest value already profiled (the MLE at first). Brent's steps
+            # are close together, so this cuts L-BFGS-B's iterations several
+            # fold against restarting from the MLE each time (issue 14).
+            solved: list[tuple[float, np.ndarray]] = [(float(self._x[p]), self._x)]
+
+            def gap(v: float, p: int = p, solved: list[Any] = solved) -> float:
+                x0 = min(solved, key=lambda s: abs(s[0] - v))[1].copy()
                 x0[p] = v
                 free = self._free.copy()
                 free[p] = False
-                _, ll0, _ = self._optimize(self._y, [x0], free)
+                x1, ll0, _ = self._optimize(self._y, [x0], free)
+                solved.append((v, np.asarray(x1, dtype=float)))
                 return float(ll_hat - ll0 - crit)
 
             est = float(self._x[p])
