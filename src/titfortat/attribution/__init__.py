@@ -19,7 +19,11 @@ Examples
 from __future__ import annotations
 
 from titfortat.attribution._candidates import OTHER, banners, network_mask
-from titfortat.attribution._store import posteriors_frame, write_posteriors
+from titfortat.attribution._store import (
+    attribute_store,
+    posteriors_frame,
+    write_posteriors,
+)
 from titfortat.attribution.metrics import AttributionEvaluation
 from titfortat.attribution.model import BannerAttribution
 from titfortat.attribution.simulate import BannerAttackSimulator, BannerSimulation
@@ -30,6 +34,7 @@ __all__ = [
     "BannerAttackSimulator",
     "BannerAttribution",
     "BannerSimulation",
+    "attribute_store",
     "banners",
     "network_mask",
     "posteriors_frame",

@@ -122,3 +122,68 @@ def write_posteriors(store: Any, frame: pd.DataFrame, *, model_repr: str) -> int
     finally:
         con.unregister("_post")
     return len(data)
+
+
+def attribute_store(
+    store: Any,
+    *,
+    network: Any = None,
+    banner: str | None = None,
+    train_until: str | None = None,
+    level: float = 0.9,
+    write: bool = True,
+) -> tuple[Any, pd.DataFrame, BannerAttribution]:
+    """Fit on a store's banner events, evaluate, and attribute the latent ones.
+
+    Reads every event claimed by the banner's members or the banner itself
+    (``actor_id``/``banner_id``), fits :class:`BannerAttribution` on those
+    before ``train_until`` (default: the date that leaves the last 30% of the
+    own-name claims for testing), evaluates on the own-name claims from that
+    date on, and returns ``(evaluation, posteriors, model)``; the posteriors of
+    the banner-claimed events are written to the table
+    ``attribution_posteriors`` when ``write``.
+    """
+    from titfortat.actors import ActorNetwork
+    from titfortat.attribution import _candidates as cand
+    from titfortat.attribution.model import BannerAttribution
+    from titfortat.exceptions import DataError
+
+    net = network if isinstance(network, ActorNetwork) else ActorNetwork.load(network)
+    banner_id = cand.resolve_banner(net, banner)
+    members = cand.member_ids(net, banner_id)
+    ids = [*members, banner_id]
+    ph = ", ".join(f"${i}" for i in range(1, len(ids) + 1))
+    events = store.connection.execute(
+        f"SELECT * FROM events WHERE actor_id IN ({ph}) OR banner_id = ${len(ids)} "
+        "ORDER BY date, event_id",
+        ids,
+    ).fetchdf()
+    if events.empty:
+        raise DataError(
+            f"The store {getattr(store, 'path', store)!r} holds no event claimed by "
+            f"{banner_id!r} or its members {members}. Ingest events and resolve "
+            "their actor names first (`titfortat actors apply`)."
+        )
+    own = events["actor_id"].isin(members)
+    if not own.any():
+        raise DataError(
+            f"No event in the store is claimed in a member's own name ({members}); "
+            "the model needs such labels. Ingest own-name claims or resolve actor "
+            "names (`titfortat actors apply`)."
+        )
+    dates = pd.to_datetime(events["date"])
+    if train_until is None:
+        cut = dates[own].sort_values().iloc[int(own.sum() * 0.7)]
+    else:
+        cut = pd.Timestamp(train_until)
+    train = events[dates < cut]
+    test = events[(dates >= cut) & own]
+    model = BannerAttribution(network=net, banner=banner_id, level=level)
+    model.fit(train)
+    label = f"{getattr(store, 'path', 'store')} (train before {cut.date()})"
+    evaluation = model.evaluate(test, data_label=label) if len(test) else None
+    latent = events[~own]
+    post = posteriors_frame(model, latent)
+    if write:
+        write_posteriors(store, post, model_repr=repr(model))
+    return evaluation, post, model

@@ -244,11 +244,13 @@ def quarantine(
 
 def _register_subcommands() -> None:
     from titfortat.cli.actors import app as actors_app
+    from titfortat.cli.attribute import attribute
     from titfortat.cli.effects import did, effect, hawkes
     from titfortat.cli.report import demo, report, serve
     from titfortat.cli.simulate import simulate
 
     app.add_typer(actors_app, name="actors")
+    app.command("attribute")(attribute)
     app.command("effect")(effect)
     app.command("did")(did)
     app.command("hawkes")(hawkes)
