@@ -2,8 +2,11 @@
 
 Sign convention, used by every estimator and the effect table: a positive
 estimate means the cause (treatment) *raises* the later rate of the outcome
-(``escalation``), a negative one that it lowers it (``deterrence``); rows
-whose test is not significant at ``alpha`` are ``no_detectable_effect``.
+(``escalation``), a negative one that it lowers it (``deterrence``). A verdict
+is given only when the interval shown excludes 0 and the test shown rejects at
+the same level (:func:`decide`); otherwise ``no_detectable_effect``, or
+``inconclusive`` when the two disagree, and ``not_estimable`` when the fit is
+not healthy, each with its reason.
 
 Examples
 --------
@@ -18,9 +21,12 @@ Examples
 from __future__ import annotations
 
 from titfortat.effects._common import (
+    MIN_EVENTS,
     VERDICTS,
+    Decision,
     daily_counts,
     daily_pair,
+    decide,
     parse_filter,
     verdict,
 )
@@ -29,12 +35,15 @@ from titfortat.effects.counts import CountAutoregression, GrangerResult, granger
 from titfortat.effects.did import DiDResult, did
 from titfortat.effects.event_study import EventStudy, EventStudyResult, EventTimeProfile
 from titfortat.effects.hawkes_table import HawkesTable, hawkes_table
+from titfortat.effects.sweep import SweepResult, effect_sweep
 from titfortat.effects.table import COLUMNS, EffectTable, effect_table
 
 __all__ = [
     "COLUMNS",
+    "MIN_EVENTS",
     "VERDICTS",
     "CountAutoregression",
+    "Decision",
     "DiDResult",
     "EffectTable",
     "EventStudy",
@@ -42,9 +51,12 @@ __all__ = [
     "EventTimeProfile",
     "GrangerResult",
     "HawkesTable",
+    "SweepResult",
     "daily_counts",
     "daily_pair",
+    "decide",
     "did",
+    "effect_sweep",
     "effect_table",
     "granger",
     "hawkes_table",

@@ -21,7 +21,14 @@ from titfortat.exceptions import (
     TitForTatError,
 )
 
-__all__ = ["Attempt", "attempt", "near_unit_root", "validity_problems"]
+__all__ = [
+    "Attempt",
+    "attempt",
+    "hawkes_fit_problems",
+    "near_unit_root",
+    "too_few",
+    "validity_problems",
+]
 
 T = TypeVar("T")
 
@@ -141,3 +148,26 @@ def too_few(estimator: str, counts: dict[str, float], minimum: int) -> str | Non
         f"too few events for {estimator} (need at least {minimum} of each "
         f"series; got {got})"
     )
+
+
+def hawkes_fit_problems(model: Any) -> list[str]:
+    """Health of a fitted :class:`~titfortat.dynamics.BinnedHawkes`: convergence,
+    a finite covariance, a plausible log-likelihood, the decay off its search
+    bounds and a spectral radius away from 1."""
+    r = model.results_
+    out: list[str] = []
+    if not r.converged:
+        out.append("the optimiser did not converge")
+    if not np.isfinite(r.log_likelihood) or r.log_likelihood > 0:
+        # Counts have probabilities <= 1, so a log-likelihood above 0 is a
+        # numerical failure, not a good fit.
+        out.append(f"implausible log-likelihood {r.log_likelihood:.4g} for counts")
+    decay = float(model.decay_)
+    # BinnedHawkes searches the decay in [1e-4, 50] per day: an estimate on
+    # either end is where the search stopped, not a maximum.
+    if model.decay is None and (decay <= 1.0001e-4 or decay >= 49.99):
+        out.append(f"the decay {decay:.3g}/day sits on its search bound")
+    problem = near_unit_root(float(model.spectral_radius()))
+    if problem:
+        out.append(problem)
+    return out

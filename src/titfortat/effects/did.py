@@ -10,7 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from titfortat._validation import as_generator
-from titfortat.effects._common import verdict
+from titfortat.effects._common import Decision, decide
 from titfortat.exceptions import DataError
 
 __all__ = ["DiDResult", "did"]
@@ -33,7 +33,11 @@ class DiDResult:
         Two-sided Wald p-value with the robust error (t with n - 2 df).
     permutation_p_value : float
         Two-sided p-value from ``n_permutations`` random reassignments of the
-        treatment labels: ``(1 + #|T_b| >= |T|) / (B + 1)``.
+        treatment labels: ``(1 + #|T_b| >= |T|) / (B + 1)``. When the error
+        is clustered, whole units' label sequences are permuted among units
+        with the same number of rows, so the permutation respects the
+        clusters as the standard error does. A check on the robust t test,
+        not the basis of the verdict.
     permutation_draws : ndarray
     means : DataFrame
         Pre, post and change by group.
@@ -67,9 +71,31 @@ class DiDResult:
         q = float(stats.t.ppf(1 - alpha / 2, self.n_treated + self.n_control - 2))
         return self.estimate - q * self.std_err, self.estimate + q * self.std_err
 
+    def decision(self, alpha: float = 0.05) -> Decision:
+        """Verdict and reason by :func:`~titfortat.effects.decide`.
+
+        Interval and test are one inference, the robust (or cluster-robust)
+        t; a finding also needs the permutation test to reject, otherwise the
+        verdict is ``inconclusive`` and says which test did not.
+        """
+        lo, hi = self.conf_int(alpha)
+        problems = []
+        if not self.std_err > 0:
+            problems.append(f"the robust standard error is {self.std_err:.3g}")
+        d = decide(self.estimate, lo, hi, self.p_value, alpha, problems=problems)
+        if d.verdict in ("deterrence", "escalation") and not (
+            self.permutation_p_value < alpha
+        ):
+            return Decision(
+                "inconclusive",
+                f"the robust t test rejects (p = {self.p_value:.3g}) but the "
+                f"permutation test does not (p = {self.permutation_p_value:.3g})",
+            )
+        return d
+
     def verdict(self, alpha: float = 0.05) -> str:
-        """The verdict from the permutation p-value (see ``effects.verdict``)."""
-        return verdict(self.estimate, self.permutation_p_value, alpha)
+        """The verdict of :meth:`decision`."""
+        return self.decision(alpha).verdict
 
     def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
         """``estimate, std_err, ci_lower, ci_upper, p_value, permutation_p_value``."""
@@ -96,6 +122,40 @@ class DiDResult:
             f"p = {self.permutation_p_value:.4g}, {self.permutation_draws.size:,} "
             f"draws); {self.n_treated} treated, {self.n_control} control units"
         )
+
+
+def _cluster_permutations(
+    z: np.ndarray,
+    change: np.ndarray,
+    groups: np.ndarray,
+    n_draws: int,
+    g: np.random.Generator,
+) -> np.ndarray:
+    """DiD statistics with whole units' label sequences permuted among units
+    of the same size (rows sorted within each unit), so episodes of one unit
+    move together, as the clustered standard error assumes."""
+    order = np.lexsort((np.arange(z.size), groups))
+    sizes = np.bincount(groups)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    # rows[u] lists unit u's rows; units of equal size swap label blocks.
+    rows = [order[starts[u] : starts[u] + sizes[u]] for u in range(sizes.size)]
+    classes: dict[int, list[int]] = {}
+    for u, k in enumerate(sizes):
+        classes.setdefault(int(k), []).append(u)
+    out = np.empty(n_draws)
+    zz = np.empty_like(z)
+    for b in range(n_draws):
+        for units in classes.values():
+            src = g.permutation(units)
+            for u, v in zip(units, src, strict=True):
+                zz[rows[u]] = z[rows[v]]
+        n1 = zz.sum()
+        n0 = zz.size - n1
+        if n1 == 0 or n0 == 0:
+            out[b] = 0.0
+            continue
+        out[b] = zz @ change / n1 - (1 - zz) @ change / n0
+    return out
 
 
 def did(
@@ -194,13 +254,16 @@ def did(
         res = sm.OLS(change, x).fit(cov_type="HC2")
     est = float(res.params[1])
     se = float(res.bse[1])
-    p = float(2 * stats.t.sf(abs(est / se), z.size - 2)) if se > 0 else 0.0
+    p = float(2 * stats.t.sf(abs(est / se), z.size - 2)) if se > 0 else np.nan
     g = as_generator(rng)
     perm = np.empty(int(n_permutations))
-    for s in range(0, perm.size, 1000):
-        m = min(1000, perm.size - s)
-        zz = np.array([g.permutation(z) for _ in range(m)])
-        perm[s : s + m] = zz @ change / n1 - (1 - zz) @ change / n0
+    if clustered:
+        perm = _cluster_permutations(z, change, groups, perm.size, g)
+    else:
+        for s in range(0, perm.size, 1000):
+            m = min(1000, perm.size - s)
+            zz = np.array([g.permutation(z) for _ in range(m)])
+            perm[s : s + m] = zz @ change / n1 - (1 - zz) @ change / n0
     p_perm = float((1 + np.sum(np.abs(perm) >= abs(est) - 1e-12)) / (perm.size + 1))
     grp = pd.Series(np.where(z == 1, "treated", "control"), name="group")
     means = (

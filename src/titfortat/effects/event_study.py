@@ -94,7 +94,8 @@ class EventStudyResult:
         Variance inflation applied to the randomisation null (at least 1):
         the cluster-robust variance of the mean matched difference, with
         clusters of interventions whose windows overlap, over the variance
-        of the raw pseudo-treated null.
+        of the raw pseudo-treated null. Infinite when that null has no
+        spread (:attr:`is_degenerate`).
     half_pool_estimate : float
         The same estimate matched within a random half of the placebo pool.
         Matches get closer as the pool grows; when the estimate still moves
@@ -150,6 +151,13 @@ class EventStudyResult:
         if not np.isfinite(self.half_pool_estimate) or not se > 0:
             return float("nan")
         return float((self.estimate - self.half_pool_estimate) / se)
+
+    @property
+    def is_degenerate(self) -> bool:
+        """Whether the randomisation null has no spread, so no interval or
+        p-value can be read from it (matched placebos all alike, e.g. a
+        radius that covers the whole area)."""
+        return not np.isfinite(self.design_effect)
 
     @property
     def is_settled(self) -> bool:
@@ -719,9 +727,17 @@ class EventStudy(BaseEstimator):
         g_sum = np.bincount(clusters, weights=ec)
         v_cl = float(np.sum(g_sum**2)) / n**2
         v_null = float(np.var(null, ddof=1)) if null.size > 1 else 0.0
-        deff = max(1.0, v_cl / v_null) if v_null > 0 else 1.0
-        null = null * np.sqrt(deff)
-        null_prof = null_prof * np.sqrt(deff)
+        # A null with (almost) no spread cannot be widened into anything: the
+        # placebos matched to an intervention are all alike (with a radius
+        # that covers the whole area every place sees the same events). The
+        # design effect is then infinite and the result says so
+        # (is_degenerate) instead of scaling zeros by 1e16.
+        if v_null > 1e-12 * max(v_cl, 1e-300):
+            deff = max(1.0, v_cl / v_null)
+            null = null * np.sqrt(deff)
+            null_prof = null_prof * np.sqrt(deff)
+        else:
+            deff = float("inf")
         days = pd.Index(np.arange(-w, w + 1), name="event_day")
         profile = EventTimeProfile(
             treated_mean=pd.Series(counts.mean(axis=0), index=days),

@@ -20,14 +20,16 @@ import numpy as np
 import pandas as pd
 
 from titfortat.effects._common import (
+    MIN_EVENTS,
     EventFilter,
     daily_counts,
+    decide,
     events_frame,
     parse_filter,
     select_events,
-    verdict,
 )
-from titfortat.exceptions import DataError
+from titfortat.effects._health import attempt, hawkes_fit_problems, too_few
+from titfortat.exceptions import ConvergenceWarning, DataError, StabilityWarning
 
 __all__ = ["HawkesTable", "hawkes_table"]
 
@@ -39,6 +41,7 @@ EFFECT_COLUMNS: tuple[str, ...] = (
     "lr_statistic",
     "p_value",
     "verdict",
+    "reason",
 )
 
 
@@ -51,12 +54,17 @@ class HawkesTable:
     effects : pandas.DataFrame
         One row per ``i<-j`` (the effect of one node-j event on the later
         daily rate of node i), columns ``estimate, ci_lower, ci_upper``
-        (Wald), ``lr_statistic, p_value`` (likelihood-ratio test of
+        (profile likelihood by default, the interval that inverts the same
+        likelihood ratio as the test; Wald with ``interval="wald"``),
+        ``lr_statistic, p_value`` (likelihood-ratio test of
         ``alpha[i<-j] = 0``; chi-bar-squared under the identity link, where
-        the null is on the boundary) and ``verdict``. Under the identity link
-        the Wald interval is truncated at 0, the edge of the parameter space;
-        at an estimate on that edge prefer the LR test, or
-        ``model.profile_conf_int``.
+        the null is on the boundary), ``verdict`` and ``reason``, by
+        :func:`~titfortat.effects.decide`: a finding only when the interval
+        excludes 0 and the test rejects; ``inconclusive`` when they disagree
+        (under the identity link the chi-bar-squared test is one-sided while
+        the interval is two-sided); ``not_estimable`` for an unhealthy fit
+        (not converged, NaN standard error, spectral radius within 0.02 of
+        1, the decay on its search bound, too few events of a node).
     share_triggered : pandas.DataFrame or None
         Share of each node's events triggered by earlier events, with
         delta-method intervals (identity link only).
@@ -74,6 +82,7 @@ class HawkesTable:
     residual_check: pd.DataFrame
     header: dict[str, Any]
     model: Any = dataclasses.field(repr=False)
+    warnings_: list[str] = dataclasses.field(default_factory=list)
 
     def __str__(self) -> str:
         h = self.header
@@ -86,7 +95,7 @@ class HawkesTable:
             f"spectral radius {h['spectral_radius']:.3f}",
             "",
             "effects i<-j (one event of j on the later daily rate of i), "
-            f"{1 - h['alpha']:.0%} Wald CI, LR test:",
+            f"{1 - h['alpha']:.0%} {h.get('interval', 'Wald')} CI, LR test:",
             self.effects.to_string(float_format=lambda x: f"{x:.4g}"),
         ]
         if self.share_triggered is not None:
@@ -131,6 +140,7 @@ def hawkes_table(
     baseline_segments: int = 1,
     alpha: float = 0.05,
     n_starts: int = 3,
+    interval: Literal["profile", "wald"] = "profile",
     rng: int | np.random.Generator | None = 0,
 ) -> HawkesTable:
     """Fit one day-count Hawkes model to D event types and tabulate every effect.
@@ -154,6 +164,11 @@ def hawkes_table(
     alpha : float, default 0.05
         1 - interval level, and the level of the verdicts.
     n_starts : int, default 3
+    interval : {"profile", "wald"}, default "profile"
+        The interval shown. The profile-likelihood interval inverts the
+        likelihood ratio of the test, so the two agree; the Wald interval is
+        cheaper (no refits) but crossed 0 beside a rejecting LR test on the
+        bundled data.
     rng : int, Generator or None, default 0
 
     Returns
@@ -177,6 +192,10 @@ def hawkes_table(
         )
     if not 0.0 < alpha < 1.0:
         raise ValueError(f"The 'alpha' argument must be in (0, 1). Got {alpha!r}.")
+    if interval not in ("profile", "wald"):
+        raise ValueError(
+            f"The 'interval' argument must be 'profile' or 'wald'. Got {interval!r}."
+        )
     for spec in nodes.values():
         parse_filter(spec)
     frame = events_frame(events, ["date"])
@@ -196,30 +215,52 @@ def hawkes_table(
         n_starts=n_starts,
         rng=rng,
     )
+    few = too_few("hawkes", {k: float(y[k].sum()) for k in names}, MIN_EVENTS["hawkes"])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(y.to_numpy(), nodes=names)
-        ci = model.conf_int(alpha)
-        ci_lo = dict(zip(ci.index, ci["ci_lower"].to_numpy(float), strict=True))
-        ci_hi = dict(zip(ci.index, ci["ci_upper"].to_numpy(float), strict=True))
+        health = [few, *hawkes_fit_problems(model)]
+        health += [
+            f"{w.category.__name__}: {w.message}"
+            for w in caught
+            if issubclass(w.category, (ConvergenceWarning, StabilityWarning))
+        ]
+        health = [q for q in health if q]
+        pnames = [f"alpha[{i}<-{j}]" for i in names for j in names]
+        ci = model.conf_int(alpha).loc[pnames]
+        kind = "Wald"
+        if interval == "profile" and not health:
+            prof = attempt(lambda: model.profile_conf_int(pnames, alpha))
+            caught.extend(prof.caught)
+            if prof.value is not None:
+                ci, kind = prof.value, "profile"
         rows = {}
         for i in names:
             for j in names:
                 pname = f"alpha[{i}<-{j}]"
                 lr = model.lr_test(i, j)
                 est = float(model.results_.params[pname])
-                lower = float(ci_lo[pname])
+                lower = float(ci.loc[pname, "ci_lower"])
+                upper = float(ci.loc[pname, "ci_upper"])
                 if link == "identity":
                     # Truncated to the parameter space: offspring counts are
-                    # never negative, so a Wald bound below 0 means 0.
+                    # never negative, so a bound below 0 means 0.
                     lower = max(lower, 0.0)
+                se = float(model.results_.std_err[pname])
+                row_health = list(health)
+                if not np.isfinite(se) and not (link == "identity" and est <= 1e-9):
+                    # Under the identity link an estimate on 0 has no Wald
+                    # error by construction; its LR test and profile still hold.
+                    row_health.append(f"the standard error of {pname} is {se:.3g}")
+                d = decide(est, lower, upper, lr.p_value, alpha, problems=row_health)
                 rows[f"{i}<-{j}"] = {
                     "estimate": est,
                     "ci_lower": lower,
-                    "ci_upper": float(ci_hi[pname]),
+                    "ci_upper": upper,
                     "lr_statistic": float(lr.statistic),
                     "p_value": float(lr.p_value),
-                    "verdict": verdict(est, lr.p_value, alpha),
+                    "verdict": d.verdict,
+                    "reason": d.reason,
                 }
         share = (
             model.share_triggered().summary_frame(alpha) if link == "identity" else None
@@ -243,7 +284,11 @@ def hawkes_table(
         "spectral_radius": float(model.spectral_radius()),
         "converged": bool(model.converged_),
         "alpha": alpha,
-        "warnings": sorted({str(w.message) for w in caught}),
+        "interval": kind,
+        "problems": health,
+        "warnings": list(
+            dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught)
+        ),
     }
     return HawkesTable(
         effects=effects,
@@ -251,4 +296,5 @@ def hawkes_table(
         residual_check=resid,
         header=header,
         model=model,
+        warnings_=list(header["warnings"]),
     )

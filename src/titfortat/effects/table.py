@@ -20,7 +20,7 @@ from titfortat.effects._common import (
     parse_filter,
     select_events,
 )
-from titfortat.effects._health import attempt, near_unit_root, too_few
+from titfortat.effects._health import attempt, hawkes_fit_problems, too_few
 from titfortat.effects.counts import CountAutoregression, granger
 from titfortat.effects.event_study import EventStudy
 
@@ -357,6 +357,7 @@ def effect_table(
         r = es.results_
         n_pool = r.n_placebos
         few = too_few_treated(r.n_treated)
+        degenerate = degenerate_null(r)
         lo, hi = r.naive_conf_int(alpha)
         cav = _CAVEATS["before_after"] + (f"; left out: {lost}" if lost else "")
         out.add(
@@ -393,13 +394,7 @@ def effect_table(
             f"an intervention in their window; design effect {r.design_effect:.2f}"
             f"; {pool}" + (f"; left out: {lost}" if lost else "")
         )
-        demote = None
-        if not r.is_settled:
-            demote = (
-                f"the estimate has not settled in the sampled placebo pool "
-                f"(half the pool moves it by {r.pool_shift:+.2f} SE); use the "
-                "whole pool (n_placebos=None)"
-            )
+        demote = unsettled(r)
         out.add(
             "event_study",
             fwd,
@@ -409,7 +404,7 @@ def effect_table(
             r.p_value,
             per + ", net of matched placebos",
             cav,
-            problems=[few, *es_try.problems],
+            problems=[few, degenerate, *es_try.problems],
             messages=es_try.messages,
             demote=demote,
         )
@@ -523,6 +518,29 @@ def effect_table(
     )
 
 
+def degenerate_null(r: Any) -> str | None:
+    """Problem statement for an event study whose randomisation null has no
+    spread (see :attr:`EventStudyResult.is_degenerate`)."""
+    if not r.is_degenerate:
+        return None
+    return (
+        "the randomisation null has no spread: the matched placebos are all "
+        f"alike within {r.radius_km} km (the radius covers the area); use a "
+        "smaller radius_km"
+    )
+
+
+def unsettled(r: Any) -> str | None:
+    """Why a finding from a sampled placebo pool is only inconclusive."""
+    if r.is_settled:
+        return None
+    return (
+        f"the estimate has not settled in the sampled placebo pool (half the "
+        f"pool moves it by {r.pool_shift:+.2f} SE); use the whole pool "
+        "(n_placebos=None)"
+    )
+
+
 def too_few_treated(n_treated: int) -> str | None:
     """Problem statement when the event study has too few treated windows."""
     m = MIN_EVENTS["event_study"]
@@ -607,26 +625,3 @@ def _hawkes_rows(
             problems=row_problems,
             messages=list(dict.fromkeys(fit.messages + lr.messages)),
         )
-
-
-def hawkes_fit_problems(model: Any) -> list[str]:
-    """Health of a fitted :class:`~titfortat.dynamics.BinnedHawkes`: convergence,
-    a finite covariance, a plausible log-likelihood, the decay off its search
-    bounds and a spectral radius away from 1."""
-    r = model.results_
-    out: list[str] = []
-    if not r.converged:
-        out.append("the optimiser did not converge")
-    if not np.isfinite(r.log_likelihood) or r.log_likelihood > 0:
-        # Counts have probabilities <= 1, so a log-likelihood above 0 is a
-        # numerical failure, not a good fit.
-        out.append(f"implausible log-likelihood {r.log_likelihood:.4g} for counts")
-    decay = float(model.decay_)
-    # BinnedHawkes searches the decay in [1e-4, 50] per day: an estimate on
-    # either end is where the search stopped, not a maximum.
-    if model.decay is None and (decay <= 1.0001e-4 or decay >= 49.99):
-        out.append(f"the decay {decay:.3g}/day sits on its search bound")
-    problem = near_unit_root(float(model.spectral_radius()))
-    if problem:
-        out.append(problem)
-    return out
