@@ -1,0 +1,197 @@
+"""Interactive latency: small queries as a user types them, and the cold start.
+
+Builds a store of under 1,000 events (a fixed random sample of the bundled
+Iraq 2007-08 airstrikes and insurgent attacks), then times, each in a fresh
+process as a user runs them, in the default environment (no thread pinning):
+
+* ``import titfortat.cli`` alone (the floor every command pays);
+* ``titfortat effect`` and ``titfortat hawkes`` on that store, once to warm the
+  numba cache and then best of ``--repeat`` (goal: under 2 s warm);
+* where the time of one warm ``effect`` goes (imports, store, event study,
+  count models, Hawkes row), in-process with cProfile's cumulative times;
+* the demo's effect-table step on the whole bundled data, warm (goal: under
+  10 s);
+* the cold start: the first Hawkes fit in a fresh process with an empty numba
+  cache, and again with the cache that run left.
+
+Usage::
+
+    python benchmarks/latency.py [--repeat 3] [--events 900]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gzip
+import os
+import pstats
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+TREATMENT = "source_event_type=Airstrike"
+OUTCOME = "event_type=attack"
+
+
+def build_store(folder: Path, n_events: int) -> Path:
+    """A store of ``n_events`` events sampled (seed 0) from the bundled data."""
+    from titfortat import EventStore
+    from titfortat.datasets import iraq_paths
+
+    files = iraq_paths("2007")
+    rng = np.random.default_rng(0)
+    air = pd.read_csv(files["airstrikes"])
+    ins = pd.read_csv(files["insurgencies"])
+    n_air = n_events // 6
+    air = air.iloc[np.sort(rng.choice(len(air), n_air, replace=False))]
+    ins = ins.iloc[np.sort(rng.choice(len(ins), n_events - n_air, replace=False))]
+    store_path = folder / "small.duckdb"
+    with EventStore(store_path) as store:
+        for frame, name, mapping in (
+            (air, "air.csv.gz", "geocausal-airstrikes"),
+            (ins, "ins.csv.gz", "geocausal-insurgencies"),
+        ):
+            path = folder / name
+            with gzip.open(path, "wt") as fh:
+                frame.to_csv(fh, index=False)
+            store.ingest(path, format="table", mapping=mapping)
+        n = store.count()
+    print(f"store: {store_path.name}, {n} events ({n_air} airstrikes)")
+    return store_path
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> float:
+    t0 = time.perf_counter()
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - t0
+    if out.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{out.stdout}\n{out.stderr}")
+    return elapsed
+
+
+def best(cmd: list[str], env: dict[str, str], repeat: int) -> float:
+    timed(cmd, env)  # warm the numba cache and the OS file cache
+    return min(timed(cmd, env) for _ in range(repeat))
+
+
+def profile_effect(store: Path) -> None:
+    """Where one warm in-process ``effect_table`` call spends its time."""
+    from titfortat import EventStore
+    from titfortat.effects import effect_table
+
+    with EventStore(store, read_only=True) as st:
+        effect_table(st, treatment=TREATMENT, outcome=OUTCOME, rng=0)  # warm
+        prof = cProfile.Profile()
+        prof.enable()
+        effect_table(st, treatment=TREATMENT, outcome=OUTCOME, rng=0)
+        prof.disable()
+    stats = pstats.Stats(prof)
+    total = sum(v[3] for k, v in stats.stats.items() if k[2] == "effect_table")
+    print(f"  in-process effect_table, warm: {total:.2f} s; top cumulative:")
+    rows = sorted(
+        (
+            (v[3], f"{Path(k[0]).parent.name}/{Path(k[0]).name}:{k[2]}")
+            for k, v in stats.stats.items()
+            if "titfortat" in k[0] and k[2] != "effect_table"
+        ),
+        reverse=True,
+    )
+    for cum, name in rows[:8]:
+        print(f"    {cum:6.2f} s  {name}")
+
+
+def demo_effect_step(repeat: int) -> float:
+    from titfortat.datasets import load_demo_store
+    from titfortat.effects import effect_table
+
+    store = load_demo_store()
+    try:
+        kwargs = dict(treatment=TREATMENT, outcome=OUTCOME, radius_km=10.0)
+        effect_table(store, window_days=7, rng=0, **kwargs)  # warm
+        out = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            effect_table(store, window_days=7, rng=0, **kwargs)
+            out.append(time.perf_counter() - t0)
+    finally:
+        store.close()
+    return min(out)
+
+
+def first_fit(cache_dir: str) -> float:
+    code = (
+        "import time; t0 = time.perf_counter();"
+        "from titfortat.dynamics import ExpHawkes, HawkesSimulator;"
+        "a = HawkesSimulator([0.5], [[0.3]], 1.0, end_time=200.0, rng=0).run_arrays();"
+        "ExpHawkes(n_starts=1).fit(a); print(time.perf_counter() - t0)"
+    )
+    env = {**os.environ, "NUMBA_CACHE_DIR": cache_dir}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--events", type=int, default=900)
+    args = ap.parse_args()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+    }
+    exe = [sys.executable, "-m", "titfortat.cli"]
+    if subprocess.run(exe + ["--help"], capture_output=True).returncode != 0:
+        exe = ["titfortat"]
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        store = build_store(Path(tmp), args.events)
+        t_import = best(
+            [sys.executable, "-c", "import titfortat.cli"], env, args.repeat
+        )
+        t_effect = best(
+            exe
+            + ["effect", "--store", str(store), "--treatment", TREATMENT]
+            + ["--outcome", OUTCOME, "--format", "json"],
+            env,
+            args.repeat,
+        )
+        t_hawkes = best(
+            exe
+            + ["hawkes", "--store", str(store), "--format", "json"]
+            + [f"air={TREATMENT}", f"attack={OUTCOME}"],
+            env,
+            args.repeat,
+        )
+        print(f"  import titfortat.cli: {t_import:.2f} s")
+        print(
+            f"  titfortat effect (warm): {t_effect:.2f} s, "
+            f"{2.0 / t_effect:.2f}x the 2 s goal"
+        )
+        print(
+            f"  titfortat hawkes (warm): {t_hawkes:.2f} s, "
+            f"{2.0 / t_hawkes:.2f}x the 2 s goal"
+        )
+        profile_effect(store)
+    t_demo = demo_effect_step(args.repeat)
+    print(f"  demo effect-table step (warm, whole bundled data): {t_demo:.2f} s, ")
+    print(f"    {10.0 / t_demo:.2f}x the 10 s goal")
+    with tempfile.TemporaryDirectory() as cache:
+        cold = first_fit(cache)
+        warm = first_fit(cache)
+    print(
+        f"  first Hawkes fit in a fresh process: empty numba cache {cold:.2f} s, "
+        f"with the cache {warm:.2f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()
