@@ -29,3 +29,39 @@ def shared_data() -> Path:
             "folder beside the project checkout."
         )
     return SHARED_DATA
+
+
+# Browser tests (tests/report, tests/dashboard) drive Debian's chromium through
+# pytest-playwright: `playwright install` cannot download browsers here, so the
+# launch points at the system executable (installed by .ci/system-packages).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """pytest-playwright's launch arguments, pointed at the system chromium.
+
+    Skips with a reason when chromium is missing outside CI; under CI=true a
+    missing browser is a failure (``.ci/system-packages`` installs it).
+    """
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but {CHROMIUM} is missing: run .ci/system-packages.")
+        pytest.skip(
+            f"{CHROMIUM} not found: browser tests need Debian's chromium "
+            "(apt-get install chromium, as .ci/system-packages does)."
+        )
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": CHROMIUM_ARGS,
+    }

@@ -142,17 +142,6 @@ def test_bad_date_filter(tmp_path, fixtures):
     assert res.exit_code == 1 and "'since' filter must be a date" in res.stderr
 
 
-def test_demo_runs_the_main_job_on_bundled_data():
-    res = invoke("demo", "--placebos", "500")
-    assert res.exit_code == 0, res.output
-    assert "68,573" in res.stdout and "3,938" in res.stdout
-    assert "100% of names, 100% of events" in res.stdout
-    for estimator in ("before_after", "event_study", "count_ar_negbin", "granger",
-                      "hawkes"):
-        assert estimator in res.stdout, estimator
-    assert "Papadogeorgou" in res.stdout
-
-
 def test_effect_table_keeps_every_number_whole_in_80_columns():
     import io
 
