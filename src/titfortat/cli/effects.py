@@ -81,16 +81,30 @@ def effect(
         int,
         typer.Option(
             "--placebos",
-            help="Placebo pool size, sampled from all candidates; 0: all of them.",
+            help="Placebo pool size, sampled from all candidates; 0 (default): all "
+            "of them. A sampled pool that has not settled makes a finding "
+            "'inconclusive'.",
         ),
-    ] = 10_000,
+    ] = 0,
     hawkes: Annotated[
         bool, typer.Option("--hawkes/--no-hawkes", help="Add the Hawkes rows.")
     ] = True,
+    sweep: Annotated[
+        bool,
+        typer.Option(
+            "--sweep",
+            help="Instead of the table, refit the event study over radii 5, 10, "
+            "25, 50 km and windows 3, 7, 14 days and say whether the verdict "
+            "changes across them.",
+        ),
+    ] = False,
     seed: Annotated[int, typer.Option("--rng", help="Random seed.")] = 0,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Effect of TREATMENT events on OUTCOME events: every estimator, one table."""
+    if sweep:
+        _sweep(treatment, outcome, store, placebos, seed, fmt)
+        return
     with errors():
         if window_days < 1 or placebos < 0 or 0 < placebos < 10 or radius_km <= 0:
             raise ValueError(
@@ -120,6 +134,39 @@ def effect(
         typer.echo(table.table.to_csv(index=False), nl=False)
     else:
         _out.print(str(table), highlight=False)
+
+
+def _sweep(
+    treatment: str,
+    outcome: str,
+    store: Path | None,
+    placebos: int,
+    seed: int,
+    fmt: OutputFormat,
+) -> None:
+    """``effect --sweep``: the event study over a grid of radii and windows."""
+    with errors():
+        if placebos < 0 or 0 < placebos < 10:
+            raise ValueError(f"--placebos must be 0 (all) or >= 10. Got {placebos}.")
+        st = _open_store(store)
+        try:
+            from titfortat.effects import effect_sweep
+
+            res = effect_sweep(
+                st,
+                treatment=treatment,
+                outcome=outcome,
+                n_placebos=placebos or None,
+                rng=seed,
+            )
+        finally:
+            st.close()
+    if fmt is OutputFormat.json:
+        typer.echo(res.to_json())
+    elif fmt is OutputFormat.csv:
+        typer.echo(res.table.to_csv(index=False), nl=False)
+    else:
+        _out.print(str(res), highlight=False, markup=False)
 
 
 @app.command()
@@ -154,7 +201,8 @@ def did(
             rng=seed,
         )
     frame = res.summary_frame().reset_index(names="estimator")
-    frame["verdict"] = res.verdict()
+    decision = res.decision()
+    frame["verdict"], frame["reason"] = decision.verdict, decision.reason
     frame["n_treated"], frame["n_control"] = res.n_treated, res.n_control
     if fmt is OutputFormat.json:
         recs = json.loads(frame.to_json(orient="records"))
@@ -164,6 +212,8 @@ def did(
     else:
         _out.print(str(res), highlight=False)
         _out.print(res.means.to_string(float_format=lambda x: f"{x:.4g}"))
+        why = f" ({decision.reason})" if decision.reason else ""
+        _out.print(f"verdict: {decision.verdict}{why}", highlight=False, markup=False)
 
 
 class Family(enum.StrEnum):
