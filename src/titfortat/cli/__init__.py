@@ -1,8 +1,8 @@
 """The ``titfortat`` command line: parse options, call one library function, print.
 
-No statistics live here. Every :class:`~titfortat.exceptions.TitForTatError`
-becomes one red line and exit code 1 (usage errors exit 2); ``--debug``
-shows the traceback.
+No statistics live here. Every failure becomes one red line and an exit
+code (usage 2, data and store 1, internal 3; see
+:func:`titfortat.cli._common.errors`); ``--debug`` shows the traceback.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from rich.console import Console
 
 from titfortat.cli import _common
 from titfortat.cli._common import OutputFormat
+from titfortat.exceptions import UsageError
 
 __all__ = ["app", "main"]
 
@@ -37,20 +38,11 @@ _state = _common.state  # one dict: sub-command groups read the same --debug
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-StoreOpt = Annotated[
-    Path,
-    typer.Option(
-        "--store",
-        "-s",
-        envvar="TITFORTAT_STORE",
-        help="Event store file (DuckDB).",
-        show_default=True,
-    ),
-]
+StoreOpt = _common.StoreOption
 
 
 def handle_errors(func: F) -> F:
-    """Turn library errors into one red line and exit code 1."""
+    """Turn every failure into one red line and its exit code (see ``errors``)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -60,9 +52,26 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _version(value: bool) -> None:
+    if value:
+        from titfortat import __version__
+
+        typer.echo(f"titfortat {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
 ) -> None:
     _state["debug"] = debug
 
@@ -82,35 +91,57 @@ class EventsFormat(enum.StrEnum):
     parquet = "parquet"
 
 
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output", "-o", help="Write to this file (csv, json or parquet format)."
+    ),
+]
+
+
 def emit_frame(
     frame: Any, fmt: str, output: Path | None, title: str, max_rows: int = 50
 ) -> None:
-    """Print or write a DataFrame as a rich table, CSV, JSON or Parquet."""
+    """Print or write a DataFrame as a rich table, CSV, JSON or Parquet.
+
+    ``output`` must have passed :func:`titfortat.cli._common.check_output`.
+    """
+    from rich.markup import escape
+
     from titfortat.cli._render import frame_table
 
     if fmt == "parquet":
         if output is None:
-            raise typer.BadParameter("--format parquet needs --output FILE.")
+            raise UsageError("--format parquet needs --output FILE.")
         frame.to_parquet(output, index=False)
-        err.print(f"wrote {len(frame):,} rows to {output}")
+        err.print(f"wrote {len(frame):,} rows to {escape(str(output))}")
         return
     if fmt == "csv":
         text = frame.to_csv(index=False)
     elif fmt == "json":
         text = frame.to_json(orient="records", date_format="iso", indent=None)
     else:
-        if output is not None:
-            raise typer.BadParameter(
-                "--format table prints to the terminal; use "
-                "csv, json or parquet with --output."
-            )
         out.print(frame_table(frame, title=title, max_rows=max_rows))
         return
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
         output.write_text(text, encoding="utf-8")
-        err.print(f"wrote {len(frame):,} rows to {output}")
+        err.print(f"wrote {len(frame):,} rows to {escape(str(output))}")
+
+
+def _check_table_output(fmt: str, output: Path | None, force: bool, store: str) -> None:
+    """Reject contradictory output options before any work is done."""
+    if output is None:
+        if fmt == "parquet":
+            raise UsageError("--format parquet needs --output FILE.")
+        return
+    if fmt == "table":
+        raise UsageError(
+            "--format table prints to the terminal; use csv, json or parquet "
+            "with --output."
+        )
+    _common.check_output(output, force=force, inputs=[store])
 
 
 @app.command()
@@ -118,9 +149,12 @@ def emit_frame(
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="Files or globs (quote globs).")],
     format: Annotated[
-        SourceFormat, typer.Option("--format", "-f", help="Source format.")
+        SourceFormat,
+        typer.Option(
+            "--format", "-f", help="Source format of the files (not of the output)."
+        ),
     ],
-    store: StoreOpt = Path("titfortat.duckdb"),
+    store: StoreOpt = _common.DEFAULT_STORE,
     mapping: Annotated[
         str | None,
         typer.Option(
@@ -138,13 +172,22 @@ def ingest(
         bool, typer.Option("--json", help="Print one JSON object.")
     ] = False,
 ) -> None:
-    """Read event files into the store (one transaction; bad rows to quarantine)."""
+    """Read event files into the store (one transaction; bad rows to quarantine).
+
+    --format names the files' source format here, so the report's format is
+    chosen with --json.
+    """
+    from rich.markup import escape
+
     from titfortat.cli._render import IngestProgress, report_table
     from titfortat.events import EventStore
 
+    if str(store) == _common.DEMO_STORE:
+        raise UsageError("--store demo is the bundled data; ingest into a file.")
+    path = _common.store_path(store, writes=True)
     # --json prints one object and nothing else, so no progress bar then.
     bar = contextlib.nullcontext(None) if as_json else IngestProgress(err)
-    with EventStore(store) as st, bar as progress:
+    with EventStore(path) as st, bar as progress:
         report = st.ingest(
             paths,
             format=format.value,
@@ -154,20 +197,22 @@ def ingest(
             progress=progress,
         )
     if as_json:
-        sys.stdout.write(json.dumps(report.to_dict()) + "\n")
+        sys.stdout.write(json.dumps({"store": str(path), **report.to_dict()}) + "\n")
         return
-    out.print(report_table(report, store))
+    out.print(report_table(report, path))
     if report.quarantined:
         err.print(
             f"[yellow]{report.quarantined:,} row(s) quarantined[/yellow]: "
-            f"see 'titfortat quarantine --store {store}'."
+            f"see 'titfortat quarantine --store {escape(str(path))}'.",
+            highlight=False,
         )
 
 
 @app.command()
 @handle_errors
 def events(
-    store: StoreOpt = Path("titfortat.duckdb"),
+    store: StoreOpt = _common.DEFAULT_STORE,
+    demo: _common.DemoOption = False,
     since: Annotated[str | None, typer.Option(help="First date, YYYY-MM-DD.")] = None,
     until: Annotated[str | None, typer.Option(help="Last date, YYYY-MM-DD.")] = None,
     country: Annotated[str | None, typer.Option(help="Country name.")] = None,
@@ -183,15 +228,19 @@ def events(
         ),
     ] = None,
     source: Annotated[str | None, typer.Option(help="Source name.")] = None,
-    limit: Annotated[int | None, typer.Option(help="At most N rows.")] = None,
-    format: Annotated[EventsFormat, typer.Option("--format")] = EventsFormat.table,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file.")
+    limit: Annotated[
+        int | None, typer.Option(min=0, help="At most N rows (N >= 0).")
     ] = None,
+    format: Annotated[
+        EventsFormat, typer.Option("--format", "-f")
+    ] = EventsFormat.table,
+    as_json: _common.JsonOption = False,
+    output: OutputOpt = None,
+    force: _common.ForceOption = False,
 ) -> None:
     """List stored events matching the filters."""
-    from titfortat.events import EventStore
-
+    format = _common.pick_format(format, as_json)
+    _check_table_output(format.value, output, force, store)
     filters: dict[str, Any] = {
         "since": since,
         "until": until,
@@ -201,13 +250,15 @@ def events(
         "actor": actor,
         "source": source,
     }
-    with EventStore(store, read_only=True) as st:
+    st, label = _common.open_store(store, demo=demo)
+    with st:
+        st.check_filters(country=country, admin1=admin1, source=source, actor=actor)
         if output is not None and format.value in {"csv", "parquet"} and limit is None:
             # Stream inside DuckDB: the result never has to fit in memory.
             st.export(
                 output, format="csv" if format.value == "csv" else "parquet", **filters
             )
-            err.print(f"wrote {output}")
+            err.print(f"wrote events of {label} to {output}", markup=False)
             return
         frame: Any = st.query(limit=limit, **filters)
     if format is EventsFormat.table:
@@ -222,24 +273,27 @@ def events(
                 "n_events",
             ]
         ]
-    emit_frame(frame, format.value, output, title=f"events in {store}")
+    emit_frame(frame, format.value, output, title=f"events in {label}")
 
 
 @app.command()
 @handle_errors
 def quarantine(
-    store: StoreOpt = Path("titfortat.duckdb"),
-    format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
-    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+    store: StoreOpt = _common.DEFAULT_STORE,
+    format: _common.FormatOption = OutputFormat.table,
+    as_json: _common.JsonOption = False,
+    output: OutputOpt = None,
+    force: _common.ForceOption = False,
 ) -> None:
     """Show rows that were rejected, with file, row, column, value and reason."""
-    from titfortat.events import EventStore
-
-    with EventStore(store, read_only=True) as st:
+    format = _common.pick_format(format, as_json)
+    _check_table_output(format.value, output, force, store)
+    st, label = _common.open_store(store)
+    with st:
         frame = st.quarantine()
     if format is OutputFormat.table:
         frame = frame[["source_file", "source_row", "column_name", "value", "reason"]]
-    emit_frame(frame, format.value, output, title=f"quarantine of {store}")
+    emit_frame(frame, format.value, output, title=f"quarantine of {label}")
 
 
 def _register_subcommands() -> None:

@@ -1,4 +1,10 @@
-"""Rich renderings used by the CLI (tables, progress); no computation here."""
+"""Rich renderings used by the CLI (tables, progress); no computation here.
+
+Every value that comes from data (actor names, file names, notes) enters a
+table as :class:`rich.text.Text`, never as a markup string: a name such as
+``Kata'ib [/b] Hizballah`` is printed as written instead of raising a
+``MarkupError`` or changing the style of the rest of the line.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 
 def frame_table(frame: Any, *, title: str, max_rows: int = 50) -> Table:
@@ -23,11 +30,11 @@ def frame_table(frame: Any, *, title: str, max_rows: int = 50) -> Table:
         if more > 0
         else f"{len(frame):,} rows"
     )
-    table = Table(title=title, caption=caption)
+    table = Table(title=Text(title), caption=caption)
     for col in shown.columns:
-        table.add_column(str(col), overflow="fold")
+        table.add_column(Text(str(col)), overflow="fold")
     for row in shown.itertuples(index=False):
-        table.add_row(*("" if _isna(v) else str(v) for v in row))
+        table.add_row(*(Text("" if _isna(v) else str(v)) for v in row))
     return table
 
 
@@ -40,12 +47,12 @@ def _isna(value: Any) -> bool:
 
 def report_table(report: Any, store: Path | str) -> Table:
     """Summary of an :class:`~titfortat.events.IngestReport`."""
-    table = Table(title=f"ingest #{report.ingest_id} into {store}")
+    table = Table(title=Text(f"ingest #{report.ingest_id} into {store}"))
     for col in ("file", "read", "inserted", "duplicates", "quarantined"):
         table.add_column(col, justify="left" if col == "file" else "right")
     for f in report.files:
         table.add_row(
-            f.path,
+            Text(f.path),
             f"{f.read:,}",
             f"{f.inserted:,}",
             f"{f.duplicates:,}",
@@ -106,7 +113,7 @@ def demo_summary(store: Any, console: Console) -> None:
         table.add_column(col, justify="left" if col == "file" else "right")
     for row in ingests.itertuples():
         table.add_row(
-            Path(row.source_file).name,
+            Text(Path(row.source_file).name),
             f"{row.n_read:,}",
             f"{row.n_inserted:,}",
             f"{row.n_quarantined:,}",
@@ -125,8 +132,10 @@ def demo_summary(store: Any, console: Console) -> None:
 def effect_view(console: Console, result: Any) -> None:
     """Print an :class:`~titfortat.effects.EffectTable` as a rich table."""
     for key, value in result.header.items():
-        console.print(f"[dim]{key}:[/dim] {value}", highlight=False)
-    colour = {"deterrence": "green", "escalation": "red"}
+        console.print(Text.assemble((f"{key}:", "dim"), " ", str(value)))
+    # A verdict is marked bold whichever way it goes: colours of approval
+    # (deterrence green, escalation red) would judge what the table measures.
+    colour = {"deterrence": "bold", "escalation": "bold"}
     rows = [
         (
             row.estimator,
@@ -164,16 +173,16 @@ def effect_view(console: Console, result: Any) -> None:
         else:
             table.add_column(col, justify="right", no_wrap=True)
     for r in rows:
-        style = colour.get(r[6], "")
         shown = r[6].replace("_", " ")  # wraps at spaces when narrow
-        verdict = f"[{style}]{shown}[/{style}]" if style else shown
-        table.add_row(*r[:6], verdict)
+        table.add_row(*(Text(c) for c in r[:6]), Text(shown, colour.get(r[6], "")))
     console.print(table)
     seen: set[str] = set()
     for row in result.table.itertuples(index=False):
         if row.estimator not in seen:
             seen.add(row.estimator)
             console.print(
-                f"[bold]{row.estimator}[/bold]: {row.scale}; {row.caveat}",
+                Text.assemble(
+                    (str(row.estimator), "bold"), f": {row.scale}; {row.caveat}"
+                ),
                 highlight=False,
             )

@@ -15,9 +15,23 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from titfortat.cli._common import FormatOption, OutputFormat, errors
+from titfortat.cli._common import (
+    DEFAULT_STORE,
+    ForceOption,
+    FormatOption,
+    JsonOption,
+    OutputFormat,
+    StoreOption,
+    check_output,
+    errors,
+    pick_format,
+    store_path,
+)
+from titfortat.exceptions import StoreError, UsageError
 
 if TYPE_CHECKING:  # the network code loads on first use, not with the CLI
     import pandas as pd
@@ -67,11 +81,12 @@ def _print_frame(frame: pd.DataFrame, fmt: OutputFormat, *, title: str = "") -> 
     elif fmt is OutputFormat.csv:
         typer.echo(frame.to_csv(index=False), nl=False)
     else:
-        table = Table(title=title or None, show_lines=False)
+        # Data go in as Text, never markup: "Kata'ib [/b] Hizballah" prints as is.
+        table = Table(title=Text(title) if title else None, show_lines=False)
         for column in frame.columns:
-            table.add_column(str(column), overflow="fold")
+            table.add_column(Text(str(column)), overflow="fold")
         for row in frame.itertuples(index=False):
-            table.add_row(*("" if _is_missing(v) else str(v) for v in row))
+            table.add_row(*(Text("" if _is_missing(v) else str(v)) for v in row))
         _out.print(table)
 
 
@@ -84,9 +99,11 @@ def show(
     network: NetworkOption = None,
     at: AtOption = None,
     fmt: FormatOption = OutputFormat.table,
+    as_json: JsonOption = False,
 ) -> None:
     """List the actors and ties of a network (csv prints the ties)."""
     with errors():
+        fmt = pick_format(fmt, as_json)
         net = _load(network)
         ties = net.ties_frame(at)
     if fmt is OutputFormat.json:
@@ -96,13 +113,13 @@ def show(
     if fmt is OutputFormat.csv:
         _print_frame(ties, fmt)
         return
-    _out.print(f"[bold]{net.title or net.id}[/bold]  ({net.source})")
+    _out.print(f"[bold]{escape(net.title or net.id)}[/bold]  ({escape(net.source)})")
     _print_frame(net.actors_frame(), fmt, title=f"{len(net.actors)} actors")
     when = f" on {at}" if at else ""
     _print_frame(ties, fmt, title=f"{len(ties)} ties{when} (source <type> target)")
     _out.print("References:")
     for ref in net.references.values():
-        _out.print(f"  [{ref.key}] {ref}", highlight=False)
+        _out.print(escape(f"  [{ref.key}] {ref}"), highlight=False)
 
 
 @app.command()
@@ -115,7 +132,7 @@ def validate(
 
         net = ActorNetwork.load(path)
     _out.print(
-        f"[green]OK[/green] {path}: {len(net.actors)} actors, "
+        f"OK {escape(str(path))}: {len(net.actors)} actors, "
         f"{len(net.ties())} ties, {len(net.references)} references",
         highlight=False,
     )
@@ -132,9 +149,11 @@ def members(
         bool, typer.Option("--recursive", help="Also list members of members.")
     ] = False,
     fmt: FormatOption = OutputFormat.table,
+    as_json: JsonOption = False,
 ) -> None:
     """List the members of an umbrella on a day, each tie with its citation."""
     with errors():
+        fmt = pick_format(fmt, as_json)
         net = _load(network)
         frame = net.members(name, at, recursive=recursive)
         target = net.actor(name)
@@ -150,7 +169,7 @@ def members(
     _out.print("Sources, by row:")
     for i, row in frame.iterrows():
         _out.print(
-            f"  {i}. {row['actor_id']} {row['tie_type']}: {row['citation']}",
+            escape(f"  {i}. {row['actor_id']} {row['tie_type']}: {row['citation']}"),
             highlight=False,
         )
 
@@ -171,12 +190,14 @@ def resolve(
         typer.Option(min=0, max=100, help="Minimum fuzzy score (0-100)."),
     ] = 88.0,
     fmt: FormatOption = OutputFormat.table,
+    as_json: JsonOption = False,
 ) -> None:
     """Resolve raw actor names to actor ids.
 
     JSON output is a list of objects with raw, actor_id, name, score, method.
     """
     with errors():
+        fmt = pick_format(fmt, as_json)
         from titfortat.actors import Resolver
 
         resolver = Resolver(_load(network), overrides=overrides, threshold=threshold)
@@ -188,36 +209,39 @@ def resolve(
 
 @app.command()
 def apply(
-    store: Annotated[
-        Path,
-        typer.Option(
-            "--store",
-            "-s",
-            envvar="TITFORTAT_STORE",
-            help="Event store file (DuckDB) whose raw names are resolved.",
-        ),
-    ] = Path("titfortat.duckdb"),
+    store: StoreOption = DEFAULT_STORE,
     network: NetworkOption = None,
     overrides: Annotated[
         Path | None,
         typer.Option("--overrides", help="Override file (YAML or CSV) that wins."),
     ] = None,
     fmt: FormatOption = OutputFormat.table,
+    as_json: JsonOption = False,
 ) -> None:
     """Write actor ids next to the raw names in a store; report coverage."""
     from titfortat.actors import apply_resolution
     from titfortat.events import EventStore
 
     with errors():
+        fmt = pick_format(fmt, as_json)
+        if str(store) == "demo":
+            raise UsageError("--store demo is read-only; give a store file.")
+        path = store_path(store, writes=True)
+        if not path.exists():
+            raise StoreError(
+                f"No event store at {str(path)!r}. Create it with 'titfortat "
+                "ingest', or pass --store FILE (or set TITFORTAT_STORE)."
+            )
         net = _load(network)
-        with EventStore(store) as event_store:
+        with EventStore(path) as event_store:
             report = apply_resolution(event_store, net, overrides=overrides)
     if fmt is OutputFormat.json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     elif fmt is OutputFormat.csv:
         typer.echo(report.to_frame().to_csv(index=False), nl=False)
     else:
-        _out.print(str(report), highlight=False)
+        _out.print(Text(f"store: {path}"))
+        _out.print(Text(str(report)))
 
 
 @app.command()
@@ -227,10 +251,12 @@ def plot(
     ],
     at: AtOption = None,
     network: NetworkOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Draw the network: kinds as shapes, tie types as line styles, with a legend."""
-    from titfortat.report.actors import save_network_plot
-
     with errors():
+        check_output(output, force=force)
+        from titfortat.report.actors import save_network_plot
+
         path = save_network_plot(_load(network), output, at=at)
-    _out.print(f"Wrote {path}", highlight=False)
+    _out.print(f"Wrote {escape(str(path))}", highlight=False)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from titfortat.events.sources._base import Params, RawColumns, ReadPlan
-from titfortat.exceptions import DataError, Reason, SchemaError
+from titfortat.exceptions import DataError, Reason, SchemaError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     from titfortat.events.sources._base import Reader
@@ -73,15 +73,26 @@ def unpack(path: Path, workdir: Path) -> Path:
     return target
 
 
+def check_encoding(encoding: str) -> None:
+    """Raise a usage error unless ``encoding`` names a text codec.
+
+    ``rot13`` or ``base64`` are codecs too, but not text encodings; Python
+    refuses them only once the file is open.
+    """
+    try:
+        info = codecs.lookup(encoding)
+    except (LookupError, TypeError):
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise UsageError(
+            f"Unknown text encoding {str(encoding)[:40]!r}. Expected a Python codec "
+            "name such as 'utf-8', 'latin-1', 'cp1252' or 'utf-16' (CLI: --encoding)."
+        )
+
+
 def transcode(path: Path, encoding: str, workdir: Path) -> Path:
     """Stream ``path`` from ``encoding`` to a UTF-8 copy in ``workdir``."""
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise DataError(
-            f"Unknown encoding {encoding!r} for {path}. Expected a Python codec name "
-            "such as 'utf-8', 'latin-1', 'cp1252' or 'utf-16'."
-        ) from None
+    check_encoding(encoding)
     target = workdir / (path.stem + ".utf8" + path.suffix)
     with (
         open(path, encoding=encoding, newline="") as src,

@@ -9,6 +9,7 @@ unchanged against a partitioned Parquet archive.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Self
@@ -17,7 +18,7 @@ import duckdb
 
 from titfortat.events.schema import EVENT_TYPES, column_names
 from titfortat.events.sources._base import Params
-from titfortat.exceptions import DataError, StoreError
+from titfortat.exceptions import DataError, StoreError, UsageError
 
 if TYPE_CHECKING:  # pandas and pyarrow load on first use, not with the CLI
     import pandas as pd
@@ -34,6 +35,22 @@ def quiet(con: duckdb.DuckDBPyConnection) -> None:
     its own callback instead.
     """
     con.execute("SET enable_progress_bar = false")
+
+
+def _unknown(column: str, value: str, known: list[str]) -> str:
+    """Message for a filter value no event has: closest values, then all."""
+    by_lower = {k.lower(): k for k in known}
+    close = [
+        by_lower[c]
+        for c in difflib.get_close_matches(value.lower(), list(by_lower), n=5)
+    ]
+    shown = ", ".join(repr(k) for k in known[:20])
+    more = f" and {len(known) - 20:,} more" if len(known) > 20 else ""
+    hint = f" Closest: {close}." if close else ""
+    return (
+        f"No event has {column} {value[:80]!r}.{hint} The store holds "
+        f"{len(known):,} value(s): {shown}{more}."
+    )
 
 
 def _parse_day(value: str | dt.date | None, name: str) -> dt.date | None:
@@ -110,6 +127,55 @@ class EventQueries:
                 f"latitude BETWEEN {p(bbox[1])} AND {p(bbox[3])}"
             )
         return (" WHERE " + " AND ".join(parts)) if parts else "", p
+
+    def check_filters(
+        self,
+        *,
+        country: str | Sequence[str] | None = None,
+        admin1: str | Sequence[str] | None = None,
+        source: str | Sequence[str] | None = None,
+        actor: str | None = None,
+    ) -> None:
+        """Raise if a filter value matches no stored event, naming the close ones.
+
+        :meth:`query` returns an empty frame for ``country="Irak"``; the command
+        line calls this first so that a typo is not read as "no events".
+
+        Raises
+        ------
+        UsageError
+            With the closest stored values and the list of valid ones.
+
+        Examples
+        --------
+        >>> from titfortat.datasets import load_demo_store
+        >>> with load_demo_store() as store:
+        ...     store.check_filters(country="Irak")
+        Traceback (most recent call last):
+        ...
+        titfortat.exceptions.UsageError: No event has country 'Irak'...
+        """
+        for col, val in (("country", country), ("admin1", admin1), ("source", source)):
+            if val is None:
+                continue
+            rows = self._con.execute(
+                f"SELECT DISTINCT {col} FROM {self._relation} "
+                f"WHERE {col} IS NOT NULL ORDER BY 1"
+            ).fetchall()
+            known = [str(r[0]) for r in rows]
+            lower = {k.lower() for k in known}
+            for v in [val] if isinstance(val, str) else list(val):
+                if v.lower() not in lower:
+                    raise UsageError(_unknown(col, v, known))
+        if actor is not None and not self.count(actor=actor):
+            names = self._con.execute(f"""
+                SELECT DISTINCT name FROM (
+                  SELECT actor AS name FROM {self._relation} UNION ALL
+                  SELECT actor2 FROM {self._relation} UNION ALL
+                  SELECT banner FROM {self._relation} UNION ALL
+                  SELECT actor_id FROM {self._relation})
+                WHERE name IS NOT NULL ORDER BY 1""").fetchall()
+            raise UsageError(_unknown("actor", actor, [str(r[0]) for r in names]))
 
     def _select(
         self, columns: Sequence[str] | None, limit: int | None, **filters: Any

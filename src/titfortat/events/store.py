@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import glob
 import hashlib
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -120,6 +121,46 @@ class IngestReport:
         )
 
 
+# A URL scheme or DuckDB prefix ("md:", "s3://"); two letters at least so that
+# a Windows drive ("C:") stays a path.
+_REMOTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+def _open_error(path: str, err: Exception, read_only: bool) -> str:
+    """Why a store did not open, with DuckDB's own reason first."""
+    cause = _first_line(err)
+    if "lock" not in cause.lower():
+        return f"Cannot open the event store {path!r}: {cause}"
+    if read_only:
+        fix = (
+            "Another process is writing to it (DuckDB allows one writer, or "
+            "several readers, at a time). Wait for that process to finish."
+        )
+    else:
+        fix = (
+            "Another process has it open (DuckDB allows one writer, or several "
+            "readers, at a time). Close that process, or write to another --store."
+        )
+    return f"Cannot open the event store {path!r}: {cause}. {fix}"
+
+
+def _rollback(con: duckdb.DuckDBPyConnection, err: BaseException) -> None:
+    """Roll back without hiding ``err``.
+
+    After a failed write (disk full) DuckDB may refuse the rollback too; its
+    error would then replace the real cause ("No space left on device").
+    """
+    try:
+        con.rollback()
+    except duckdb.Error as again:
+        err.add_note(f"(the rollback also failed: {_first_line(again)})")
+
+
 def expand_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     """Expand globs, keep order, and fail clearly when nothing matches."""
     items = [paths] if isinstance(paths, str | Path) else list(paths)
@@ -156,6 +197,10 @@ class EventStore(EventQueries):
         DuckDB worker threads (default: all cores).
     temp_directory : str, optional
         Where DuckDB spills; default next to the database file.
+    allow_remote : bool, default False
+        Allow a path DuckDB opens through an extension (``md:``, ``s3://``,
+        ``http://``). Off by default: such a path would make DuckDB download
+        and load network extensions, and a typo would go to the network.
 
     Raises
     ------
@@ -181,8 +226,18 @@ class EventStore(EventQueries):
         memory_limit: str = "2GB",
         threads: int | None = None,
         temp_directory: str | Path | None = None,
+        allow_remote: bool = False,
     ) -> None:
         self.path = str(path)
+        if (
+            not allow_remote
+            and _REMOTE.match(self.path)
+            and not Path(self.path).exists()
+        ):
+            raise StoreError(
+                f"{self.path!r} is not a local file. Pass allow_remote=True to open "
+                "a MotherDuck (md:) or remote (s3://, http://) database."
+            )
         config: dict[str, Any] = {
             "memory_limit": memory_limit,
             "preserve_insertion_order": True,
@@ -199,10 +254,7 @@ class EventStore(EventQueries):
         try:
             self._con = duckdb.connect(self.path, read_only=read_only, config=config)
         except duckdb.Error as err:
-            raise StoreError(
-                f"Cannot open the event store {self.path!r}: {err}. Is another "
-                "process writing to it? Close it, or open with read_only=True."
-            ) from err
+            raise StoreError(_open_error(self.path, err, read_only)) from err
         quiet(self._con)
         self._relation = "events"
         self.read_only = read_only
@@ -315,7 +367,9 @@ class EventStore(EventQueries):
         """
         if self.read_only:
             raise StoreError(f"{self.path!r} was opened read-only; cannot ingest.")
+        _files.check_encoding(encoding)
         reader = get_reader(format, mapping=mapping, source=source, encoding=encoding)
+        _files.check_encoding(reader.encoding)
         files = expand_paths(paths)
         t0 = time.perf_counter()
         workdir = _files.make_workdir()
@@ -336,8 +390,15 @@ class EventStore(EventQueries):
                     )
                 )
             con.commit()
-        except BaseException:
-            con.rollback()
+        except BaseException as err:
+            _rollback(con, err)
+            if isinstance(err, duckdb.Error) and not isinstance(
+                err, duckdb.ParserException
+            ):
+                raise StoreError(
+                    f"The ingest into {self.path!r} failed and wrote nothing: "
+                    f"{_first_line(err)}"
+                ) from err
             raise
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
