@@ -174,5 +174,7 @@ def _print_tables(result: Any, payload: dict[str, Any]) -> None:
                 "unpaired_se: the error of independent runs",
             )
         )
-    for note in payload["notes"]:
+    for note in payload["notes"] + payload.get("calibration_notes", []):
         _out.print(f"note: {note}")
+    if payload.get("identification"):
+        _out.print(f"identification: {payload['identification']}")

@@ -169,6 +169,7 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
     mu,
     adj,
     beta,
+    start_time,
     end_time,
     side,
     w_start,
@@ -198,7 +199,9 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
 ):
     """Simulate one run; write binned counts and per-run scalars in place.
 
-    ``counts_out`` has shape ``(len(bin_edges) - 1, D)``; ``scalars_out`` is
+    Background events start at ``start_time`` (<= 0: a history before the
+    counted window). ``counts_out`` has shape ``(len(bin_edges) - 1, D)``;
+    ``scalars_out`` is
     ``[n_events, longest tit-for-tat chain (days), days from active_from to
     quiescence (NaN if censored), truncated (0/1)]``. A tit-for-tat chain is
     a line of descent in which every link crosses sides (``side[i]`` is 0 for
@@ -220,7 +223,7 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
     for i in range(d):
         if mu[i] > 0.0 and not suppress[i]:
             k0 = _key(run_key, i, 0, _SALT_BG)
-            t = -math.log(_unif(k0, _SALT_GAP)) / mu[i]
+            t = start_time - math.log(_unif(k0, _SALT_GAP)) / mu[i]
             if t < end_time:
                 _push(ht, hn, hk, hc, hf, n, t, i, k0, np.inf, _BACKGROUND)
                 n += 1
@@ -232,7 +235,7 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
         _push(ht, hn, hk, hc, hf, n, ex_time[e], ex_node[e], kx, np.inf, _FORCED)
         n += 1
     c = cap0.copy()
-    c_time = np.zeros(d)
+    c_time = np.full(d, start_time)
     n_events = 0
     longest = 0.0
     last = active_from
@@ -266,8 +269,9 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
             prob = _factor(t, j, w_start, w_end, w_int)
             if prob < 1.0 and _unif(key, _SALT_ACCEPT) >= prob:
                 continue
-        # Events before time 0 are history: they excite but are not counted.
-        if t >= 0.0:
+        # Events before the first bin edge are history: they excite, damage
+        # and take part in chains, but are not counted.
+        if t >= bin_edges[0]:
             lo = 0
             hi = nbins
             while lo < hi:
@@ -363,6 +367,7 @@ def simulate_many(  # type: ignore[no-untyped-def]
     mu,
     adj,
     beta,
+    start_time,
     end_time,
     side,
     w_start,
@@ -398,6 +403,7 @@ def simulate_many(  # type: ignore[no-untyped-def]
             mu[r],
             adj[r],
             beta[r],
+            start_time,
             end_time,
             side,
             w_start,

@@ -312,4 +312,7 @@ class SimulationResult:
         if len(cmp_):
             lines += ["", cmp_.round(3).to_string(index=False)]
         lines += [f"note: {n}" for n in self.notes]
+        lines += [f"note: {n}" for n in self.extra.get("calibration_notes", [])]
+        if "identification" in self.extra:
+            lines.append(f"identification: {self.extra['identification']}")
         return "\n".join(lines)

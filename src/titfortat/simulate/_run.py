@@ -15,6 +15,7 @@ draws stay aligned when a policy changes the history).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -100,8 +101,7 @@ def check_stable(
                     f"lower the policy's probability ({pol.probability:g}), "
                     f"fatal_probability ({pol.fatal_probability:g}) or strikes "
                     f"({pol.strikes}), which add {pol.strikes_per_trigger:.3g} to "
-                    f"{rule} (without the rule the radius is {base:.3g}); or "
-                    + hint
+                    f"{rule} (without the rule the radius is {base:.3g}); or " + hint
                 )
             line = scenario.lines.get(f"policy:{pol.name}")
             raise DataError(
@@ -178,6 +178,7 @@ def simulate_plan(
     bin_edges: np.ndarray,
     quiet_days: float,
     max_events: int = 0,
+    start_time: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Run the kernel for ``keys``; returns binned counts ``(R, B, D)`` and
     per-run scalars ``(R, 4)``."""
@@ -190,6 +191,7 @@ def simulate_plan(
         np.ascontiguousarray(mu, dtype=float),
         np.ascontiguousarray(adj, dtype=float),
         np.ascontiguousarray(beta, dtype=float),
+        float(start_time),
         float(end_time),
         plan["side"],
         plan["w_start"],
@@ -248,6 +250,7 @@ def _run_chunk(task: dict[str, Any]) -> dict[str, Any]:
             edges,
             task["quiet_days"],
             task["max_events"],
+            task["start_time"],
         )
         tot = counts.sum(axis=1)  # (R, D)
         net = tot[:, task["network"]].sum(axis=1)
@@ -391,6 +394,41 @@ def _parameter_draws(
     return mu, adj, beta, info
 
 
+def _posterior_draws(
+    scenario: Scenario, cal: Any, n_draws: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+    """One accepted ABC draw per parameter draw; draws explosive under a
+    policy are redrawn and counted."""
+    d = len(scenario.nodes)
+    mu = np.empty((n_draws, d))
+    adj = np.empty((n_draws, d, d))
+    beta = np.empty(n_draws)
+    info: dict[str, Any] = {
+        "uncertainty": "abc-posterior",
+        "n_draws": n_draws,
+        "n_clipped": 0,
+        "n_redrawn": 0,
+    }
+    k_acc = cal.mu.shape[0]
+    for k in range(n_draws):
+        g = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1, k)))
+        for _ in range(1000):
+            i = int(g.integers(k_acc))
+            try:
+                check_stable(scenario, cal.adj[i])
+            except DataError:
+                info["n_redrawn"] += 1
+                continue
+            mu[k], adj[k], beta[k] = cal.mu[i], cal.adj[i], cal.beta[i]
+            break
+        else:
+            raise DataError(
+                "The calibrated posterior is explosive under a policy for nearly "
+                "every draw; lower the policy's probability or strikes."
+            )
+    return mu, adj, beta, info
+
+
 def run(
     scenario: Scenario,
     *,
@@ -462,11 +500,43 @@ def run(
         seed = int(rng)
     else:
         seed = int(as_generator(rng).integers(2**63 - 1))
+    extra: dict[str, Any] = {}
+    if scenario.calibration is not None:
+        # Calibrated scenario: parameters are the ABC posterior's draws.
+        from titfortat.simulate._case import calibrate
+
+        cal = calibrate(scenario, seed, progress=progress)
+        scenario = dataclasses.replace(
+            scenario,
+            baseline=np.median(cal.mu, axis=0),
+            adjacency=np.median(cal.adj, axis=0),
+        )
+        n_draws = math.ceil(runs / runs_per_draw)
+        mu_d, adj_d, beta_d, draw_info = _posterior_draws(scenario, cal, n_draws, seed)
+        extra = {
+            "calibration": cal.records,
+            "posterior": cal.posterior,
+            "identification": cal.identification,
+            "calibration_notes": [
+                f"published {r['date']} = {r['published']:g} lies outside the "
+                f"fitted 90% band [{r['fitted_lower']:g}, {r['fitted_upper']:g}] "
+                f"(weight {r['weight']:g}: {r['weight_reason']}); a rate high "
+                "enough to reach it would overshoot the other published counts."
+                for r in cal.records
+                if not r["inside_band"]
+            ],
+            "abc": {
+                "n_prior": cal.n_prior,
+                "n_accepted": cal.n_accepted,
+                "method": "ABC rejection on cumulative counts",
+            },
+        }
+    else:
+        n_draws = 1 if uncertainty == "none" else math.ceil(runs / runs_per_draw)
+        mu_d, adj_d, beta_d, draw_info = _parameter_draws(
+            scenario, n_draws, seed, uncertainty
+        )
     radii = check_stable(scenario)
-    n_draws = 1 if uncertainty == "none" else math.ceil(runs / runs_per_draw)
-    mu_d, adj_d, beta_d, draw_info = _parameter_draws(
-        scenario, n_draws, seed, uncertainty
-    )
     horizon = scenario.horizon_days
     nb = max(1, math.ceil(horizon / bin_days))
     edges = np.minimum(np.arange(nb + 1) * bin_days, horizon).astype(float)
@@ -496,6 +566,7 @@ def run(
                 "adj": adj_d[di],
                 "beta": beta_d[di],
                 "end_time": horizon,
+                "start_time": -scenario.history_days,
                 "bin_edges": edges,
                 "grid_idx": grid_idx,
                 "quiet_days": scenario.quiet_days,
@@ -523,6 +594,7 @@ def run(
         grid_idx=grid_idx,
         draw_info=draw_info,
         quiet_res=QUIET_RES,
+        extra=extra,
     )
 
 

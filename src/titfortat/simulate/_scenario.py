@@ -54,6 +54,7 @@ _TOP_KEYS = {
     "name",
     "description",
     "horizon_days",
+    "history_days",
     "start_date",
     "model",
     "capacity",
@@ -182,6 +183,7 @@ class Scenario:
     windows: tuple[Window, ...] = ()
     initial_events: tuple[tuple[str, float, int], ...] = ()
     quiet_days: float = 14.0
+    history_days: float = 0.0
     cycle_days: float = 30.0
     count_threshold: tuple[int, float] = (10, 30.0)
     start_date: str | None = None
@@ -354,6 +356,9 @@ class Scenario:
             capacity=tuple(capacity),
             windows=tuple(windows),
             initial_events=tuple(initial),
+            history_days=float(
+                _number(pr, data, "history_days", nonneg=True, default=0.0)
+            ),
             quiet_days=float(
                 _number(pr, data, "quiet_days", positive=True, default=14.0)
             ),
@@ -430,6 +435,7 @@ class Scenario:
             "windows": [dataclasses.asdict(w) for w in self.windows],
             "initial_events": [list(e) for e in self.initial_events],
             "quiet_days": self.quiet_days,
+            "history_days": self.history_days,
             "cycle_days": self.cycle_days,
             "count_threshold": list(self.count_threshold),
         }
