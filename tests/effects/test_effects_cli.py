@@ -17,6 +17,7 @@ def test_effect_json_on_the_bundled_iraq_data():
         app,
         [
             "effect",
+            "--demo",
             "--treatment",
             "source_event_type=Airstrike",
             "--outcome",
@@ -29,7 +30,7 @@ def test_effect_json_on_the_bundled_iraq_data():
         ],
     )
     assert res.exit_code == 0, res.output
-    rows = json.loads(res.output)
+    rows = json.loads(res.stdout)
     assert {"event_study", "before_after", "granger"} <= {r["estimator"] for r in rows}
     for r in rows:
         assert set(r) == set(COLUMNS)
@@ -42,7 +43,15 @@ def test_effect_json_on_the_bundled_iraq_data():
 
 def test_effect_errors():
     res = runner.invoke(
-        app, ["effect", "--treatment", "event_type", "--outcome", "event_type=attack"]
+        app,
+        [
+            "effect",
+            "--demo",
+            "--treatment",
+            "event_type",
+            "--outcome",
+            "event_type=attack",
+        ],
     )
     assert res.exit_code == 1
     assert "error:" in res.output and "column=value" in res.output
@@ -52,7 +61,7 @@ def test_effect_errors():
             "effect",
             "-t",
             "event_type=strike",
-            "-o",
+            "--outcome",
             "event_type=attack",
             "--window-days",
             "0",
@@ -113,7 +122,7 @@ def test_effect_reads_a_store_file(tmp_path):
             str(path),
             "-t",
             "event_type=strike",
-            "-o",
+            "--outcome",
             "source_event_type=IED",
             "--placebos",
             "200",
@@ -127,7 +136,7 @@ def test_effect_reads_a_store_file(tmp_path):
         ],
     )
     assert res.exit_code == 0, res.output
-    header, *rows = res.output.strip().splitlines()
+    header, *rows = res.stdout.strip().splitlines()
     assert header.split(",")[:3] == ["estimator", "direction", "estimate"]
     assert any(r.startswith("event_study,IED<-strike,") for r in rows)
     res = runner.invoke(
@@ -138,7 +147,7 @@ def test_effect_reads_a_store_file(tmp_path):
             str(tmp_path / "none.duckdb"),
             "-t",
             "event_type=strike",
-            "-o",
+            "--outcome",
             "event_type=attack",
         ],
     )
@@ -149,6 +158,7 @@ def test_hawkes_table_on_the_bundled_iraq_data(tmp_path):
     qq = tmp_path / "qq.png"
     args = [
         "hawkes",
+        "--demo",
         "air=source_event_type=Airstrike",
         "ied=source_event_type=IED",
         "--segments",
@@ -158,7 +168,7 @@ def test_hawkes_table_on_the_bundled_iraq_data(tmp_path):
     ]
     res = runner.invoke(app, [*args, "--format", "json"])
     assert res.exit_code == 0, res.output
-    data = json.loads(res.output)
+    data = json.loads(res.stdout)
     assert set(data["effects"]) == {"air<-air", "air<-ied", "ied<-air", "ied<-ied"}
     for row in data["effects"].values():
         assert row["verdict"] in VERDICTS
@@ -166,7 +176,7 @@ def test_hawkes_table_on_the_bundled_iraq_data(tmp_path):
     assert data["header"]["n_days"] == 499  # 2007-02-23 .. 2008-07-05
     assert data["header"]["n_events"]["air"] == 2446
     assert qq.stat().st_size > 10_000
-    res = runner.invoke(app, args[:3])
+    res = runner.invoke(app, args[:4])
     assert res.exit_code == 0, res.output
     assert "share of events triggered" in res.output
 
@@ -178,6 +188,8 @@ def test_hawkes_usage_errors():
     res = runner.invoke(app, ["hawkes", "a=event_type=attack", "a=event_type=strike"])
     assert res.exit_code == 2
     assert "given twice" in res.output
-    res = runner.invoke(app, ["hawkes", "a=event_type=attack", "b=event_type=nothing"])
+    res = runner.invoke(
+        app, ["hawkes", "--demo", "a=event_type=attack", "b=event_type=nothing"]
+    )
     assert res.exit_code == 1
     assert "['b']" in res.output

@@ -15,8 +15,20 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
-from titfortat.cli._common import FormatOption, OutputFormat, errors
+from titfortat.cli._common import (
+    DEFAULT_STORE,
+    DemoOption,
+    ForceOption,
+    FormatOption,
+    OutputFormat,
+    StoreOption,
+    check_output,
+    errors,
+    open_store,
+)
+from titfortat.exceptions import OptionalDependencyError, UsageError
 
 __all__ = ["app", "did", "effect", "hawkes"]
 
@@ -29,26 +41,15 @@ app = typer.Typer(
 _out = Console(soft_wrap=False, width=200)
 
 
-StoreOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--store",
-        "-s",
-        envvar="TITFORTAT_STORE",
-        help="Event store file (DuckDB). Default: the bundled Iraq 2007-08 data.",
-    ),
-]
+_err = Console(stderr=True)
 
 
-def _open_store(store: Path | None) -> Any:
-    """The event store at ``store`` (read-only), or the bundled demo store."""
-    if store is None:
-        from titfortat.datasets import load_demo_store
-
-        return load_demo_store()
-    from titfortat.events import EventStore
-
-    return EventStore(store, read_only=True)
+def _open_store(store: str, demo: bool = False) -> Any:
+    """The store a command analyses (read-only, or the bundled data with
+    ``--demo``); its name goes to stderr first, so every output names it."""
+    st, label = open_store(store, demo=demo)
+    _err.print(Text(f"store: {label}", style="dim"))
+    return st
 
 
 @app.command()
@@ -66,11 +67,11 @@ def effect(
         str,
         typer.Option(
             "--outcome",
-            "-o",
             help="FILTER of the outcome events, e.g. event_type=attack.",
         ),
     ],
-    store: StoreOption = None,
+    store: StoreOption = DEFAULT_STORE,
+    demo: DemoOption = False,
     radius_km: Annotated[
         float, typer.Option("--radius-km", help="Event-study radius in km.")
     ] = 10.0,
@@ -103,7 +104,7 @@ def effect(
 ) -> None:
     """Effect of TREATMENT events on OUTCOME events: every estimator, one table."""
     if sweep:
-        _sweep(treatment, outcome, store, placebos, seed, fmt)
+        _sweep(treatment, outcome, store, placebos, seed, fmt, demo)
         return
     with errors():
         if window_days < 1 or placebos < 0 or 0 < placebos < 10 or radius_km <= 0:
@@ -112,7 +113,7 @@ def effect(
                 "--radius-km > 0. "
                 f"Got {window_days}, {placebos} and {radius_km}."
             )
-        st = _open_store(store)
+        st = _open_store(store, demo)
         try:
             from titfortat.effects import effect_table
 
@@ -139,16 +140,17 @@ def effect(
 def _sweep(
     treatment: str,
     outcome: str,
-    store: Path | None,
+    store: str,
     placebos: int,
     seed: int,
     fmt: OutputFormat,
+    demo: bool = False,
 ) -> None:
     """``effect --sweep``: the event study over a grid of radii and windows."""
     with errors():
         if placebos < 0 or 0 < placebos < 10:
             raise ValueError(f"--placebos must be 0 (all) or >= 10. Got {placebos}.")
-        st = _open_store(store)
+        st = _open_store(store, demo)
         try:
             from titfortat.effects import effect_sweep
 
@@ -240,7 +242,8 @@ def hawkes(
             show_default=False,
         ),
     ],
-    store: StoreOption = None,
+    store: StoreOption = DEFAULT_STORE,
+    demo: DemoOption = False,
     family: Annotated[
         Family, typer.Option("--family", help="Count distribution.")
     ] = Family.negbin,
@@ -258,6 +261,7 @@ def hawkes(
         Path | None,
         typer.Option("--qq-plot", help="Write a residual QQ plot to this PNG/PDF."),
     ] = None,
+    force: ForceOption = False,
     seed: Annotated[int, typer.Option("--rng", help="Random seed.")] = 0,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
@@ -271,10 +275,27 @@ def hawkes(
                     f"Node {item!r} must look like NAME=FILTER, e.g. "
                     "'air=source_event_type=Airstrike'."
                 )
+            if "=" not in flt and "|" not in name:
+                # 'event_type=strike' is a FILTER without its NAME.
+                raise UsageError(
+                    f"Node {item!r} has no name: write NAME=FILTER, e.g. "
+                    f"'{flt.strip()[:20]}={item}'."
+                )
             if name.strip() in spec:
                 raise ValueError(f"Node name {name.strip()!r} is given twice.")
             spec[name.strip()] = flt.strip()
-        st = _open_store(store)
+        if qq_plot is not None:
+            # Checked before the fit: a missing library or a file in the way
+            # would otherwise surface only after minutes of work.
+            check_output(qq_plot, force=force)
+            try:
+                import matplotlib  # noqa: F401
+            except ImportError:
+                raise OptionalDependencyError(
+                    "--qq-plot needs matplotlib. Fix: pip install 'titfortat[plot]' "
+                    "(or pip install matplotlib)."
+                ) from None
+        st = _open_store(store, demo)
         try:
             from titfortat.effects import hawkes_table
 
@@ -304,4 +325,4 @@ def hawkes(
     else:
         _out.print(str(table), highlight=False)
         if qq_plot is not None:
-            _out.print(f"residual QQ plot written to {qq_plot}")
+            _out.print(Text(f"residual QQ plot written to {qq_plot}"))
