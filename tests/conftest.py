@@ -65,3 +65,14 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
         "executable_path": str(CHROMIUM),
         "args": CHROMIUM_ARGS,
     }
+
+
+@pytest.fixture(scope="session")
+def base_url() -> None:
+    """No base URL: the browser tests pass whole URLs.
+
+    Replaces pytest-playwright's own ``base_url`` fixture, an instance method
+    on a plugin class that pytest 9 deprecates (PytestRemovedIn10Warning,
+    an error under this project's filterwarnings).
+    """
+    return None
