@@ -12,6 +12,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "titfortat"
 RANK = {
     "exceptions": 0,
     "_validation": 0,
+    "_yaml": 0,
     "results": 1,
     "events": 1,
     "datasets": 2,
