@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from titfortat.cli._common import FormatOption, OutputFormat, errors
+from titfortat.exceptions import UsageError
 
 __all__ = ["simulate"]
 
@@ -70,12 +71,12 @@ def simulate(
     """
     with errors():
         if scheduler is not None and workers != 1:
-            raise typer.BadParameter(
+            raise UsageError(
                 "--workers applies to local processes; with --scheduler the "
                 "Dask cluster's workers are used. Pass one of them."
             )
         if format is OutputFormat.csv and output is None:
-            raise typer.BadParameter(
+            raise UsageError(
                 "--format csv writes several tables; pass --output DIR."
             )
         planned = [
@@ -89,7 +90,7 @@ def simulate(
             output.mkdir(parents=True, exist_ok=True)
             clash = [n for n in planned if (output / n).exists()]
             if clash and not force:
-                raise typer.BadParameter(
+                raise UsageError(
                     f"{output} already holds {clash}; pass --force to overwrite."
                 )
         from titfortat.simulate import Scenario, run

@@ -55,13 +55,13 @@ class Calibration:
     n_accepted: int
 
 
-def _keys(seed: int, branch: int, n: int) -> np.ndarray:
+def _keys(seed: int, branch: int, start: int, stop: int) -> np.ndarray:
     return np.array(
         [
             np.random.SeedSequence(seed, spawn_key=(branch, i)).generate_state(
                 1, np.uint64
             )[0]
-            for i in range(n)
+            for i in range(start, stop)
         ],
         dtype=np.uint64,
     )
@@ -168,7 +168,7 @@ def calibrate(
     step = 2000
     for s in range(0, n_prior, step):
         e = min(n_prior, s + step)
-        sims[s:e] = cumulative(_keys(seed, 3, e)[s:e], theta[s:e])
+        sims[s:e] = cumulative(_keys(seed, 3, s, e), theta[s:e])
         if progress is not None:
             progress(e, n_prior)
     pub = tg["published"].to_numpy()
@@ -179,7 +179,7 @@ def calibrate(
     post = theta[acc]
     per = int(cal.get("runs_per_accepted", 10))
     rep = np.repeat(post, per, axis=0)
-    ppc = cumulative(_keys(seed, 4, rep.shape[0]), rep)
+    ppc = cumulative(_keys(seed, 4, 0, rep.shape[0]), rep)
     q = np.quantile(ppc, [0.05, 0.5, 0.95], axis=0, method="inverted_cdf")
     records = []
     for j, r in enumerate(tg.itertuples()):
