@@ -18,10 +18,12 @@ from titfortat._validation import (
     as_generator,
     check_is_fitted,
 )
+from titfortat.dynamics._branching import spectral_radius
 from titfortat.dynamics._delegates import ResultsDelegates
 from titfortat.dynamics._events import EventInput, to_daily_counts
 from titfortat.dynamics._optim import (
     covariance,
+    fit_health,
     maximize,
     observed_information,
     parametric_bootstrap,
@@ -512,7 +514,13 @@ class BinnedHawkes(BaseEstimator, ResultsDelegates, _BinnedDiagnostics):
         self.size_ = None if size is None else size.copy()
         self.exog_coef_ = self._split(x, d)[4].copy()
         self.n_bins_ = int(y.shape[0])
-        self.converged_ = bool(info["success"])
+        self.converged_ = fit_health(
+            type(self).__name__,
+            info,
+            cov,
+            free,
+            radius=spectral_radius(self.adjacency_, self.link),
+        )
         self.n_iter_ = int(info["n_iter"])
         self.results_ = FitResult.from_estimates(
             params=pd.Series(x, index=self._names(names)),

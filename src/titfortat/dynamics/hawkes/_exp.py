@@ -18,11 +18,13 @@ from titfortat._validation import (
     as_generator,
     check_is_fitted,
 )
+from titfortat.dynamics._branching import spectral_radius
 from titfortat.dynamics._delegates import ResultsDelegates
 from titfortat.dynamics._events import EventInput, merge_events, to_event_arrays
 from titfortat.dynamics._jitter import jitter_times
 from titfortat.dynamics._optim import (
     covariance,
+    fit_health,
     observed_information,
     report_convergence,
 )
@@ -39,7 +41,13 @@ from titfortat.dynamics.hawkes._exp_optimize import _MIN_BASELINE
 from titfortat.exceptions import DataError, DataQualityWarning
 from titfortat.results import FitResult
 
-__all__ = ["ExpHawkes"]
+__all__ = ["MAX_TIED_SHARE", "ExpHawkes"]
+
+#: Largest share of events tied with an earlier event that ExpHawkes fits
+#: (a warning names the ties below it). Above it the data are coarse time
+#: stamps, not a point process in continuous time: use BinnedHawkes or
+#: ``tie_breaking="jitter"``.
+MAX_TIED_SHARE = 0.25
 
 
 class ExpHawkes(BaseEstimator, ResultsDelegates, _ExpInference):
@@ -100,8 +108,10 @@ class ExpHawkes(BaseEstimator, ResultsDelegates, _ExpInference):
     tie_breaking : {"none", "jitter"}, default "none"
         ``"none"`` keeps tied times as they are (they do not excite each
         other; a :class:`~titfortat.exceptions.DataQualityWarning` reports
-        them). ``"jitter"`` spreads day-stamped times uniformly within their
-        day with :func:`~titfortat.dynamics.jitter_times`, seeded by ``rng``,
+        them) and refuses data with more than :data:`MAX_TIED_SHARE` (25%)
+        of events tied, with a :class:`~titfortat.exceptions.DataError`.
+        ``"jitter"`` spreads day-stamped times uniformly within their day
+        with :func:`~titfortat.dynamics.jitter_times`, seeded by ``rng``,
         before fitting; every time must then be a whole number of days, and
         the default ``end_time`` is the end of the last day. Jittering biases
         the decay down when the mean delay ``1/beta`` is near a day (see the
@@ -276,6 +286,19 @@ class ExpHawkes(BaseEstimator, ResultsDelegates, _ExpInference):
         d = len(arrays)
         times, marks = merge_events(arrays)
         n_ties = int(np.sum(np.diff(times) == 0))
+        if n_ties > MAX_TIED_SHARE * times.size:
+            # Tied events do not excite each other, and with most events tied
+            # (day-stamped data) the likelihood degenerates: a fit on Iraq
+            # days returned log-likelihood +92,244, alpha -36,460, NaN errors.
+            raise DataError(
+                f"{n_ties:,} of {times.size:,} events ({n_ties / times.size:.0%}) "
+                "share their time with an earlier event; ExpHawkes accepts at "
+                f"most {MAX_TIED_SHARE:.0%} tied events. Expected distinct "
+                "event times (continuous time stamps). For day-resolution data "
+                "use BinnedHawkes (exact for daily counts), or pass "
+                "tie_breaking='jitter' (spreads each day's events within the "
+                "day; biases the decay down, see jitter_times)."
+            )
         if n_ties:
             warnings.warn(
                 f"{n_ties} events share their time with an earlier event. Tied "
@@ -345,7 +368,13 @@ class ExpHawkes(BaseEstimator, ResultsDelegates, _ExpInference):
         self.exog_coef_ = self._gamma(x, d).copy()
         self.n_events_ = int(times.size)
         self.end_time_ = big_t
-        self.converged_ = bool(info["success"])
+        self.converged_ = fit_health(
+            type(self).__name__,
+            info,
+            cov,
+            free,
+            radius=spectral_radius(self.adjacency_, self.link),
+        )
         self.n_iter_ = int(info["n_iter"])
         self.results_ = FitResult.from_estimates(
             params=pd.Series(x, index=self._names(names)),
