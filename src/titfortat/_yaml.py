@@ -13,6 +13,9 @@ before our code sees the data:
   is fine, a bomb is not);
 * an alias may not name an anchor that is still open (a recursive alias).
 
+Dates are not converted (``2024-01-31`` stays a string), so that a bad date
+is reported by the code that reads it, with its file and line.
+
 Each refusal is a :class:`~titfortat.exceptions.SchemaError` with the file
 and line, raised within milliseconds.
 
@@ -68,9 +71,15 @@ class SafeLoader(yaml.SafeLoader):
     """
 
     def __init__(
-        self, stream: str, *, source: str = "<yaml>", max_nodes: int = MAX_NODES
+        self,
+        stream: str,
+        *,
+        source: str = "<yaml>",
+        max_nodes: int = MAX_NODES,
+        reason: Reason = Reason.UNREADABLE_FILE,
     ) -> None:
         super().__init__(stream)
+        self._reason = reason
         self._source = source
         self._max_nodes = max_nodes
         self._n_nodes = 0
@@ -80,9 +89,7 @@ class SafeLoader(yaml.SafeLoader):
     def _refuse(self, mark: Any, what: str) -> SchemaError:
         line = mark.line + 1 if mark is not None else None
         where = f"{self._source}, line {line}" if line else self._source
-        return SchemaError(
-            f"{where}: {what}", reason=Reason.UNREADABLE_FILE, path=self._source
-        )
+        return SchemaError(f"{where}: {what}", reason=self._reason, path=self._source)
 
     def _charge(self, n: int, mark: Any) -> None:
         self._n_nodes += n
@@ -120,6 +127,14 @@ class SafeLoader(yaml.SafeLoader):
         return node
 
 
+# Dates stay text: PyYAML turns "2024-13-01" into a bare ValueError with no
+# line, where the code that reads the date can name the file and line.
+SafeLoader.yaml_implicit_resolvers = {
+    key: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def load_yaml(
     source: str | Path,
     *,
@@ -127,6 +142,9 @@ def load_yaml(
     loader: type[SafeLoader] = SafeLoader,
     max_bytes: int = MAX_BYTES,
     max_nodes: int = MAX_NODES,
+    with_node: bool = False,
+    reason: Reason = Reason.UNREADABLE_FILE,
+    kind: str = "YAML file",
 ) -> Any:
     """Parse one YAML document safely (see the module docstring).
 
@@ -140,6 +158,14 @@ def load_yaml(
         For extra constructors.
     max_bytes, max_nodes : int
         The size and alias-expansion budgets.
+    reason : Reason
+        The ``reason`` of the errors raised (a mapping file says
+        ``BAD_MAPPING``).
+    kind : str
+        What the file is, for messages ("actor-network file").
+    with_node : bool, default False
+        Return ``(data, node)``: the composed node tree gives the line of
+        every key, for messages.
 
     Raises
     ------
@@ -157,39 +183,42 @@ def load_yaml(
                     f"{name}: the file has {size:,} bytes; YAML files read by "
                     f"titfortat may have at most {max_bytes:,}. Is it the right "
                     "file?",
-                    reason=Reason.UNREADABLE_FILE,
+                    reason=reason,
                     path=name,
                 )
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as err:
             raise SchemaError(
-                f"Cannot read {name!r}: expected a readable UTF-8 YAML file, got "
+                f"Cannot read the {kind} {name!r}: expected a readable UTF-8 YAML "
+                "file, got "
                 f"{type(err).__name__}: {err}. Check the path and the encoding.",
-                reason=Reason.UNREADABLE_FILE,
+                reason=reason,
                 path=name,
             ) from err
     if len(text.encode("utf-8", errors="replace")) > max_bytes:
         raise SchemaError(
             f"{name}: the YAML text is larger than {max_bytes:,} bytes.",
-            reason=Reason.UNREADABLE_FILE,
+            reason=reason,
             path=name,
         )
-    ldr = loader(text, source=name, max_nodes=max_nodes)
+    ldr = loader(text, source=name, max_nodes=max_nodes, reason=reason)
     try:
-        return ldr.get_single_data()
+        node = ldr.get_single_node()
+        data = ldr.construct_document(node) if node is not None else None
+        return (data, node) if with_node else data
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = f", line {mark.line + 1}" if mark is not None else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise SchemaError(
             f"{name}{line}: not valid YAML ({problem}). Fix the syntax there.",
-            reason=Reason.UNREADABLE_FILE,
+            reason=reason,
             path=name,
         ) from None
     except RecursionError:
         raise SchemaError(
             f"{name}: the YAML nests too deeply to read. Flatten it.",
-            reason=Reason.UNREADABLE_FILE,
+            reason=reason,
             path=name,
         ) from None
     finally:

@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from titfortat._yaml import SafeLoader, load_yaml, short_repr
 from titfortat.actors._model import (
     ACTOR_KINDS,
     CONFIDENCE_LEVELS,
@@ -57,7 +58,7 @@ _TIE_KEYS = {
 }
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(SafeLoader):
     """SafeLoader that records the 1-based line of every mapping."""
 
     def construct_mapping(
@@ -132,7 +133,8 @@ def parse_date(value: Any, *, name: str = "date") -> dt.date | None:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError as err:
         raise ValueError(
-            f"The {name!r} must be an ISO date like 2024-01-28. Got {value!r} "
+            f"The {short_repr(name)} must be an ISO date like 2024-01-28. "
+            f"Got {short_repr(value)} "
             "instead. Fix the date or leave it empty for an open end."
         ) from err
 
@@ -158,23 +160,9 @@ def read_network_file(path: str | Path) -> NetworkSpec:
         message``).
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise SchemaError(
-            f"Cannot read the actor-network file {str(path)!r}: expected a "
-            f"readable UTF-8 YAML file, got {type(err).__name__}: {err}. "
-            "Check the path and the encoding.",
-            reason=Reason.UNREADABLE_FILE,
-        ) from err
-    try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
-    except yaml.YAMLError as err:
-        raise SchemaError(
-            f"{path}: the actor-network file is not valid YAML: {err}. "
-            "Fix the syntax at the position shown.",
-            reason=Reason.UNREADABLE_FILE,
-        ) from err
+    # Size and alias budgets before any of our code walks the data (issue 13:
+    # a billion-laughs file ran to a MemoryError in the line-map walk).
+    data = load_yaml(path, loader=_LineLoader, kind="actor-network file")
     return validate_network_data(data, source=str(path))
 
 
@@ -295,8 +283,9 @@ def _read_references(raw: Any, problems: list[_Problem]) -> dict[str, Reference]
                 _Problem(
                     _line(value) or _line(raw),
                     Reason.MISSING_VALUE,
-                    f"reference {key!r} needs a 'title' (and optionally a 'url'); "
-                    f"got {value!r}",
+                    f"reference {short_repr(key)} needs a 'title' "
+                    "(and optionally a 'url'); "
+                    f"got {short_repr(value)}",
                 )
             )
     return refs
@@ -310,7 +299,7 @@ def _read_actors(raw: Any, problems: list[_Problem]) -> list[Actor]:
                 None,
                 Reason.MISSING_VALUE,
                 "'actors' must be a non-empty list of {id, name, kind, ...}; "
-                f"got {raw!r}",
+                f"got {short_repr(raw)}",
             )
         )
         return actors
@@ -322,7 +311,7 @@ def _read_actors(raw: Any, problems: list[_Problem]) -> list[Actor]:
                 _Problem(
                     line,
                     Reason.MISSING_VALUE,
-                    f"actor must be a mapping; got {entry!r}",
+                    f"actor must be a mapping; got {short_repr(entry)}",
                 )
             )
             continue
@@ -343,7 +332,7 @@ def _read_actors(raw: Any, problems: list[_Problem]) -> list[Actor]:
                     line,
                     Reason.MISSING_VALUE,
                     "actor 'id' must be lower-case letters, digits and '_' "
-                    f"starting with a letter (e.g. 'kh'); got {aid!r}",
+                    f"starting with a letter (e.g. 'kh'); got {short_repr(aid)}",
                 )
             )
             continue
@@ -352,7 +341,7 @@ def _read_actors(raw: Any, problems: list[_Problem]) -> list[Actor]:
                 _Problem(
                     line,
                     Reason.DUPLICATE_ID_IN_FILE,
-                    f"actor id {aid!r} is defined twice (first at line "
+                    f"actor id {short_repr(aid)} is defined twice (first at line "
                     f"{seen[aid]}); give each actor one entry and merge the aliases",
                 )
             )
@@ -364,7 +353,8 @@ def _read_actors(raw: Any, problems: list[_Problem]) -> list[Actor]:
                 _Problem(
                     line,
                     Reason.UNKNOWN_VALUE,
-                    f"actor {aid!r} has kind {kind!r}; expected one of "
+                    f"actor {short_repr(aid)} has kind {short_repr(kind)}; "
+                    "expected one of "
                     f"{', '.join(ACTOR_KINDS)}",
                 )
             )
@@ -374,7 +364,8 @@ def _read_actors(raw: Any, problems: list[_Problem]) -> list[Actor]:
                 _Problem(
                     line,
                     Reason.MISSING_VALUE,
-                    f"actor {aid!r} needs a non-empty 'name'; got {name!r}",
+                    f"actor {short_repr(aid)} needs a non-empty 'name'; "
+                    f"got {short_repr(name)}",
                 )
             )
             name = aid
@@ -386,8 +377,8 @@ def _read_actors(raw: Any, problems: list[_Problem]) -> list[Actor]:
                 _Problem(
                     line,
                     Reason.UNKNOWN_VALUE,
-                    f"actor {aid!r}: 'aliases' must be a list of strings; "
-                    f"got {aliases!r}",
+                    f"actor {short_repr(aid)}: 'aliases' must be a list of strings; "
+                    f"got {short_repr(aliases)}",
                 )
             )
             aliases = []
@@ -426,7 +417,9 @@ def _read_ties(
         if not isinstance(entry, Mapping):
             problems.append(
                 _Problem(
-                    line, Reason.MISSING_VALUE, f"tie must be a mapping; got {entry!r}"
+                    line,
+                    Reason.MISSING_VALUE,
+                    f"tie must be a mapping; got {short_repr(entry)}",
                 )
             )
             continue
@@ -450,7 +443,8 @@ def _read_ties(
                     _Problem(
                         line,
                         Reason.UNKNOWN_ACTOR,
-                        f"tie {end_name} {aid!r} is not an actor id in this file; "
+                        f"tie {end_name} {short_repr(aid)} is not an actor id "
+                        "in this file; "
                         "expected one of the ids under 'actors'. Add the actor or "
                         "fix the id",
                     )
@@ -462,7 +456,7 @@ def _read_ties(
                 _Problem(
                     line,
                     Reason.UNKNOWN_VALUE,
-                    f"tie type {ttype!r} is not allowed; expected one of "
+                    f"tie type {short_repr(ttype)} is not allowed; expected one of "
                     f"{', '.join(TIE_TYPES)}",
                 )
             )
@@ -473,7 +467,7 @@ def _read_ties(
                 _Problem(
                     line,
                     Reason.UNKNOWN_VALUE,
-                    f"tie confidence {confidence!r} is not allowed; expected "
+                    f"tie confidence {short_repr(confidence)} is not allowed; expected "
                     "low, medium or high",
                 )
             )
@@ -550,7 +544,8 @@ def _check_aliases(
                     _Problem(
                         lines.get(actor.id),
                         Reason.DUPLICATE_ALIAS,
-                        f"alias {alias!r} of actor {actor.id!r} is already claimed "
+                        f"alias {short_repr(alias)} of actor {actor.id!r} is "
+                        "already claimed "
                         f"by actor {other!r} (line {lines.get(other)}); an alias "
                         "must name one actor. Remove it from one of them, or add "
                         "it to a resolution override file if it is truly ambiguous",

@@ -29,6 +29,7 @@ import pandas as pd
 import yaml
 from rapidfuzz import fuzz, process
 
+from titfortat._yaml import load_yaml
 from titfortat.exceptions import Reason, SchemaError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -252,7 +253,7 @@ def load_overrides(path: str | Path) -> dict[str, str | None]:
                 str(r): (str(a).strip() or None)
                 for r, a in zip(frame["raw"], frame["actor_id"], strict=True)
             }
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path, reason=Reason.BAD_MAPPING, kind="override file")
     except (OSError, yaml.YAMLError, pd.errors.ParserError) as err:
         raise SchemaError(
             f"Cannot read the override file {str(path)!r}: {err}. {fix}",

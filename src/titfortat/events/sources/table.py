@@ -42,6 +42,7 @@ from typing import Any
 
 import yaml
 
+from titfortat._yaml import load_yaml, short_repr
 from titfortat.events.schema import READER_COLUMNS
 from titfortat.events.sources import _base as b
 from titfortat.exceptions import Reason, SchemaError
@@ -131,17 +132,7 @@ def load_mapping(mapping: str | Path | Mapping[str, Any]) -> Mapping_:
                 reason=Reason.BAD_MAPPING,
             )
         path = bundled
-    text = path.read_text(encoding="utf-8")
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark else ""
-        raise SchemaError(
-            f"{path}{line}: not valid YAML ({err}). Fix the syntax.",
-            reason=Reason.BAD_MAPPING,
-        ) from err
+    data, node = load_yaml(path, with_node=True, reason=Reason.BAD_MAPPING)
     if not isinstance(data, dict):
         raise SchemaError(
             f"{path}: a mapping file must hold a YAML mapping with "
@@ -209,7 +200,7 @@ def _check(m: Mapping_) -> Mapping_:
             if extra:
                 raise m.error(
                     ("columns", name),
-                    f"unknown key(s) {sorted(extra)} in "
+                    f"unknown key(s) {short_repr(sorted(map(str, extra)))} in "
                     f"the spec of {name!r}. Expected among "
                     f"{sorted(_SPEC_KEYS)}.",
                 )
@@ -219,18 +210,149 @@ def _check(m: Mapping_) -> Mapping_:
                     f"the spec of {name!r} needs one of "
                     "'column', 'constant', 'cases' or 'columns'.",
                 )
-        elif not isinstance(spec, str):
+            _check_spec(m, str(name), spec)
+        elif not isinstance(spec, str) or not spec.strip():
             raise m.error(
                 ("columns", name),
                 f"the spec of {name!r} must be a column "
-                f"name or a mapping; got {spec!r}.",
+                f"name or a mapping; got {short_repr(spec)}.",
             )
     if "date" not in cols:
         raise m.error(("columns",), "'columns' must say which column is the 'date'.")
     fmt = d.get("format")
     if fmt is not None and fmt not in {"csv", "tsv", "parquet"}:
-        raise m.error(("format",), f"format must be csv, tsv or parquet; got {fmt!r}.")
+        raise m.error(
+            ("format",), f"format must be csv, tsv or parquet; got {short_repr(fmt)}."
+        )
+    for key, ok, what in (
+        ("delimiter", lambda v: isinstance(v, str) and len(v) == 1, "one character"),
+        ("quote", lambda v: isinstance(v, str) and len(v) <= 1, "one character"),
+        ("header", lambda v: isinstance(v, bool), "true or false"),
+        ("encoding", lambda v: isinstance(v, str) and v.strip(), "an encoding name"),
+    ):
+        if key in d and not ok(d[key]):
+            raise m.error((key,), f"{key!r} must be {what}; got {short_repr(d[key])}.")
     return m
+
+
+_SCALAR = (str, int, float, bool, type(None))
+
+
+def _check_spec(m: Mapping_, name: str, spec: dict[str, Any]) -> None:
+    """Types inside one column spec, each error with the mapping's line."""
+    where = ("columns", name)
+
+    def bad(key: str, expected: str) -> SchemaError:
+        return m.error(
+            (*where, key) if (*where, key) in m.lines else where,
+            f"in the spec of {name!r}, {key!r} must be {expected}; "
+            f"got {short_repr(spec[key])}.",
+        )
+
+    def is_name(v: Any) -> bool:
+        return isinstance(v, str) and bool(v.strip())
+
+    if "column" in spec and not is_name(spec["column"]):
+        raise bad("column", "a column name (text)")
+    if "columns" in spec and not (
+        isinstance(spec["columns"], list)
+        and spec["columns"]
+        and all(is_name(c) for c in spec["columns"])
+    ):
+        raise bad("columns", "a list of column names")
+    if "join" in spec and not isinstance(spec["join"], str):
+        raise bad("join", "a text separator such as '; '")
+    if "format" in spec and not is_name(spec["format"]):
+        raise bad("format", "a strptime format such as '%Y-%m-%d', or stata_week")
+    if "default" in spec and not isinstance(spec["default"], _SCALAR):
+        raise bad("default", "a single value")
+    if "map" in spec and not (
+        isinstance(spec["map"], dict)
+        and all(isinstance(k, _SCALAR) for k in spec["map"])
+        and all(isinstance(v, _SCALAR) for v in spec["map"].values())
+    ):
+        raise bad("map", "a mapping of codes to values, e.g. {1: strike, 2: attack}")
+    if "cases" in spec:
+        cases = spec["cases"]
+        if not (
+            isinstance(cases, list)
+            and cases
+            and all(
+                isinstance(c, dict)
+                and {"column", "equals", "value"} <= set(c)
+                and is_name(c["column"])
+                and isinstance(c["equals"], _SCALAR)
+                and isinstance(c["value"], _SCALAR)
+                for c in cases
+            )
+        ):
+            raise bad(
+                "cases",
+                "a list of {column: c, equals: v, value: x} mappings",
+            )
+    if "constant" in spec:
+        value = spec["constant"]
+        try:
+            _constant_value(name, value)
+        except (TypeError, ValueError, OverflowError):
+            raise bad(
+                "constant", _CONSTANT_EXPECTED.get(_kind(name), "a value")
+            ) from None
+
+
+def _kind(name: str) -> str:
+    if name in _DATE_FIELDS:
+        return "date"
+    if name in {"latitude", "longitude"}:
+        return name
+    if name in _COUNT_FIELDS:
+        return "count"
+    if name in _BOOL_FIELDS:
+        return "bool"
+    return "text"
+
+
+_CONSTANT_EXPECTED = {
+    "date": "an ISO date such as 2024-01-31",
+    "latitude": "a number in [-90, 90]",
+    "longitude": "a number in [-180, 180]",
+    "count": "a whole number in [0, 2147483647]",
+    "bool": "true or false",
+    "text": "a single value (text or number)",
+}
+
+
+def _constant_value(name: str, value: Any) -> Any:
+    """The Python value of a ``constant``; raises ValueError/TypeError if wrong."""
+    import datetime as dt
+    import math
+
+    if value is None:
+        return None
+    kind = _kind(name)
+    if kind == "date":
+        return dt.date.fromisoformat(str(value))
+    if kind in {"latitude", "longitude"}:
+        if isinstance(value, bool):
+            raise TypeError(value)
+        x = float(value)
+        if not math.isfinite(x) or abs(x) > (90 if kind == "latitude" else 180):
+            raise ValueError(value)
+        return x
+    if kind == "count":
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise TypeError(value)
+        n = int(value)
+        if not 0 <= n < 2**31:
+            raise ValueError(value)
+        return n
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise TypeError(value)
+        return value
+    if not isinstance(value, _SCALAR):
+        raise TypeError(value)
+    return str(value)
 
 
 class TableReader(b.Reader):
@@ -423,17 +545,17 @@ class TableReader(b.Reader):
 
 
 def _const_sql(name: str, value: Any, p: b.Params) -> str:
+    value = _constant_value(name, value)  # checked when the mapping was loaded
     if value is None:
         return "NULL"
-    if name in _DATE_FIELDS:
-        return f"CAST({p(str(value))} AS DATE)"
-    if name in {"latitude", "longitude"}:
-        return f"CAST({p(float(value))} AS DOUBLE)"
-    if name in _COUNT_FIELDS:
-        return f"CAST({p(int(value))} AS INTEGER)"
-    if name in _BOOL_FIELDS:
-        return f"CAST({p(bool(value))} AS BOOLEAN)"
-    return f"CAST({p(str(value))} AS VARCHAR)"
+    sql_type = {
+        "date": "DATE",
+        "latitude": "DOUBLE",
+        "longitude": "DOUBLE",
+        "count": "INTEGER",
+        "bool": "BOOLEAN",
+    }.get(_kind(name), "VARCHAR")
+    return f"CAST({p(value)} AS {sql_type})"
 
 
 def _spec_columns(spec: Any) -> list[str]:
