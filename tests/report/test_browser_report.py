@@ -27,7 +27,9 @@ def test_demo_report_in_chromium(demo_run, page, tmp_path):
     ):
         assert any(t.startswith(start) for t in titles), start
     images = page.locator("section img")
-    assert images.count() >= 9
+    assert images.count() >= 15
+    for section in page.locator("section").all():
+        assert section.locator("img").count() >= 1, section.get_attribute("id")
     widths = images.evaluate_all("imgs => imgs.map(i => i.complete && i.naturalWidth)")
     assert all(w and w > 100 for w in widths), widths
     external = [u for u in requests if not u.startswith(("file:", "data:"))]

@@ -82,6 +82,9 @@ class Section:
     is_available : bool
         ``False`` when the capability behind the section is missing in this
         build; the section then says so instead of showing numbers.
+    data_spans : list of (label, first day, last day)
+        The data sets the section used and the period each covers, for the
+        coverage chart of the methods section.
     """
 
     id: str
@@ -92,6 +95,7 @@ class Section:
     caveats: list[str] = dataclasses.field(default_factory=list)
     methods: list[MethodRow] = dataclasses.field(default_factory=list)
     is_available: bool = True
+    data_spans: list[tuple[str, Any, Any]] = dataclasses.field(default_factory=list)
 
     def add_table(
         self,

@@ -70,6 +70,9 @@ def _fill_attribution(s: Section, mod: Any, *, n_events: int, rng: int) -> None:
     cut = ev["date"].quantile(0.7)
     train, test = ev[ev["date"] < cut], ev[ev["date"] >= cut]
     model = mod.BannerAttribution(network=sim.network).fit(train)
+    s.data_spans.append(
+        ("SIMULATED banner attacks", ev["date"].min(), ev["date"].max())
+    )
     evaluation = model.evaluate(
         test, truth=sim.truth.loc[test.index], data_label="simulated banner attacks"
     )
@@ -257,6 +260,13 @@ def outlook_section(*, runs: int = 200, rng: int = 0) -> Section:
     """What happens next: policy fan charts, comparison, the 2023-24 case."""
     s = Section("outlook", "What happens next under each response policy")
     counts, strikes = published_counts()
+    s.data_spans.append(
+        (
+            "published 2023-24 counts",
+            min(counts["as_of_date"].min(), strikes["date"].min()),
+            counts["as_of_date"].max(),
+        )
+    )
     s.paragraphs.append(
         "The 2023-24 case: published cumulative counts of militia attacks on US "
         "forces in Iraq and Syria since 17 October 2023 (Pentagon, AP, Reuters "
@@ -321,6 +331,15 @@ def _fill_outlook(s: Section, mod: Any, *, runs: int, rng: int) -> None:
     d = result.to_dict()
     sc = d["scenario"]
     policies = result.policy_names
+    if sc.get("start_date"):
+        start = pd.Timestamp(sc["start_date"])
+        s.data_spans.append(
+            (
+                "SIMULATED policy horizon",
+                start,
+                start + pd.Timedelta(days=float(sc["horizon_days"])),
+            )
+        )
     s.paragraphs.append(
         f"The bundled scenario {sc['name']!r}: a two-node Hawkes model (attacks "
         "on US forces, US strikes) whose background rate and cross effects are "

@@ -98,6 +98,10 @@ def data_section(store: Any, *, freq: str = "week") -> Section:
         }
     )
     s.add_table(files, "Files ingested")
+    for src, part in frame.groupby("source"):
+        s.data_spans.append(
+            (f"{src} (event store)", part["date"].min(), part["date"].max())
+        )
     sources = sorted(frame["source"].dropna().unique())
     notes = [(src, *source_note(src)) for src in sources]
     s.add_table(

@@ -26,8 +26,8 @@ _EFFECT_METHODS = {
     "count_ar_poisson": "Poisson count autoregression; Wald interval",
     "count_ar_negbin": "negative-binomial count autoregression; Wald interval",
     "granger": "Granger F test (lags by AIC); interval of summed lag coefficients",
-    "hawkes": "day-binned negative-binomial Hawkes, softplus link; Wald interval, "
-    "LR test",
+    "hawkes": "day-binned negative-binomial Hawkes, softplus link; "
+    "profile-likelihood interval and LR test",
 }
 
 
@@ -163,6 +163,7 @@ def dynamics_section(
     ht = hawkes_table(store, nodes, baseline_segments=baseline_segments, rng=rng)
     h = ht.header
     level = 1 - float(h["alpha"])
+    kind = str(h.get("interval", "Wald"))
     s.paragraphs.append(
         f"One multivariate day-count Hawkes model ({h['model']}) of "
         f"{join_names(list(nodes))} over {h['n_days']:,} days "
@@ -175,7 +176,8 @@ def dynamics_section(
     )
     s.add_table(
         ht.effects,
-        f"Cross effects i<-j, {level:.0%} Wald intervals, LR tests",
+        f"Cross effects i<-j, {level:.0%} {kind} intervals, likelihood-ratio "
+        "tests and verdicts",
         index=True,
     )
     figure, ax = new_figure(6.5, 5.5)
@@ -235,7 +237,7 @@ def dynamics_section(
                 s.title,
                 f"alpha[{name}]",
                 format_value(row.estimate),
-                "negative-binomial BinnedHawkes MLE; Wald interval, LR test",
+                f"negative-binomial BinnedHawkes MLE; {kind} interval, LR test",
                 interval_text(row.ci_lower, row.ci_upper, level),
             )
         )
@@ -261,6 +263,30 @@ def dynamics_section(
     return s, ht
 
 
+def _plot_spans(spans: Sequence[tuple[str, Any, Any]], ax: Any) -> None:
+    """Horizontal bars: one data set per row, its first to last day."""
+    import matplotlib.dates as mdates
+
+    for i, (label, first, last) in enumerate(spans):
+        start = mdates.date2num(pd.Timestamp(first))
+        width = max(mdates.date2num(pd.Timestamp(last)) - start, 1.0)
+        simulated = label.upper().startswith("SIMULATED")
+        ax.barh(
+            i,
+            width,
+            left=start,
+            color="0.85" if simulated else "0.35",
+            hatch="//" if simulated else "",
+            edgecolor="0.2",
+        )
+    ax.set_yticks(range(len(spans)))
+    ax.set_yticklabels([label for label, _, _ in spans], fontsize="small")
+    ax.invert_yaxis()
+    ax.xaxis_date()
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_title("Data coverage")
+
+
 def methods_section(
     sections: Sequence[Section], *, source_rows: pd.DataFrame | None = None
 ) -> Section:
@@ -274,6 +300,16 @@ def methods_section(
         "below with the method that produced it and its interval. titfortat "
         "describes and measures; it does not recommend targets."
     )
+    spans = [span for sec in sections for span in sec.data_spans]
+    if spans:
+        figure, ax = new_figure(8.5, 0.45 * len(spans) + 1.2)
+        _plot_spans(spans, ax)
+        s.add_figure(
+            figure,
+            "Periods covered by each data set used in the report",
+            "Which data answer which question: the period each data set covers "
+            "(simulated data marked as such, hatched).",
+        )
     rows = [m for sec in sections for m in sec.methods]
     if rows:
         s.add_table(
