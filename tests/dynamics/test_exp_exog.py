@@ -167,7 +167,10 @@ def test_exog_lr_test_and_bootstrap_keep_the_covariates():
     boot = model.bootstrap(n_boot=4)
     draws = boot.bootstrap_draws
     assert draws.shape == (4, 9) and "gamma[1,truce]" in draws.columns
-    assert draws["gamma[0,truce]"].std() > 0
+    # Four refits spread on the scale of the Wald error, not 0 and not wild.
+    sd = draws["gamma[0,truce]"].std()
+    se = model.results_.std_err["gamma[0,truce]"]
+    assert 0.2 * se < sd < 3.0 * se
 
 
 def test_exog_with_segments_is_rejected():

@@ -103,9 +103,17 @@ def test_event_study_contract(escalation_world):
     assert list(prof.columns) == ["estimate", "std_err", "ci_lower", "ci_upper"]
     assert list(prof.index) == list(range(-7, 8))
     assert prof.attrs["alpha"] == 0.1
-    lo, hi = es.results_.conf_int()
-    assert lo < first < hi
-    assert 0 < es.results_.p_value <= 1
+    # The interval and the p-value are the inversion of one randomisation
+    # null, recomputed here from its draws (a wrong quantile, sign or count
+    # in the library would show).
+    r = es.results_
+    null = r.null_draws
+    lo, hi = r.conf_int()
+    q_lo, q_hi = np.quantile(null, [0.025, 0.975])
+    assert (lo, hi) == pytest.approx((first - q_hi, first - q_lo))
+    n_extreme = np.sum(np.abs(null) >= abs(first))
+    assert r.p_value == pytest.approx((1 + n_extreme) / (null.size + 1))
+    assert null.size == 300 and r.std_err == pytest.approx(np.std(null, ddof=1))
     frame = es.summary_frame()
     assert list(frame.index) == ["event_study", "before_after"]
 

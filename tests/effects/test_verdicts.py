@@ -53,7 +53,9 @@ def test_decide_needs_interval_and_test_to_agree(args, expected):
         expected in {"deterrence", "escalation"} or (expected == "no_detectable_effect")
     )
     if expected == "inconclusive":
-        assert "interval" in d.reason and ("reject" in d.reason or "outside" in d.reason)
+        assert "interval" in d.reason and (
+            "reject" in d.reason or "outside" in d.reason
+        )
 
 
 def test_problems_always_win():
