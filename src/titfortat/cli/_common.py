@@ -188,6 +188,11 @@ def check_output(
             "choose another file."
         )
     parent = target.parent
+    if parent.exists() and not parent.is_dir():
+        raise UsageError(
+            f"--output {str(output)!r}: {str(parent)!r} is a file, not a folder. "
+            "Choose another path."
+        )
     if not parent.exists():
         missing = next(p for p in reversed([parent, *parent.parents]) if not p.exists())
         try:
