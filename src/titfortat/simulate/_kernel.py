@@ -55,6 +55,7 @@ _SALT_LAG = np.uint64(6)
 _SALT_POLICY = np.uint64(7)
 _SALT_BG = np.uint64(8)
 _SALT_GAP = np.uint64(9)
+_SALT_TARGET = np.uint64(10)
 
 #: Scalars returned per run: n_events, max cycle length, quiescence, truncated.
 N_OUT = 4
@@ -72,9 +73,8 @@ def _mix(x: np.uint64) -> np.uint64:
 @njit(cache=True, inline="always")
 def _key(parent: np.uint64, a: int, b: int, salt: np.uint64) -> np.uint64:
     """Key of a sub-stream: parent key, two small integers and a salt."""
-    h = _mix(parent ^ (salt * _GOLDEN))
-    h = _mix(h ^ np.uint64(a))
-    return _mix(h ^ (np.uint64(b) * _M1))
+    h = _mix(parent ^ (salt * _GOLDEN) ^ (np.uint64(b) * _M2))
+    return _mix(h ^ (np.uint64(a) * _M1))
 
 
 @njit(cache=True, inline="always")
@@ -234,6 +234,18 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
         kx = _key(run_key, ex_node[e], e, _SALT_POLICY)
         _push(ht, hn, hk, hc, hf, n, ex_time[e], ex_node[e], kx, np.inf, _FORCED)
         n += 1
+    colsum = np.zeros(d)
+    colcdf = np.zeros((d, d))
+    for j in range(d):
+        acc = 0.0
+        for i in range(d):
+            acc += adj[i, j]
+            colcdf[i, j] = acc
+        colsum[j] = acc
+    has_damage = False
+    for i in range(d):
+        if dmg_by[i] >= 0 and dmg[i] > 0.0:
+            has_damage = True
     c = cap0.copy()
     c_time = np.full(d, start_time)
     n_events = 0
@@ -261,7 +273,7 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
                 c_time[j] = t
             prob = c[j] * _factor(t, j, w_start, w_end, w_base)
             prob *= _factor(t, j, w_start, w_end, w_int)
-            if _unif(key, _SALT_ACCEPT) >= prob:
+            if prob < 1.0 and _unif(key, _SALT_ACCEPT) >= prob:
                 continue
         elif flag == _CHILD:
             if suppress[j]:
@@ -293,33 +305,35 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
                 truncated = 1
                 break
         # Capacity damage from this event.
-        for i in range(d):
+        for i in range(d if has_damage else 0):
             if dmg_by[i] == j and dmg[i] > 0.0:
                 if resupply[i] > 0.0:
                     c[i] = 1.0 - (1.0 - c[i]) * math.exp(-resupply[i] * (t - c_time[i]))
                 c_time[i] = t
                 c[i] *= 1.0 - dmg[i]
-        # Direct offspring: Poisson(adj[i, j]) children of node i each.
-        for i in range(d):
-            a = adj[i, j]
-            if a <= 0.0:
+        # Direct offspring: Poisson(sum_i adj[i, j]) children, each of node i
+        # with probability adj[i, j] / sum (the same law as independent
+        # Poisson(adj[i, j]) counts per target, at one Poisson draw per event).
+        m = _poisson(colsum[j], _unif(key, _SALT_NCHILD))
+        for r in range(m):
+            kc = _key(key, r + 1, 0, _SALT_CHILD)
+            tc = t - math.log(_unif(kc, _SALT_GAP)) / beta
+            if tc >= end_time:
                 continue
-            m = _poisson(a, _unif(_key(key, i, 0, _SALT_NCHILD), _SALT_NCHILD))
-            for r in range(m):
-                kc = _key(key, i, r + 1, _SALT_CHILD)
-                tc = t - math.log(_unif(kc, _SALT_GAP)) / beta
-                if tc >= end_time:
-                    continue
-                # Chain start of the child: the chain continues only across sides.
-                if side[i] != side[j]:
-                    ccs = cs if not np.isinf(cs) else t
-                else:
-                    ccs = np.inf
-                if n == cap:
-                    cap *= 2
-                    ht, hn, hk, hc, hf = _grow(ht, hn, hk, hc, hf, cap)
-                _push(ht, hn, hk, hc, hf, n, tc, i, kc, ccs, _CHILD)
-                n += 1
+            u = _unif(kc, _SALT_TARGET) * colsum[j]
+            i = 0
+            while i < d - 1 and u >= colcdf[i, j]:
+                i += 1
+            # Chain start of the child: the chain continues only across sides.
+            if side[i] != side[j]:
+                ccs = cs if not np.isinf(cs) else t
+            else:
+                ccs = np.inf
+            if n == cap:
+                cap *= 2
+                ht, hn, hk, hc, hf = _grow(ht, hn, hk, hc, hf, cap)
+            _push(ht, hn, hk, hc, hf, n, tc, i, kc, ccs, _CHILD)
+            n += 1
         # The state's response rule.
         if j == trigger and t >= active_from:
             if _unif(key, _SALT_FATAL) < p_fatal and _unif(key, _SALT_RESPOND) < (
