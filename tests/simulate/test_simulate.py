@@ -254,3 +254,37 @@ def test_result_to_dict_has_the_contract_keys():
     )
     assert d["comparison"][0]["versus"] == "none"
     assert d["rng_seed"] == 0 and d["n_sims"] == 50
+
+
+def test_fitted_model_with_asymptotic_parameter_draws(tmp_path):
+    """A saved ExpHawkes fit drives the scenario; drawing its parameters from
+    the asymptotic normal widens the run-to-run spread of the counts."""
+    import json
+
+    from titfortat.dynamics import ExpHawkes, HawkesSimulator
+
+    ev = HawkesSimulator(
+        [0.5, 0.1],
+        [[0.3, 0.2], [0.2, 0.0]],
+        1.0,
+        end_time=2000.0,
+        rng=1,
+        nodes=["attack", "strike"],
+    ).run()
+    fit = ExpHawkes(decay=1.0).fit(ev, end_time=2000.0).results_
+    (tmp_path / "fit.json").write_text(json.dumps(fit.to_dict()), encoding="utf-8")
+    (tmp_path / "s.yaml").write_text(
+        "name: f\nhorizon_days: 1000\nmodel: {fitted: fit.json, decay: 1.0}\n"
+        "policies: {none: {}}\n",
+        encoding="utf-8",
+    )
+    sc = Scenario.load(tmp_path / "s.yaml")
+    assert sc.nodes == ("attack", "strike")
+    np.testing.assert_allclose(sc.baseline, fit.params[["mu[attack]", "mu[strike]"]])
+    fixed = run(sc, runs=400, rng=3).results().set_index("node")
+    drawn_res = run(sc, runs=400, rng=3, uncertainty="asymptotic")
+    drawn = drawn_res.results().set_index("node")
+    assert drawn_res.draw_info["n_draws"] == 40
+    assert drawn.loc["attack", "mc_se"] > 1.15 * fixed.loc["attack", "mc_se"]
+    with pytest.raises(DataError, match="bootstrap_draws"):
+        run(sc, runs=10, rng=0, uncertainty="bootstrap")
