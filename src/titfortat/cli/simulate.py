@@ -155,7 +155,9 @@ def _print_tables(result: Any, payload: dict[str, Any]) -> None:
     if payload.get("calibration"):
         import pandas as pd
 
-        cal = pd.DataFrame(payload["calibration"])
+        cal = pd.DataFrame(payload["calibration"]).drop(
+            columns=["source_url", "weight_reason"]
+        )
         _out.print(frame_table(cal, title="calibration: published vs fitted (90%)"))
     _out.print(
         frame_table(
@@ -175,7 +177,12 @@ def _print_tables(result: Any, payload: dict[str, Any]) -> None:
                 "unpaired_se: the error of independent runs",
             )
         )
+    # markup=False: texts hold "alpha[attack<-strike]", not rich markup.
     for note in payload["notes"] + payload.get("calibration_notes", []):
-        _out.print(f"note: {note}")
+        _out.print(f"note: {note}", markup=False, soft_wrap=True)
     if payload.get("identification"):
-        _out.print(f"identification: {payload['identification']}")
+        _out.print(
+            f"identification: {payload['identification']}",
+            markup=False,
+            soft_wrap=True,
+        )
