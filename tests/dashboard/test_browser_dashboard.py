@@ -144,6 +144,24 @@ def test_filter_updates_count_and_chart_download_and_bad_values(
     page.click("#run_effects")
     page.wait_for_selector("#effects_table table", timeout=60_000)
     assert page.locator("#effects_table").get_by_text("before_after").count() >= 1
+
+    page.get_by_role("tab", name="Policy scenario").click()
+    page.select_option("#scenario", "example")
+    page.fill("#runs", "1")
+    page.click("#run_scenario")
+    page.get_by_text("Runs per policy must be a whole number from 2").first.wait_for(
+        timeout=30_000
+    )
+    page.fill("#runs", "100")
+    page.click("#run_scenario")
+    page.wait_for_selector("#fan_chart img", timeout=60_000)
+    page.wait_for_selector("#comparison_table table", timeout=30_000)
+    with page.expect_download(timeout=30_000) as info:
+        page.click("#download_comparison")
+    comparison = pd.read_csv(info.value.path())
+    assert {"policy", "difference", "ci_lower", "ci_upper"} <= set(comparison)
+    assert (comparison["ci_lower"] <= comparison["difference"]).all()
+
     shot = tmp_path / "dashboard.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000

@@ -165,6 +165,37 @@ def create_app(store: str | Path | Any | None = None) -> Any:
         ui.input_checkbox("with_hawkes", "Hawkes rows (slower)", False),
         col_widths=(3, 3, 2, 2, 2, 12),
     )
+    scenarios = _scenario_names()
+    if scenarios:
+        scenario_panel = ui.TagList(
+            ui.p(
+                "What happens next under each response policy: a bundled "
+                "scenario simulated many times, every policy on the same runs. "
+                "The 2023-24 case is calibrated to published counts first.",
+                class_="small",
+            ),
+            ui.layout_columns(
+                ui.input_select("scenario", "Scenario", choices=scenarios),
+                ui.input_numeric("runs", "Runs per policy", 200, min=2, max=5000),
+                ui.input_numeric("seed", "Seed", 0, min=0, max=2**31 - 1),
+                ui.input_select("fan_node", "Fan chart of", choices=[]),
+                col_widths=(4, 3, 2, 3),
+            ),
+            ui.input_action_button("run_scenario", "Run scenario"),
+            ui.output_text("scenario_note"),
+            ui.output_plot("fan_chart", height="420px"),
+            ui.output_data_frame("comparison_table"),
+            ui.download_button(
+                "download_comparison", "Download policy comparison (CSV)"
+            ),
+        )
+    else:
+        scenario_panel = ui.p(
+            "Not available in this build: policy scenarios need the policy "
+            "simulator (titfortat.simulate), which this installation does not "
+            "provide.",
+            class_="alert alert-secondary",
+        )
     app_ui = ui.page_sidebar(
         sidebar,
         ui.div(ui.output_text("n_events", inline=True), class_="lead"),
@@ -206,10 +237,7 @@ def create_app(store: str | Path | Any | None = None) -> Any:
                 ui.output_data_frame("effects_table"),
                 ui.download_button("download_effects", "Download effect table (CSV)"),
             ),
-            ui.nav_panel(
-                "Policy scenario",
-                ui.output_ui("scenario"),
-            ),
+            ui.nav_panel("Policy scenario", scenario_panel),
             id="tabs",
         ),
         title="titfortat dashboard",
@@ -280,7 +308,7 @@ def create_app(store: str | Path | Any | None = None) -> Any:
                 )
                 .sort_index()
             )
-            fig = Figure(figsize=(9, 3.4), layout="constrained")
+            fig = Figure(figsize=(9, 3.4), layout="tight")
             ax = plot_timeline(counts, ax=fig.subplots(), freq="week")
             ax.set_title(f"Events per week ({len(frame):,} events)")
             return fig
@@ -294,7 +322,7 @@ def create_app(store: str | Path | Any | None = None) -> Any:
             frame = events()
             if frame.empty:
                 raise SafeException("No events match the filters.")
-            fig = Figure(figsize=(7.5, 6.5), layout="constrained")
+            fig = Figure(figsize=(7.5, 6.5), layout="tight")
             plot_event_map(frame, ax=fig.subplots(), max_points=20_000)
             return fig
 
@@ -307,7 +335,7 @@ def create_app(store: str | Path | Any | None = None) -> Any:
             name = input.network()
             if name not in networks:
                 raise SafeException(f"Network: choose one of {networks}.")
-            fig = Figure(figsize=(10, 7), layout="constrained")
+            fig = Figure(figsize=(10, 7), layout="tight")
             plot_network(
                 ActorNetwork.load(name), at=filters()["until"], ax=fig.subplots()
             )
@@ -383,16 +411,96 @@ def create_app(store: str | Path | Any | None = None) -> Any:
                 raise SafeException("Run the effect table first.")
             yield effects().table.to_csv(index=False)
 
-        @render.ui
-        def scenario() -> Any:
-            return ui.p(
-                "Not available in this build: policy scenarios need the policy "
-                "simulator (titfortat.simulate), which this installation does "
-                "not provide yet.",
-                class_="alert alert-secondary",
-            )
+        if scenarios:
+            _scenario_server(input, scenarios)
 
     return App(app_ui, server)
+
+
+def _scenario_names() -> list[str]:
+    """Bundled scenario names, or [] when the simulator is not in this build."""
+    try:
+        from titfortat.simulate import bundled_scenarios
+    except ImportError:
+        return []
+    return sorted(bundled_scenarios())
+
+
+def _scenario_server(input: Any, scenarios: list[str]) -> None:
+    """Reactive outputs of the policy-scenario tab."""
+    from shiny import reactive, render, ui
+    from shiny.types import SafeException
+
+    from titfortat.exceptions import TitForTatError
+    from titfortat.simulate import Scenario, bundled_scenarios, run
+
+    @reactive.calc
+    @reactive.event(input.run_scenario)
+    def simulation() -> Any:
+        name = input.scenario()
+        if name not in scenarios:
+            raise SafeException(f"Scenario: choose one of {scenarios}.")
+        runs = _bounded_number(input.runs(), "Runs per policy", 2, 5000, integer=True)
+        seed = _bounded_number(input.seed(), "Seed", 0, 2**31 - 1, integer=True)
+        try:
+            scenario = Scenario.load(bundled_scenarios()[name])
+            return run(scenario, runs=int(runs), rng=int(seed))
+        except (TitForTatError, ValueError) as err:
+            raise SafeException(f"Scenario: {err}") from err
+
+    @reactive.effect
+    def _nodes() -> None:
+        # An error raised inside an effect would end the session; the message
+        # is shown by the outputs that read the same calc.
+        try:
+            result = simulation()
+        except SafeException:
+            return
+        ui.update_select("fan_node", choices=result.nodes, selected=result.nodes[0])
+
+    @render.text
+    def scenario_note() -> str:
+        if not input.run_scenario():
+            return "Press 'Run scenario' to simulate every policy."
+        r = simulation()
+        return (
+            f"{r.scenario['name']}: {r.n_sims:,} runs per policy (seed "
+            f"{r.rng_seed}); policies: {', '.join(r.policy_names)}."
+        )
+
+    @render.plot(alt="Fan chart of cumulative events under each policy")
+    def fan_chart() -> Any:
+        from matplotlib.figure import Figure
+
+        from titfortat.report.simulate import plot_fan_chart
+
+        if not input.run_scenario():
+            return None
+        r = simulation()
+        node = input.fan_node() or r.nodes[0]
+        if node not in r.nodes:
+            raise SafeException(f"Fan chart: choose one of {r.nodes}.")
+        fig = Figure(figsize=(8, 4.2), layout="tight")
+        plot_fan_chart(r, node, ax=fig.subplots())
+        return fig
+
+    def comparison() -> Any:
+        frame = simulation().comparison().copy()
+        frame["ci_lower"] = frame["difference"] - 1.96 * frame["paired_se"]
+        frame["ci_upper"] = frame["difference"] + 1.96 * frame["paired_se"]
+        return frame
+
+    @render.data_frame
+    def comparison_table() -> Any:
+        if not input.run_scenario():
+            return None
+        return render.DataGrid(comparison().round(3))
+
+    @render.download(filename="titfortat-policy-comparison.csv")
+    def download_comparison() -> Any:
+        if not input.run_scenario():
+            raise SafeException("Run the scenario first.")
+        yield comparison().to_csv(index=False)
 
 
 def serve(
