@@ -157,7 +157,9 @@ def test_effect_table_numbers_are_the_library_s(demo_effects, parsed):
             assert format_value(v) in text, (row.estimator, v)
     # the naive trap sentence quotes the before/after and event-study estimates
     naive = table[table.estimator == "before_after"].iloc[0]
-    assert f"{naive.estimate:+.3g}" in text and "regression to the mean" in text
+    local = table[table.estimator == "event_study"].iloc[0]
+    trap = text[text.index("The naive trap") :]
+    assert f"{naive.estimate:+.3g}" in trap and f"{local.estimate:+.3g}" in trap
 
 
 def test_methods_list_every_effect_row_with_its_interval(demo_effects, parsed):

@@ -32,24 +32,24 @@ _EFFECT_METHODS = {
 
 
 def _naive_trap(table: pd.DataFrame) -> str | None:
-    """One sentence contrasting the naive before/after row with the event study."""
-    naive = table[
-        (table.estimator == "before_after") & (table.direction.str.contains("->"))
-    ]
-    local = table[
-        (table.estimator == "event_study") & (table.direction.str.contains("->"))
-    ]
+    """One sentence contrasting the naive before/after row with the event study.
+
+    Both estimators have one row, the effect of the treatment on the outcome.
+    """
+    naive = table[table.estimator == "before_after"]
+    local = table[table.estimator == "event_study"]
     if naive.empty or local.empty:
         return None
     n, e = naive.iloc[0], local.iloc[0]
     return (
-        "The naive trap: comparing the week after each strike with the week "
-        f"before gives {n.estimate:+.3g} ({interval_text(n.ci_lower, n.ci_upper)}, "
-        f"{str(n.verdict).replace('_', ' ')}), but strikes tend to follow spikes "
-        "of attacks, which fall back anyway (regression to the mean); against "
-        f"matched placebo dates the same quantity is {e.estimate:+.3g} "
-        f"({interval_text(e.ci_lower, e.ci_upper)}, "
-        f"{str(e.verdict).replace('_', ' ')})."
+        "The naive trap: comparing the days after each intervention with the "
+        f"days before gives {n.estimate:+.3g} "
+        f"({interval_text(n.ci_lower, n.ci_upper)}, "
+        f"{str(n.verdict).replace('_', ' ')}), but interventions tend to follow "
+        "spikes of the outcome, which fall back anyway (regression to the "
+        "mean); against matched placebo dates at the same places the same "
+        f"quantity is {e.estimate:+.3g} ({interval_text(e.ci_lower, e.ci_upper)}"
+        f", {str(e.verdict).replace('_', ' ')})."
     )
 
 
