@@ -421,6 +421,13 @@ def effect_table(
                 {cause: counts[cause], eff: counts[eff]},
                 MIN_EVENTS["count_ar"],
             )
+            if few_c:
+                # Not fitted at all: below the minimum the fit separates or
+                # fails (a cause with 0 events gave statsmodels a NaN deviance).
+                out.failed(
+                    f"count_ar_{fam}", [d], scale, _CAVEATS["count_ar"], [few_c], []
+                )
+                continue
             m = CountAutoregression(family=fam, n_lags=n_lags)
             fit = attempt(
                 lambda m=m, eff=eff, cause=cause: m.fit(y, outcome=eff, cause=cause)
@@ -455,6 +462,16 @@ def effect_table(
         few_g = too_few(
             "granger", {cause: counts[cause], eff: counts[eff]}, MIN_EVENTS["granger"]
         )
+        if few_g:
+            out.failed(
+                "granger",
+                [d],
+                f"{eff} events per {cause} event, summed over lags",
+                _CAVEATS["granger"],
+                [few_g],
+                [],
+            )
+            continue
         g_try = attempt(
             lambda eff=eff, cause=cause: granger(
                 y, effect=eff, cause=cause, max_lag=max_lag
@@ -580,6 +597,17 @@ def _hawkes_rows(
     )
     few = too_few("hawkes", counts, MIN_EVENTS["hawkes"])
     pairs = [(o_name, t_name), (t_name, o_name)]
+    if few:
+        for eff, cause in pairs:
+            out.failed(
+                "hawkes",
+                [f"{eff}<-{cause}"],
+                scale.format(eff=eff, cause=cause) + ")",
+                _CAVEATS["hawkes"],
+                [few],
+                [],
+            )
+        return
     fit = attempt(lambda: model.fit(y[nodes].to_numpy(), nodes=nodes))
     if fit.value is None:
         for eff, cause in pairs:

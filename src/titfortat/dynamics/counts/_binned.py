@@ -31,6 +31,7 @@ from titfortat.dynamics._optim import (
     report_convergence,
 )
 from titfortat.dynamics.counts._binned_diagnostics import _BinnedDiagnostics
+from titfortat.exceptions import DataError
 from titfortat.results import FitResult, LRTestResult
 
 __all__ = ["BinnedHawkes", "BinnedHawkesSimulator"]
@@ -441,9 +442,11 @@ class BinnedHawkes(BaseEstimator, ResultsDelegates, _BinnedDiagnostics):
         n_obs_bins = y.shape[0] - self.n_presample
         k = self._n_params(d) - (self.decay is not None)
         if n_obs_bins <= k:
-            raise ValueError(
+            raise DataError(
                 f"{y.shape[0]} bins (minus n_presample={self.n_presample}) cannot "
-                f"identify {k} parameters."
+                f"identify {k} parameters. Expected more bins than parameters; "
+                "use a longer period, fewer baseline segments or nodes, or fix "
+                "the decay."
             )
         free = np.ones(self._n_params(d), dtype=bool)
         if self.decay is not None:

@@ -330,7 +330,7 @@ class ExpHawkes(BaseEstimator, ResultsDelegates, _ExpInference):
             free[-1] = False
         k = int(free.sum())
         if times.size <= k:
-            raise ValueError(
+            raise DataError(
                 f"{times.size} events cannot identify {k} parameters; aggregate "
                 "nodes or fix the decay."
             )
