@@ -53,7 +53,14 @@ def design(
         for lv in new_levels[c]:
             cols[f"{c}={lv}"] = (vals == lv).fillna(False).to_numpy(float)
     k = model.core_.n_classes
-    counts = activity_counts(ev["date"], history[0], history[1], k, model.activity_days)
+    counts = activity_counts(
+        ev["date"],
+        history[0],
+        history[1],
+        k,
+        model.activity_days,
+        centered=model.activity_window == "centered",
+    )
     for j in range(k):
         cols[f"activity[{j}]"] = counts[:, j]
     return pd.DataFrame(cols), new_levels

@@ -54,10 +54,14 @@ def activity_counts(
     history_labels: np.ndarray,
     n_classes: int,
     window_days: int,
+    *,
+    centered: bool = False,
 ) -> np.ndarray:
     """Own-name claims of each class in the ``window_days`` before each date.
 
     Counts events strictly before the day (an event never counts itself).
+    With ``centered``, the window is the ``window_days // 2`` days before and
+    after the day, the day itself left out.
     """
     day = pd.to_datetime(dates).to_numpy().astype("datetime64[D]").astype(np.int64)
     hday = (
@@ -69,9 +73,18 @@ def activity_counts(
     out = np.zeros((len(day), n_classes))
     for k in range(n_classes):
         hk = np.sort(hday[history_labels == k])
-        out[:, k] = np.searchsorted(hk, day, side="left") - np.searchsorted(
-            hk, day - window_days, side="left"
-        )
+        if centered:
+            half = window_days // 2
+            out[:, k] = (
+                np.searchsorted(hk, day, side="left")
+                - np.searchsorted(hk, day - half, side="left")
+                + np.searchsorted(hk, day + half, side="right")
+                - np.searchsorted(hk, day, side="right")
+            )
+        else:
+            out[:, k] = np.searchsorted(hk, day, side="left") - np.searchsorted(
+                hk, day - window_days, side="left"
+            )
     return out
 
 
@@ -89,6 +102,7 @@ class Core:
     daily_rate: np.ndarray  # (K,) mean own-name claims per day in training
     activity_days: int
     bandwidth_table: pd.DataFrame | None = None
+    activity_centered: bool = False
     n_iter: int = 0
     converged: bool = True
     loglik_path: list[float] = field(default_factory=list)
@@ -110,6 +124,7 @@ class Core:
         activity_days: int,
         max_iter: int,
         tol: float,
+        activity_centered: bool = False,
     ) -> Core:
         n, k = mask.shape
         lab = labels >= 0
@@ -153,6 +168,7 @@ class Core:
             rate,
             activity_days,
             bw_table,
+            activity_centered,
         )
         unl = ~lab & mask.any(axis=1)
         prev = -np.inf
@@ -232,7 +248,14 @@ class Core:
         if extra_history is not None:
             hd = pd.concat([hd, extra_history[0]], ignore_index=True)
             hl = np.concatenate([hl, extra_history[1]])
-        counts = activity_counts(events["date"], hd, hl, k, self.activity_days)
+        counts = activity_counts(
+            events["date"],
+            hd,
+            hl,
+            k,
+            self.activity_days,
+            centered=self.activity_centered,
+        )
         expected = self.daily_rate * self.activity_days
         act = np.zeros((n, k + 1))
         act[:, :k] = np.log1p(counts) - np.log1p(expected)

@@ -89,6 +89,11 @@ class BannerAttribution(BaseEstimator):
         the banner, scored by the pooled factors); 0 drops it.
     activity_days : int, default 30
         Window of the recent-activity factor.
+    activity_window : {"trailing", "centered"}, default "trailing"
+        Count own-name claims in the ``activity_days`` before the event
+        (what a real-time analyst knows), or in the ``activity_days / 2``
+        before and after it, the event's day left out (retrospective
+        attribution, when later claims are known).
     calibration : {"weights", "temperature", "none"}, default "weights"
     level : float in (0, 1), default 0.9
         Level of the prediction sets.
@@ -139,6 +144,7 @@ class BannerAttribution(BaseEstimator):
         "unlabeled_weight": [Interval(Real, 0, 1, closed="both")],
         "other_prior": [Interval(Real, 0, 1, closed="left")],
         "activity_days": [Interval(Integral, 1, None)],
+        "activity_window": [Options({"trailing", "centered"})],
         "calibration": [Options({"weights", "temperature", "none"})],
         "level": [Interval(Real, 0, 1, closed="neither")],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -166,6 +172,7 @@ class BannerAttribution(BaseEstimator):
         unlabeled_weight: float = 0.2,
         other_prior: float = 0.02,
         activity_days: int = 30,
+        activity_window: str = "trailing",
         calibration: str = "weights",
         level: float = 0.9,
         validation_fraction: float = 0.3,
@@ -183,6 +190,7 @@ class BannerAttribution(BaseEstimator):
         self.unlabeled_weight = unlabeled_weight
         self.other_prior = other_prior
         self.activity_days = activity_days
+        self.activity_window = activity_window
         self.calibration = calibration
         self.level = level
         self.validation_fraction = validation_fraction
@@ -263,6 +271,7 @@ class BannerAttribution(BaseEstimator):
             activity_days=self.activity_days,
             max_iter=self.max_iter,
             tol=self.tol,
+            activity_centered=self.activity_window == "centered",
         )
 
     def _stack(
