@@ -186,3 +186,10 @@ def effect_view(console: Console, result: Any) -> None:
                 ),
                 highlight=False,
             )
+    # Why a row is inconclusive or not estimable (the table's reason column).
+    why = [r for r in result.table.itertuples(index=False) if getattr(r, "reason", "")]
+    if why:
+        console.print(Text("reasons:", "bold"))
+        for r in why:
+            verdict = str(r.verdict).replace("_", " ")
+            console.print(Text(f"  {r.estimator} {r.direction}: {verdict}: {r.reason}"))
