@@ -216,6 +216,7 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
     hf = np.empty(cap, dtype=np.int64)
     n = 0
     nbins = bin_edges.size - 1
+    inv_width = nbins / (bin_edges[nbins] - bin_edges[0])
     counts_out[:, :] = 0
     # Background candidates of node i come from a homogeneous Poisson process
     # at mu_i (all factors are <= 1), one pending candidate per node.
@@ -284,14 +285,13 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
         # Events before the first bin edge are history: they excite, damage
         # and take part in chains, but are not counted.
         if t >= bin_edges[0]:
-            lo = 0
-            hi = nbins
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if bin_edges[mid + 1] <= t:
-                    lo = mid + 1
-                else:
-                    hi = mid
+            # Guess the bin as if bins were equal, then step to the exact one
+            # (one step at most for the day bins of run()).
+            lo = min(int((t - bin_edges[0]) * inv_width), nbins - 1)
+            while lo > 0 and bin_edges[lo] > t:
+                lo -= 1
+            while lo < nbins and bin_edges[lo + 1] <= t:
+                lo += 1
             if lo < nbins:
                 counts_out[lo, j] += 1
             n_events += 1
