@@ -206,3 +206,30 @@ def test_report_cli_on_a_missing_store_is_one_line(tmp_path: Path):
     assert res.exit_code == 1
     assert "Traceback" not in res.output
     assert not (tmp_path / "r" / "index.html").exists()
+
+
+def test_a_question_the_store_cannot_answer_says_why(tmp_path, monkeypatch):
+    """On 8 ACLED rows the Hawkes model cannot be fitted: that section says
+    why in the report, and every other section is still written."""
+    import titfortat.report._sections_case as case
+    from titfortat.events import EventStore
+    from titfortat.report import build_report
+    from titfortat.report._html import Section
+
+    # the simulated sections do not read the store; stubs keep this test fast
+    monkeypatch.setattr(
+        case, "attribution_section", lambda **k: Section.titled("attribution")
+    )
+    monkeypatch.setattr(case, "outlook_section", lambda **k: Section.titled("outlook"))
+    examples = Path(__file__).parents[2] / "examples" / "acled_iraq_2024.csv"
+    with EventStore(tmp_path / "s.duckdb") as st:
+        st.ingest(examples, format="acled")
+        result = build_report(st, tmp_path / "r")
+    by_id = {s.id: s for s in result.sections}
+    assert list(by_id) == list(SECTIONS)
+    dyn = by_id["dynamics"]
+    assert not dyn.is_available
+    assert dyn.paragraphs[0].startswith("Not estimable on this store:")
+    assert by_id["data"].is_available and by_id["data"].figures
+    html = result.path.read_text(encoding="utf-8")
+    assert "Not estimable on this store" in html

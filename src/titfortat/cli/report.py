@@ -80,7 +80,7 @@ def _print_report_summary(result: Any) -> None:
         highlight=False,
     )
     for sec in sections:
-        mark = "not available in this build" if not sec.is_available else ""
+        mark = "not available or not estimable" if not sec.is_available else ""
         out.print(
             f"  - {escape(sec.title)}: {len(sec.figures)} figure(s), "
             f"{len(sec.tables)} table(s){'; ' + mark if mark else ''}",

@@ -21,6 +21,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 __all__ = [
+    "SECTION_TITLES",
     "FigureItem",
     "MethodRow",
     "Section",
@@ -60,6 +61,19 @@ class MethodRow:
     interval: str
 
 
+#: Section ids in report order, and the question each answers (its <h2>).
+SECTION_TITLES: dict[str, str] = {
+    "data": "The data: what was read, from where, and what was set aside",
+    "map": "Where: a map of the events",
+    "network": "Who is in the network: sponsor, banner, factions",
+    "deterrence": "Did retaliation deter, or provoke?",
+    "dynamics": "Action and reaction: who answers whom, and how fast",
+    "attribution": "Who did it: attacks claimed under the banner",
+    "outlook": "What happens next under each response policy",
+    "methods": "Methods and caveats",
+}
+
+
 @dataclasses.dataclass
 class Section:
     """One ``<h2>`` section of the report.
@@ -96,6 +110,11 @@ class Section:
     methods: list[MethodRow] = dataclasses.field(default_factory=list)
     is_available: bool = True
     data_spans: list[tuple[str, Any, Any]] = dataclasses.field(default_factory=list)
+
+    @classmethod
+    def titled(cls, id: str) -> Section:
+        """An empty section with its standard title."""
+        return cls(id, SECTION_TITLES[id])
 
     def add_table(
         self,

@@ -35,7 +35,7 @@ def _capability(module: str, *names: str) -> Any | None:
 
 def attribution_section(*, n_events: int = 1200, rng: int = 0) -> Section:
     """Who did it: attribution of banner claims to member factions."""
-    s = Section("attribution", "Who did it: attacks claimed under the banner")
+    s = Section.titled("attribution")
     s.paragraphs.append(
         "An attack claimed under the umbrella banner (Islamic Resistance in "
         "Iraq) hides which member faction carried it out. This section "
@@ -258,7 +258,7 @@ def published_counts() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def outlook_section(*, runs: int = 200, rng: int = 0) -> Section:
     """What happens next: policy fan charts, comparison, the 2023-24 case."""
-    s = Section("outlook", "What happens next under each response policy")
+    s = Section.titled("outlook")
     counts, strikes = published_counts()
     s.data_spans.append(
         (

@@ -72,7 +72,7 @@ def source_note(source: str) -> tuple[str, str]:
 
 def data_section(store: Any, *, freq: str = "week") -> Section:
     """What is in the store: sources, citations, counts, quarantine, timeline."""
-    s = Section("data", "The data: what was read, from where, and what was set aside")
+    s = Section.titled("data")
     ingests = store.ingests()
     n_total = store.count()
     frame = store.query(columns=["source", "event_type", "source_event_type", "date"])
@@ -155,7 +155,7 @@ def data_section(store: Any, *, freq: str = "week") -> Section:
 
 def map_section(store: Any, *, max_points: int = 40_000) -> Section:
     """A static map of the events, drawn from their coordinates."""
-    s = Section("map", "Where: a map of the events")
+    s = Section.titled("map")
     frame = store.query(columns=["latitude", "longitude", "event_type"])
     figure, ax = new_figure(7.5, 6.5)
     plot_event_map(frame, ax=ax, max_points=max_points)
@@ -187,7 +187,7 @@ def network_section(network: Any, *, at: str | dt.date | None = None) -> Section
     """The actor network: sponsor, banner, factions, dated and sourced ties."""
     from titfortat.report.actors import plot_network
 
-    s = Section("network", "Who is in the network: sponsor, banner, factions")
+    s = Section.titled("network")
     title = getattr(network, "title", None) or network.id
     s.paragraphs.append(
         f"Network {network.id!r} ({title}): {len(network.actors)} actors and "

@@ -71,7 +71,7 @@ def deterrence_section(
     from titfortat.report.effects import plot_event_time_profile
     from titfortat.report.figures import plot_effect_forest
 
-    s = Section("deterrence", "Did retaliation deter, or provoke?")
+    s = Section.titled("deterrence")
     table = effect_table(
         store,
         treatment=treatment,
@@ -159,7 +159,7 @@ def dynamics_section(
         plot_residual_qq,
     )
 
-    s = Section("dynamics", "Action and reaction: who answers whom, and how fast")
+    s = Section.titled("dynamics")
     ht = hawkes_table(store, nodes, baseline_segments=baseline_segments, rng=rng)
     h = ht.header
     level = 1 - float(h["alpha"])
@@ -294,7 +294,7 @@ def methods_section(
     data set with its citation and licence."""
     from titfortat import __version__
 
-    s = Section("methods", "Methods and caveats")
+    s = Section.titled("methods")
     s.paragraphs.append(
         f"Made by titfortat {__version__}. Every number in this report is listed "
         "below with the method that produced it and its interval. titfortat "

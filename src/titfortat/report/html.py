@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from titfortat.exceptions import TitForTatError
 from titfortat.report._html import Section
 
 __all__ = ["ReportConfig", "ReportResult", "build_demo_report", "build_report"]
@@ -91,7 +92,7 @@ class ReportResult:
 
     @property
     def missing(self) -> list[str]:
-        """Titles of sections not available in this build."""
+        """Titles of sections not available in this build or not estimable."""
         return [s.title for s in self.sections if not s.is_available]
 
 
@@ -194,27 +195,44 @@ def build_report(
         return sec
 
     steps = [
-        ("the data", lambda: data_section(store)),
-        ("the map", lambda: map_section(store)),
+        ("data", "the data", lambda: data_section(store)),
+        ("map", "the map", lambda: map_section(store)),
         (
+            "network",
             "the network",
             lambda: network_section(
                 ActorNetwork.load(config.network), at=config.network_at
             ),
         ),
-        ("did retaliation deter (effect table)", deterrence),
-        ("action and reaction (Hawkes model)", dynamics),
-        ("who did it (attribution)", lambda: attribution_section(rng=config.rng)),
+        ("deterrence", "did retaliation deter (effect table)", deterrence),
+        ("dynamics", "action and reaction (Hawkes model)", dynamics),
         (
+            "attribution",
+            "who did it (attribution)",
+            lambda: attribution_section(rng=config.rng),
+        ),
+        (
+            "outlook",
             "what happens next (policy scenarios)",
             lambda: outlook_section(rng=config.rng),
         ),
     ]
     sections: list[Section] = []
-    for i, (name, step) in enumerate(steps):
+    for i, (key, name, step) in enumerate(steps):
         if progress is not None:
             progress(name, i, len(steps) + 1)
-        sections.append(step())
+        try:
+            sections.append(step())
+        except TitForTatError as err:
+            # The store cannot answer this question (too few events, a FILTER
+            # matching nothing, a fit that failed): the section says why, the
+            # others still run. Only the library's own errors are caught.
+            failed = Section.titled(key)
+            failed.is_available = False
+            failed.paragraphs.append(
+                f"Not estimable on this store: {err} ({type(err).__name__})."
+            )
+            sections.append(failed)
     if progress is not None:
         progress("methods and the HTML file", len(steps), len(steps) + 1)
     sources = sorted(store.query(columns=["source"])["source"].dropna().unique())
