@@ -26,7 +26,7 @@ def _store_with(path, events):
 @pytest.fixture(scope="module")
 def sim_store(tmp_path_factory):
     # simulated banner attacks tied to the bundled network's actor ids
-    sim = BannerAttackSimulator(n_events=1500, rng=5).run()
+    sim = BannerAttackSimulator(n_events=800, rng=5).run()
     path = tmp_path_factory.mktemp("attr") / "sim.duckdb"
     _store_with(path, sim.events)
     return path, sim

@@ -108,7 +108,7 @@ def baseline_probas(
     )
     x_te, _ = design(model, test_ev, hist_te, levels)
     forest = RandomForestClassifier(
-        n_estimators=300, min_samples_leaf=2, n_jobs=1, random_state=rng
+        n_estimators=200, min_samples_leaf=2, n_jobs=1, random_state=rng
     )
     forest.fit(x_tr.to_numpy(), train_y[lab])
     votes = np.zeros((len(test_ev), n_cols))
