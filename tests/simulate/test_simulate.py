@@ -288,3 +288,67 @@ def test_fitted_model_with_asymptotic_parameter_draws(tmp_path):
     assert drawn.loc["attack", "mc_se"] > 1.15 * fixed.loc["attack", "mc_se"]
     with pytest.raises(DataError, match="bootstrap_draws"):
         run(sc, runs=10, rng=0, uncertainty="bootstrap")
+
+
+def _nonlinear(link, adj, policies, horizon=60.0, mu=None):
+    return Scenario.from_dict(
+        {
+            "name": "nl",
+            "horizon_days": horizon,
+            "model": {
+                "nodes": ["a", "strike"],
+                "baseline": mu or [0.6, 0.1],
+                "adjacency": adj,
+                "decay": 1.0,
+                "link": link,
+            },
+            "policies": policies,
+        }
+    )
+
+
+def test_relu_thinning_kernel_matches_analytic_mean():
+    """With a positive baseline and adjacency, relu is the linear model: the
+    thinning kernel (policy logic included) must give the analytic mean."""
+    adj = [[0.3, 0.2], [0.2, 0.1]]
+    res = run(_nonlinear("relu", adj, {"none": {}}), runs=3000, rng=8)
+    tab = res.results().set_index("node").loc[["a", "strike"]]
+    expected = analytic_mean_counts([0.6, 0.1], adj, 1.0, [60.0])[0]
+    z = (tab["mean_count"].to_numpy() - expected) / tab["mc_se"].to_numpy()
+    assert np.all(np.abs(z) < 3), z
+    assert np.isnan(res.policies()["p_cycle"]).all()
+
+
+def test_softplus_matches_dynamics_simulator_and_inhibition_deters():
+    from titfortat.dynamics import HawkesSimulator
+
+    adj = [[0.3, -0.8], [0.3, 0.0]]
+    pol = {
+        "none": {},
+        "tit": {
+            "trigger": "a",
+            "response": "strike",
+            "probability": 0.5,
+            "lag_days": [0.5, 1.5],
+            "strikes": 2,
+        },
+    }
+    res = run(_nonlinear("softplus", adj, pol, mu=[-0.2, -1.0]), runs=1500, rng=2)
+    tab = res.results().set_index(["policy", "node"])
+    # An independent implementation (dynamics' Ogata thinning), same model.
+    ref = np.array(
+        [
+            HawkesSimulator(
+                [-0.2, -1.0], adj, 1.0, end_time=60.0, link="softplus", rng=s
+            )
+            .run_arrays()[0]
+            .size
+            for s in range(600)
+        ]
+    )
+    got = tab.loc[("none", "a")]
+    se = np.hypot(got["mc_se"], ref.std(ddof=1) / np.sqrt(ref.size))
+    assert abs(got["mean_count"] - ref.mean()) < 3 * se
+    # Strikes inhibit attacks (alpha[a<-strike] < 0): the response lowers them.
+    cmp_ = res.comparison().set_index("node")
+    assert cmp_.loc["a", "difference"] < -3 * cmp_.loc["a", "paired_se"]

@@ -35,6 +35,8 @@ import math
 import numpy as np
 from numba import njit
 
+from titfortat.dynamics.hawkes._loglik import _phi
+
 __all__ = ["N_OUT", "simulate_policy_run"]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -376,6 +378,174 @@ def _grow(ht, hn, hk, hc, hf, cap):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
+def simulate_policy_run_thinning(  # type: ignore[no-untyped-def]
+    run_key,
+    mu,
+    adj,
+    beta,
+    start_time,
+    end_time,
+    w_start,
+    w_end,
+    w_base,
+    w_int,
+    cap0,
+    dmg,
+    dmg_by,
+    resupply,
+    ex_time,
+    ex_node,
+    trigger,
+    response,
+    p_fatal,
+    p_respond,
+    lag_lo,
+    lag_hi,
+    n_strikes,
+    active_from,
+    suppress,
+    bin_edges,
+    quiet_days,
+    max_events,
+    link,
+    counts_out,
+    scalars_out,
+):
+    """One run under a softplus or relu link, by Ogata thinning with the
+    policy logic (the cluster form does not exist for a nonlinear link).
+
+    ``lambda_i = w_i(t) phi(c_i(t) b_i(t) mu_i + y_i(t))``, ``y`` the excitation.
+    Between events ``y`` moves monotonically towards 0 and every factor is
+    <= 1, so ``sum_i phi(max(mu_i, 0) + max(y_i, 0))`` bounds the intensity
+    until the next event or the next scheduled (exogenous or policy) event,
+    where the bound is renewed. Candidate k draws from the key of (run, k):
+    common random numbers stay aligned until the first differing event, less
+    tightly than in the cluster kernel. No genealogy exists here, so the
+    chain length (``scalars_out[1]``) is NaN.
+    """
+    d = mu.size
+    cap = 64
+    ht = np.empty(cap)
+    hn = np.empty(cap, dtype=np.int64)
+    hk = np.empty(cap, dtype=np.uint64)
+    hc = np.empty(cap)
+    hf = np.empty(cap, dtype=np.int64)
+    n = 0
+    nbins = bin_edges.size - 1
+    counts_out[:, :] = 0
+    for e in range(ex_time.size):
+        if n == cap:
+            cap *= 2
+            ht, hn, hk, hc, hf = _grow(ht, hn, hk, hc, hf, cap)
+        kx = _key(run_key, ex_node[e], e, _SALT_POLICY)
+        _push(ht, hn, hk, hc, hf, n, ex_time[e], ex_node[e], kx, np.inf, _FORCED)
+        n += 1
+    has_damage = False
+    for i in range(d):
+        if dmg_by[i] >= 0 and dmg[i] > 0.0:
+            has_damage = True
+    y = np.zeros(d)
+    lam = np.zeros(d)
+    c = cap0.copy()
+    c_time = np.full(d, start_time)
+    t = start_time
+    k = 0
+    n_events = 0
+    last = active_from
+    quiet_at = np.nan
+    truncated = 0
+    while True:
+        bound = 0.0
+        for i in range(d):
+            if not suppress[i]:
+                bound += max(_phi(max(mu[i], 0.0) + max(y[i], 0.0), link), 0.0)
+        next_forced = ht[0] if n > 0 else np.inf
+        tc = np.inf
+        kk = run_key
+        if bound > 0.0:
+            k += 1
+            kk = _key(run_key, k, 0, _SALT_BG)
+            tc = t - math.log(_unif(kk, _SALT_GAP)) / bound
+        if min(tc, next_forced) >= end_time:
+            break
+        if next_forced <= tc:
+            tf, j, key, _, _ = _pop(ht, hn, hk, hc, hf, n)
+            n -= 1
+            e = math.exp(-beta * (tf - t))
+            for i in range(d):
+                y[i] *= e
+            t = tf
+        else:
+            e = math.exp(-beta * (tc - t))
+            for i in range(d):
+                y[i] *= e
+            t = tc
+            total = 0.0
+            for i in range(d):
+                lam[i] = 0.0
+                if suppress[i]:
+                    continue
+                if resupply[i] > 0.0:
+                    c[i] = 1.0 - (1.0 - c[i]) * math.exp(-resupply[i] * (t - c_time[i]))
+                    c_time[i] = t
+                x = c[i] * _factor(t, i, w_start, w_end, w_base) * mu[i] + y[i]
+                lam[i] = max(_phi(x, link), 0.0) * _factor(t, i, w_start, w_end, w_int)
+                total += lam[i]
+            u = _unif(kk, _SALT_ACCEPT) * bound
+            if u >= total:
+                continue
+            acc = 0.0
+            j = d - 1
+            for i in range(d):
+                acc += lam[i]
+                if u < acc:
+                    j = i
+                    break
+            key = kk
+        if t >= bin_edges[0]:
+            lo = 0
+            while lo < nbins and bin_edges[lo + 1] <= t:
+                lo += 1
+            if lo < nbins:
+                counts_out[lo, j] += 1
+            n_events += 1
+            if t >= active_from:
+                if np.isnan(quiet_at) and t - last >= quiet_days:
+                    quiet_at = last - active_from
+                last = t
+            if max_events > 0 and n_events >= max_events:
+                truncated = 1
+                break
+        for i in range(d if has_damage else 0):
+            if dmg_by[i] == j and dmg[i] > 0.0:
+                if resupply[i] > 0.0:
+                    c[i] = 1.0 - (1.0 - c[i]) * math.exp(-resupply[i] * (t - c_time[i]))
+                c_time[i] = t
+                c[i] *= 1.0 - dmg[i]
+        for i in range(d):
+            y[i] += adj[i, j] * beta
+        if j == trigger and t >= active_from:
+            if _unif(key, _SALT_FATAL) < p_fatal and _unif(key, _SALT_RESPOND) < (
+                p_respond
+            ):
+                tr = t + lag_lo + (lag_hi - lag_lo) * _unif(key, _SALT_LAG)
+                if tr < end_time:
+                    for s in range(n_strikes):
+                        if n == cap:
+                            cap *= 2
+                            ht, hn, hk, hc, hf = _grow(ht, hn, hk, hc, hf, cap)
+                        kp = _key(key, response, s, _SALT_POLICY)
+                        _push(ht, hn, hk, hc, hf, n, tr, response, kp, np.inf, _FORCED)
+                        n += 1
+    if np.isnan(quiet_at) and end_time - last >= quiet_days:
+        quiet_at = last - active_from
+    scalars_out[0] = n_events
+    scalars_out[1] = np.nan
+    scalars_out[2] = quiet_at
+    scalars_out[3] = truncated
+
+
+@njit(cache=True)
 def simulate_many(  # type: ignore[no-untyped-def]
     run_keys,
     mu,
@@ -406,12 +576,50 @@ def simulate_many(  # type: ignore[no-untyped-def]
     bin_edges,
     quiet_days,
     max_events,
+    link,
     counts_out,
     scalars_out,
 ):
     """Several runs with the same parameters (one per key); ``mu`` and
-    ``adj`` may differ per run: shapes ``(R, D)`` and ``(R, D, D)``."""
+    ``adj`` may differ per run: shapes ``(R, D)`` and ``(R, D, D)``.
+    ``link`` is a code of ``LINK_CODES``: 0 runs the cluster kernel, softplus
+    and relu the thinning kernel."""
     for r in range(run_keys.size):
+        if link != 0:
+            simulate_policy_run_thinning(
+                run_keys[r],
+                mu[r],
+                adj[r],
+                beta[r],
+                start_time,
+                end_time,
+                w_start,
+                w_end,
+                w_base,
+                w_int,
+                cap0,
+                dmg,
+                dmg_by,
+                resupply,
+                ex_time,
+                ex_node,
+                trigger,
+                response,
+                p_fatal,
+                p_respond,
+                lag_lo,
+                lag_hi,
+                n_strikes,
+                active_from,
+                suppress,
+                bin_edges,
+                quiet_days,
+                max_events,
+                link,
+                counts_out[r],
+                scalars_out[r],
+            )
+            continue
         simulate_policy_run(
             run_keys[r],
             mu[r],

@@ -82,6 +82,13 @@ class SimulationResult:
                     f"policy {pol.name!r}: {st['n_truncated']} run(s) stopped at "
                     "max_events; their counts are lower bounds."
                 )
+        if scenario.link != "identity":
+            notes.append(
+                f"link {scenario.link!r}: simulated by thinning, which has no "
+                "genealogy, so P(cycle) and chain lengths are not defined (NaN); "
+                "spectral radii use the positive parts of the adjacency (an "
+                "upper bound of the excitation)."
+            )
         di = kw["draw_info"]
         if di.get("n_clipped") or di.get("n_redrawn"):
             notes.append(
@@ -153,13 +160,18 @@ class SimulationResult:
                 if n_q >= n / 2
                 else float("nan")
             )
+            if self.scenario.get("link", "identity") != "identity":
+                # No genealogy under a nonlinear link: chains are undefined.
+                pc = float("nan")
             rows.append(
                 {
                     "policy": pname,
                     "spectral_radius": self.spectral_radius[pname],
                     "p_cycle": pc,
                     "p_cycle_se": math.sqrt(pc * (1 - pc) / n),
-                    "mean_longest_chain_days": st["cycle_sum"] / n,
+                    "mean_longest_chain_days": st["cycle_sum"] / n
+                    if pc == pc
+                    else float("nan"),
                     "median_days_to_quiescence": med,
                     "share_never_quiet": st["n_quiet_censored"] / n,
                     "n_events": st["n_events"],

@@ -25,6 +25,7 @@ import numpy as np
 
 from titfortat._validation import as_generator
 from titfortat.dynamics._branching import spectral_radius
+from titfortat.dynamics.hawkes._loglik import LINK_CODES
 from titfortat.exceptions import DataError
 from titfortat.simulate._kernel import N_OUT, simulate_many
 from titfortat.simulate._result import SimulationResult
@@ -166,6 +167,7 @@ def _policy_plan(scenario: Scenario, pol: Policy) -> dict[str, Any]:
         "n_strikes": int(pol.strikes),
         "active_from": float(pol.start_day),
         "suppress": suppress,
+        "link": LINK_CODES[scenario.link],
     }
 
 
@@ -217,6 +219,7 @@ def simulate_plan(
         bin_edges,
         float(quiet_days),
         int(max_events),
+        int(plan["link"]),
         counts,
         scal,
     )
@@ -379,7 +382,14 @@ def _parameter_draws(
                 p.loc[row.index] = row.to_numpy(dtype=float)
             else:
                 p.loc[free] = g.multivariate_normal(params[free].to_numpy(), cov)
-            neg = p.to_numpy() < 0
+            # Negative values leave the model's domain only where the link
+            # needs them non-negative: everything under identity, the
+            # baseline under relu, the decay always.
+            names = p.index.str
+            may_be_negative = (
+                names.startswith("alpha[") & (scenario.link != "identity")
+            ) | (names.startswith("mu[") & (scenario.link == "softplus"))
+            neg = (p.to_numpy() < 0) & ~np.asarray(may_be_negative)
             if neg.any():
                 info["n_clipped"] += 1
                 p[neg] = 0.0

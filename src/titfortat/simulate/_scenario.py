@@ -566,28 +566,21 @@ def _read_model(
             Reason.UNKNOWN_VALUE,
             f"'link' must be one of {list(_LINKS)}. Got {link!r}.",
         )
-    elif link != "identity":
-        pr.add(
-            key_line(model, "link") or key_line(model, "fitted"),
-            Reason.UNKNOWN_VALUE,
-            f"link {link!r}: the policy simulator runs the linear (identity) "
-            "model only, whose cluster form keeps common random numbers "
-            "aligned across policies; refit with link='identity'.",
-        )
-    if np.any(mu < 0):
+    if link != "softplus" and np.any(mu < 0):
         pr.add(
             key_line(model, "baseline"),
             Reason.OUT_OF_RANGE,
-            f"'baseline' must be >= 0 (events per day). Got {mu.tolist()}.",
+            f"'baseline' must be >= 0 (events per day) with link {link!r}. Got "
+            f"{mu.tolist()}; use link: softplus for a negative baseline.",
         )
-    if adj.size and np.any(adj < 0):
+    if link == "identity" and adj.size and np.any(adj < 0):
         bad = [(nodes[i], nodes[j]) for i, j in zip(*np.nonzero(adj < 0), strict=True)]
         pr.add(
             key_line(model, "adjacency"),
             Reason.OUT_OF_RANGE,
             f"'adjacency' must be >= 0 for the linear model; negative at "
-            f"{[f'{a}<-{b}' for a, b in bad[:5]]}. Model deterrence by "
-            "'capacity' damage instead.",
+            f"{[f'{a}<-{b}' for a, b in bad[:5]]}. Use link: softplus or relu "
+            "for inhibition, or model deterrence by 'capacity' damage.",
         )
     return nodes, mu, adj, float(decay), link, fit
 
