@@ -483,6 +483,11 @@ def run(
         Per-run guard; truncated runs are counted in the result.
     progress : callable(done, total), optional
 
+    A scenario with a ``calibration`` block is first calibrated to its
+    published counts; its runs then draw their parameters from the accepted
+    ABC draws (``uncertainty`` is not used), and the result carries the
+    ``calibration`` records.
+
     Returns
     -------
     SimulationResult

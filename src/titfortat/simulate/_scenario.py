@@ -22,6 +22,14 @@ File layout (days count from the scenario's day 0)::
       none: {}
       proportionate: {trigger: attack, response: strike, probability: 0.3,
                       fatal_probability: 0.2, lag_days: [1, 3], strikes: 1}
+
+Optional: ``history_days`` (simulate that many days before day 0 in every
+run; events there excite, damage and feed chains but are not counted;
+windows and initial events may have negative days), ``quiet_days``,
+``cycle_days``, ``count_threshold: {k, days}``, ``start_date`` (labels day
+0) and ``calibration`` (fit baseline and adjacency to published counts
+first; see :mod:`titfortat.simulate._case` and the bundled
+``case-2023-24``).
 """
 
 from __future__ import annotations
