@@ -154,3 +154,53 @@ def test_effect_cli_on_a_sparse_store_answers_without_a_traceback(
     else:
         assert res.exit_code == 1, res.output
         assert res.output.count("\n") <= 3, res.output
+
+
+def test_effect_cli_sweep(tmp_path):
+    path = _sparse_store(tmp_path, 40, 400, one_day=False)
+    args = ["effect", "--store", str(path), "-t", "source_event_type=Airstrike"]
+    args += ["--outcome", "event_type=attack", "--sweep"]
+    res = runner.invoke(app, [*args, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert len(out["rows"]) == 12  # radii 5, 10, 25, 50 x windows 3, 7, 14
+    verdicts = {r["verdict"] for r in out["rows"]}
+    assert out["is_stable"] == (len(verdicts) == 1)
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0 and "The verdict" in res.output
+
+
+def test_radius_covering_the_whole_area_is_not_estimable():
+    # Every place within the radius of every other: matched placebos are all
+    # alike and the randomisation null has no spread.
+    ev = simulate_retaliation(effect=0.7, n_days=300, n_places=4, rng=0)
+    t = effect_table(ev, treatment=TREAT, outcome=OUT, radius_km=5000, hawkes=False)
+    assert t.event_study.results_.is_degenerate
+    row = t.table.set_index("estimator").loc["event_study"]
+    assert row["verdict"] == "not_estimable" and "no spread" in row["reason"]
+
+
+@pytest.mark.slow
+def test_effect_cli_radius_covering_the_whole_area_is_not_estimable():
+    # On the bundled Iraq data a 1000 km radius made every placebo alike: the
+    # pool-shift division raised before; now the row says why.
+    res = runner.invoke(
+        app,
+        [
+            "effect",
+            "--demo",
+            "-t",
+            "source_event_type=Airstrike",
+            "--outcome",
+            "event_type=attack",
+            "--radius-km",
+            "1000",
+            "--no-hawkes",
+            "--format",
+            "json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    rows = {r["estimator"]: r for r in json.loads(res.stdout)}
+    es = rows["event_study"]
+    assert es["verdict"] == "not_estimable" and "no spread" in es["reason"]
