@@ -141,7 +141,7 @@ def demo_effects():
             outcome=C.outcome,
             radius_km=C.radius_km,
             window_days=C.window_days,
-            n_placebos=500,
+            n_placebos=300,
             rng=C.rng,
         )
 

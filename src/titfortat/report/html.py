@@ -48,6 +48,10 @@ class ReportConfig:
         Bundled network name or YAML file.
     network_at : str or None
         Draw the ties that hold on this day.
+    attribution_events : int
+        Simulated banner attacks of the attribution section.
+    simulation_runs : int
+        Runs per policy of the 2023-24 scenario.
     title : str
     rng : int
     """
@@ -61,6 +65,8 @@ class ReportConfig:
     baseline_segments: int = 16
     network: str | Path = "iran_axis_2023_24"
     network_at: str | None = "2024-01-28"
+    attribution_events: int = 1200
+    simulation_runs: int = 200
     title: str = "titfortat report"
     rng: int = 0
 
@@ -209,12 +215,14 @@ def build_report(
         (
             "attribution",
             "who did it (attribution)",
-            lambda: attribution_section(rng=config.rng),
+            lambda: attribution_section(
+                n_events=config.attribution_events, rng=config.rng
+            ),
         ),
         (
             "outlook",
             "what happens next (policy scenarios)",
-            lambda: outlook_section(rng=config.rng),
+            lambda: outlook_section(runs=config.simulation_runs, rng=config.rng),
         ),
     ]
     sections: list[Section] = []
