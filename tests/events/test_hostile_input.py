@@ -12,6 +12,7 @@ import pytest
 
 from titfortat.events import EventStore
 from titfortat.events.store import expand_paths
+from titfortat.exceptions import Reason, SchemaError
 
 
 def _row(line: str, column: str, value: str, header: str) -> str:
@@ -155,3 +156,26 @@ def test_pattern_matching_no_literal_file_is_still_a_glob(store, tmp_path, fixtu
         shutil.copy(fixtures / "acled.csv", tmp_path / name)
     paths = expand_paths(str(tmp_path / "a?.csv"))
     assert [p.name for p in paths] == ["a1.csv", "a2.csv"]
+
+
+def test_bare_carriage_return_names_its_line(store, tmp_path, acled_lines):
+    header, rows = acled_lines
+    path = tmp_path / "cr.csv"
+    text = "\n".join([header, rows[0], rows[1].replace("Iraq", "Ir\raq", 1)]) + "\n"
+    path.write_bytes(text.encode())
+    with pytest.raises(SchemaError, match=r"line 3 holds a carriage return") as e:
+        store.ingest(path, format="acled")
+    assert e.value.reason is Reason.MALFORMED_ROW
+    assert store.count() == 0
+
+
+def test_gdelt_first_row_longer_than_64_kib(store, tmp_path, fixtures):
+    # The field count read only the first 64 KiB of the file (found by the fuzz
+    # suite: a long first row was "12 tab-separated fields").
+    lines = (fixtures / "gdelt2.export.CSV").read_text().splitlines()
+    fields = lines[0].split("\t")
+    fields[5] = "x" * 100_000
+    path = tmp_path / "20240202.export.CSV"
+    path.write_text("\n".join(["\t".join(fields), *lines[1:]]) + "\n")
+    report = store.ingest(path, format="gdelt")
+    assert report.read == len(lines)

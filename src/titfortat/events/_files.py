@@ -142,6 +142,20 @@ def locate_bad_utf8(path: Path) -> tuple[int, int, bytes]:
     return line, offset, b""
 
 
+def locate_bare_cr(path: Path) -> int | None:
+    """Physical line of the first carriage return that ends no line, else None.
+
+    DuckDB cannot split a file with ``\\n`` line ends and a bare ``\\r``
+    in an unquoted field (its whole scan fails); this names the line.
+    """
+    with open(path, "rb") as fh:
+        for n, raw in enumerate(fh, 1):
+            body = raw.removesuffix(b"\n").removesuffix(b"\r")
+            if b"\r" in body:
+                return n
+    return None
+
+
 def encoding_error(path: Path, encoding: str) -> DataError:
     """The error for a file that does not decode as ``encoding``."""
     line, offset, bad = locate_bad_utf8(path)
@@ -289,6 +303,19 @@ def read_error(path: Path, ready: Path, encoding: str, err: Exception) -> DataEr
     text = str(err)
     if "invalid unicode" in text.lower():
         return encoding_error(ready, encoding)
+    if "state machine reached an invalid state" in text:
+        line = locate_bare_cr(ready)
+        if line is not None:
+            return SchemaError(
+                f"{path}: line {line} holds a carriage return (\\r) inside an "
+                "unquoted field of a file whose lines end with \\n, so the file "
+                "cannot be split into records. Expected such a field in quotes. "
+                "Fix: re-export the file with quoting, or remove the stray \\r "
+                "characters (e.g. tr -d '\\r').",
+                reason=Reason.MALFORMED_ROW,
+                path=str(path),
+                line=line,
+            )
     first = text.strip().splitlines()[0] if text.strip() else type(err).__name__
     return SchemaError(
         f"{path}: could not be read as {encoding} CSV: {first}. Expected a "

@@ -85,10 +85,16 @@ _LAYOUTS = {57: (1, False), 58: (1, True), 61: (2, True)}
 
 def count_fields(path: Path, encoding: str) -> int:
     """Number of tab-separated fields on the first line of ``path``."""
+    # Read up to the first line end, however long the line (a 64 KiB head cut
+    # a long first row and miscounted its fields).
+    tabs = 0
     with open(path, "rb") as fh:
-        head = fh.read(1 << 16)
-    first = head.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n", 1)[0]
-    return first.count(b"\t") + 1
+        while chunk := fh.read(1 << 16):
+            ends = [i for i in (chunk.find(b"\n"), chunk.find(b"\r")) if i >= 0]
+            if ends:
+                return tabs + chunk[: min(ends)].count(b"\t") + 1
+            tabs += chunk.count(b"\t")
+    return tabs + 1
 
 
 class GdeltReader(b.Reader):
