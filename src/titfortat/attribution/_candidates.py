@@ -91,6 +91,8 @@ def network_mask(
     banner_id: str,
     dates: pd.Series,
     event_ids: Sequence[str] | None = None,
+    *,
+    strict: bool = True,
 ) -> pd.DataFrame:
     """Boolean frame (events x members): who may have acted on each date.
 
@@ -98,6 +100,7 @@ def network_mask(
     on days one of those ties holds (so Kataib Hezbollah drops out after its
     30 January 2024 halt although its ``member_of`` tie is open-ended); a
     faction with only ``member_of`` ties is a candidate while one holds.
+    With ``strict`` (the default) an event with no candidate is an error.
     """
     members = member_ids(network, banner_id)
     ties = [t for t in network.ties(None, types=_MEMBER_TYPES) if t.target == banner_id]
@@ -112,7 +115,7 @@ def network_mask(
         mask[:, j] = [active[d] for d in days]
     frame = pd.DataFrame(mask, columns=members, index=dates.index)
     empty = ~frame.any(axis=1)
-    if empty.any():
+    if empty.any() and strict:
         bad = frame.index[empty.to_numpy()]
         ids = (
             list(event_ids[i] for i in np.flatnonzero(empty.to_numpy())[:5])

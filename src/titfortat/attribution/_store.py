@@ -131,6 +131,7 @@ def attribute_store(
     banner: str | None = None,
     train_until: str | None = None,
     level: float = 0.9,
+    include_unclaimed: bool = False,
     write: bool = True,
 ) -> tuple[Any, pd.DataFrame, BannerAttribution]:
     """Fit on a store's banner events, evaluate, and attribute the latent ones.
@@ -141,7 +142,10 @@ def attribute_store(
     own-name claims for testing), evaluates on the own-name claims from that
     date on, and returns ``(evaluation, posteriors, model)``; the posteriors of
     the banner-claimed events are written to the table
-    ``attribution_posteriors`` when ``write``.
+    ``attribution_posteriors`` when ``write``. With ``include_unclaimed``,
+    attacks without a resolved actor (``actor_id`` null, ``event_type``
+    attack) between the first and last day of the members' ties are latent
+    events too.
     """
     from titfortat.actors import ActorNetwork
     from titfortat.attribution import _candidates as cand
@@ -158,13 +162,40 @@ def attribute_store(
         "ORDER BY date, event_id",
         ids,
     ).fetchdf()
+    if include_unclaimed:
+        ties = [
+            t
+            for t in net.ties(None, types=["member_of", "claims_under"])
+            if t.target == banner_id
+        ]
+        # the span of the members' ties; an open end leaves that side open
+        sql = "SELECT * FROM events WHERE actor_id IS NULL AND event_type = 'attack'"
+        params: list[Any] = []
+        if all(t.start is not None for t in ties):
+            params.append(min(t.start for t in ties if t.start is not None))
+            sql += f" AND date >= ${len(params)}"
+        if all(t.end is not None for t in ties):
+            params.append(max(t.end for t in ties if t.end is not None))
+            sql += f" AND date <= ${len(params)}"
+        extra = store.connection.execute(sql, params).fetchdf()
+        if not extra.empty:
+            ok = cand.network_mask(
+                net, banner_id, pd.to_datetime(extra["date"]), strict=False
+            ).any(axis=1)
+            extra = extra[ok.to_numpy()]
+        if not extra.empty:
+            events = pd.concat([events, extra], ignore_index=True)
+            events = events.sort_values(["date", "event_id"], kind="stable")
+            events = events.reset_index(drop=True)
     if events.empty:
         raise DataError(
             f"The store {getattr(store, 'path', store)!r} holds no event claimed by "
             f"{banner_id!r} or its members {members}. Ingest events and resolve "
             "their actor names first (`titfortat actors apply`)."
         )
-    own = events["actor_id"].isin(members)
+    own = events["actor_id"].isin(members) & ~events["actor_uncertain"].fillna(
+        False
+    ).astype(bool)
     if not own.any():
         raise DataError(
             f"No event in the store is claimed in a member's own name ({members}); "

@@ -105,6 +105,8 @@ class BannerAttribution(BaseEstimator):
         Relative change of the EM objective that counts as converged.
     label_column : str, default "actor_id"
         Column holding the own-name claimant (a label when it is a candidate).
+        Events whose ``actor_uncertain`` is true (GTD's ``guncertain1``) are
+        latent, not labels.
 
     Attributes
     ----------
@@ -251,7 +253,11 @@ class BannerAttribution(BaseEstimator):
 
     def _labels(self, ev: pd.DataFrame, classes: list[str]) -> np.ndarray:
         lab = pd.Index(classes).get_indexer(ev[self.label_column].astype("string"))
-        return np.asarray(lab)
+        lab = np.asarray(lab)
+        if "actor_uncertain" in ev.columns:
+            # a suspected perpetrator (GTD guncertain1 = 1) is no label
+            lab[ev["actor_uncertain"].fillna(False).to_numpy(dtype=bool)] = -1
+        return lab
 
     def _fit_core(self, ev: pd.DataFrame, y: np.ndarray, mask: np.ndarray) -> Core:
         return Core.fit(

@@ -50,6 +50,14 @@ def attribute(
     level: Annotated[
         float, typer.Option("--level", help="Level of the prediction sets.")
     ] = 0.9,
+    include_unclaimed: Annotated[
+        bool,
+        typer.Option(
+            "--include-unclaimed",
+            help="Also attribute attacks without a resolved actor on days the "
+            "banner's members are active.",
+        ),
+    ] = False,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Write the posteriors as a long CSV."),
@@ -91,6 +99,7 @@ def attribute(
                 banner=banner,
                 train_until=train_until,
                 level=level,
+                include_unclaimed=include_unclaimed,
             )
         if output is not None:
             post.to_csv(output, index=False)
