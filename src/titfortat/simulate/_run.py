@@ -250,9 +250,9 @@ def _run_chunk(task: dict[str, Any]) -> dict[str, Any]:
         counts, scal = simulate_plan(
             plan,
             keys,
-            task["mu"],
-            task["adj"],
-            task["beta"],
+            task["mu"][task["draw_idx"]],
+            task["adj"][task["draw_idx"]],
+            task["beta"][task["draw_idx"]],
             task["end_time"],
             edges,
             task["quiet_days"],
@@ -584,9 +584,12 @@ def run(
                 "start": start,
                 "stop": stop,
                 "plans": plans,
-                "mu": mu_d[di],
-                "adj": adj_d[di],
-                "beta": beta_d[di],
+                # Only the draws this chunk uses travel with it (a 10^7-run
+                # study on Dask must not ship every draw to every task).
+                "mu": mu_d[di[0] : di[-1] + 1],
+                "adj": adj_d[di[0] : di[-1] + 1],
+                "beta": beta_d[di[0] : di[-1] + 1],
+                "draw_idx": di - di[0],
                 "end_time": horizon,
                 "start_time": -scenario.history_days,
                 "bin_edges": edges,
