@@ -89,3 +89,37 @@ def test_softplus_table_has_no_share_and_bad_nodes_are_named(events) -> None:
         hawkes_table(events, {"air": NODES["air"]})
     with pytest.raises(DataError, match=r"node\(s\) \['gun'\]"):
         hawkes_table(events, {"air": NODES["air"], "gun": "source_event_type=RPG"})
+
+
+def test_effect_table_hawkes_row_names_its_model_and_matches_hawkes_table() -> None:
+    # The effect table's Hawkes row and `titfortat hawkes` differ in their
+    # defaults (softplus/4 segments vs identity/1): the row says which model
+    # it is, and that model refitted by hawkes_table gives the same numbers.
+    from titfortat.effects import effect_table, hawkes_table, simulate_retaliation
+
+    ev = simulate_retaliation(effect=0.7, n_days=300, n_places=4, rng=0)
+    t = effect_table(
+        ev,
+        treatment="event_type=strike",
+        outcome="event_type=attack",
+        n_placebos=300,
+        baseline_segments=2,
+    )
+    row = t.table.set_index(["estimator", "direction"]).loc[
+        ("hawkes", "attack<-strike")
+    ]
+    assert "BinnedHawkes(link='softplus', family='negbin', baseline_segments=2)" in (
+        row["scale"]
+    )
+    assert "titfortat hawkes --link softplus --segments 2" in row["scale"]
+    h = hawkes_table(
+        ev,
+        {"strike": "event_type=strike", "attack": "event_type=attack"},
+        link="softplus",
+        baseline_segments=2,
+        n_starts=1,
+    )
+    other = h.effects.loc["attack<-strike"]
+    assert other["estimate"] == pytest.approx(row["estimate"], rel=1e-6)
+    assert other["p_value"] == pytest.approx(row["p_value"], rel=1e-4)
+    assert other["verdict"] == row["verdict"]

@@ -260,6 +260,12 @@ class CountAutoregression(BaseEstimator):
             out.append(f"the standard error of the lag sum is {se:.3g}")
         if np.isfinite(est) and abs(est) > 10:
             out.append(f"the lag sum {est:.3g} diverges (separation)")
+        # The NB2 dispersion is searched in [1e-8, 50]; 1e-8 is the declared
+        # Poisson limit, 50 only where the search stopped.
+        if self.family == "negbin" and self.dispersion_ >= 49.9:
+            out.append(
+                f"the dispersion {self.dispersion_:.3g} sits on its search bound 50"
+            )
         return out
 
     def cumulative_effect(self) -> DerivedResult:

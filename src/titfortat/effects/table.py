@@ -390,6 +390,11 @@ def effect_table(
                 if np.isfinite(rel)
                 else ""
             )
+            + (
+                f"; {r.n_dropped:,} interventions left out (window outside the data)"
+                if r.n_dropped
+                else ""
+            )
             + f"; {r.n_contaminated / max(r.n_placebos, 1):.0%} of placebos have "
             f"an intervention in their window; design effect {r.design_effect:.2f}"
             f"; {pool}" + (f"; left out: {lost}" if lost else "")
