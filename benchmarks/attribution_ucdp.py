@@ -30,7 +30,7 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ucdp-ged-iraq-
 CATS = ("country", "violence_type", "target_type", "deaths", "day_of_week")
 
 
-def run(folder: Path, train_until: str, *, mask_leaks: bool) -> None:
+def run(folder: Path, train_until: str, *, mask_leaks: bool) -> dict:
     ev, allowed = ucdp_task(folder, mask_leaks=mask_leaks, train_until=train_until)
     cats = CATS if mask_leaks else (*CATS, "conflict_name")
     train = (ev["date"] < train_until).to_numpy()
@@ -48,15 +48,38 @@ def run(folder: Path, train_until: str, *, mask_leaks: bool) -> None:
         + f"; {time.perf_counter() - t0:.1f} s"
     )
     print()
+    tab = res.table
+    return {
+        "train_until": train_until,
+        "n_test": res.n_test,
+        "model_log_loss": tab.loc["model", "log_loss"],
+        "best_baseline_log_loss": tab["log_loss"].iloc[1:].min(),
+        "model_brier": tab.loc["model", "brier"],
+        "best_baseline_brier": tab["brier"].iloc[1:].min(),
+        "model_wins_both": bool(
+            (tab.loc["model", "log_loss"] < tab["log_loss"].iloc[1:]).all()
+            and (tab.loc["model", "brier"] < tab["brier"].iloc[1:]).all()
+        ),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", type=Path, default=DATA)
-    parser.add_argument("--train-until", default="2017-01-01")
+    parser.add_argument(
+        "--train-until",
+        nargs="+",
+        default=["2015-01-01", "2016-01-01", "2017-01-01", "2018-01-01"],
+        help="One or more cut dates (rolling origin); the leak comparison "
+        "runs at 2017-01-01.",
+    )
     args = parser.parse_args()
-    run(args.folder, args.train_until, mask_leaks=True)
-    run(args.folder, args.train_until, mask_leaks=False)
+    rows = [run(args.folder, cut, mask_leaks=True) for cut in args.train_until]
+    run(args.folder, "2017-01-01", mask_leaks=False)
+    import pandas as pd
+
+    print("rolling origin, leaking fields masked:")
+    print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 
 if __name__ == "__main__":
