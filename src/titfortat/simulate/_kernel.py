@@ -102,23 +102,24 @@ def _poisson(mean: float, u: float) -> int:
 
 @njit(cache=True)
 def _push(ht, hn, hk, hc, hf, n, t, node, key, cs, flag):  # type: ignore[no-untyped-def]
-    """Push onto a binary min-heap on time held in parallel arrays."""
+    """Push onto a binary min-heap on time held in parallel arrays (parents
+    move down into the hole; the item is written once)."""
     i = n
+    while i > 0:
+        p = (i - 1) // 2
+        if ht[p] <= t:
+            break
+        ht[i] = ht[p]
+        hn[i] = hn[p]
+        hk[i] = hk[p]
+        hc[i] = hc[p]
+        hf[i] = hf[p]
+        i = p
     ht[i] = t
     hn[i] = node
     hk[i] = key
     hc[i] = cs
     hf[i] = flag
-    while i > 0:
-        p = (i - 1) // 2
-        if ht[p] <= ht[i]:
-            break
-        ht[p], ht[i] = ht[i], ht[p]
-        hn[p], hn[i] = hn[i], hn[p]
-        hk[p], hk[i] = hk[i], hk[p]
-        hc[p], hc[i] = hc[i], hc[p]
-        hf[p], hf[i] = hf[i], hf[p]
-        i = p
 
 
 @njit(cache=True)
@@ -126,27 +127,27 @@ def _pop(ht, hn, hk, hc, hf, n):  # type: ignore[no-untyped-def]
     """Pop the earliest item; ``n`` is the size before the pop."""
     t, node, key, cs, flag = ht[0], hn[0], hk[0], hc[0], hf[0]
     last = n - 1
-    ht[0] = ht[last]
-    hn[0] = hn[last]
-    hk[0] = hk[last]
-    hc[0] = hc[last]
-    hf[0] = hf[last]
+    lt = ht[last]
     i = 0
     while True:
-        lft = 2 * i + 1
-        if lft >= last:
+        c = 2 * i + 1
+        if c >= last:
             break
-        c = lft
-        if lft + 1 < last and ht[lft + 1] < ht[lft]:
-            c = lft + 1
-        if ht[i] <= ht[c]:
+        if c + 1 < last and ht[c + 1] < ht[c]:
+            c += 1
+        if lt <= ht[c]:
             break
-        ht[c], ht[i] = ht[i], ht[c]
-        hn[c], hn[i] = hn[i], hn[c]
-        hk[c], hk[i] = hk[i], hk[c]
-        hc[c], hc[i] = hc[i], hc[c]
-        hf[c], hf[i] = hf[i], hf[c]
+        ht[i] = ht[c]
+        hn[i] = hn[c]
+        hk[i] = hk[c]
+        hc[i] = hc[c]
+        hf[i] = hf[c]
         i = c
+    ht[i] = lt
+    hn[i] = hn[last]
+    hk[i] = hk[last]
+    hc[i] = hc[last]
+    hf[i] = hf[last]
     return t, node, key, cs, flag
 
 
