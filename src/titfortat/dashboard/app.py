@@ -283,10 +283,12 @@ def create_app(store: str | Path | Any | None = None) -> Any:
         def n_events() -> str:
             f = filters()
             n = len(events())
-            return (
-                f"{n:,} events match ({f['since']} to {f['until']}; "
-                f"{', '.join(f['event_type'])})"
-            )
+            parts = [f"{f['since']} to {f['until']}", ", ".join(f["event_type"])]
+            if f["country"]:
+                parts.append(", ".join(f["country"]))
+            if f["actor"]:
+                parts.append(f"actor contains {f['actor']!r}")
+            return f"{n:,} events match ({'; '.join(parts)})"
 
         @render.plot(alt="Timeline of events per week by type")
         def timeline() -> Any:

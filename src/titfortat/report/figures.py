@@ -67,6 +67,7 @@ def plot_timeline(counts: pd.DataFrame, *, ax: Any = None, freq: str = "week") -
             label=f"{col} ({int(counts[col].sum()):,})",
             drawstyle="steps-mid",
         )
+    ax.set_ylim(bottom=0)
     ax.set_ylabel(f"events per {freq}")
     ax.set_xlabel("date")
     ax.grid(alpha=0.3)
