@@ -56,3 +56,12 @@ def test_case_policies_run_from_2_february(case):
     ][0]
     # Without a response rule the only strikes are the 2 Feb ones (7 sites).
     assert none["mean_count"] == 7.0 and none["mc_se"] == 0.0
+
+
+@pytest.mark.slow
+def test_bundled_calibration_at_full_size():
+    """The bundled settings (20,000 prior draws, 200 kept): the four
+    Pentagon-sourced points inside the 90% band."""
+    d = run(Scenario.load("case-2023-24"), runs=500, rng=1).to_dict()
+    strong = [r for r in d["calibration"] if r["weight"] == 1.0]
+    assert all(r["inside_band"] for r in strong), strong

@@ -57,6 +57,20 @@ class SimulationResult:
     (probabilities, quiescence), :meth:`comparison` (paired differences
     against the first policy beside the unpaired standard error),
     :meth:`curves` (fan-chart data).
+
+    Examples
+    --------
+    >>> from titfortat.simulate import Scenario, run
+    >>> sc = Scenario.from_dict({"name": "toy", "horizon_days": 30,
+    ...     "model": {"nodes": ["attack", "strike"], "baseline": [0.5, 0.0],
+    ...               "adjacency": [[0.2, 0.3], [0.0, 0.0]], "decay": 1.0},
+    ...     "policies": {"none": {}, "tit": {"trigger": "attack",
+    ...         "response": "strike", "probability": 0.5, "lag_days": [1, 2]}}})
+    >>> res = run(sc, runs=300, rng=0)
+    >>> list(res.comparison().columns)
+    ['policy', 'versus', 'node', 'difference', 'paired_se', 'unpaired_se', 'se_ratio']
+    >>> sorted(res.to_dict())[:4]
+    ['comparison', 'curves', 'n_sims', 'notes']
     """
 
     scenario: dict[str, Any]

@@ -74,6 +74,18 @@ def check_stable(
     DataError
         If a policy's radius is >= 1, naming the radius and the entry whose
         change lowers it most (by the eigenvector sensitivity ``v_i u_j``).
+
+    Examples
+    --------
+    >>> from titfortat.simulate import Scenario
+    >>> sc = Scenario.from_dict({"name": "toy", "horizon_days": 30,
+    ...     "model": {"nodes": ["attack", "strike"], "baseline": [0.5, 0.0],
+    ...               "adjacency": [[0.2, 0.3], [0.0, 0.0]], "decay": 1.0},
+    ...     "policies": {"none": {}, "tit": {"trigger": "attack",
+    ...         "response": "strike", "probability": 0.5, "lag_days": [1, 2]}}})
+    >>> # tit adds 0.5 to strike<-attack: l^2 - 0.2 l - 0.3 * 0.5 = 0 gives 0.5
+    >>> {k: round(v, 3) for k, v in check_stable(sc).items()}
+    {'none': 0.2, 'tit': 0.5}
     """
     radii = {}
     for pol in scenario.policies:
