@@ -9,6 +9,7 @@ published 2023-24 counts are bundled data and are always shown.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import Any
 
 import pandas as pd
@@ -73,9 +74,20 @@ def _fill_attribution(s: Section, mod: Any, *, n_events: int, rng: int) -> None:
     s.data_spans.append(
         ("SIMULATED banner attacks", ev["date"].min(), ev["date"].max())
     )
+    # The baselines include a random forest, which needs scikit-learn (an
+    # optional dependency); without it the model is evaluated alone.
+    has_sklearn = importlib.util.find_spec("sklearn") is not None
     evaluation = model.evaluate(
-        test, truth=sim.truth.loc[test.index], data_label="simulated banner attacks"
+        test,
+        truth=sim.truth.loc[test.index],
+        baselines=has_sklearn,
+        data_label="simulated banner attacks",
     )
+    if not has_sklearn:
+        s.caveats.append(
+            "Baselines (base rates, majority, random forest) not shown: they "
+            "need scikit-learn (pip install scikit-learn)."
+        )
     s.paragraphs.append(
         "SIMULATED DATA. No real event data with the true author of banner "
         "claims is bundled, so this section runs the model on attacks drawn by "
