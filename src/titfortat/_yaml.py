@@ -201,8 +201,10 @@ def load_yaml(
             reason=reason,
             path=name,
         )
-    ldr = loader(text, source=name, max_nodes=max_nodes, reason=reason)
+    ldr = None
     try:
+        # The reader checks the characters as it is built: inside the try.
+        ldr = loader(text, source=name, max_nodes=max_nodes, reason=reason)
         node = ldr.get_single_node()
         data = ldr.construct_document(node) if node is not None else None
         return (data, node) if with_node else data
@@ -222,7 +224,8 @@ def load_yaml(
             path=name,
         ) from None
     finally:
-        ldr.dispose()
+        if ldr is not None:
+            ldr.dispose()
 
 
 def short_repr(value: Any, limit: int = 60) -> str:

@@ -6,8 +6,7 @@ from collections import Counter
 
 import pytest
 
-#: Filled by the fuzz tests: rows, files, mappings, option sets tried, failures.
-TRIED: Counter[str] = Counter()
+from ._support import TRIED
 
 
 @pytest.fixture

@@ -22,19 +22,16 @@ import io
 import json
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from titfortat.events import EventStore
 from titfortat.exceptions import TitForTatError
 
+from ._support import fuzz_settings
+
 FIXTURES = Path(__file__).parents[1] / "events" / "fixtures"
-SETTINGS = settings(
-    max_examples=15,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    derandomize=True,
-)
+SETTINGS = fuzz_settings(15)
 
 _NUMBERS = ["nan", "NaN", "inf", "-inf", "1e10", "2147483648", "-1", "1.5", "", " 7 "]
 _odd_text = st.text(

@@ -220,7 +220,9 @@ def _check(m: Mapping_) -> Mapping_:
     if "date" not in cols:
         raise m.error(("columns",), "'columns' must say which column is the 'date'.")
     fmt = d.get("format")
-    if fmt is not None and fmt not in {"csv", "tsv", "parquet"}:
+    if fmt is not None and (
+        not isinstance(fmt, str) or fmt not in {"csv", "tsv", "parquet"}
+    ):
         raise m.error(
             ("format",), f"format must be csv, tsv or parquet; got {short_repr(fmt)}."
         )
