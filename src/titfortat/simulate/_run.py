@@ -666,9 +666,16 @@ def _execute(tasks: Sequence[dict[str, Any]], workers: int, scheduler: Any):  # 
             yield _run_chunk(t)
         return
     import multiprocessing as mp
+    import sys
+    import threading
 
-    # spawn: fork is unsafe once threads exist (Dask, numba), and warns.
+    # fork shares the compiled kernel with the workers (spawn re-imports and
+    # reloads it: seconds per worker); it is unsafe once other Python threads
+    # exist (a Dask client, a GUI), so spawn is used then.
+    method = (
+        "fork" if sys.platform == "linux" and threading.active_count() == 1 else "spawn"
+    )
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=mp.get_context("spawn")
+        max_workers=workers, mp_context=mp.get_context(method)
     ) as ex:
         yield from ex.map(_run_chunk, tasks)
