@@ -165,3 +165,20 @@ def test_filter_updates_count_and_chart_download_and_bad_values(
     shot = tmp_path / "dashboard.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
+
+
+def test_serve_on_a_busy_port_is_one_line(store_file):
+    from typer.testing import CliRunner
+
+    from titfortat.cli import app
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        res = CliRunner().invoke(
+            app, ["serve", "--store", str(store_file), "--port", str(port)]
+        )
+    assert res.exit_code == 2
+    assert f"Cannot listen on 127.0.0.1:{port}" in " ".join(res.stderr.split())
+    assert "Traceback" not in res.output

@@ -233,7 +233,20 @@ def serve(
 ) -> None:
     """Start the local dashboard: filter events, see timeline, map and network,
     run the effect table, download tables as CSV. Read-only on the store."""
+    import socket
+
     from titfortat.dashboard import serve as run_dashboard
+    from titfortat.exceptions import UsageError
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise UsageError(
+                f"Cannot listen on {host}:{port} ({error.strerror or error}). "
+                "Pick another port with --port, or stop what is using it."
+            ) from None
 
     where = (
         "this machine only"
