@@ -368,3 +368,10 @@ def test_lock_error_names_the_cause_and_no_read_only_advice(store):
     finally:
         holder.stdin.close()
         holder.wait(timeout=30)
+
+
+def test_hawkes_filter_without_a_name_says_so():
+    res = invoke("hawkes", "--demo", "event_type=strike", "event_type=attack")
+    assert res.exit_code == 2, res.output
+    assert "has no name: write NAME=FILTER" in res.stderr
+    assert "given twice" not in res.stderr

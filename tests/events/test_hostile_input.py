@@ -179,3 +179,17 @@ def test_gdelt_first_row_longer_than_64_kib(store, tmp_path, fixtures):
     path.write_text("\n".join(["\t".join(fields), *lines[1:]]) + "\n")
     report = store.ingest(path, format="gdelt")
     assert report.read == len(lines)
+
+
+def test_parquet_with_glob_characters_is_read_literally(store, tmp_path):
+    import pandas as pd
+
+    frame = pd.DataFrame({"when": ["2024-01-31"], "what": ["a"]})
+    frame.to_parquet(tmp_path / "t[1].parquet")
+    pd.DataFrame({"when": ["2024-02-01"] * 3, "what": ["b"] * 3}).to_parquet(
+        tmp_path / "t1.parquet"
+    )
+    mapping = {"source": "p", "columns": {"date": "when", "description": "what"}}
+    report = store.ingest(tmp_path / "t[1].parquet", format="table", mapping=mapping)
+    assert report.inserted == 1
+    assert store.query()["description"].tolist() == ["a"]

@@ -134,7 +134,7 @@ def effect(
     elif fmt is OutputFormat.csv:
         typer.echo(table.table.to_csv(index=False), nl=False)
     else:
-        _out.print(str(table), highlight=False)
+        _out.print(str(table), highlight=False, markup=False)
 
 
 def _sweep(
@@ -212,8 +212,8 @@ def did(
     elif fmt is OutputFormat.csv:
         typer.echo(frame.to_csv(index=False), nl=False)
     else:
-        _out.print(str(res), highlight=False)
-        _out.print(res.means.to_string(float_format=lambda x: f"{x:.4g}"))
+        _out.print(str(res), highlight=False, markup=False)
+        _out.print(res.means.to_string(float_format=lambda x: f"{x:.4g}"), markup=False)
         why = f" ({decision.reason})" if decision.reason else ""
         _out.print(f"verdict: {decision.verdict}{why}", highlight=False, markup=False)
 
@@ -323,6 +323,6 @@ def hawkes(
     elif fmt is OutputFormat.csv:
         typer.echo(table.effects.to_csv(), nl=False)
     else:
-        _out.print(str(table), highlight=False)
+        _out.print(str(table), highlight=False, markup=False)
         if qq_plot is not None:
             _out.print(Text(f"residual QQ plot written to {qq_plot}"))

@@ -396,10 +396,11 @@ class TableReader(b.Reader):
     ) -> b.ReadPlan:
         fmt = self.mapping.data.get("format")
         if fmt == "parquet" or (fmt is None and path.suffix.lower() == ".parquet"):
-            from titfortat.events._files import check_readable
+            from titfortat.events._files import check_readable, literal_path
 
             check_readable(path)
-            base = f"read_parquet({p(str(path))})"
+            # A name with [ ? * is read through a plain-named link, not globbed.
+            base = f"read_parquet({p(str(literal_path(path, workdir)))})"
             names = [
                 r[0]
                 for r in con.execute(
