@@ -22,11 +22,13 @@ from titfortat.cli._common import (
     DemoOption,
     ForceOption,
     FormatOption,
+    JsonOption,
     OutputFormat,
     StoreOption,
     check_output,
     errors,
     open_store,
+    pick_format,
 )
 from titfortat.exceptions import OptionalDependencyError, UsageError
 
@@ -101,8 +103,11 @@ def effect(
     ] = False,
     seed: Annotated[int, typer.Option("--rng", help="Random seed.")] = 0,
     fmt: FormatOption = OutputFormat.table,
+    as_json: JsonOption = False,
 ) -> None:
     """Effect of TREATMENT events on OUTCOME events: every estimator, one table."""
+    with errors():
+        fmt = pick_format(fmt, as_json)
     if sweep:
         _sweep(treatment, outcome, store, placebos, seed, fmt, demo)
         return
@@ -183,9 +188,11 @@ def did(
     ] = 10_000,
     seed: Annotated[int, typer.Option("--rng", help="Random seed.")] = 0,
     fmt: FormatOption = OutputFormat.table,
+    as_json: JsonOption = False,
 ) -> None:
     """Difference-in-differences of PRE/POST outcomes, treated vs control units."""
     with errors():
+        fmt = pick_format(fmt, as_json)
         if not file.is_file():
             raise ValueError(f"No file {str(file)!r}; expected a CSV of units.")
         import pandas as pd
@@ -264,9 +271,11 @@ def hawkes(
     force: ForceOption = False,
     seed: Annotated[int, typer.Option("--rng", help="Random seed.")] = 0,
     fmt: FormatOption = OutputFormat.table,
+    as_json: JsonOption = False,
 ) -> None:
     """Fit one day-count Hawkes model to NODES and tabulate every effect i<-j."""
     with errors():
+        fmt = pick_format(fmt, as_json)
         spec: dict[str, str] = {}
         for item in nodes:
             name, sep, flt = item.partition("=")
