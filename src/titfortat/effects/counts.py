@@ -203,6 +203,8 @@ class CountAutoregression(BaseEstimator):
                 HessianWarning,
                 stacklevel=2,
             )
+            # A singular information matrix is not a converged fit.
+            converged = False
         cov = pd.DataFrame(cov_arr, index=params.index, columns=params.index)
         self.outcome_, self.cause_ = outcome, cause
         self.n_obs_ = int(len(y))
