@@ -41,6 +41,10 @@ def test_policy_none_matches_analytic_mean(horizon):
     cur = res.curves()
     last = cur[cur["day"] == horizon].set_index("node").loc[NODES]
     np.testing.assert_allclose(last["mean_cumulative"], tab["mean_count"])
+    # The fan-chart quantiles at the last grid point are those of the totals.
+    np.testing.assert_array_equal(
+        last[["q05", "q50", "q95"]], tab[["q05", "q50", "q95"]]
+    )
 
 
 def test_paired_differences_beat_unpaired():
