@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -108,8 +109,9 @@ def test_effect_table_hawkes_row_names_its_model_and_matches_hawkes_table() -> N
     row = t.table.set_index(["estimator", "direction"]).loc[
         ("hawkes", "attack<-strike")
     ]
-    assert "BinnedHawkes(link='softplus', family='negbin', baseline_segments=2)" in (
-        row["scale"]
+    assert (
+        "BinnedHawkes(link='softplus', family='negbin', baseline_segments=2)"
+        in (row["scale"])
     )
     assert "titfortat hawkes --link softplus --segments 2" in row["scale"]
     h = hawkes_table(
@@ -123,3 +125,27 @@ def test_effect_table_hawkes_row_names_its_model_and_matches_hawkes_table() -> N
     assert other["estimate"] == pytest.approx(row["estimate"], rel=1e-6)
     assert other["p_value"] == pytest.approx(row["p_value"], rel=1e-4)
     assert other["verdict"] == row["verdict"]
+
+
+def test_unhealthy_fit_gives_no_verdicts_and_no_shares(monkeypatch) -> None:
+    # An optimiser that ended ABNORMAL once printed "escalation" and "100% of
+    # strikes triggered" beside NaN errors. Now every effect is not
+    # estimable, the shares are withheld, and the reason is printed.
+    from titfortat.effects import simulate_retaliation
+
+    real_fit = BinnedHawkes.fit
+
+    def abnormal(self, *a, **k):
+        out = real_fit(self, *a, **k)
+        self.results_ = dataclasses.replace(self.results_, converged=False)
+        return out
+
+    monkeypatch.setattr(BinnedHawkes, "fit", abnormal)
+    ev = simulate_retaliation(effect=0.8, n_days=300, n_places=3, rng=0)
+    t = hawkes_table(
+        ev, {"strike": "event_type=strike", "attack": "event_type=attack"}, n_starts=1
+    )
+    assert (t.effects.verdict == "not_estimable").all()
+    assert t.effects.reason.str.contains("did not converge").all()
+    assert t.share_triggered is None
+    assert "not estimable (no verdicts, no shares)" in str(t)

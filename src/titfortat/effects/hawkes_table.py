@@ -67,7 +67,8 @@ class HawkesTable:
         1, the decay on its search bound, too few events of a node).
     share_triggered : pandas.DataFrame or None
         Share of each node's events triggered by earlier events, with
-        delta-method intervals (identity link only).
+        delta-method intervals (identity link only; None for an unhealthy
+        fit, whose reasons are in ``header["problems"]``).
     residual_check : pandas.DataFrame
         KS test of the randomised PIT residuals per node (a small p-value
         says the model misfits that node).
@@ -109,6 +110,11 @@ class HawkesTable:
             "residual check (randomised PIT, KS test against Uniform(0, 1)):",
             self.residual_check.to_string(float_format=lambda x: f"{x:.3g}"),
         ]
+        if h.get("problems"):
+            lines += [
+                "",
+                "not estimable (no verdicts, no shares): " + "; ".join(h["problems"]),
+            ]
         if h["warnings"]:
             lines += ["", *(f"warning: {w}" for w in h["warnings"])]
         return "\n".join(lines)
@@ -262,8 +268,12 @@ def hawkes_table(
                     "verdict": d.verdict,
                     "reason": d.reason,
                 }
+        # Shares from an unhealthy fit would read as findings ("100% of
+        # strikes triggered" beside NaN errors): withheld, with the reason.
         share = (
-            model.share_triggered().summary_frame(alpha) if link == "identity" else None
+            model.share_triggered().summary_frame(alpha)
+            if link == "identity" and not health
+            else None
         )
         resid = model.residuals(rng=rng).ks_test()
     effects = pd.DataFrame.from_dict(rows, orient="index")[list(EFFECT_COLUMNS)]
