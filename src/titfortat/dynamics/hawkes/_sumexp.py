@@ -24,6 +24,7 @@ from titfortat.dynamics._events import EventInput, merge_events, to_event_arrays
 from titfortat.dynamics._optim import (
     covariance,
     delta_method,
+    fit_health,
     parametric_bootstrap,
     report_convergence,
 )
@@ -251,8 +252,18 @@ class SumExpHawkes(BaseEstimator, ResultsDelegates):
             )
             report_convergence(info, strict=strict, name=type(self).__name__)
             cov = self._free_covariance(x_all, times, marks, big_t, pnames, strict)
-        ok = bool(info["success"])
         xp = x_all if self.learn_decays else x_all[: x_all.size - u]
+        # Converged only with an invertible information; StabilityWarning
+        # near the unit root (shared with the other Hawkes models).
+        ok = fit_health(
+            type(self).__name__,
+            info,
+            cov,
+            np.ones(cov.shape[0], dtype=bool),
+            radius=spectral_radius(
+                x_all[d : d + d * d * u].reshape(d, d, u), self.link
+            ),
+        )
         self._x, self._x_all = xp, x_all
         self._times, self._marks = times, marks
         self.nodes_ = names
