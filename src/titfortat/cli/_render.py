@@ -143,7 +143,8 @@ def effect_view(console: Console, result: Any) -> None:
             f"{row.estimate:.3g}",
             f"{row.ci_lower:.3g}",
             f"{row.ci_upper:.3g}",
-            f"{row.p_value:.2g}",
+            # Three digits: p = 0.0496 beside a finding must not read "0.05".
+            f"{row.p_value:.3g}",
             row.verdict,
         )
         for row in result.table.itertuples(index=False)
