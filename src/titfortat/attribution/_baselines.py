@@ -58,7 +58,7 @@ def design(
         history[0],
         history[1],
         k,
-        model.activity_days,
+        model.activity_days_,
         centered=model.activity_window == "centered",
     )
     for j in range(k):

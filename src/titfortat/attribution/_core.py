@@ -256,9 +256,12 @@ class Core:
             self.activity_days,
             centered=self.activity_centered,
         )
-        expected = self.daily_rate * self.activity_days
+        # log recent own-name claims; the "other" column gets the members' mean.
+        # The half count keeps a silent faction finite (a Jeffreys-style
+        # pseudo-count), its weight is calibrated with the others.
         act = np.zeros((n, k + 1))
-        act[:, :k] = np.log1p(counts) - np.log1p(expected)
+        act[:, :k] = np.log(counts + 0.5)
+        act[:, k] = np.log(counts.mean(axis=1) + 0.5)
         out[ACTIVITY] = act
         return out
 

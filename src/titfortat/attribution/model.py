@@ -49,7 +49,7 @@ class BannerAttribution(BaseEstimator):
     the sphere (bandwidth ``bandwidth_km_`` chosen on the validation period);
     :math:`P(x_c\mid k)` Dirichlet-smoothed tables of the categorical columns;
     :math:`a_k(t)` the faction's own-name claims in the previous
-    ``activity_days`` relative to its mean. Own-name claims are labels;
+    ``activity_days`` (log, plus one half). Own-name claims are labels;
     banner-claimed and unclaimed events are latent and enter the fit by EM
     (Nigam et al. 2000). The weights :math:`w` → ``weights_`` are fitted on a
     later validation period (feature weighting of naive Bayes, Zaidi, Cerquides,
@@ -87,8 +87,9 @@ class BannerAttribution(BaseEstimator):
     other_prior : float in [0, 1), default 0.02
         Prior probability of the explicit "other" candidate (an actor outside
         the banner, scored by the pooled factors); 0 drops it.
-    activity_days : int, default 30
-        Window of the recent-activity factor.
+    activity_days : int, optional
+        Window of the recent-activity factor; default: chosen from
+        ``(7, 14, 30, 60)`` on the validation period → ``activity_days_``.
     activity_window : {"trailing", "centered"}, default "trailing"
         Count own-name claims in the ``activity_days`` before the event
         (what a real-time analyst knows), or in the ``activity_days / 2``
@@ -145,7 +146,7 @@ class BannerAttribution(BaseEstimator):
         "smoothing": [Interval(Real, 0, None, closed="neither")],
         "unlabeled_weight": [Interval(Real, 0, 1, closed="both")],
         "other_prior": [Interval(Real, 0, 1, closed="left")],
-        "activity_days": [Interval(Integral, 1, None)],
+        "activity_days": [Interval(Integral, 1, None), None],
         "activity_window": [Options({"trailing", "centered"})],
         "calibration": [Options({"weights", "temperature", "none"})],
         "level": [Interval(Real, 0, 1, closed="neither")],
@@ -173,7 +174,7 @@ class BannerAttribution(BaseEstimator):
         smoothing: float = 2.0,
         unlabeled_weight: float = 0.2,
         other_prior: float = 0.02,
-        activity_days: int = 30,
+        activity_days: int | None = None,
         activity_window: str = "trailing",
         calibration: str = "weights",
         level: float = 0.9,
@@ -274,7 +275,7 @@ class BannerAttribution(BaseEstimator):
             bandwidth_grid=tuple(self.bandwidth_grid),
             smoothing=self.smoothing,
             unlabeled_weight=self.unlabeled_weight,
-            activity_days=self.activity_days,
+            activity_days=vars(self).get("activity_days_") or 30,
             max_iter=self.max_iter,
             tol=self.tol,
             activity_centered=self.activity_window == "centered",
@@ -385,6 +386,28 @@ class BannerAttribution(BaseEstimator):
             self.bandwidth_table_ = table
         return float(self.bandwidth_grid[int(np.argmax(scores))])
 
+    def _validation_window(
+        self,
+        core: Core,
+        ev_val: pd.DataFrame,
+        hist: tuple[pd.Series, np.ndarray],
+        mask_val: np.ndarray,
+        y_val: np.ndarray,
+        rows: np.ndarray,
+    ) -> int:
+        """Activity window with the best calibrated fit on the weight half."""
+        best, best_nll = 30, np.inf
+        for days in (7, 14, 30, 60):
+            core.activity_days = days
+            comps = core.components(ev_val.iloc[rows], extra_history=hist)
+            _, cube, logmask = self._stack(core, comps, mask_val[rows])
+            w = self._fit_weights(cube, logmask, y_val[rows])
+            p = self._proba(w, cube, logmask)[np.arange(len(rows)), y_val[rows]]
+            nll = float(-np.log(np.clip(p, 1e-300, 1)).sum())
+            if nll < best_nll:
+                best, best_nll = days, nll
+        return best
+
     # ------------------------------------------------------------ fit
     def fit(self, events: pd.DataFrame, *, allowed: pd.DataFrame | None = None) -> Self:
         """Fit on events: own-name claims are labels, the rest latent.
@@ -473,7 +496,15 @@ class BannerAttribution(BaseEstimator):
             else (None if core_a.spatial is None else core_a.spatial.bandwidth_km)
         )
         # activity may use the earlier labels of the validation period itself
-        comps = core_a.components(ev_val, extra_history=(ev_val["date"], y[val]))
+        hist = (ev_val["date"], y[val])
+        if self.activity_days is None:
+            self.activity_days_ = self._validation_window(
+                core_a, ev_val, hist, mask[val], y[val], half_w
+            )
+        else:
+            self.activity_days_ = self.activity_days
+        core_a.activity_days = self.activity_days_
+        comps = core_a.components(ev_val, extra_history=hist)
         names, cube, logmask = self._stack(core_a, comps, mask[val])
         # interleave in time: half fits the weights, half calibrates the sets
         order = np.argsort(ev_val["date"].to_numpy(), kind="stable")
