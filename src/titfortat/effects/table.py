@@ -526,7 +526,11 @@ def effect_table(
         "period": f"{y.index.min().date()}..{y.index.max().date()} ({len(y)} days)",
         "radius_km": radius_km,
         "window_days": window_days,
-        "placebos": n_pool if n_placebos is None else f"{n_pool:,} (sampled)",
+        "placebos": f"{n_pool:,} (whole pool)"
+        if n_placebos is None
+        else f"{n_pool:,} (sampled)",
+        "sensitivity": "the local answer may depend on radius and window: "
+        "effects.effect_sweep or `titfortat effect --sweep` says whether it does",
         "CI level": f"{1 - alpha:.0%}",
         "sign": "positive = the cause raises the later rate (escalation)",
     }
