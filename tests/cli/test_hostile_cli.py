@@ -373,6 +373,7 @@ def test_lock_error_names_the_cause_and_no_read_only_advice(store):
     finally:
         holder.stdin.close()
         holder.wait(timeout=30)
+        holder.stdout.close()
 
 
 def test_hawkes_filter_without_a_name_says_so():
