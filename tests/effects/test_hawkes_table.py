@@ -149,3 +149,16 @@ def test_unhealthy_fit_gives_no_verdicts_and_no_shares(monkeypatch) -> None:
     assert t.effects.reason.str.contains("did not converge").all()
     assert t.share_triggered is None
     assert "not estimable (no verdicts, no shares)" in str(t)
+
+
+def test_wald_interval_option_and_verdicts_follow_the_shown_interval(events) -> None:
+    t = hawkes_table(events, NODES, n_starts=1, interval="wald")
+    assert t.header["interval"] == "Wald"
+    direct = t.model.conf_int(0.05)
+    for eff, row in t.effects.iterrows():
+        name = f"alpha[{eff}]"
+        assert row["ci_upper"] == pytest.approx(direct.loc[name, "ci_upper"])
+        if row["verdict"] == "escalation":
+            assert row["ci_lower"] > 0 and row["p_value"] < 0.05
+    with pytest.raises(ValueError, match="'profile' or 'wald'"):
+        hawkes_table(events, NODES, interval="bootstrap")

@@ -239,6 +239,13 @@ class Link(enum.StrEnum):
     softplus = "softplus"
 
 
+class IntervalKind(enum.StrEnum):
+    """Interval shown beside the likelihood-ratio test."""
+
+    profile = "profile"
+    wald = "wald"
+
+
 @app.command()
 def hawkes(
     nodes: Annotated[
@@ -264,6 +271,15 @@ def hawkes(
         int,
         typer.Option("--segments", help="Baseline pieces (absorb a trend).", min=1),
     ] = 1,
+    interval: Annotated[
+        IntervalKind,
+        typer.Option(
+            "--interval",
+            help="profile: inverts the same likelihood ratio as the test, so "
+            "they agree; wald: faster, may disagree with the test "
+            "(then 'inconclusive').",
+        ),
+    ] = IntervalKind.profile,
     qq_plot: Annotated[
         Path | None,
         typer.Option("--qq-plot", help="Write a residual QQ plot to this PNG/PDF."),
@@ -314,6 +330,7 @@ def hawkes(
                 family=family.value,
                 link=link.value,
                 baseline_segments=segments,
+                interval=interval.value,
                 rng=seed,
             )
         finally:
