@@ -236,3 +236,48 @@ def test_near_unit_root_threshold():
     assert near_unit_root(0.979) is None
     assert "within 0.02 of 1" in near_unit_root(0.98)
     assert near_unit_root(float("nan")) == "spectral radius is not finite"
+
+
+def test_hawkes_fit_problems_names_each_unhealthy_sign():
+    from types import SimpleNamespace
+
+    from titfortat.effects._health import hawkes_fit_problems
+
+    def fake(converged=True, ll=-100.0, decay=0.5, radius=0.5, fixed=None):
+        return SimpleNamespace(
+            results_=SimpleNamespace(converged=converged, log_likelihood=ll),
+            decay_=decay,
+            decay=fixed,
+            spectral_radius=lambda: radius,
+        )
+
+    assert hawkes_fit_problems(fake()) == []
+    assert hawkes_fit_problems(fake(converged=False)) == [
+        "the optimiser did not converge"
+    ]
+    # Counts have probabilities <= 1: a positive log-likelihood is a failure.
+    assert "implausible log-likelihood" in hawkes_fit_problems(fake(ll=92244.0))[0]
+    assert "search bound" in hawkes_fit_problems(fake(decay=50.0))[0]
+    assert hawkes_fit_problems(fake(decay=50.0, fixed=50.0)) == []
+    assert "within 0.02 of 1" in hawkes_fit_problems(fake(radius=0.99))[0]
+
+
+def test_did_needs_both_tests_to_agree():
+    from titfortat.effects import DiDResult
+
+    base = DiDResult(
+        estimate=-0.5,
+        std_err=0.2,
+        p_value=0.013,
+        permutation_p_value=0.02,
+        permutation_draws=np.zeros(10),
+        means=pd.DataFrame(),
+        n_treated=100,
+        n_control=100,
+    )
+    assert base.decision() == ("deterrence", "")
+    split = dataclasses.replace(base, permutation_p_value=0.2)
+    d = split.decision()
+    assert d.verdict == "inconclusive" and "permutation test does not" in d.reason
+    flat = dataclasses.replace(base, std_err=0.0, p_value=float("nan"))
+    assert flat.decision().verdict == "not_estimable"
