@@ -233,13 +233,16 @@ def literal_path(path: Path, workdir: Path) -> Path:
     DuckDB expands ``*``, ``?``, ``[...]`` and ``{...}`` in every path it
     is given and has no escape for them, so a file named ``acled[2024]?.csv``
     would read its neighbours. Such a file is read through a symlink with a
-    plain name in ``workdir`` (no copy); rows keep the real name as their
-    ``source_file``.
+    plain name in ``workdir`` (a copy where symlinks are not allowed); rows
+    keep the real name as their ``source_file``.
     """
     if not GLOB_CHARS & set(str(path)):
         return path
     link = workdir / f"input-{len(list(workdir.iterdir()))}{_plain_suffix(path)}"
-    link.symlink_to(path.resolve())
+    try:
+        link.symlink_to(path.resolve())
+    except OSError:  # no symlinks here (Windows without the privilege): copy
+        shutil.copyfile(path, link)
     return link
 
 
