@@ -89,7 +89,11 @@ def test_attribute_json_and_csv(sim_store, tmp_path):
         n = st.connection.execute(
             "SELECT count(DISTINCT event_id) FROM attribution_posteriors"
         ).fetchall()[0][0]
+        banners = st.connection.execute(
+            "SELECT DISTINCT banner_id FROM attribution_posteriors"
+        ).fetchall()
     assert n == n_banner
+    assert banners == [("iri",)]
     # no silent overwrite
     again = CliRunner().invoke(
         app, ["attribute", "--store", str(path), "--output", str(out)]

@@ -90,7 +90,13 @@ def _names(model: BannerAttribution) -> dict[str, str]:
     return out
 
 
-def write_posteriors(store: Any, frame: pd.DataFrame, *, model_repr: str) -> int:
+def write_posteriors(
+    store: Any,
+    frame: pd.DataFrame,
+    *,
+    model_repr: str,
+    banner_id: str | None = None,
+) -> int:
     """Replace the posteriors of these events in ``store``; returns rows written.
 
     Uses the store's public DuckDB connection in one transaction; the table
@@ -100,7 +106,7 @@ def write_posteriors(store: Any, frame: pd.DataFrame, *, model_repr: str) -> int
 
     con = store.connection
     data = frame.copy()
-    data["banner_id"] = None
+    data["banner_id"] = banner_id
     data["model"] = model_repr
     data["created_at"] = dt.datetime.now()
     con.begin()
@@ -216,5 +222,5 @@ def attribute_store(
     latent = events[~own]
     post = posteriors_frame(model, latent)
     if write:
-        write_posteriors(store, post, model_repr=repr(model))
+        write_posteriors(store, post, model_repr=repr(model), banner_id=banner_id)
     return evaluation, post, model
