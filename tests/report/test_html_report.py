@@ -78,13 +78,7 @@ def test_demo_prints_the_data_the_effect_table_and_the_report(demo_run):
     assert demo_run.exit_code == 0, out + demo_run.stderr
     assert "68,573" in out and "3,938" in out
     assert "100% of names, 100% of events" in out
-    for estimator in (
-        "before_after",
-        "event_study",
-        "count_ar_negbin",
-        "granger",
-        "hawkes",
-    ):
+    for estimator in ("before_after", "event_study", "count_ar_negbin", "granger"):
         assert estimator in out, estimator
     assert "Papadogeorgou" in out
     assert "index.html" in out
@@ -142,6 +136,7 @@ def demo_effects():
             radius_km=C.radius_km,
             window_days=C.window_days,
             n_placebos=300,
+            hawkes=False,
             rng=C.rng,
         )
 

@@ -61,6 +61,7 @@ def deterrence_section(
     radius_km: float = 10.0,
     window_days: int = 7,
     n_placebos: int | None = None,
+    hawkes: bool = True,
     rng: int = 0,
 ) -> tuple[Section, Any]:
     """Did retaliation deter? The effect table, its forest plot and profile.
@@ -79,6 +80,7 @@ def deterrence_section(
         radius_km=radius_km,
         window_days=window_days,
         n_placebos=n_placebos,
+        hawkes=hawkes,
         rng=rng,
     )
     frame = table.table

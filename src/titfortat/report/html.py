@@ -40,6 +40,8 @@ class ReportConfig:
         Event-study neighbourhood.
     n_placebos : int or None
         Placebo pool (``None``: every candidate).
+    effect_hawkes : bool
+        Add the Hawkes rows to the effect table (the slowest rows).
     hawkes_nodes : mapping of str to FILTER, optional
         Nodes of the action-reaction model (default: strike and attack).
     baseline_segments : int
@@ -61,6 +63,7 @@ class ReportConfig:
     radius_km: float = 10.0
     window_days: int = 7
     n_placebos: int | None = None
+    effect_hawkes: bool = True
     hawkes_nodes: Mapping[str, str] | None = None
     baseline_segments: int = 16
     network: str | Path = "iran_axis_2023_24"
@@ -190,6 +193,7 @@ def build_report(
             radius_km=config.radius_km,
             window_days=config.window_days,
             n_placebos=config.n_placebos,
+            hawkes=config.effect_hawkes,
             rng=config.rng,
         )
         return sec
