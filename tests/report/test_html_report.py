@@ -228,3 +228,16 @@ def test_a_question_the_store_cannot_answer_says_why(tmp_path, monkeypatch):
     assert by_id["data"].is_available and by_id["data"].figures
     html = result.path.read_text(encoding="utf-8")
     assert "Not estimable on this store" in html
+
+
+def test_report_and_demo_keep_an_existing_report_without_force(tmp_path: Path):
+    (tmp_path / "index.html").write_text("mine", encoding="utf-8")
+    runner = CliRunner()
+    for args in (
+        ["demo", "-o", str(tmp_path)],
+        ["report", "--store", str(tmp_path / "s.duckdb"), "-o", str(tmp_path)],
+    ):
+        res = runner.invoke(app, args)
+        assert res.exit_code == 2, res.output
+        assert "Pass --force" in " ".join(res.stderr.split())
+    assert (tmp_path / "index.html").read_text(encoding="utf-8") == "mine"

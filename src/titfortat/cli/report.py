@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from titfortat.cli._common import errors
+from titfortat.cli._common import ForceOption, check_output, errors
 
 __all__ = ["demo", "report", "serve"]
 
@@ -105,6 +105,7 @@ def demo(
             "every candidate, the estimate sampled pools converge to.",
         ),
     ] = 0,
+    force: ForceOption = False,
 ) -> None:
     """The main job on the bundled data, as a report: did airstrikes deter attacks?
 
@@ -121,6 +122,7 @@ def demo(
     from titfortat.datasets import CITATIONS, load_demo_store
     from titfortat.report.html import DEMO_CONFIG, build_report
 
+    check_output(output / "index.html", force=force)
     config = dataclasses.replace(DEMO_CONFIG, n_placebos=placebos or None)
     with load_demo_store(store if store is not None else ":memory:") as st:
         demo_summary(st, out)
@@ -184,6 +186,7 @@ def report(
         str | None,
         typer.Option("--network-at", help="Draw the ties that hold on this day."),
     ] = None,
+    force: ForceOption = False,
 ) -> None:
     """Write one self-contained HTML report of the whole analysis of a store.
 
@@ -194,6 +197,7 @@ def report(
     from titfortat.events import EventStore
     from titfortat.report.html import ReportConfig, build_report
 
+    check_output(output / "index.html", force=force, inputs=[store])
     config = ReportConfig(
         treatment=treatment,
         outcome=outcome,
