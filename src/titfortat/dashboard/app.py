@@ -80,6 +80,26 @@ def _store_meta(store: Any) -> dict[str, Any]:
     }
 
 
+def _default_network(networks: list[str], first: dt.date, last: dt.date) -> str:
+    """The bundled network with the most dated ties inside the store's period.
+
+    A store of Iraq 2007-08 events opens on the Iraq 2006-08 network, one of
+    2024 events on the 2023-24 case; with no dated tie inside, the first.
+    """
+    from titfortat.actors import ActorNetwork
+
+    def n_inside(name: str) -> int:
+        ties = ActorNetwork.load(name).ties()
+        return sum(
+            (t.start is None or t.start <= last)
+            and (t.end is None or t.end >= first)
+            and (t.start is not None or t.end is not None)
+            for t in ties
+        )
+
+    return max(networks, key=lambda name: (n_inside(name), -networks.index(name)))
+
+
 def _bounded_number(
     value: Any, name: str, low: float, high: float, *, integer: bool = False
 ) -> float:
@@ -208,7 +228,10 @@ def create_app(store: str | Path | Any | None = None) -> Any:
             ui.nav_panel(
                 "Network",
                 ui.input_select(
-                    "network", "Network", choices=networks, selected=networks[0]
+                    "network",
+                    "Network",
+                    choices=networks,
+                    selected=_default_network(networks, meta["first"], meta["last"]),
                 ),
                 ui.p(
                     "Ties that hold on the last day of the date filter.",
