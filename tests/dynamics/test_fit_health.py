@@ -76,3 +76,28 @@ def test_binned_hawkes_warns_near_the_unit_root():
     with pytest.warns(StabilityWarning, match="within 0.02 of 1"):
         model.fit(y)
     assert model.spectral_radius() >= 1 - NEAR_UNIT_ROOT
+
+
+def test_fit_warnings_are_kept_on_the_model_and_still_issued():
+    import pandas as pd
+
+    from titfortat.exceptions import HessianWarning
+
+    frame = pd.DataFrame(
+        {
+            "date": ["2007-01-01"] * 3 + ["2007-01-05", "2007-01-05"] + ["2007-03-01"],
+            "type": ["IED", "IED", "SAF", "SAF", "IED", "IED"],
+        }
+    )
+    model = BinnedHawkes(n_presample=0, decay=0.5, n_starts=1)
+    with pytest.warns(HessianWarning, match="sit on their lower bound"):
+        model.fit(frame)
+    assert len(model.warnings_) >= 1
+    assert model.warnings_[0].startswith("HessianWarning: ")
+    assert "sit on their lower bound" in model.warnings_[0]
+    # A clean fit keeps an empty list (refitting replaces it).
+    from titfortat.dynamics import BinnedHawkesSimulator
+
+    y = BinnedHawkesSimulator([0.8], [[0.3]], 0.5, n_bins=800, rng=1).run()
+    model.set_params(n_presample=5).fit(y)
+    assert model.warnings_ == []

@@ -4,6 +4,7 @@ information from the analytic gradient, and delta-method errors."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -364,6 +365,32 @@ def fit_health(
             stacklevel=stacklevel,
         )
     return ok
+
+
+def keep_warnings(fit: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorate a ``fit`` so every warning it raises is kept on ``warnings_``.
+
+    The warnings are recorded while ``fit`` runs and then re-issued unchanged
+    (same category, message, file and line), so filters, ``pytest.warns`` and
+    ``-W error`` see them as before; ``self.warnings_`` keeps them as
+    ``"Category: message"`` strings, none dropped, for tables and reports.
+    """
+
+    @functools.wraps(fit)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                out = fit(self, *args, **kwargs)
+            finally:
+                self.warnings_ = [f"{w.category.__name__}: {w.message}" for w in caught]
+        for w in caught:
+            warnings.warn_explicit(
+                w.message, w.category, w.filename, w.lineno, source=w.source
+            )
+        return out
+
+    return wrapper
 
 
 def report_convergence(info: dict[str, Any], *, strict: bool, name: str) -> None:

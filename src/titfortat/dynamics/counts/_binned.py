@@ -24,6 +24,7 @@ from titfortat.dynamics._events import EventInput, to_daily_counts
 from titfortat.dynamics._optim import (
     covariance,
     fit_health,
+    keep_warnings,
     maximize,
     observed_information,
     parametric_bootstrap,
@@ -164,6 +165,11 @@ class BinnedHawkes(BaseEstimator, ResultsDelegates, _BinnedDiagnostics):
     exog_coef_ : ndarray of shape (D, p)
         Covariate coefficients ``gamma`` (``p = 0`` without ``exog``).
     converged_ : bool
+        Optimiser success with an invertible information matrix (the
+        reason otherwise is in ``results_.optimizer_info["health"]``).
+    warnings_ : list of str
+        Every warning raised during ``fit``, as ``"Category: message"``
+        (they are also issued as usual).
     n_iter_ : int
     results_ : FitResult
 
@@ -390,6 +396,7 @@ class BinnedHawkes(BaseEstimator, ResultsDelegates, _BinnedDiagnostics):
         x[logs] = np.exp(z[logs])
         return x, ll, info
 
+    @keep_warnings
     @single_blas_thread
     def fit(
         self,

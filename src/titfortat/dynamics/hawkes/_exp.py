@@ -25,6 +25,7 @@ from titfortat.dynamics._jitter import jitter_times
 from titfortat.dynamics._optim import (
     covariance,
     fit_health,
+    keep_warnings,
     observed_information,
     report_convergence,
 )
@@ -141,6 +142,11 @@ class ExpHawkes(BaseEstimator, ResultsDelegates, _ExpInference):
     n_events_ : int
     end_time_ : float
     converged_ : bool
+        Optimiser success with an invertible information matrix (the
+        reason otherwise is in ``results_.optimizer_info["health"]``).
+    warnings_ : list of str
+        Every warning raised during ``fit``, as ``"Category: message"``
+        (they are also issued as usual).
     n_iter_ : int
     results_ : FitResult
 
@@ -235,6 +241,7 @@ class ExpHawkes(BaseEstimator, ResultsDelegates, _ExpInference):
         self.tol = tol
         self.rng = rng
 
+    @keep_warnings
     @single_blas_thread
     def fit(
         self,

@@ -25,6 +25,7 @@ from titfortat.dynamics._optim import (
     covariance,
     delta_method,
     fit_health,
+    keep_warnings,
     parametric_bootstrap,
     report_convergence,
 )
@@ -133,6 +134,11 @@ class SumExpHawkes(BaseEstimator, ResultsDelegates):
     n_events_ : int
     end_time_ : float
     converged_ : bool
+        Optimiser success with an invertible information matrix (the
+        reason otherwise is in ``results_.optimizer_info["health"]``).
+    warnings_ : list of str
+        Every warning raised during ``fit``, as ``"Category: message"``
+        (they are also issued as usual).
     results_ : FitResult
 
     Examples
@@ -204,6 +210,7 @@ class SumExpHawkes(BaseEstimator, ResultsDelegates):
             return float(ll), g
         return nonlinear_loglik(x, times, marks, end_time, d, u, self.link)
 
+    @keep_warnings
     @single_blas_thread
     def fit(
         self,
