@@ -416,7 +416,8 @@ def create_app(store: str | Path | Any | None = None) -> Any:
             t = effects()
             return (
                 f"{len(t.table)} rows; treatment {t.header.get('treatment')}, "
-                f"outcome {t.header.get('outcome')}."
+                f"outcome {t.header.get('outcome')}. Each row measures its own "
+                "quantity: the CSV download has every row's scale and caveat."
             )
 
         @render.data_frame
@@ -424,7 +425,7 @@ def create_app(store: str | Path | Any | None = None) -> Any:
             if not input.run_effects():
                 return None
             cols = ["estimator", "direction", "estimate", "ci_lower", "ci_upper"]
-            cols += ["p_value", "verdict", "n_treated", "n_outcome", "scale"]
+            cols += ["p_value", "verdict", "n_treated", "n_outcome"]
             frame = effects().table[cols].copy()
             for c in ("estimate", "ci_lower", "ci_upper", "p_value"):
                 frame[c] = frame[c].map(lambda v: f"{v:.4g}")
