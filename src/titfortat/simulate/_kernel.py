@@ -100,7 +100,7 @@ def _poisson(mean: float, u: float) -> int:
     return k
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _push(ht, hn, hk, hc, hf, n, t, node, key, cs, flag):  # type: ignore[no-untyped-def]
     """Push onto a binary min-heap on time held in parallel arrays (parents
     move down into the hole; the item is written once)."""
@@ -122,7 +122,7 @@ def _push(ht, hn, hk, hc, hf, n, t, node, key, cs, flag):  # type: ignore[no-unt
     hf[i] = flag
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _pop(ht, hn, hk, hc, hf, n):  # type: ignore[no-untyped-def]
     """Pop the earliest item; ``n`` is the size before the pop."""
     t, node, key, cs, flag = ht[0], hn[0], hk[0], hc[0], hf[0]
@@ -152,35 +152,6 @@ def _pop(ht, hn, hk, hc, hf, n):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, inline="always")
-def _put(use_heap, ht, hn, hk, hc, hf, n, t, node, key, cs, flag):  # type: ignore[no-untyped-def]
-    """Add an item: to the heap, or on top of the stack."""
-    if use_heap:
-        _push(ht, hn, hk, hc, hf, n, t, node, key, cs, flag)
-    else:
-        ht[n] = t
-        hn[n] = node
-        hk[n] = key
-        hc[n] = cs
-        hf[n] = flag
-
-
-@njit(cache=True, inline="always")
-def _take(use_heap, ht, hn, hk, hc, hf, n):  # type: ignore[no-untyped-def]
-    """Remove the earliest item (heap) or the last one (stack)."""
-    if use_heap:
-        return _pop(ht, hn, hk, hc, hf, n)
-    m = n - 1
-    return ht[m], hn[m], hk[m], hc[m], hf[m]
-
-
-@njit(cache=True)
-def _grow1(a, cap):  # type: ignore[no-untyped-def]
-    out = np.empty(cap)
-    out[: a.size] = a
-    return out
-
-
-@njit(cache=True)
 def _factor(t, i, w_start, w_end, w_fac):  # type: ignore[no-untyped-def]
     f = 1.0
     for w in range(w_start.size):
@@ -254,13 +225,6 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
     for i in range(d):
         if dmg_by[i] >= 0 and dmg[i] > 0.0:
             has_damage = True
-    # Capacity damage makes acceptance depend on the order of events: only
-    # then are events processed in time order (a heap). Otherwise a stack
-    # (any order) yields the same events, since every draw is keyed to its
-    # event, and quiescence is read from the sorted times at the end.
-    use_heap = has_damage
-    qbuf = np.empty(64)
-    nq = 0
     # Background candidates of node i come from a homogeneous Poisson process
     # at mu_i (all factors are <= 1), one pending candidate per node.
     bg_count = np.zeros(d, dtype=np.int64)
@@ -269,16 +233,14 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
             k0 = _key(run_key, i, 0, _SALT_BG)
             t = start_time - math.log(_unif(k0, _SALT_GAP)) / mu[i]
             if t < end_time:
-                _put(use_heap, ht, hn, hk, hc, hf, n, t, i, k0, np.inf, _BACKGROUND)
+                _push(ht, hn, hk, hc, hf, n, t, i, k0, np.inf, _BACKGROUND)
                 n += 1
     for e in range(ex_time.size):
         if n == cap:
             cap *= 2
             ht, hn, hk, hc, hf = _grow(ht, hn, hk, hc, hf, cap)
         kx = _key(run_key, ex_node[e], e, _SALT_POLICY)
-        _put(
-            use_heap, ht, hn, hk, hc, hf, n, ex_time[e], ex_node[e], kx, np.inf, _FORCED
-        )
+        _push(ht, hn, hk, hc, hf, n, ex_time[e], ex_node[e], kx, np.inf, _FORCED)
         n += 1
     colsum = np.zeros(d)
     colcdf = np.zeros((d, d))
@@ -296,7 +258,7 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
     quiet_at = np.nan
     truncated = 0
     while n > 0:
-        t, j, key, cs, flag = _take(use_heap, ht, hn, hk, hc, hf, n)
+        t, j, key, cs, flag = _pop(ht, hn, hk, hc, hf, n)
         n -= 1
         if flag == _BACKGROUND:
             # Schedule the next candidate of this node first, so the
@@ -308,7 +270,7 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
                 if n == cap:
                     cap *= 2
                     ht, hn, hk, hc, hf = _grow(ht, hn, hk, hc, hf, cap)
-                _put(use_heap, ht, hn, hk, hc, hf, n, t1, j, k1, np.inf, _BACKGROUND)
+                _push(ht, hn, hk, hc, hf, n, t1, j, k1, np.inf, _BACKGROUND)
                 n += 1
             if resupply[j] > 0.0:
                 c[j] = 1.0 - (1.0 - c[j]) * math.exp(-resupply[j] * (t - c_time[j]))
@@ -337,10 +299,9 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
                 counts_out[lo, j] += 1
             n_events += 1
             if t >= active_from:
-                if nq == qbuf.size:
-                    qbuf = _grow1(qbuf, 2 * nq)
-                qbuf[nq] = t
-                nq += 1
+                if np.isnan(quiet_at) and t - last >= quiet_days:
+                    quiet_at = last - active_from
+                last = t
             if not np.isinf(cs) and t - cs > longest:
                 longest = t - cs
             if max_events > 0 and n_events >= max_events:
@@ -374,7 +335,7 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
             if n == cap:
                 cap *= 2
                 ht, hn, hk, hc, hf = _grow(ht, hn, hk, hc, hf, cap)
-            _put(use_heap, ht, hn, hk, hc, hf, n, tc, i, kc, ccs, _CHILD)
+            _push(ht, hn, hk, hc, hf, n, tc, i, kc, ccs, _CHILD)
             n += 1
         # The state's response rule.
         if j == trigger and t >= active_from:
@@ -391,8 +352,7 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
                             cap *= 2
                             ht, hn, hk, hc, hf = _grow(ht, hn, hk, hc, hf, cap)
                         kp = _key(key, response, s, _SALT_POLICY)
-                        _put(
-                            use_heap,
+                        _push(
                             ht,
                             hn,
                             hk,
@@ -406,12 +366,6 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
                             _FORCED,
                         )
                         n += 1
-    q = qbuf[:nq] if use_heap else np.sort(qbuf[:nq])
-    for k in range(nq):
-        if q[k] - last >= quiet_days:
-            quiet_at = last - active_from
-            break
-        last = q[k]
     if np.isnan(quiet_at) and end_time - last >= quiet_days:
         quiet_at = last - active_from
     scalars_out[0] = n_events
