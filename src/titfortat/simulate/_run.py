@@ -427,6 +427,42 @@ def _parameter_draws(
     return mu, adj, beta, info
 
 
+def _outside_notes(records: list[dict[str, Any]]) -> list[str]:
+    """One note per published point outside its band, with the rates it
+    implies against its neighbours (the published numbers only)."""
+    import datetime as dt
+
+    notes = []
+    for k, r in enumerate(records):
+        if r["inside_band"]:
+            continue
+        text = (
+            f"published {r['date']} = {r['published']:g} lies outside the fitted "
+            f"90% band [{r['fitted_lower']:g}, {r['fitted_upper']:g}] (weight "
+            f"{r['weight']:g}: {r['weight_reason']})"
+        )
+        rates = []
+        for other, word in ((k - 1, "since"), (k + 1, "until")):
+            if 0 <= other < len(records):
+                o = records[other]
+                days = abs(
+                    (
+                        dt.date.fromisoformat(r["date"])
+                        - dt.date.fromisoformat(o["date"])
+                    ).days
+                )
+                if days:
+                    rate = abs(r["published"] - o["published"]) / days
+                    rates.append(
+                        f"{rate:.1f} attacks/day {word} {o['published']:g} on "
+                        f"{o['date']}"
+                    )
+        if rates:
+            text += "; it implies " + " and ".join(rates)
+        notes.append(text + ".")
+    return notes
+
+
 def _posterior_draws(
     scenario: Scenario, cal: Any, n_draws: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
@@ -555,14 +591,7 @@ def run(
             "calibration": cal.records,
             "posterior": cal.posterior,
             "identification": cal.identification,
-            "calibration_notes": [
-                f"published {r['date']} = {r['published']:g} lies outside the "
-                f"fitted 90% band [{r['fitted_lower']:g}, {r['fitted_upper']:g}] "
-                f"(weight {r['weight']:g}: {r['weight_reason']}); a rate high "
-                "enough to reach it would overshoot the other published counts."
-                for r in cal.records
-                if not r["inside_band"]
-            ],
+            "calibration_notes": _outside_notes(cal.records),
             "abc": {
                 "n_prior": cal.n_prior,
                 "n_accepted": cal.n_accepted,
