@@ -197,7 +197,14 @@ class SimulationResult:
     def comparison(self) -> pd.DataFrame:
         """Difference of each policy's mean count from the first policy's,
         on the same runs (paired), with its MC error beside the error the
-        same number of independent runs would give (unpaired)."""
+        same number of independent runs would give (unpaired).
+
+        Pairing removes the variance the two policies share (background
+        events, the parameter draw). Where a policy's own cascades dominate
+        the variance of its counts, as for strikes whose effect is barely
+        identified (the 2023-24 case), ``se_ratio`` is near 1: there is
+        little shared variance to remove.
+        """
         n = self.n_sims
         base = self.stats["policies"][0]
         rows = []
