@@ -66,8 +66,9 @@ def simulate(
     """What happens next under each policy: counts, P(cycle), quiescence.
 
     Every policy is simulated on the same runs (common random numbers), so the
-    comparison table's paired differences carry far less Monte Carlo error
-    than each policy alone; both errors are shown.
+    comparison table's paired differences carry less Monte Carlo error than
+    independent runs would (how much less depends on the variance the
+    policies share); both errors are shown.
     """
     with errors():
         if scheduler is not None and workers != 1:
