@@ -100,7 +100,12 @@ OutputOpt = Annotated[
 
 
 def emit_frame(
-    frame: Any, fmt: str, output: Path | None, title: str, max_rows: int = 50
+    frame: Any,
+    fmt: str,
+    output: Path | None,
+    title: str,
+    max_rows: int = 50,
+    total: int | None = None,
 ) -> None:
     """Print or write a DataFrame as a rich table, CSV, JSON or Parquet.
 
@@ -121,7 +126,7 @@ def emit_frame(
     elif fmt == "json":
         text = frame.to_json(orient="records", date_format="iso", indent=None)
     else:
-        out.print(frame_table(frame, title=title, max_rows=max_rows))
+        out.print(frame_table(frame, title=title, max_rows=max_rows, total=total))
         return
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
@@ -289,11 +294,17 @@ def quarantine(
     format = _common.pick_format(format, as_json)
     _check_table_output(format.value, output, force, store)
     st, label = _common.open_store(store)
+    total = None
     with st:
-        frame = st.quarantine()
+        if format is OutputFormat.table:
+            # The terminal shows 50 rows: fetch those, count the rest.
+            frame = st.quarantine(limit=50)
+            total = int(st.ingests()["n_quarantined"].sum())
+        else:
+            frame = st.quarantine()
     if format is OutputFormat.table:
         frame = frame[["source_file", "source_row", "column_name", "value", "reason"]]
-    emit_frame(frame, format.value, output, title=f"quarantine of {label}")
+    emit_frame(frame, format.value, output, title=f"quarantine of {label}", total=total)
 
 
 def _register_subcommands() -> None:

@@ -18,17 +18,20 @@ from rich.table import Table
 from rich.text import Text
 
 
-def frame_table(frame: Any, *, title: str, max_rows: int = 50) -> Table:
-    """A rich table of the first ``max_rows`` rows of a DataFrame."""
+def frame_table(
+    frame: Any, *, title: str, max_rows: int = 50, total: int | None = None
+) -> Table:
+    """A rich table of the first ``max_rows`` rows of a DataFrame.
+
+    ``total`` is the number of rows in all when ``frame`` holds only the first.
+    """
     shown = frame.head(max_rows)
-    more = len(frame) - len(shown)
+    total = len(frame) if total is None else total
+    more = total - len(shown)
     caption = (
-        (
-            f"{len(frame):,} rows; showing {len(shown):,} (use --format csv or "
-            "json for all)"
-        )
+        (f"{total:,} rows; showing {len(shown):,} (use --format csv or json for all)")
         if more > 0
-        else f"{len(frame):,} rows"
+        else f"{total:,} rows"
     )
     table = Table(title=Text(title), caption=caption)
     for col in shown.columns:

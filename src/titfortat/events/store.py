@@ -585,16 +585,24 @@ class EventStore(EventQueries):
         return int(row[0]) if row else 0
 
     # -------------------------------------------------------------- other reads
-    def quarantine(self, *, ingest_id: int | None = None) -> pd.DataFrame:
-        """Rejected rows with file, row, column, value, reason and message."""
+    def quarantine(
+        self, *, ingest_id: int | None = None, limit: int | None = None
+    ) -> pd.DataFrame:
+        """Rejected rows with file, row, column, value, reason and message.
+
+        ``limit`` returns the first rows only (a top-n, which needs no sort of
+        the whole table: a million quarantined rows fit in memory that way).
+        """
         sql = "SELECT * FROM quarantine"
         params: dict[str, Any] = {}
         if ingest_id is not None:
             sql += " WHERE ingest_id = $i"
             params["i"] = ingest_id
-        return self._con.execute(
-            sql + " ORDER BY ingest_id, source_file, source_row", params
-        ).fetchdf()
+        sql += " ORDER BY ingest_id, source_file, source_row"
+        if limit is not None:
+            sql += " LIMIT $n"
+            params["n"] = max(int(limit), 0)
+        return self._con.execute(sql, params).fetchdf()
 
     def ingests(self) -> pd.DataFrame:
         """One row per ingested file, with its counts."""
