@@ -117,6 +117,20 @@ def test_filter_updates_count_and_chart_download_and_bad_values(
         timeout=30_000,
     )
 
+    # Text typed into a filter is a bound parameter, never SQL: this matches
+    # no actor, and the store still holds every event afterwards.
+    page.fill("#actor", "x' OR 1=1; DROP TABLE events; --")
+    page.wait_for_function(
+        "() => document.querySelector('#n_events').innerText.startsWith('0 events')",
+        timeout=30_000,
+    )
+    page.fill("#actor", "")
+    page.wait_for_function(
+        "n => document.querySelector('#n_events').innerText.startsWith(n)",
+        arg=f"{n_attacks:,}",
+        timeout=30_000,
+    )
+
     page.get_by_role("tab", name="Events").click()
     page.wait_for_selector("#events_table table", timeout=30_000)
     with page.expect_download(timeout=30_000) as info:
@@ -161,6 +175,9 @@ def test_filter_updates_count_and_chart_download_and_bad_values(
     comparison = pd.read_csv(info.value.path())
     assert {"policy", "difference", "ci_lower", "ci_upper"} <= set(comparison)
     assert (comparison["ci_lower"] <= comparison["difference"]).all()
+
+    with EventStore(store_file, read_only=True) as st:
+        assert st.count() == n_all
 
     shot = tmp_path / "dashboard.png"
     page.screenshot(path=str(shot), full_page=True)
