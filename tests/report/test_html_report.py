@@ -91,6 +91,15 @@ def test_every_section_is_an_h2_in_the_case_order(parsed):
         assert parsed.sections[key]["h2"].startswith(title), key
 
 
+def test_summary_at_the_top_links_to_the_sections(demo_run):
+    html = demo_run.report.read_text(encoding="utf-8")
+    top = html[: html.index('<section id="data"')]
+    assert "In short" in top
+    for key in ("data", "deterrence", "dynamics", "attribution", "outlook"):
+        assert f'href="#{key}"' in top[top.index("In short") :], key
+    assert "SIMULATED" in top
+
+
 def test_self_contained_no_script_no_external_reference(parsed):
     assert parsed.scripts == 0
     assert parsed.external == []

@@ -96,6 +96,9 @@ class Section:
     is_available : bool
         ``False`` when the capability behind the section is missing in this
         build; the section then says so instead of showing numbers.
+    summary : list of str
+        The section's main findings in one or two plain sentences, each
+        number with its interval; shown at the top of the report.
     data_spans : list of (label, first day, last day)
         The data sets the section used and the period each covers, for the
         coverage chart of the methods section.
@@ -109,6 +112,7 @@ class Section:
     caveats: list[str] = dataclasses.field(default_factory=list)
     methods: list[MethodRow] = dataclasses.field(default_factory=list)
     is_available: bool = True
+    summary: list[str] = dataclasses.field(default_factory=list)
     data_spans: list[tuple[str, Any, Any]] = dataclasses.field(default_factory=list)
 
     @classmethod

@@ -116,6 +116,11 @@ def data_section(store: Any, *, freq: str = "week") -> Section:
     )
     s.add_table(by_type, "Events by source, canonical type and the source's own type")
     quarantine = store.quarantine()
+    n_quarantined = len(quarantine)
+    s.summary.append(
+        f"{n_total:,} events from {first} to {last}; {n_quarantined:,} row(s) "
+        "set aside in quarantine."
+    )
     if quarantine.empty:
         s.paragraphs.append("No row was quarantined.")
     else:

@@ -96,6 +96,24 @@ def deterrence_section(
     trap = _naive_trap(frame)
     if trap:
         s.paragraphs.append(trap)
+    local = frame[frame.estimator == "event_study"]
+    if not local.empty:
+        e = local.iloc[0]
+        s.summary.append(
+            f"Matched event study, {treatment} -> {outcome} within "
+            f"{radius_km:g} km and {window_days} days: {e.estimate:+.3g} outcome "
+            f"events per intervention ({interval_text(e.ci_lower, e.ci_upper, level)}"
+            f"): {str(e.verdict).replace('_', ' ')}."
+        )
+    naive = frame[frame.estimator == "before_after"]
+    if not naive.empty:
+        n = naive.iloc[0]
+        s.summary.append(
+            f"The naive before/after comparison would say {n.estimate:+.3g} "
+            f"({interval_text(n.ci_lower, n.ci_upper, level)}, "
+            f"{str(n.verdict).replace('_', ' ')}): interventions follow spikes "
+            "of the outcome, which fall back anyway."
+        )
     cols = [
         "estimator",
         "direction",
@@ -208,6 +226,11 @@ def dynamics_section(
         )
         if "total" in ht.share_triggered.index:
             tot = ht.share_triggered.loc["total"]
+            s.summary.append(
+                f"About {tot.estimate:.0%} of events were triggered by earlier "
+                f"events ({interval_text(tot.ci_lower, tot.ci_upper, level)}); "
+                f"spectral radius {h['spectral_radius']:.2f}."
+            )
             s.paragraphs.append(
                 f"About {tot.estimate:.0%} of all events were triggered by earlier "
                 f"ones ({interval_text(tot.ci_lower, tot.ci_upper, level)}); the "
