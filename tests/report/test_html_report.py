@@ -237,6 +237,7 @@ def test_a_question_the_store_cannot_answer_says_why(tmp_path, monkeypatch):
     assert by_id["data"].is_available and by_id["data"].figures
     html = result.path.read_text(encoding="utf-8")
     assert "Not estimable on this store" in html
+    assert "+nan" not in html and "nan (" not in html
 
 
 def test_report_and_demo_keep_an_existing_report_without_force(tmp_path: Path):

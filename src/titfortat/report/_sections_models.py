@@ -41,6 +41,8 @@ def _naive_trap(table: pd.DataFrame) -> str | None:
     if naive.empty or local.empty:
         return None
     n, e = naive.iloc[0], local.iloc[0]
+    if not (np.isfinite(n.estimate) and np.isfinite(e.estimate)):
+        return None
     return (
         "The naive trap: comparing the days after each intervention with the "
         f"days before gives {n.estimate:+.3g} "
@@ -97,7 +99,12 @@ def deterrence_section(
     if trap:
         s.paragraphs.append(trap)
     local = frame[frame.estimator == "event_study"]
-    if not local.empty:
+    if not local.empty and not np.isfinite(local.iloc[0].estimate):
+        s.summary.append(
+            "The matched event study is not estimable on this store; the "
+            "effect table says why."
+        )
+    elif not local.empty:
         e = local.iloc[0]
         s.summary.append(
             f"Matched event study, {treatment} -> {outcome} within "
@@ -106,7 +113,7 @@ def deterrence_section(
             f"): {str(e.verdict).replace('_', ' ')}."
         )
     naive = frame[frame.estimator == "before_after"]
-    if not naive.empty:
+    if not naive.empty and np.isfinite(naive.iloc[0].estimate):
         n = naive.iloc[0]
         s.summary.append(
             f"The naive before/after comparison would say {n.estimate:+.3g} "

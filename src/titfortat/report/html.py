@@ -243,6 +243,7 @@ def build_report(
             failed.paragraphs.append(
                 f"Not estimable on this store: {err} ({type(err).__name__})."
             )
+            failed.summary.append("Not estimable on this store (the section says why).")
             sections.append(failed)
     if progress is not None:
         progress("methods and the HTML file", len(steps), len(steps) + 1)
