@@ -6,12 +6,13 @@ Usage::
     python benchmarks/hawkes.py --sizes 1e4 1e5 --dims 2
     python benchmarks/hawkes.py --models sumexp --sizes 1e4 1e5 1e6
 
-First, issue 14's contender table (``--table D N``, default D=10, N=1e5; ``--table-only``
-to stop there): titfortat's fixed-decay fit (with standard errors) against tick's
-fastest route, and titfortat's learned-decay fit (default three starts) against
-intensify's, each contender in its own interpreter on the same events, in the
-default environment (no thread pinning: what users have) and pinned to one
-BLAS/OpenMP thread, side by side, with the ratios and the decay each found.
+First, issue 14's contender table (``--table D N``, default D=10, N=1e5;
+``--table-only`` to stop there): titfortat's fixed-decay fit (with standard
+errors) against tick's fastest route, and titfortat's learned-decay fit
+(default three starts) against intensify's. Each contender runs in its own
+interpreter on the same events, in the default environment (no thread
+pinning: what users have) and pinned to one BLAS/OpenMP thread, side by side,
+with the ratios and the decay each found.
 
 Then, per (D, N): fit time with fixed decay (titfortat, full fit with
 standard errors, and the MLE alone), fit time with the decay learned, tick's
