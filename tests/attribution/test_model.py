@@ -9,7 +9,7 @@ import pytest
 from titfortat.actors import ActorNetwork
 from titfortat.attribution import BannerAttackSimulator, BannerAttribution
 from titfortat.attribution.metrics import expected_calibration_error, topk_accuracy
-from titfortat.exceptions import DataError, NotFittedError
+from titfortat.exceptions import DataError, DataQualityWarning, NotFittedError
 
 CUT = "2024-05-01"
 
@@ -188,3 +188,18 @@ def test_unknown_banner_name():
 def test_bad_parameter():
     with pytest.raises(ValueError, match="'level' parameter"):
         BannerAttribution(level=1.5).fit(_sim_events().events)
+
+
+def test_own_name_claim_after_its_tie_ended_is_kept_with_a_warning():
+    # found through the CLI on a user's ACLED file: KH claims after its halt
+    # made fit write into a read-only mask
+    sim = _sim_events(n=1500, rng=4)
+    ev = sim.events.copy()
+    kh = ev.index[ev["actor_id"] == "kh"][:5]
+    ev.loc[kh, "date"] = pd.Timestamp("2024-03-01")
+    ev = ev.sort_values("date", kind="stable").reset_index(drop=True)
+    model = BannerAttribution(network=sim.network)
+    with pytest.warns(DataQualityWarning, match="5 own-name claim"):
+        model.fit(ev)
+    late = ev[ev["date"] > "2024-01-30"]
+    assert (model.predict_proba(late)["kh"] == 0.0).all()

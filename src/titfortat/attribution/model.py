@@ -234,12 +234,16 @@ class BannerAttribution(BaseEstimator):
                     f"allowed has {len(frame)} rows but events has {len(ev)}. "
                     "Expected one boolean row per event."
                 )
-            mask = frame.reindex(columns=classes, fill_value=False).to_numpy(bool)
+            mask = frame.reindex(columns=classes, fill_value=False).to_numpy(
+                dtype=bool, copy=True
+            )
         elif self.network is not None:
             frame = cand.network_mask(
                 self.network, self.banner_id_, ev["date"], list(ev["event_id"])
             )
-            mask = frame.reindex(columns=classes, fill_value=False).to_numpy(bool)
+            mask = frame.reindex(columns=classes, fill_value=False).to_numpy(
+                dtype=bool, copy=True
+            )
         else:
             mask = np.ones((len(ev), len(classes)), dtype=bool)
         empty = ~mask.any(axis=1)
