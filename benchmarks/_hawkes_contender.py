@@ -27,12 +27,33 @@ def _load(path: str) -> tuple[list[np.ndarray], float, float]:
     return arrays, float(z["end_time"]), float(z["decay"])
 
 
+def tick_lbfgsb(
+    arrays: list[np.ndarray], end_time: float, decay: float, d: int
+) -> np.ndarray:
+    """tick's fastest route to the fixed-decay MLE: its C++ loss and gradient
+    driven by scipy's L-BFGS-B with positivity bounds (its HawkesExpKern
+    learner fails on these data, see hawkes.py). Also used by hawkes.py."""
+    from scipy import optimize
+    from tick.hawkes import ModelHawkesExpKernLogLik
+
+    model = ModelHawkesExpKernLogLik(decay)
+    model.fit([np.ascontiguousarray(a) for a in arrays], end_time)
+    res = optimize.minimize(
+        lambda c: (model.loss(c), model.grad(c)),
+        np.full(d + d * d, 0.1),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(1e-10, None)] * (d + d * d),
+        options={"maxiter": 1000, "ftol": 1e-10},
+    )
+    return np.asarray(res.x)
+
+
 def main() -> None:
     contender, path, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
     warnings.simplefilter("ignore")
     arrays, end, decay = _load(path)
     d = len(arrays)
-    found = float("nan")
 
     if contender.startswith("titfortat"):
         from titfortat.dynamics import ExpHawkes
@@ -50,24 +71,9 @@ def main() -> None:
                 return float(ExpHawkes().fit(arrays, end_time=end).decay_)
 
     elif contender == "tick":
-        from scipy import optimize
-        from tick.hawkes import ModelHawkesExpKernLogLik
 
         def run() -> float:
-            # tick's fastest route to the fixed-decay MLE: its C++ loss and
-            # gradient driven by scipy's L-BFGS-B with positivity bounds
-            # (its HawkesExpKern learner fails on these data, see hawkes.py).
-            model = ModelHawkesExpKernLogLik(decay)
-            model.fit(arrays, end)
-            x0 = np.full(d + d * d, 0.1)
-            optimize.minimize(
-                lambda c: (model.loss(c), model.grad(c)),
-                x0,
-                jac=True,
-                method="L-BFGS-B",
-                bounds=[(1e-10, None)] * (d + d * d),
-                options={"maxiter": 1000, "ftol": 1e-10},
-            )
+            tick_lbfgsb(arrays, end, decay, d)
             return float("nan")
 
     elif contender == "intensify":

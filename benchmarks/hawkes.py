@@ -48,6 +48,7 @@ import numpy as np
 from numba import njit
 from scipy import optimize
 
+from _hawkes_contender import tick_lbfgsb  # the same route in both tables
 from titfortat.dynamics import ExpHawkes, HawkesSimulator, SumExpHawkes
 from titfortat.dynamics._events import merge_events
 from titfortat.dynamics.hawkes._loglik import exp_loglik_grad
@@ -57,7 +58,6 @@ from titfortat.dynamics.hawkes._sumexp_simulate import _SumExpSimulator
 try:  # tick is optional
     from tick.hawkes import (
         HawkesExpKern,
-        ModelHawkesExpKernLogLik,
         ModelHawkesSumExpKernLogLik,
         SimuHawkesExpKernels,
     )
@@ -116,22 +116,6 @@ def best_of(fn, repeat: int) -> float:
         fn()
         out.append(time.perf_counter() - t0)
     return min(out)
-
-
-def tick_lbfgsb(arrays, end_time, decay, d):
-    model = ModelHawkesExpKernLogLik(decay)
-    model.fit([np.ascontiguousarray(a) for a in arrays], end_time)
-    x0 = np.concatenate([np.full(d, 0.1), np.full(d * d, 0.1)])
-    bounds = [(1e-10, None)] * (d + d * d)
-    res = optimize.minimize(
-        lambda c: (model.loss(c), model.grad(c)),
-        x0,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=bounds,
-        options={"maxiter": 1000, "ftol": 1e-10},
-    )
-    return res.x
 
 
 def first_call_seconds(cache_dir: str) -> float:
