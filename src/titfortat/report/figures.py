@@ -7,6 +7,7 @@ matplotlib is imported inside the functions.
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -166,7 +167,9 @@ def plot_effect_forest(
     ratios, summed lag coefficients), so each row gets its own horizontal
     scale with zero marked, rather than one shared axis that would invite
     comparing incomparable numbers. The row's verdict and scale are written
-    beside it. All verdicts are drawn in one colour.
+    beside it. All verdicts are drawn in one colour. A row whose verdict is
+    ``not_estimable`` gets no point and no interval, only its reason; a row
+    whose fit raised warnings says how many.
 
     Parameters
     ----------
@@ -203,8 +206,25 @@ def plot_effect_forest(
         raise ValueError(f"Got {axes.size} axes for {n} rows.")
     for ax, row in zip(axes, frame.itertuples(index=False), strict=True):
         est, lo, hi = float(row.estimate), float(row.ci_lower), float(row.ci_upper)
+        verdict = str(row.verdict).replace("_", " ")
+        estimable = str(row.verdict) != "not_estimable"
         ax.axvline(0.0, color="0.5", lw=0.8)
-        if np.isfinite(est):
+        if not estimable:
+            # No point and no interval for a row whose fit cannot be trusted:
+            # drawing them would show a number the table refuses to give.
+            reason = str(getattr(row, "reason", "") or "no reason recorded")
+            ax.text(
+                0.5,
+                0.5,
+                "not estimable: " + textwrap.shorten(reason, 110, placeholder=" …"),
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                fontsize="x-small",
+                color="0.3",
+            )
+            ax.set_xticks([])
+        elif np.isfinite(est):
             xerr = np.array([[est - lo], [hi - est]])
             ax.errorbar(
                 [est], [0], xerr=np.nan_to_num(xerr), fmt="o", color="0.15", capsize=3
@@ -223,11 +243,14 @@ def plot_effect_forest(
             va="center",
             fontsize="x-small",
         )
-        verdict = str(row.verdict).replace("_", " ")
+        label = verdict if not estimable else f"{verdict}\np = {float(row.p_value):.2g}"
+        n_warn = int(getattr(row, "n_warnings", 0) or 0)
+        if n_warn:
+            label += f"\n{n_warn} warning{'s' if n_warn > 1 else ''} (see table)"
         ax.text(
             1.01,
             0.5,
-            f"{verdict}\np = {float(row.p_value):.2g}",
+            label,
             transform=ax.transAxes,
             fontsize="x-small",
             va="center",
