@@ -117,6 +117,26 @@ def _bounded_number(
     return number
 
 
+def _background_task(compute: Any, button_id: str) -> Any:
+    """Run ``compute(*args)`` in a worker thread as a Shiny extended task.
+
+    A long effect table or simulation then leaves the page (and every other
+    session on the server) responsive; the button shows that it is busy, and
+    clicking it again while busy does nothing. An error raised by ``compute``
+    is shown in place of the outputs that read ``.result()``.
+    """
+    import asyncio
+
+    from shiny import reactive, ui
+
+    @ui.bind_task_button(button_id=button_id)
+    @reactive.extended_task
+    async def task(*args: Any) -> Any:
+        return await asyncio.to_thread(compute, *args)
+
+    return task
+
+
 def create_app(store: str | Path | Any | None = None) -> Any:
     """The dashboard as a :class:`shiny.App` over ``store``.
 
@@ -201,7 +221,7 @@ def create_app(store: str | Path | Any | None = None) -> Any:
                 ui.input_select("fan_node", "Fan chart of", choices=[]),
                 col_widths=(4, 3, 2, 3),
             ),
-            ui.input_action_button("run_scenario", "Run scenario"),
+            ui.input_task_button("run_scenario", "Run scenario"),
             ui.output_text("scenario_note"),
             ui.output_plot("fan_chart", height="420px"),
             ui.output_data_frame("comparison_table"),
@@ -255,7 +275,7 @@ def create_app(store: str | Path | Any | None = None) -> Any:
                     class_="small",
                 ),
                 effect_controls,
-                ui.input_action_button("run_effects", "Run effect table"),
+                ui.input_task_button("run_effects", "Run effect table"),
                 ui.output_text("effects_note"),
                 ui.output_data_frame("effects_table"),
                 ui.download_button("download_effects", "Download effect table (CSV)"),
@@ -384,9 +404,9 @@ def create_app(store: str | Path | Any | None = None) -> Any:
 
         @reactive.calc
         @reactive.event(input.run_effects)
-        def effects() -> Any:
-            from titfortat.effects import effect_table
-
+        def effects_request() -> tuple[Any, dict[str, Any]]:
+            # Validated in the session (a bad value is shown in place of the
+            # outputs); the estimation itself runs in a worker thread.
             radius = _bounded_number(input.radius_km(), "Radius (km)", 0.1, 500)
             window = _bounded_number(
                 input.window_days(), "Window (days)", 1, 90, integer=True
@@ -394,20 +414,38 @@ def create_app(store: str | Path | Any | None = None) -> Any:
             placebos = _bounded_number(
                 input.placebos(), "Placebos", 0, 100_000, integer=True
             )
-            frame = query()
+            kwargs = dict(
+                treatment=input.treatment(),
+                outcome=input.outcome(),
+                radius_km=radius,
+                window_days=int(window),
+                n_placebos=int(placebos) or None,
+                hawkes=bool(input.with_hawkes()),
+                rng=0,
+            )
+            return query(), kwargs
+
+        def _effect_table(frame: Any, kwargs: dict[str, Any]) -> Any:
+            from titfortat.effects import effect_table
+
             try:
-                return effect_table(
-                    frame,
-                    treatment=input.treatment(),
-                    outcome=input.outcome(),
-                    radius_km=radius,
-                    window_days=int(window),
-                    n_placebos=int(placebos) or None,
-                    hawkes=bool(input.with_hawkes()),
-                    rng=0,
-                )
+                return effect_table(frame, **kwargs)
             except (TitForTatError, ValueError) as err:
                 raise SafeException(f"Effect table: {err}") from err
+
+        effects_task = _background_task(_effect_table, "run_effects")
+
+        @reactive.effect
+        def _start_effects() -> None:
+            try:
+                request = effects_request()
+            except Exception:  # shown by the outputs that read it
+                return
+            effects_task.invoke(*request)
+
+        def effects() -> Any:
+            effects_request()  # a validation error is shown first
+            return effects_task.result()
 
         @render.text
         def effects_note() -> str:
@@ -462,25 +500,42 @@ def _scenario_server(input: Any, scenarios: list[str]) -> None:
 
     @reactive.calc
     @reactive.event(input.run_scenario)
-    def simulation() -> Any:
+    def simulation_request() -> tuple[str, int, int]:
         name = input.scenario()
         if name not in scenarios:
             raise SafeException(f"Scenario: choose one of {scenarios}.")
         runs = _bounded_number(input.runs(), "Runs per policy", 2, 5000, integer=True)
         seed = _bounded_number(input.seed(), "Seed", 0, 2**31 - 1, integer=True)
+        return name, int(runs), int(seed)
+
+    def _simulate(name: str, runs: int, seed: int) -> Any:
         try:
             scenario = Scenario.load(bundled_scenarios()[name])
-            return run(scenario, runs=int(runs), rng=int(seed))
+            return run(scenario, runs=runs, rng=seed)
         except (TitForTatError, ValueError) as err:
             raise SafeException(f"Scenario: {err}") from err
+
+    simulation_task = _background_task(_simulate, "run_scenario")
+
+    @reactive.effect
+    def _start_simulation() -> None:
+        try:
+            request = simulation_request()
+        except Exception:  # shown by the outputs that read it
+            return
+        simulation_task.invoke(*request)
+
+    def simulation() -> Any:
+        simulation_request()  # a validation error is shown first
+        return simulation_task.result()
 
     @reactive.effect
     def _nodes() -> None:
         # An error raised inside an effect would end the session; the message
-        # is shown by the outputs that read the same calc.
+        # is shown by the outputs that read the same result.
         try:
             result = simulation()
-        except SafeException:
+        except Exception:  # shown by the outputs that read it
             return
         ui.update_select("fan_node", choices=result.nodes, selected=result.nodes[0])
 
