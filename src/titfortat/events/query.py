@@ -288,6 +288,50 @@ class EventQueries:
         ).fetchall()[0]
         return int(row[0]) if row else 0
 
+    def tally(self, by: Sequence[str], **filters: Any) -> pd.DataFrame:
+        """Rows per combination of ``by`` columns, with first and last date.
+
+        The grouping runs inside DuckDB, so a store of millions of rows is
+        summarised without loading its columns into pandas.
+
+        Parameters
+        ----------
+        by : list of str
+            Canonical columns to group by (missing values form their own group).
+        **filters
+            As in :meth:`query`.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per group: the ``by`` columns, ``rows`` (stored rows, not
+            ``n_events``), ``first`` and ``last`` (dates), ordered by ``by``.
+
+        Examples
+        --------
+        >>> from titfortat.datasets import load_demo_store
+        >>> t = load_demo_store().tally(["source", "event_type"])
+        >>> list(t.columns)
+        ['source', 'event_type', 'rows', 'first', 'last']
+        """
+        known = column_names()
+        by = list(by)
+        bad = [c for c in by if c not in known]
+        if not by or bad:
+            raise DataError(
+                f"by must name one or more canonical columns. Got {bad or by!r}; "
+                f"known: {', '.join(known)}."
+            )
+        cols = ", ".join(by)
+        where, p = self._where(**filters)
+        sql = (
+            f"SELECT {cols}, count(*)::BIGINT AS rows, min(date) AS first, "
+            f"max(date) AS last FROM {self._relation}{where} "
+            f"GROUP BY {cols} ORDER BY {cols} NULLS LAST"
+        )
+        frame: pd.DataFrame = self._con.sql(sql, params=p.values).df()
+        return frame
+
     def counts(
         self,
         *,
