@@ -119,7 +119,7 @@ def main() -> None:
     t0 = time.perf_counter()
     es_all.fit(strikes, attacks)
     r = es_all.results_
-    lo, hi = r.conf_int()
+    lo, hi = r.conf_int().iloc[0]
     print(
         f"EventStudy.fit, whole pool: {time.perf_counter() - t0:.2f} s "
         f"[{r.n_placebos:,} placebos, estimate {r.estimate:+.3f} "

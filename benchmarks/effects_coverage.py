@@ -41,7 +41,7 @@ def one(effect: float, seed: int, pool: int | None) -> dict[str, float]:
     r = es.results_
     truth = float(ev.attrs["true_natural_course_effect"])
     excess = float(ev.attrs["true_event_study_effect"])
-    lo, hi = r.conf_int()
+    lo, hi = r.conf_int().iloc[0]
     d_t, d_m = es._matched_differences(
         es.counts_, es.placebo_counts_, es._bg_p, es.matches_
     )

@@ -108,7 +108,7 @@ def test_event_study_contract(escalation_world):
     # in the library would show).
     r = es.results_
     null = r.null_draws
-    lo, hi = r.conf_int()
+    lo, hi = r.conf_int().iloc[0]
     q_lo, q_hi = np.quantile(null, [0.025, 0.975])
     assert (lo, hi) == pytest.approx((first - q_hi, first - q_lo))
     n_extreme = np.sum(np.abs(null) >= abs(first))
@@ -176,7 +176,7 @@ def test_granger_on_independent_series_is_quiet():
     r = granger(counts, effect="a", cause="b", max_lag=6)
     assert 1 <= r.lag_order <= 6
     assert r.p_value > 0.01
-    lo, hi = r.conf_int()
+    lo, hi = r.conf_int().iloc[0]
     assert lo < r.sum_coef < hi
     assert "Granger a<-b" in str(r)
 
@@ -203,7 +203,7 @@ def test_did_recovers_a_known_effect():
     )
     direct = (post - pre)[z == 1].mean() - (post - pre)[z == 0].mean()
     assert r.estimate == pytest.approx(direct)
-    lo, hi = r.conf_int()
+    lo, hi = r.conf_int().iloc[0]
     assert lo <= tau <= hi
     assert r.permutation_p_value < 0.05 and r.verdict() == "deterrence"
     assert not r.clustered

@@ -83,6 +83,6 @@ def test_no_effect_interval_coverage_over_twenty_worlds():
         ev = simulate_retaliation(effect=0.0, n_places=4, n_days=800, rng=100 + seed)
         tr, oc = ev[ev.event_type == "strike"], ev[ev.event_type == "attack"]
         r = EventStudy(n_placebos=None, n_resamples=500, rng=seed).fit(tr, oc).results_
-        lo, hi = r.conf_int()
+        lo, hi = r.conf_int().iloc[0]
         covered += int(lo <= 0.0 <= hi)
     assert covered >= 17

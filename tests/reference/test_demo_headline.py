@@ -88,7 +88,7 @@ def test_headline_is_stable_to_the_placebo_seed(demo):
         r = EventStudy(radius_km=10.0, window_days=7, rng=seed).fit(tr, oc).results_
         assert r.is_whole_pool and r.n_placebos == r0.n_placebos
         assert r.estimate == r0.estimate
-        lo, hi = r.conf_int()
+        lo, hi = r.conf_int().iloc[0]
         assert (
             decide(r.estimate, lo, hi, r.p_value).verdict
             == (_row(table, "event_study attack<-Airstrike")["verdict"])

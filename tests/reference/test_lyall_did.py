@@ -58,7 +58,7 @@ def test_did_equals_group_means_and_statsmodels_cluster_se(chechen):
     assert r.std_err == pytest.approx(float(ref.bse[1]), rel=1e-12)
     # One inference for interval and test (the robust t), so they agree, and
     # the cluster-respecting permutation agrees with them here.
-    lo, hi = r.conf_int()
+    lo, hi = r.conf_int().iloc[0]
     assert hi < 0 and r.p_value < 0.05
     assert r.permutation_p_value < 0.05
     assert r.decision() == ("deterrence", "")

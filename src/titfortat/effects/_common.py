@@ -138,6 +138,14 @@ def event_weights(frame: pd.DataFrame) -> np.ndarray:
     return np.ones(len(frame))
 
 
+def ci_frame(name: str, lower: float, upper: float) -> pd.DataFrame:
+    """One-row ``conf_int`` frame: columns ``ci_lower, ci_upper`` indexed by
+    the estimate's name, the shape every titfortat ``conf_int`` returns."""
+    return pd.DataFrame(
+        {"ci_lower": [float(lower)], "ci_upper": [float(upper)]}, index=[name]
+    )
+
+
 def daily_counts(
     frames: Mapping[str, pd.DataFrame], *, start: Any = None, end: Any = None
 ) -> pd.DataFrame:

@@ -12,6 +12,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from titfortat._validation import BaseEstimator, Interval, Options, check_is_fitted
+from titfortat.effects._common import ci_frame
 from titfortat.exceptions import ConvergenceWarning, DataError, HessianWarning
 from titfortat.results import DerivedResult, FitResult
 
@@ -343,13 +344,12 @@ class GrangerResult:
     sum_std_err: float
     n_obs: int
 
-    def conf_int(self, alpha: float = 0.05) -> tuple[float, float]:
-        """t interval of ``sum_coef``."""
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """t interval of ``sum_coef``: one row ``sum_coef``, columns
+        ``ci_lower, ci_upper``."""
         q = float(stats.t.ppf(1 - alpha / 2, self.df[1]))
-        return (
-            self.sum_coef - q * self.sum_std_err,
-            self.sum_coef + q * self.sum_std_err,
-        )
+        e, s = self.sum_coef, self.sum_std_err
+        return ci_frame("sum_coef", e - q * s, e + q * s)
 
     def __str__(self) -> str:
         return (

@@ -10,7 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from titfortat._validation import as_generator
-from titfortat.effects._common import Decision, decide
+from titfortat.effects._common import Decision, ci_frame, decide
 from titfortat.exceptions import DataError
 
 __all__ = ["DiDResult", "did"]
@@ -66,10 +66,12 @@ class DiDResult:
     n_control: int
     clustered: bool = False
 
-    def conf_int(self, alpha: float = 0.05) -> tuple[float, float]:
-        """Robust t interval at level ``1 - alpha``."""
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Robust t interval at level ``1 - alpha``: one row ``did``, columns
+        ``ci_lower, ci_upper``."""
         q = float(stats.t.ppf(1 - alpha / 2, self.n_treated + self.n_control - 2))
-        return self.estimate - q * self.std_err, self.estimate + q * self.std_err
+        e, s = self.estimate, self.std_err
+        return ci_frame("did", e - q * s, e + q * s)
 
     def decision(self, alpha: float = 0.05) -> Decision:
         """Verdict and reason by :func:`~titfortat.effects.decide`.
@@ -78,7 +80,7 @@ class DiDResult:
         t; a finding also needs the permutation test to reject, otherwise the
         verdict is ``inconclusive`` and says which test did not.
         """
-        lo, hi = self.conf_int(alpha)
+        lo, hi = self.conf_int(alpha).iloc[0]
         problems = []
         if not self.std_err > 0:
             problems.append(f"the robust standard error is {self.std_err:.3g}")
@@ -99,7 +101,7 @@ class DiDResult:
 
     def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
         """``estimate, std_err, ci_lower, ci_upper, p_value, permutation_p_value``."""
-        lo, hi = self.conf_int(alpha)
+        lo, hi = self.conf_int(alpha).iloc[0]
         out = pd.DataFrame(
             {
                 "estimate": [self.estimate],
@@ -115,7 +117,7 @@ class DiDResult:
         return out
 
     def __str__(self) -> str:
-        lo, hi = self.conf_int()
+        lo, hi = self.conf_int().iloc[0]
         return (
             f"DiD estimate {self.estimate:+.4f} (robust SE {self.std_err:.4f}, "
             f"95% CI {lo:+.4f}..{hi:+.4f}, p = {self.p_value:.4g}; permutation "

@@ -16,7 +16,7 @@ from titfortat._validation import (
     as_generator,
     check_is_fitted,
 )
-from titfortat.effects._common import event_weights
+from titfortat.effects._common import ci_frame, event_weights
 from titfortat.effects._kernels import window_counts
 from titfortat.exceptions import DataError
 
@@ -196,18 +196,20 @@ class EventStudyResult:
             return float("nan")
         return float(self.estimate / self.counterfactual_post)
 
-    def conf_int(self, alpha: float = 0.05) -> tuple[float, float]:
-        """Interval from inverting the randomisation test (constant additive effect)."""
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Interval from inverting the randomisation test (constant additive
+        effect): one row ``event_study``, columns ``ci_lower, ci_upper`` (the
+        shape of every titfortat ``conf_int``)."""
         lo_q, hi_q = np.quantile(self.null_draws, [alpha / 2, 1 - alpha / 2])
-        return float(self.estimate - hi_q), float(self.estimate - lo_q)
+        return ci_frame("event_study", self.estimate - hi_q, self.estimate - lo_q)
 
-    def naive_conf_int(self, alpha: float = 0.05) -> tuple[float, float]:
-        """Normal interval of the naive before/after mean."""
+    def naive_conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Normal interval of the naive before/after mean (row ``before_after``)."""
         from scipy import stats
 
         q = float(stats.norm.ppf(1 - alpha / 2))
         e, s = self.naive_estimate, self.naive_std_err
-        return e - q * s, e + q * s
+        return ci_frame("before_after", e - q * s, e + q * s)
 
     @property
     def naive_p_value(self) -> float:
@@ -220,8 +222,8 @@ class EventStudyResult:
 
     def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
         """One row each for the matched event study and the naive before/after."""
-        lo, hi = self.conf_int(alpha)
-        nlo, nhi = self.naive_conf_int(alpha)
+        lo, hi = self.conf_int(alpha).iloc[0]
+        nlo, nhi = self.naive_conf_int(alpha).iloc[0]
         out = pd.DataFrame(
             {
                 "estimate": [self.estimate, self.naive_estimate],

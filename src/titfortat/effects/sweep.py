@@ -192,7 +192,7 @@ def effect_sweep(
                 n_t = n_p = 0
             else:
                 r = model.results_
-                lo, hi = r.conf_int(alpha)
+                lo, hi = r.conf_int(alpha).iloc[0]
                 est, p = r.estimate, r.p_value
                 n_t, n_p = r.n_treated, r.n_placebos
                 problems = [too_few_treated(n_t), degenerate_null(r), *fit.problems]

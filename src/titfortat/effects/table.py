@@ -358,7 +358,7 @@ def effect_table(
         n_pool = r.n_placebos
         few = too_few_treated(r.n_treated)
         degenerate = degenerate_null(r)
-        lo, hi = r.naive_conf_int(alpha)
+        lo, hi = r.naive_conf_int(alpha).iloc[0]
         cav = _CAVEATS["before_after"] + (f"; left out: {lost}" if lost else "")
         out.add(
             "before_after",
@@ -372,7 +372,7 @@ def effect_table(
             problems=[few, *es_try.problems],
             messages=es_try.messages,
         )
-        lo, hi = r.conf_int(alpha)
+        lo, hi = r.conf_int(alpha).iloc[0]
         rel = r.relative_effect
         pool = (
             f"all {r.n_placebos:,} candidate placebos"
@@ -493,7 +493,7 @@ def effect_table(
                 g_try.messages,
             )
             continue
-        lo, hi = g.conf_int(alpha)
+        lo, hi = g.conf_int(alpha).iloc[0]
         singular = None
         if not g.sum_std_err > 0 or not np.isfinite(g.f_statistic):
             singular = (
