@@ -20,6 +20,9 @@ Examples
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from titfortat.effects._common import (
     MIN_EVENTS,
     VERDICTS,
@@ -30,13 +33,42 @@ from titfortat.effects._common import (
     parse_filter,
     verdict,
 )
-from titfortat.effects._toy import simulate_retaliation
-from titfortat.effects.counts import CountAutoregression, GrangerResult, granger
+
+# ``did`` and ``hawkes_table`` are imported here, not on first use: each is
+# both a submodule and a function of that name, and importing the submodule
+# later would bind the package attribute to the module. Both are light (the
+# Hawkes model is imported inside ``hawkes_table``).
 from titfortat.effects.did import DiDResult, did
-from titfortat.effects.event_study import EventStudy, EventStudyResult, EventTimeProfile
 from titfortat.effects.hawkes_table import HawkesTable, hawkes_table
-from titfortat.effects.sweep import SweepResult, effect_sweep
-from titfortat.effects.table import COLUMNS, EffectTable, effect_table
+
+# The rest is imported on first use (PEP 562): the count models need
+# scipy.optimize and statsmodels, the event study numba and a KD-tree, and
+# ``titfortat hawkes`` needs none of them (issue 14).
+_LAZY = {
+    "CountAutoregression": "counts",
+    "GrangerResult": "counts",
+    "granger": "counts",
+    "EventStudy": "event_study",
+    "EventStudyResult": "event_study",
+    "EventTimeProfile": "event_study",
+    "SweepResult": "sweep",
+    "effect_sweep": "sweep",
+    "COLUMNS": "table",
+    "EffectTable": "table",
+    "effect_table": "table",
+    "simulate_retaliation": "_toy",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from titfortat.effects._toy import simulate_retaliation
+    from titfortat.effects.counts import CountAutoregression, GrangerResult, granger
+    from titfortat.effects.event_study import (
+        EventStudy,
+        EventStudyResult,
+        EventTimeProfile,
+    )
+    from titfortat.effects.sweep import SweepResult, effect_sweep
+    from titfortat.effects.table import COLUMNS, EffectTable, effect_table
 
 __all__ = [
     "COLUMNS",
@@ -64,3 +96,16 @@ __all__ = [
     "simulate_retaliation",
     "verdict",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module = importlib.import_module(f"titfortat.effects.{_LAZY[name]}")
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'titfortat.effects' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
