@@ -31,7 +31,12 @@ def sumexp_loglik_grad(
 ) -> tuple[float, Arr]:
     """Log-likelihood and its analytic gradient (identity link).
 
-    Returns ``-inf`` (and a zero gradient) if an intensity is not positive.
+    The compensator is taken in closed form from the states brought to the
+    end of the window, ``sum_k (1 - exp(-b_u (T - t_k))) = n_j - S0[j, u](T)``
+    and ``sum_k (T - t_k) exp(-b_u (T - t_k)) = S1[j, u](T)``, as in the
+    exponential kernel (Laub, Taimre and Pollett 2015, section 4), so U = 1
+    costs what the exponential kernel costs. Returns ``-inf`` (and a zero
+    gradient) if an intensity is not positive.
     """
     n = times.size
     mu = x[:d]
@@ -44,11 +49,19 @@ def sumexp_loglik_grad(
     s0 = np.zeros((d, u))
     s1 = np.zeros((d, u))
     p0 = np.zeros(d)  # events at the current time, not yet in the states
+    counts = np.zeros(d)
     t_prev = 0.0
     ll = 0.0
-    for k in range(n):
-        t = times[k]
-        if t > t_prev:
+    ab = np.empty((d, d, u))  # alpha * beta: the kernel's height at lag 0
+    for i in range(d):
+        for j in range(d):
+            for c in range(u):
+                ab[i, j, c] = alpha[i, j, c] * beta[c]
+    db = np.zeros(u)
+    for k in range(n + 1):
+        t = times[k] if k < n else end_time
+        if t > t_prev or k == n:
+            # Ozaki's (1979) recursion, the pending events entering first.
             dt = t - t_prev
             for c in range(u):
                 e = math.exp(-beta[c] * dt)
@@ -59,39 +72,38 @@ def sumexp_loglik_grad(
             for j in range(d):
                 p0[j] = 0.0
             t_prev = t
+            if k == n:
+                break
         i = marks[k]
         lam = mu[i]
         for j in range(d):
             for c in range(u):
-                lam += alpha[i, j, c] * beta[c] * s0[j, c]
+                lam += ab[i, j, c] * s0[j, c]
         if not lam > 0.0:
             return -np.inf, np.zeros(x.size)
         ll += math.log(lam)
         w = 1.0 / lam
         g_mu[i] += w
+        for c in range(u):
+            db[c] = 0.0
         for j in range(d):
             for c in range(u):
-                g_a[i, j, c] += w * beta[c] * s0[j, c]
-                g_b[c] += w * alpha[i, j, c] * (s0[j, c] - beta[c] * s1[j, c])
-        p0[i] += 1.0
-    # Compensator, event by event: sum_i alpha[i, j, u] (1 - exp(-b_u (T - t_k))).
-    col = np.zeros((d, u))
-    for j in range(d):
+                g_a[i, j, c] += w * s0[j, c]
+                db[c] += alpha[i, j, c] * (s0[j, c] - beta[c] * s1[j, c])
         for c in range(u):
-            for i in range(d):
-                col[j, c] += alpha[i, j, c]
+            g_b[c] += w * db[c]
+        p0[i] += 1.0
+        counts[i] += 1.0
     for i in range(d):
         ll -= mu[i] * end_time
         g_mu[i] -= end_time
-    for k in range(n):
-        j = marks[k]
-        lag = end_time - times[k]
-        for c in range(u):
-            e = math.exp(-beta[c] * lag)
-            ll -= col[j, c] * (1.0 - e)
-            for i in range(d):
-                g_a[i, j, c] -= 1.0 - e
-            g_b[c] -= col[j, c] * lag * e
+    for i in range(d):
+        for j in range(d):
+            for c in range(u):
+                left = counts[j] - s0[j, c]
+                ll -= alpha[i, j, c] * left
+                g_a[i, j, c] = beta[c] * g_a[i, j, c] - left
+                g_b[c] -= alpha[i, j, c] * s1[j, c]
     return ll, grad
 
 
