@@ -8,7 +8,7 @@ from typing import Any, Literal, Self
 
 import numpy as np
 import pandas as pd
-from scipy import signal, special
+from scipy import special
 
 from titfortat._threads import single_blas_thread
 from titfortat._validation import (
@@ -27,89 +27,21 @@ from titfortat.dynamics._optim import (
     keep_warnings,
     maximize,
     observed_information,
-    parametric_bootstrap,
-    profile_bounds,
     report_convergence,
 )
 from titfortat.dynamics.counts._binned_diagnostics import _BinnedDiagnostics
+from titfortat.dynamics.counts._binned_inference import _BinnedInference
+from titfortat.dynamics.counts._kernels import lag_states
+from titfortat.dynamics.counts._simulator import BinnedHawkesSimulator
 from titfortat.exceptions import DataError
-from titfortat.results import FitResult, LRTestResult
+from titfortat.results import FitResult
 
 __all__ = ["BinnedHawkes", "BinnedHawkesSimulator"]
 
 
-class BinnedHawkesSimulator:
-    """Simulate day counts from a :class:`BinnedHawkes` model.
-
-    Examples
-    --------
-    >>> y = BinnedHawkesSimulator([0.5], [[0.4]], 0.2, n_bins=50, rng=0).run()
-    >>> y.shape
-    (50, 1)
-    """
-
-    def __init__(
-        self,
-        baseline: Sequence[float] | np.ndarray,
-        adjacency: Sequence[Sequence[float]] | np.ndarray,
-        decay: float,
-        *,
-        n_bins: int,
-        family: Literal["poisson", "negbin"] = "poisson",
-        size: Sequence[float] | np.ndarray | None = None,
-        offset: np.ndarray | None = None,
-        link: Literal["identity", "softplus"] = "identity",
-        rng: int | np.random.Generator | None = None,
-    ) -> None:
-        self.link = link
-        self.offset = None if offset is None else np.asarray(offset, dtype=float)
-        # A 2-D baseline (K, D) is piecewise constant over K equal segments.
-        self.baseline = np.atleast_2d(np.asarray(baseline, dtype=float))
-        self.adjacency = np.asarray(adjacency, dtype=float)
-        self.decay = float(decay)
-        self.n_bins = int(n_bins)
-        self.family = family
-        self.size = None if size is None else np.asarray(size, dtype=float).ravel()
-        self.rng = rng
-        if family == "negbin" and self.size is None:
-            raise ValueError("family='negbin' needs size (one per node).")
-        pos = self.adjacency if link == "identity" else np.maximum(self.adjacency, 0)
-        rho = float(np.max(np.abs(np.linalg.eigvals(pos))))
-        if rho >= 1:
-            raise ValueError(
-                f"Spectral radius of the branching matrix is {rho:.3g} (must be "
-                "< 1 for a stationary process)."
-            )
-
-    def run(self) -> np.ndarray:
-        """Return simulated counts of shape ``(n_bins, D)``."""
-        rng = as_generator(self.rng)
-        k, d = self.baseline.shape
-        seg = (np.arange(self.n_bins) * k) // self.n_bins
-        rho = np.exp(-self.decay)
-        y = np.zeros((self.n_bins, d), dtype=np.int64)
-        e = np.zeros(d)
-        for t in range(self.n_bins):
-            if t > 0:
-                e = (1.0 - rho) * y[t - 1] + rho * e
-            m = self.baseline[seg[t]] + self.adjacency @ e
-            if self.offset is not None:
-                m = m + self.offset[t]
-            m = (
-                np.logaddexp(0.0, m)
-                if self.link == "softplus"
-                else np.maximum(m, 1e-12)
-            )
-            if self.family == "poisson":
-                y[t] = rng.poisson(m)
-            else:
-                s = self.size
-                assert s is not None
-                y[t] = rng.negative_binomial(s, s / (s + m))
-        return y
-
-
-class BinnedHawkes(BaseEstimator, ResultsDelegates, _BinnedDiagnostics):
+class BinnedHawkes(
+    BaseEstimator, ResultsDelegates, _BinnedInference, _BinnedDiagnostics
+):
     """Hawkes model for day counts (Poisson or negative-binomial INGARCH).
 
     .. math::
@@ -123,9 +55,12 @@ class BinnedHawkes(BaseEstimator, ResultsDelegates, _BinnedDiagnostics):
     (``alpha[i<-j]``, the expected number of node-i events caused directly by
     one node-j event, because the lag weights sum to one); :math:`\\beta` →
     ``decay_`` per day (mean lag ``1 / (1 - e^{-beta})`` days);
-    negative-binomial size :math:`\\theta_i` → ``size_`` (variance
-    ``m + m^2 / theta``). Events on the same day never excite each other, so
-    tied dates are exact, no jittering needed.
+    negative-binomial dispersion :math:`\\phi_i = 1 / \\theta_i` →
+    ``dispersion_`` (variance ``m + phi m^2``, statsmodels' NB2 ``alpha`` and
+    :class:`~titfortat.effects.CountAutoregression`'s ``dispersion_``; the
+    parameters are the sizes ``size[i]`` = :math:`\\theta_i`). Events on the
+    same day never excite each other, so tied dates are exact, no jittering
+    needed.
 
     Parameters
     ----------
@@ -156,8 +91,14 @@ class BinnedHawkes(BaseEstimator, ResultsDelegates, _BinnedDiagnostics):
     baseline_ : ndarray of shape (D,), or (baseline_segments, D)
     adjacency_ : ndarray of shape (D, D)
     decay_ : float
+    decays_ : ndarray of shape (1,)
+        ``[decay_]``: the name :class:`SumExpHawkes` uses for its U decays,
+        so code written for any Hawkes model reads the decays the same way.
+    dispersion_ : ndarray of shape (D,) or None
+        Negative-binomial dispersions ``1 / size`` (``family="negbin"`` only).
     size_ : ndarray of shape (D,) or None
-        Negative-binomial sizes (``family="negbin"`` only).
+        ``1 / dispersion_``, the negative-binomial sizes; kept under this name
+        for code written before ``dispersion_`` (the simulator's ``size``).
     nodes_ : list of str
     n_bins_ : int
     bin_labels_ : pandas.Index or None
@@ -248,24 +189,27 @@ class BinnedHawkes(BaseEstimator, ResultsDelegates, _BinnedDiagnostics):
         """Baseline segment of every bin: K equal-length pieces of the window."""
         return (np.arange(n_bins) * self.baseline_segments) // n_bins
 
+    def _predictor(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Linear predictor (before the link) of every bin, the lag states
+        ``E`` and ``dE/drho`` (see :func:`lag_states`)."""
+        mu, a, beta, _, gamma = self._split(x, y.shape[1])
+        e, de = lag_states(y.astype(float), float(np.exp(-beta)))
+        eta = mu[self._segments(y.shape[0])] + e @ a.T
+        exog = vars(self).get("_exog")
+        if exog is not None:
+            eta = eta + exog @ gamma.T
+        return eta, e, de
+
     def _loglik(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         """Log-likelihood and gradient in natural parameters."""
         d = y.shape[1]
-        mu, a, beta, size, gamma = self._split(x, d)
-        seg = self._segments(y.shape[0])
+        mu, a, beta, size, _ = self._split(x, d)
         rho = np.exp(-beta)
-        yf = y.astype(float)
-        # E[t] = (1 - rho) y[t-1] + rho E[t-1]; dE/drho = E[t-1] - y[t-1] + rho dE[t-1]
-        e = signal.lfilter([0.0, 1.0 - rho], [1.0, -rho], yf, axis=0)
-        de = signal.lfilter([0.0, 1.0], [1.0, -rho], e - yf, axis=0)
+        eta, e, de = self._predictor(x, y)
         s = slice(self.n_presample, None)
-        yo, eo, deo = yf[s], e[s], de[s]
-        so = seg[s]
-        m = mu[so] + eo @ a.T
+        yo, eo, deo, m = y[s].astype(float), e[s], de[s], eta[s]
+        so = self._segments(y.shape[0])[s]
         exog = vars(self).get("_exog")
-        if exog is not None:
-            xo = exog[s]
-            m = m + xo @ gamma.T
         if self.link == "softplus":
             dm = special.expit(m)  # d softplus(eta) / d eta
             m = np.logaddexp(0.0, m)
@@ -302,7 +246,7 @@ class BinnedHawkes(BaseEstimator, ResultsDelegates, _BinnedDiagnostics):
         np.add.at(g_mu, so, gm)
         g_a = gm.T @ eo
         g_beta = -rho * float(np.sum(gm * (deo @ a.T)))
-        g_gamma = (gm.T @ xo).ravel() if exog is not None else np.zeros(0)
+        g_gamma = (gm.T @ exog[s]).ravel() if exog is not None else np.zeros(0)
         return ll, np.concatenate(
             [g_mu.ravel(), g_a.ravel(), [g_beta], g_size, g_gamma]
         )
@@ -521,7 +465,9 @@ class BinnedHawkes(BaseEstimator, ResultsDelegates, _BinnedDiagnostics):
         # baseline_ is (D,) for a constant baseline, (segments, D) otherwise.
         self.baseline_ = mu[0].copy() if self.baseline_segments == 1 else mu.copy()
         self.adjacency_, self.decay_ = a.copy(), beta
+        self.decays_ = np.array([beta])
         self.size_ = None if size is None else size.copy()
+        self.dispersion_ = None if size is None else 1.0 / size
         self.exog_coef_ = self._split(x, d)[4].copy()
         self.n_bins_ = int(y.shape[0])
         self.converged_ = fit_health(
@@ -558,120 +504,6 @@ class BinnedHawkes(BaseEstimator, ResultsDelegates, _BinnedDiagnostics):
         yy, _, _ = to_daily_counts(counts, nodes=None)
         return self._loglik(self._x, yy)[0]
 
-    @single_blas_thread
-    def lr_test(self, i: int | str, j: int | str) -> LRTestResult:
-        """Likelihood-ratio test of ``alpha[i<-j] = 0`` (chi-bar-squared p-value)."""
-        check_is_fitted(self)
-        d = len(self.nodes_)
-        ii = self.nodes_.index(i) if isinstance(i, str) else int(i)
-        jj = self.nodes_.index(j) if isinstance(j, str) else int(j)
-        p = self.baseline_segments * d + ii * d + jj
-        x0 = self._x.copy()
-        x0[p] = 0.0
-        free = self._free.copy()
-        free[p] = False
-        _, ll0, _ = self._optimize(self._y, [x0], free)
-        ll1 = self.results_.log_likelihood
-        return LRTestResult(
-            null=f"alpha[{self.nodes_[ii]}<-{self.nodes_[jj]}] = 0",
-            statistic=max(2.0 * (ll1 - ll0), 0.0),
-            df=1,
-            boundary=self.link == "identity",
-            ll_full=ll1,
-            ll_restricted=ll0,
-        )
-
-    @single_blas_thread
-    def profile_conf_int(
-        self, params: Sequence[str] | None = None, alpha: float = 0.05
-    ) -> pd.DataFrame:
-        """Profile-likelihood intervals, where ``2 (ll_max - ll_profile)``
-        reaches the chi2(1) quantile.
-
-        Each bound re-maximises all other parameters, so this costs a few
-        dozen fits per parameter; pass ``params`` (names from
-        ``results_.params.index``) to limit it. Unlike Wald intervals they
-        follow the curvature of the likelihood, which matters for small
-        excitations near 0 and for the decay. A bound that reaches the edge
-        of the parameter space (0 for baselines and, with the identity link,
-        excitations; the decay stays positive) is that edge.
-
-        Examples
-        --------
-        >>> y = BinnedHawkesSimulator([0.8], [[0.4]], 0.3, n_bins=600, rng=1).run()
-        >>> m = BinnedHawkes(n_starts=1).fit(y)
-        >>> ci = m.profile_conf_int(["alpha[0<-0]"])
-        >>> bool(ci.loc["alpha[0<-0]", "ci_lower"] < m.adjacency_[0, 0]
-        ...      < ci.loc["alpha[0<-0]", "ci_upper"])
-        True
-        """
-        from scipy import stats
-
-        check_is_fitted(self)
-        if not 0.0 < alpha < 1.0:
-            raise ValueError(f"The 'alpha' argument must be in (0, 1). Got {alpha!r}.")
-        d = len(self.nodes_)
-        names = list(self.results_.params.index)
-        chosen = names if params is None else list(params)
-        unknown = [n for n in chosen if n not in names]
-        if unknown:
-            raise ValueError(
-                f"Unknown parameter name(s) {unknown}; choose from {names}."
-            )
-        crit = stats.chi2.ppf(1.0 - alpha, 1) / 2.0
-        ll_hat = self.results_.log_likelihood
-        se = self.results_.std_err.to_numpy(float)
-        nm = self.baseline_segments * d
-        n_size = d if self.family == "negbin" else 0
-        p_decay = nm + d * d
-        rows: dict[str, tuple[float, float]] = {}
-        for name in chosen:
-            p = names.index(name)
-            if not self._free[p]:
-                rows[name] = (np.nan, np.nan)
-                continue
-
-            # Continuation: each restricted fit starts from the optimum of the
-            # nearest value already profiled (the MLE at first). Brent's steps
-            # are close together, so this cuts L-BFGS-B's iterations several
-            # fold against restarting from the MLE each time (issue 14).
-            solved: list[tuple[float, np.ndarray]] = [(float(self._x[p]), self._x)]
-
-            def gap(v: float, p: int = p, solved: list[Any] = solved) -> float:
-                x0 = min(solved, key=lambda s: abs(s[0] - v))[1].copy()
-                x0[p] = v
-                free = self._free.copy()
-                free[p] = False
-                x1, ll0, _ = self._optimize(self._y, [x0], free)
-                solved.append((v, np.asarray(x1, dtype=float)))
-                return float(ll_hat - ll0 - crit)
-
-            est = float(self._x[p])
-            step = se[p] if np.isfinite(se[p]) else max(abs(est), 0.1)
-            if p == p_decay or p_decay < p <= p_decay + n_size:
-                lower = 1e-6 * est  # decay and sizes are positive (log scale)
-            elif p < nm + d * d and self.link == "identity":
-                lower = 0.0
-            else:
-                lower = -np.inf
-            rows[name] = profile_bounds(gap, est, step, lower)
-        return pd.DataFrame.from_dict(
-            rows, orient="index", columns=["ci_lower", "ci_upper"]
-        )
-
-    @single_blas_thread
-    def bootstrap(self, n_boot: int = 100) -> FitResult:
-        """Parametric bootstrap; the returned result supports
-        ``conf_int(method="bootstrap")``."""
-        check_is_fitted(self)
-        return parametric_bootstrap(
-            self,
-            n_boot,
-            lambda rng: self.simulator(rng=rng).run(),
-            nodes=self.nodes_,
-            exog=self._exog,
-        )
-
     def simulator(
         self, *, n_bins: int | None = None, rng: int | np.random.Generator | None = None
     ) -> BinnedHawkesSimulator:
@@ -693,7 +525,7 @@ class BinnedHawkes(BaseEstimator, ResultsDelegates, _BinnedDiagnostics):
             n_bins=self.n_bins_ if n_bins is None else n_bins,
             family=self.family,
             size=self.size_,
-            offset=None if self._exog is None else np.asarray(self._offset()),
+            offset=None if self._exog is None else self._exog @ self.exog_coef_.T,
             link=self.link,
             rng=rng,
         )

@@ -6,23 +6,18 @@ reads fitted state only and never refits.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import signal, stats
+from scipy import stats
 
 from titfortat._validation import as_generator, check_is_fitted
 from titfortat.dynamics._branching import spectral_radius
 from titfortat.dynamics._optim import delta_method
+from titfortat.dynamics.counts._kernels import lag_weights
 from titfortat.results import DerivedResult, FitResult, ResidualResult
-
-
-def _lag_weights(beta: float, n: int) -> np.ndarray:
-    """Geometric lag weights w_l = (1 - e^-beta) e^{-beta (l-1)}, l = 1..n."""
-    rho = float(np.exp(-beta))
-    out: np.ndarray = (1.0 - rho) * rho ** np.arange(n)
-    return out
 
 
 class _BinnedDiagnostics:
@@ -42,14 +37,10 @@ class _BinnedDiagnostics:
     _y: np.ndarray
     _exog: np.ndarray | None
 
-    def _split(self, x: np.ndarray, d: int) -> tuple[Any, ...]:
-        raise NotImplementedError
-
-    def _segments(self, n_bins: int) -> np.ndarray:
-        raise NotImplementedError
-
-    def _n_exog(self) -> int:
-        raise NotImplementedError
+    # Supplied by BinnedHawkes.
+    _split: Callable[[np.ndarray, int], tuple[Any, ...]]
+    _segments: Callable[[int], np.ndarray]
+    _predictor: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, ...]]
 
     # ------------------------------------------------------------ diagnostics
     def spectral_radius(self) -> float:
@@ -59,6 +50,67 @@ class _BinnedDiagnostics:
         """
         check_is_fitted(self)
         return spectral_radius(self.adjacency_, self.link)
+
+    def branching_ratio(self) -> DerivedResult:
+        """Spectral radius with a delta-method standard error (as
+        ``ExpHawkes.branching_ratio``; under softplus, of ``max(A, 0)``)."""
+        check_is_fitted(self)
+        d = len(self.nodes_)
+
+        def fn(x: np.ndarray) -> np.ndarray:
+            return np.array([spectral_radius(self._split(x, d)[1], self.link)])
+
+        v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
+        idx = ["spectral_radius"]
+        return DerivedResult("branching_ratio", pd.Series(v, idx), pd.Series(se, idx))
+
+    def branching_matrix(self) -> DerivedResult:
+        """``adjacency_`` entries (named ``i<-j``) with their standard errors,
+        as ``SumExpHawkes.branching_matrix`` (one lag kernel here, so these
+        are the ``alpha[i<-j]`` parameters themselves)."""
+        check_is_fitted(self)
+        d = len(self.nodes_)
+
+        def fn(x: np.ndarray) -> np.ndarray:
+            out: np.ndarray = self._split(x, d)[1].ravel()
+            return out
+
+        v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
+        idx = [f"{a}<-{b}" for a in self.nodes_ for b in self.nodes_]
+        return DerivedResult("branching_matrix", pd.Series(v, idx), pd.Series(se, idx))
+
+    def predict_intensity(
+        self, grid: Sequence[float] | np.ndarray | None = None
+    ) -> pd.DataFrame:
+        """Fitted intensity (expected events per day) of each node at ``grid``.
+
+        The binned analogue of the continuous models' ``predict_intensity``:
+        at time ``t`` (days since the first bin) it is the conditional mean
+        ``m_i(floor(t))`` of that day's count given the fitted counts before
+        it. ``grid=None`` gives every fitted bin (presample bins included).
+
+        Examples
+        --------
+        >>> from titfortat.dynamics import BinnedHawkes, BinnedHawkesSimulator
+        >>> y = BinnedHawkesSimulator([0.8], [[0.4]], 0.3, n_bins=300, rng=1).run()
+        >>> m = BinnedHawkes(n_starts=1, decay=0.3).fit(y)
+        >>> m.predict_intensity([0.5, 10.0]).shape
+        (2, 1)
+        """
+        check_is_fitted(self)
+        eta = self._predictor(self._x, self._y)[0]
+        m = np.logaddexp(0.0, eta) if self.link == "softplus" else eta
+        if grid is None:
+            return pd.DataFrame(m, columns=self.nodes_)
+        g = np.asarray(grid, dtype=float).ravel()
+        bad = g[~((g >= 0) & (g < m.shape[0]))]
+        if bad.size:
+            raise ValueError(
+                f"predict_intensity needs times in [0, {m.shape[0]}) days, the "
+                f"fitted bins. Got {bad[:5].tolist()}; a binned model has no "
+                "intensity outside its data (simulate beyond it instead)."
+            )
+        return pd.DataFrame(m[g.astype(np.int64)], index=g, columns=self.nodes_)
 
     def _check_additive(self) -> None:
         """Branching summaries need background and triggered counts to add."""
@@ -92,26 +144,17 @@ class _BinnedDiagnostics:
                 "share_triggered(method='stationary') needs baseline_segments=1 "
                 "and no exog; use method='empirical'."
             )
-        yf = self._y.astype(float)
-        seg = self._segments(yf.shape[0])[self.n_presample :]
-        yo = yf[self.n_presample :]
-        xe = self._exog
-        n_ex = self._n_exog()
+        s = slice(self.n_presample, None)
+        yo = self._y[s].astype(float)
 
         def fn(x: np.ndarray) -> np.ndarray:
-            off = 0.0
-            if xe is not None:
-                gam = x[x.size - d * n_ex :].reshape(d, n_ex)
-                off = (xe @ gam.T)[self.n_presample :]
-            mu, a, beta, _, _ = self._split(x, d)
+            mu, a, _, _, _ = self._split(x, d)
             if method == "stationary":
                 m = np.linalg.solve(np.eye(d) - a, mu[0])
                 return np.concatenate([1.0 - mu[0] / m, [1.0 - mu[0].sum() / m.sum()]])
-            rho = np.exp(-beta)
-            e = signal.lfilter([0.0, 1.0 - rho], [1.0, -rho], yf, axis=0)
-            trig_part = e[self.n_presample :] @ a.T
-            m = mu[seg] + trig_part + off
-            trig = (yo * trig_part / m).sum(axis=0)
+            eta, e, _ = self._predictor(x, self._y)
+            trig_part = e[s] @ a.T
+            trig = (yo * trig_part / eta[s]).sum(axis=0)
             return np.concatenate([trig / yo.sum(axis=0), [trig.sum() / yo.sum()]])
 
         v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
@@ -127,7 +170,7 @@ class _BinnedDiagnostics:
 
         def fn(x: np.ndarray) -> np.ndarray:
             _, a, beta, _, _ = self._split(x, d)
-            w = _lag_weights(beta, h)
+            w = lag_weights(beta, h)
             resp = np.zeros((h + 1, d, d))
             resp[0] = np.eye(d)
             for t in range(1, h + 1):
@@ -142,17 +185,8 @@ class _BinnedDiagnostics:
 
     def _fitted_mean(self) -> np.ndarray:
         """Conditional mean of every fitted bin and node, after the link."""
-        d = len(self.nodes_)
-        mu, a, beta, _, _ = self._split(self._x, d)
-        rho = np.exp(-beta)
-        yf = self._y.astype(float)
-        e = signal.lfilter([0.0, 1.0 - rho], [1.0, -rho], yf, axis=0)
-        m = (mu[self._segments(yf.shape[0])] + e @ a.T + self._offset())[
-            self.n_presample :
-        ]
-        if self.link == "softplus":
-            m = np.logaddexp(0.0, m)
-        out: np.ndarray = m
+        m = self._predictor(self._x, self._y)[0][self.n_presample :]
+        out: np.ndarray = np.logaddexp(0.0, m) if self.link == "softplus" else m
         return out
 
     def pearson_residuals(self) -> pd.DataFrame:
@@ -212,9 +246,3 @@ class _BinnedDiagnostics:
             {name: u[:, k] for k, name in enumerate(self.nodes_)},
             distribution="uniform",
         )
-
-    def _offset(self) -> np.ndarray | float:
-        """Covariate part of the mean per bin, ``X gamma^T`` (0 without exog)."""
-        if self._exog is None:
-            return 0.0
-        return np.asarray(self._exog @ self.exog_coef_.T)
