@@ -53,7 +53,6 @@ from titfortat.dynamics import ExpHawkes, HawkesSimulator, SumExpHawkes
 from titfortat.dynamics._events import merge_events
 from titfortat.dynamics.hawkes._loglik import exp_loglik_grad
 from titfortat.dynamics.hawkes._sumexp_fit import fit_fixed_identity
-from titfortat.dynamics.hawkes._sumexp_simulate import _SumExpSimulator
 
 try:  # tick is optional
     from tick.hawkes import (
@@ -401,7 +400,7 @@ def tick_sumexp_lbfgsb(arrays, end_time, decays, d):
 def sumexp_warmup() -> None:
     """Compile the SumExpHawkes kernels before anything is timed."""
     mu, adj = sumexp_params(2)
-    arrays = _SumExpSimulator(
+    arrays = HawkesSimulator(
         mu, adj, SUMEXP_DECAYS, end_time=200.0, rng=0
     ).run_arrays()
     SumExpHawkes(decays=SUMEXP_DECAYS).fit(arrays)
@@ -414,7 +413,7 @@ def run_sumexp_case(d: int, n_target: float, repeat: int) -> None:
     u = SUMEXP_DECAYS.size
     rate = np.linalg.solve(np.eye(d) - adj.sum(axis=2), mu).sum()
     end = float(n_target) / rate
-    arrays = _SumExpSimulator(mu, adj, SUMEXP_DECAYS, end_time=end, rng=2).run_arrays()
+    arrays = HawkesSimulator(mu, adj, SUMEXP_DECAYS, end_time=end, rng=2).run_arrays()
     times, marks = merge_events(arrays)
     n = times.size
     print(f"\nSumExpHawkes U={u} D={d} N={n:,} (end_time={end:,.0f})")

@@ -18,7 +18,6 @@ from titfortat.dynamics import (
     SumExpHawkes,
 )
 from titfortat.dynamics.hawkes._exog import SplineBasis, as_covariates
-from titfortat.dynamics.hawkes._sumexp_simulate import _SumExpSimulator
 
 
 def line(name, result, truth, mask=None):
@@ -98,7 +97,7 @@ def main() -> None:
     decays = np.array([0.2, 3.0])
     adj3 = np.array([[[0.15, 0.15], [0.0, 0.2]], [[0.25, 0.1], [0.1, 0.05]]])
     mu3 = np.array([0.3, 0.2])
-    arr = _SumExpSimulator(mu3, adj3, decays, end_time=40000.0, rng=3).run_arrays()
+    arr = HawkesSimulator(mu3, adj3, decays, end_time=40000.0, rng=3).run_arrays()
     m = SumExpHawkes(decays=decays).fit(arr)
     truth = np.concatenate([mu3, adj3.ravel()])
     line("SumExpHawkes U=2 (nonzero)", m.results_, truth, truth != 0)
@@ -108,7 +107,7 @@ def main() -> None:
     adj_n = np.array([[[0.2, 0.2], [-0.4, -0.3]], [[0.3, 0.2], [0.1, 0.1]]])
     mu_n, dec_n = np.array([0.5, 0.3]), np.array([0.3, 3.0])
     for link, end in [("softplus", 5000.0), ("relu", 6000.0)]:
-        arr = _SumExpSimulator(
+        arr = HawkesSimulator(
             mu_n, adj_n, dec_n, end_time=end, link=link, rng=5
         ).run_arrays()
         m = SumExpHawkes(decays=dec_n, link=link, n_starts=2, rng=0).fit(
@@ -126,7 +125,7 @@ def main() -> None:
             f"{m.n_events_:,} events"
         )
     for link, end, n_starts in [("relu", 6000.0, 2), ("softplus", 5000.0, 1)]:
-        arr = _SumExpSimulator(
+        arr = HawkesSimulator(
             mu_n, adj_n, dec_n, end_time=end, link=link, rng=7
         ).run_arrays()
         m = SumExpHawkes(

@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from titfortat.dynamics import SumExpHawkes
-from titfortat.dynamics.hawkes._sumexp_simulate import _SumExpSimulator
+from titfortat.dynamics import HawkesSimulator, SumExpHawkes
 
 MU = np.array([0.3, 0.2])
 DECAYS = np.array([0.2, 3.0])
@@ -33,7 +32,7 @@ def test_wald_coverage_sumexp_learned_decays():
     hits = np.zeros((N_SETS, truth.size), dtype=bool)
     n_events = np.zeros(N_SETS)
     for s in range(N_SETS):
-        arrays = _SumExpSimulator(
+        arrays = HawkesSimulator(
             MU, ADJ, DECAYS, end_time=20000.0, rng=rng
         ).run_arrays()
         n_events[s] = sum(a.size for a in arrays)
@@ -83,7 +82,7 @@ def test_wald_coverage_sumexp_nonlinear(link):
     hits = np.zeros((N_SETS, truth.size), dtype=bool)
     n_events = np.zeros(N_SETS)
     for s in range(N_SETS):
-        arrays = _SumExpSimulator(
+        arrays = HawkesSimulator(
             MU_N, ADJ_N, DECAYS_N, end_time=3000.0, link=link, rng=rng
         ).run_arrays()
         n_events[s] = sum(a.size for a in arrays)
@@ -127,7 +126,7 @@ def test_wald_coverage_sumexp_nonlinear_learned_decays(link, end):
     hits = np.zeros((N_SETS, truth.size), dtype=bool)
     n_events = np.zeros(N_SETS)
     for s in range(N_SETS):
-        arrays = _SumExpSimulator(
+        arrays = HawkesSimulator(
             MU_N, ADJ_N, DECAYS_N, end_time=end, link=link, rng=rng
         ).run_arrays()
         n_events[s] = sum(a.size for a in arrays)

@@ -8,9 +8,8 @@ import _hawkes_reference as ref
 import numpy as np
 import pytest
 
-from titfortat.dynamics import SumExpHawkes
+from titfortat.dynamics import HawkesSimulator, SumExpHawkes
 from titfortat.dynamics._events import merge_events
-from titfortat.dynamics.hawkes._sumexp import _SumExpSimulator
 
 MU = np.array([0.3, 0.2])
 DECAYS = np.array([0.2, 3.0])
@@ -37,7 +36,7 @@ def _plain_loglik(times, marks, end, mu, adj, decays):
 
 
 def test_score_matches_plain_numpy():
-    arrays = _SumExpSimulator(MU, ADJ, DECAYS, end_time=200.0, rng=0).run_arrays()
+    arrays = HawkesSimulator(MU, ADJ, DECAYS, end_time=200.0, rng=0).run_arrays()
     model = SumExpHawkes(decays=DECAYS).fit(arrays, end_time=200.0)
     times, marks = merge_events(arrays)
     expected = _plain_loglik(
@@ -48,7 +47,7 @@ def test_score_matches_plain_numpy():
 
 
 def test_recovery_sum_of_exponentials():
-    arrays = _SumExpSimulator(MU, ADJ, DECAYS, end_time=40000.0, rng=3).run_arrays()
+    arrays = HawkesSimulator(MU, ADJ, DECAYS, end_time=40000.0, rng=3).run_arrays()
     model = SumExpHawkes(decays=DECAYS).fit(arrays, nodes=["strike", "attack"])
     truth = np.concatenate([MU, ADJ.ravel()])
     nz = truth != 0
@@ -92,7 +91,7 @@ ADJ_L = np.array(
 def test_learned_loglik_and_gradient_against_reference():
     from titfortat.dynamics.hawkes._loglik_sumexp import sumexp_loglik_grad
 
-    arrays = _SumExpSimulator(MU, ADJ_L, DECAYS, end_time=150.0, rng=1).run_arrays()
+    arrays = HawkesSimulator(MU, ADJ_L, DECAYS, end_time=150.0, rng=1).run_arrays()
     times, marks = merge_events(arrays)
     x = np.concatenate([MU, ADJ_L.ravel(), DECAYS])
     ll, grad = sumexp_loglik_grad(x, times, marks, 150.0, 2, 2)
@@ -116,7 +115,7 @@ def test_learned_loglik_and_gradient_against_reference():
 
 
 def test_learned_decays_recovery():
-    arrays = _SumExpSimulator(MU, ADJ_L, DECAYS, end_time=40000.0, rng=3).run_arrays()
+    arrays = HawkesSimulator(MU, ADJ_L, DECAYS, end_time=40000.0, rng=3).run_arrays()
     model = SumExpHawkes(decays=[2.0, 0.5], learn_decays=True).fit(
         arrays, nodes=["strike", "attack"]
     )
@@ -150,7 +149,7 @@ def test_learned_decays_need_distinct_starts():
 
 
 def test_learned_decays_multistart():
-    arrays = _SumExpSimulator(MU, ADJ_L, DECAYS, end_time=4000.0, rng=8).run_arrays()
+    arrays = HawkesSimulator(MU, ADJ_L, DECAYS, end_time=4000.0, rng=8).run_arrays()
     # Starting decays far on the fast side; the other starts are log-spaced
     # grids drawn from rng.
     model = SumExpHawkes(decays=[20.0, 50.0], learn_decays=True, n_starts=3, rng=1)
@@ -185,7 +184,7 @@ def test_analytic_hessian_matches_differenced_gradient():
         sumexp_loglik_grad,
     )
 
-    arrays = _SumExpSimulator(MU, ADJ_L, DECAYS, end_time=300.0, rng=1).run_arrays()
+    arrays = HawkesSimulator(MU, ADJ_L, DECAYS, end_time=300.0, rng=1).run_arrays()
     times, marks = merge_events(arrays)
     # Tied times: the states count strictly earlier events only.
     times = np.concatenate([times, times[:3]])

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from titfortat.dynamics import SumExpHawkes
-from titfortat.dynamics.hawkes._sumexp_simulate import _SumExpSimulator
+from titfortat.dynamics import HawkesSimulator, SumExpHawkes
 
 
 @pytest.mark.parametrize("learn", [False, True])
@@ -15,7 +14,7 @@ def test_bootstrap_spread_agrees_with_the_wald_errors(learn: bool) -> None:
     adj = np.zeros((2, 2, 2))
     adj[..., 0] = [[0.2, 0.05], [0.2, 0.1]]
     adj[..., 1] = [[0.15, 0.05], [0.1, 0.1]]
-    ev = _SumExpSimulator(
+    ev = HawkesSimulator(
         np.array([0.3, 0.2]), adj, np.array([0.3, 3.0]), end_time=end, rng=1
     ).run_arrays()
     m = SumExpHawkes(decays=(0.4, 3.0), learn_decays=learn, n_starts=1, rng=0)
@@ -51,7 +50,7 @@ def test_starts_are_screened_on_a_stretch_of_large_data() -> None:
     adj[..., 0] = [[0.2, 0.05], [0.2, 0.1]]
     adj[..., 1] = [[0.15, 0.05], [0.1, 0.1]]
     end = 50_000.0
-    ev = _SumExpSimulator(
+    ev = HawkesSimulator(
         np.array([0.3, 0.2]), adj, np.array([0.3, 3.0]), end_time=end, rng=2
     ).run_arrays()
     n = sum(a.size for a in ev)

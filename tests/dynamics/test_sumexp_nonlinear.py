@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import integrate, optimize
 
-from titfortat.dynamics import SumExpHawkes
+from titfortat.dynamics import HawkesSimulator, SumExpHawkes
 from titfortat.dynamics._events import merge_events
 from titfortat.dynamics.hawkes._loglik import LINK_CODES
 from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import (
@@ -18,7 +18,6 @@ from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import (
     sumexp_compensator_at_events,
     sumexp_nonlinear_loglik_grad,
 )
-from titfortat.dynamics.hawkes._sumexp_simulate import _SumExpSimulator
 
 MU = np.array([0.5, 0.3])
 DECAYS = np.array([0.3, 3.0])
@@ -189,7 +188,7 @@ def test_gap_integrals_match_quad(link):
 
 
 def _sample(link, seed, end):
-    arrays = _SumExpSimulator(
+    arrays = HawkesSimulator(
         MU, ADJ, DECAYS, end_time=end, link=link, rng=seed
     ).run_arrays()
     return arrays, *merge_events(arrays)
@@ -372,7 +371,7 @@ def test_softplus_simulation_rate():
     # Without interaction the softplus process is Poisson with rate
     # softplus(mu): checks the thinning bound and acceptance.
     adj = np.zeros((2, 2, 2))
-    arrays = _SumExpSimulator(
+    arrays = HawkesSimulator(
         MU, adj, DECAYS, end_time=20000.0, link="softplus", rng=3
     ).run_arrays()
     rate = np.array([a.size for a in arrays]) / 20000.0

@@ -1,4 +1,6 @@
-"""Exact simulation of exponential-kernel Hawkes processes."""
+"""Exact simulation of Hawkes processes with an exponential or a
+sum-of-exponentials kernel: one simulator, whose ``run()`` gives the same
+event frame for every continuous-time model."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from titfortat._validation import as_generator
+from titfortat.dynamics._branching import spectral_radius
 from titfortat.dynamics.hawkes._loglik import (
     LINK_CODES,
     cluster_from_background,
@@ -16,24 +19,30 @@ from titfortat.dynamics.hawkes._loglik import (
     simulate_thinning,
 )
 from titfortat.dynamics.hawkes._loglik_exog_nonlinear import simulate_thinning_pieces
+from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import (
+    sumexp_simulate_thinning,
+)
 
 __all__ = ["HawkesSimulator"]
 
 
 class HawkesSimulator:
-    """Simulate an exponential-kernel Hawkes process on ``[0, end_time]``.
+    """Simulate a Hawkes process on ``[0, end_time]``.
 
     .. math::
 
         \\lambda_i(t) = \\phi\\Big(\\mu_i + \\sum_j \\sum_{t^j_k < t}
-        \\alpha_{ij} \\beta e^{-\\beta (t - t^j_k)}\\Big)
+        \\sum_u \\alpha^u_{ij} \\beta_u e^{-\\beta_u (t - t^j_k)}\\Big)
 
-    ``adjacency[i, j]`` is the effect of node j on node i. With
+    ``adjacency[i, j]`` (or ``adjacency[i, j, u]`` for a sum of exponentials
+    with decays ``beta_u``) is the effect of node j on node i. With
     ``link="identity"`` the process is simulated by its cluster (branching)
     representation: background events are Poisson, and each event of node j
     has Poisson(``alpha[i, j]``) direct offspring of node i at Exp(beta)
-    delays. With ``link="softplus"`` or ``"relu"`` (where ``alpha < 0`` is
-    inhibition; relu is ``max(1e-8, x)``) Ogata thinning is used.
+    delays (Hawkes and Oakes 1974). With ``link="softplus"`` or ``"relu"``
+    (where ``alpha < 0`` is inhibition; relu is ``max(1e-8, x)``) Ogata
+    (1981) thinning is used. :meth:`ExpHawkes.simulator` and
+    :meth:`SumExpHawkes.simulator` both return this class.
 
     Parameters
     ----------
@@ -43,10 +52,11 @@ class HawkesSimulator:
         only). A callable maps an array of times to the (n, D) baseline
         rates (identity link only; needs ``baseline_max``); its background
         events are drawn exactly by thinning.
-    adjacency : array-like of shape (D, D)
-        alpha; non-negative for the identity link.
-    decay : float
-        beta > 0, per day.
+    adjacency : array-like of shape (D, D) or (D, D, U)
+        alpha; non-negative for the identity link. Three dimensions for a
+        sum of U exponentials (constant baseline, no ``max_events``).
+    decay : float or sequence of U floats
+        beta > 0, per day (one per component of a sum of exponentials).
     end_time : float
         Length of the window in days.
     link : {"identity", "softplus", "relu"}, default "identity"
@@ -82,7 +92,7 @@ class HawkesSimulator:
         self,
         baseline: Sequence[float] | np.ndarray | Callable[[np.ndarray], np.ndarray],
         adjacency: Sequence[Sequence[float]] | np.ndarray,
-        decay: float,
+        decay: float | Sequence[float] | np.ndarray,
         *,
         end_time: float,
         link: Literal["identity", "softplus", "relu"] = "identity",
@@ -105,7 +115,8 @@ class HawkesSimulator:
         # (D,) constant, or (K, D): constant on K pieces of the window.
         self.baseline = np.atleast_2d(np.asarray(baseline, dtype=float))
         self.adjacency = np.asarray(adjacency, dtype=float)
-        self.decay = float(decay)
+        self.decays = np.atleast_1d(np.asarray(decay, dtype=float)).ravel()
+        self.decay = float(self.decays[0])
         self.end_time = float(end_time)
         self.link = link
         self.max_events = max_events
@@ -130,17 +141,27 @@ class HawkesSimulator:
                     f"end_time={self.end_time!r}. Got {starts.tolist()!r}."
                 )
         self.baseline_knots = np.concatenate([starts, [self.end_time]])
-        if self.adjacency.shape != (d, d):
+        u = self.decays.size
+        if self.adjacency.shape not in {(d, d), (d, d, u)} or (
+            self.adjacency.ndim == 2 and u > 1
+        ):
             raise ValueError(
-                f"adjacency must have shape ({d}, {d}) to match baseline. Got "
-                f"{self.adjacency.shape}."
+                f"adjacency must have shape ({d}, {d}), or ({d}, {d}, {u}) with "
+                f"{u} decays, to match baseline. Got {self.adjacency.shape}."
+            )
+        if self.adjacency.ndim == 3 and (
+            n_pieces > 1 or max_events or self.baseline_fn is not None
+        ):
+            raise ValueError(
+                "A sum-of-exponentials kernel (3-D adjacency) is simulated with "
+                "a constant baseline and no max_events."
             )
         if link not in LINK_CODES:
             raise ValueError(
                 "The 'link' parameter of HawkesSimulator must be one of "
                 f"{{'identity', 'softplus', 'relu'}}. Got {link!r} instead."
             )
-        if not self.decay > 0 or not self.end_time > 0:
+        if not np.all(self.decays > 0) or not self.end_time > 0:
             raise ValueError("decay and end_time must be positive.")
         if self.baseline.shape[0] > 1 and (link != "identity" or max_events):
             raise ValueError(
@@ -158,9 +179,7 @@ class HawkesSimulator:
                 )
             # A relu process is dominated by the linear one with max(A, 0)
             # (plus the 1e-8 floor), so that matrix decides stationarity.
-            rho = float(
-                np.max(np.abs(np.linalg.eigvals(np.maximum(self.adjacency, 0.0))))
-            )
+            rho = spectral_radius(self.adjacency, "relu")
             if rho >= 1 and not allow_explosive:
                 raise ValueError(
                     f"Spectral radius of the branching matrix is {rho:.3g} (must be "
@@ -174,6 +193,8 @@ class HawkesSimulator:
         """Simulate and return one sorted array of times per node."""
         rng = as_generator(self.rng)
         d = self.baseline.shape[1]
+        if self.adjacency.ndim == 3:
+            return self._run_sumexp(rng)
         if self.baseline_fn is not None:
             times, marks = cluster_from_background(
                 *self._thinned_background(rng),
@@ -203,6 +224,42 @@ class HawkesSimulator:
                 LINK_CODES[self.link],
                 rng,
             )
+        return [np.sort(times[marks == k]) for k in range(d)]
+
+    def _run_sumexp(self, rng: np.random.Generator) -> list[np.ndarray]:
+        """Sum of exponentials: thinning under softplus and relu, otherwise
+        the cluster representation in numpy generations (component u of a
+        parent gives Poisson(alpha[i, j, u]) children at Exp(beta_u) lags)."""
+        mu, adj, decays = self.baseline[0], self.adjacency, self.decays
+        d, _, u = adj.shape
+        if self.link != "identity":
+            times, marks, _ = sumexp_simulate_thinning(
+                mu,
+                np.ascontiguousarray(adj),
+                decays,
+                self.end_time,
+                0,
+                LINK_CODES[self.link],
+                rng,
+            )
+            return [times[marks == k] for k in range(d)]
+        n0 = rng.poisson(mu * self.end_time)
+        t_gen = rng.uniform(0.0, self.end_time, int(n0.sum()))
+        m_gen = np.repeat(np.arange(d), n0)
+        out_t, out_m = [t_gen], [m_gen]
+        while t_gen.size:
+            # kids[k, i, u]: offspring of node i through component u.
+            kids = rng.poisson(adj[:, m_gen, :].transpose(1, 0, 2))
+            cnt = kids.reshape(t_gen.size, d * u)
+            parent = np.repeat(t_gen, cnt.sum(axis=1))
+            lab = np.repeat(np.tile(np.arange(d * u), t_gen.size), cnt.ravel())
+            node, comp = lab // u, lab % u
+            child = parent + rng.exponential(1.0 / decays[comp])
+            keep = child <= self.end_time
+            t_gen, m_gen = child[keep], node[keep]
+            out_t.append(t_gen)
+            out_m.append(m_gen)
+        times, marks = np.concatenate(out_t), np.concatenate(out_m)
         return [np.sort(times[marks == k]) for k in range(d)]
 
     def _thinned_background(
@@ -264,7 +321,7 @@ class _PiecewiseBaselineSimulator(HawkesSimulator):
         poly: np.ndarray,
         cmax: np.ndarray,
         adjacency: np.ndarray,
-        decay: float,
+        decay: float | Sequence[float] | np.ndarray,
         *,
         end_time: float,
         link: Literal["softplus", "relu"],

@@ -30,6 +30,7 @@ from titfortat.dynamics._optim import (
     report_convergence,
 )
 from titfortat.dynamics.hawkes._loglik_sumexp import sumexp_loglik_grad
+from titfortat.dynamics.hawkes._simulate import HawkesSimulator
 from titfortat.dynamics.hawkes._sumexp_fit import (
     MIN_LOG_GAP,
     decay_starts,
@@ -45,7 +46,6 @@ from titfortat.dynamics.hawkes._sumexp_nonlinear import (
     nonlinear_loglik,
     nonlinear_starts,
 )
-from titfortat.dynamics.hawkes._sumexp_simulate import _SumExpSimulator
 from titfortat.results import DerivedResult, FitResult, LRTestResult
 
 __all__ = ["SumExpHawkes"]
@@ -558,17 +558,18 @@ class SumExpHawkes(BaseEstimator, ResultsDelegates):
         *,
         end_time: float | None = None,
         rng: int | np.random.Generator | None = None,
-    ) -> _SumExpSimulator:
-        """A simulator of the fitted model (cluster construction for the
-        identity link, Ogata thinning for softplus and relu)."""
+    ) -> HawkesSimulator:
+        """A :class:`HawkesSimulator` of the fitted model (cluster construction
+        for the identity link, Ogata thinning for softplus and relu)."""
         check_is_fitted(self)
-        return _SumExpSimulator(
+        return HawkesSimulator(
             self.baseline_,
             self.adjacency_,
             self.decays_,
             end_time=self.end_time_ if end_time is None else end_time,
             link=self.link,
             rng=rng,
+            nodes=self.nodes_,
         )
 
     @single_blas_thread
