@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from titfortat._threads import single_blas_thread
 from titfortat._validation import BaseEstimator, Interval, Options, check_is_fitted
 from titfortat.effects._common import ci_frame
 from titfortat.exceptions import ConvergenceWarning, DataError, HessianWarning
@@ -130,6 +131,7 @@ class CountAutoregression(BaseEstimator):
         self.trend = trend
         self.seasonality = seasonality
 
+    @single_blas_thread
     def fit(self, counts: pd.DataFrame, *, outcome: str, cause: str) -> Self:
         """Fit the reaction function of ``outcome`` to lags of ``cause``.
 
@@ -359,6 +361,7 @@ class GrangerResult:
         )
 
 
+@single_blas_thread
 def granger(
     counts: pd.DataFrame,
     *,

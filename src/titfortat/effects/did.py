@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from titfortat._threads import single_blas_thread
 from titfortat._validation import as_generator
 from titfortat.effects._common import Decision, ci_frame, decide
 from titfortat.exceptions import DataError
@@ -164,6 +165,7 @@ def _cluster_permutations(
     return treated_sum / n1 - (total - treated_sum) / n0
 
 
+@single_blas_thread
 def did(
     data: pd.DataFrame,
     *,

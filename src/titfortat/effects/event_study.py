@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import spatial
 
+from titfortat._threads import single_blas_thread
 from titfortat._validation import (
     BaseEstimator,
     Interval,
@@ -421,6 +422,7 @@ class EventStudy(BaseEstimator):
             "w": event_weights(frame),
         }
 
+    @single_blas_thread
     def fit(self, treatment: pd.DataFrame, outcome: pd.DataFrame) -> Self:
         """Count, draw and match placebos, and build the randomisation null.
 

@@ -19,6 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from titfortat._threads import single_blas_thread
 from titfortat.effects._common import (
     MIN_EVENTS,
     EventFilter,
@@ -137,6 +138,7 @@ class HawkesTable:
         )
 
 
+@single_blas_thread
 def hawkes_table(
     events: Any,
     nodes: Mapping[str, EventFilter],

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from titfortat._threads import single_blas_thread
 from titfortat.effects._common import (
     EventFilter,
     decide,
@@ -120,6 +121,7 @@ class SweepResult:
         )
 
 
+@single_blas_thread
 def effect_sweep(
     events: Any,
     *,

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from titfortat._threads import single_blas_thread
 from titfortat.effects._common import (
     MIN_EVENTS,
     EventFilter,
@@ -239,6 +240,7 @@ class _Rows:
             )
 
 
+@single_blas_thread
 def effect_table(
     events: Any,
     *,
