@@ -294,6 +294,12 @@ class CountAutoregression(BaseEstimator):
         check_is_fitted(self)
         return self.results_.summary(alpha)
 
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Wald intervals (HC0 errors) of every coefficient, columns
+        ``ci_lower, ci_upper``; see :meth:`titfortat.results.FitResult.conf_int`."""
+        check_is_fitted(self)
+        return self.results_.conf_int(alpha)
+
     def _fit_status(self) -> str:
         if "results_" not in vars(self):
             return "not fitted"

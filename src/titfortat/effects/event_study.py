@@ -774,6 +774,12 @@ class EventStudy(BaseEstimator):
         check_is_fitted(self)
         return self.results_.summary_frame(alpha)
 
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Delegate to :meth:`EventStudyResult.conf_int` (one row
+        ``event_study``, columns ``ci_lower, ci_upper``)."""
+        check_is_fitted(self)
+        return self.results_.conf_int(alpha)
+
     def _fit_status(self) -> str:
         if "results_" not in vars(self):
             return "not fitted"
