@@ -101,6 +101,8 @@ class BinnedHawkes(
         for code written before ``dispersion_`` (the simulator's ``size``).
     nodes_ : list of str
     n_bins_ : int
+    end_time_ : float
+        Length of the window in days (``n_bins_``), as ``ExpHawkes.end_time_``.
     bin_labels_ : pandas.Index or None
         Dates of the bins when fitted from a ``date`` frame.
     exog_coef_ : ndarray of shape (D, p)
@@ -470,6 +472,7 @@ class BinnedHawkes(
         self.dispersion_ = None if size is None else 1.0 / size
         self.exog_coef_ = self._split(x, d)[4].copy()
         self.n_bins_ = int(y.shape[0])
+        self.end_time_ = float(y.shape[0])  # days, as the continuous models
         self.converged_ = fit_health(
             type(self).__name__,
             info,
