@@ -20,47 +20,27 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
-from titfortat.attribution import BannerAttribution
+from _attribution_tables import print_rolling, run_cut
 from titfortat.attribution.benchmarks import ucdp_task
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ucdp-ged-iraq-syria"
 CATS = ("country", "violence_type", "target_type", "deaths", "day_of_week")
 
 
-def run(folder: Path, train_until: str, *, mask_leaks: bool) -> dict:
+def run(folder: Path, train_until: str, *, mask_leaks: bool):
     ev, allowed = ucdp_task(folder, mask_leaks=mask_leaks, train_until=train_until)
     cats = CATS if mask_leaks else (*CATS, "conflict_name")
-    train = (ev["date"] < train_until).to_numpy()
-    t0 = time.perf_counter()
-    model = BannerAttribution(categorical=cats, other_prior=0.0)
-    model.fit(ev[train], allowed=allowed[train])
     label = "leaking field masked" if mask_leaks else "LEAKING FIELD LEFT IN"
-    res = model.evaluate(
-        ev[~train], allowed=allowed[~train], data_label=f"UCDP GED 21.1, {label}"
+    return run_cut(
+        ev,
+        allowed,
+        train_until,
+        model_kwargs={"categorical": cats, "other_prior": 0.0},
+        data_label=f"UCDP GED 21.1, {label}",
+        describe=lambda m: f"bandwidth {m.bandwidth_km_} km",
     )
-    print(res)
-    print(
-        f"bandwidth {model.bandwidth_km_} km; factor weights: "
-        + ", ".join(f"{k}={v:.2f}" for k, v in model.weights_.items())
-        + f"; {time.perf_counter() - t0:.1f} s"
-    )
-    print()
-    tab = res.table
-    return {
-        "train_until": train_until,
-        "n_test": res.n_test,
-        "model_log_loss": tab.loc["model", "log_loss"],
-        "best_baseline_log_loss": tab["log_loss"].iloc[1:].min(),
-        "model_brier": tab.loc["model", "brier"],
-        "best_baseline_brier": tab["brier"].iloc[1:].min(),
-        "model_wins_both": bool(
-            (tab.loc["model", "log_loss"] < tab["log_loss"].iloc[1:]).all()
-            and (tab.loc["model", "brier"] < tab["brier"].iloc[1:]).all()
-        ),
-    }
 
 
 def main() -> None:
@@ -73,13 +53,14 @@ def main() -> None:
         help="One or more cut dates (rolling origin); the leak comparison "
         "runs at 2017-01-01.",
     )
+    parser.add_argument(
+        "--no-leak", action="store_true", help="Skip the leaking-field run."
+    )
     args = parser.parse_args()
-    rows = [run(args.folder, cut, mask_leaks=True) for cut in args.train_until]
-    run(args.folder, "2017-01-01", mask_leaks=False)
-    import pandas as pd
-
-    print("rolling origin, leaking fields masked:")
-    print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    results = {c: run(args.folder, c, mask_leaks=True) for c in args.train_until}
+    if not args.no_leak:
+        run(args.folder, "2017-01-01", mask_leaks=False)
+    print_rolling(results, "UCDP rolling origin, leaking field masked:")
 
 
 if __name__ == "__main__":

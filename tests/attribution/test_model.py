@@ -7,40 +7,121 @@ import pandas as pd
 import pytest
 
 from titfortat.actors import ActorNetwork
-from titfortat.attribution import BannerAttackSimulator, BannerAttribution
-from titfortat.attribution.metrics import expected_calibration_error, topk_accuracy
+from titfortat.attribution import (
+    BannerAttackSimulator,
+    BannerAttribution,
+    UnscorableLabelWarning,
+)
+from titfortat.attribution.metrics import (
+    conformal_threshold,
+    expected_calibration_error,
+    topk_accuracy,
+)
 from titfortat.exceptions import DataError, DataQualityWarning, NotFittedError
 
 CUT = "2024-05-01"
 
 
-@pytest.fixture(scope="module")
-def fitted():
-    sim = BannerAttackSimulator(n_events=6000, rng=3).run()
+#: Seeds of every check on simulated data, declared before results were seen:
+#: the first five. The CI test uses the first; the slow study uses all five
+#: (benchmarks/attribution_simulated.py prints the same table).
+SEEDS = (0, 1, 2, 3, 4)
+LEVEL = 0.9
+
+
+def _split(seed: int, n: int = 6000):
+    """Fit before CUT; the model then sees every later event (own-name claims
+    feed its activity factors, as for an analyst) and is scored on the
+    banner-only claims, whose truth the simulator knows."""
+    sim = BannerAttackSimulator(n_events=n, rng=seed).run()
     ev = sim.events
     train = ev[ev["date"] < CUT]
-    # default settings (other_prior=0.02 although the generator has no actor
-    # outside the banner); benchmarks/attribution_simulated.py shows seeds 0-4
-    model = BannerAttribution(network=sim.network)
-    model.fit(train)
-    test = ev[(ev["date"] >= CUT) & (ev["actor_id"] == sim.banner_id)]
-    return sim, model, train, test
+    after = ev[ev["date"] >= CUT]
+    banner = (after["actor_id"] == sim.banner_id).to_numpy()
+    return sim, train, after, banner
 
 
-def test_close_to_bayes_optimal_and_calibrated(fitted):
-    sim, model, _, test = fitted
-    truth = sim.truth[test.index]
-    res = model.evaluate(test, truth=truth, baselines=False)
+def _fit(seed: int):
+    sim, train, after, banner = _split(seed)
+    # no "other" candidate: the generator has no actor outside the banner (the
+    # default other_prior=0.02 is exercised by the CLI tests)
+    model = BannerAttribution(network=sim.network, other_prior=0.0).fit(train)
+    return sim, model, train, after, banner
+
+
+@pytest.fixture(scope="module")
+def first_seed():
+    return _fit(SEEDS[0])
+
+
+@pytest.fixture(scope="module")
+def fitted(first_seed):
+    sim, model, train, after, banner = first_seed
+    return sim, model, train, after[banner]
+
+
+def _bayes_check(sim, model, after, banner) -> dict[str, float]:
+    truth = sim.truth[after.index].where(banner)
+    res = model.evaluate(after, truth=truth, baselines=False)
+    y_true = sim.truth[after.index][banner]
     classes = list(sim.bayes_proba.columns)
-    y = np.array([classes.index(t) for t in truth])
-    bayes = sim.bayes_proba.loc[test.index].to_numpy()
-    bayes_top1 = topk_accuracy(bayes, y)
-    model_top1 = res.table.loc["model", "top1"]
-    assert res.n_test > 1000
-    assert model_top1 >= bayes_top1 - 0.03, (model_top1, bayes_top1)
-    assert res.table.loc["model", "ece"] <= 0.05
+    y = np.array([classes.index(t) for t in y_true])
+    bayes = sim.bayes_proba.loc[y_true.index].to_numpy()
+    lac = model.predict_sets(after, allow_empty=True).to_numpy()[banner]
+    covered = lac[np.arange(len(y)), [model.classes_.index(t) for t in y_true]]
+    # sd of the coverage: the n_cal calibration events (Beta) and the test events
+    sd = np.sqrt(LEVEL * (1 - LEVEL) * (1 / (model.n_calibration_ + 2) + 1 / len(y)))
+    return {
+        "gap": topk_accuracy(bayes, y) - res.table.loc["model", "top1"],
+        "ece": res.table.loc["model", "ece"],
+        "bayes_ece": expected_calibration_error(bayes, y),
+        "coverage": covered.mean(),
+        "sd": sd,
+        "n_test": res.n_test,
+    }
+
+
+def test_close_to_bayes_optimal_and_calibrated_first_seed(first_seed):
+    sim, model, _, after, banner = first_seed
+    out = _bayes_check(sim, model, after, banner)
+    assert out["n_test"] > 900
+    assert out["gap"] <= 0.03, out
+    assert out["ece"] <= 0.05, out
     # the generating model's own posterior is calibrated: a check on the simulator
-    assert expected_calibration_error(bayes, y) <= 0.03
+    assert out["bayes_ece"] <= 0.03
+    # split-conformal coverage: within 3 sd of the level for this seed's sizes
+    assert abs(out["coverage"] - LEVEL) <= 3 * out["sd"], out
+
+
+@pytest.mark.slow
+def test_close_to_bayes_optimal_on_every_declared_seed():
+    runs = {}
+    for seed in SEEDS:
+        sim, model, _, after, banner = _fit(seed)
+        runs[seed] = _bayes_check(sim, model, after, banner)
+    for seed, out in runs.items():
+        assert out["gap"] <= 0.03, (seed, out)
+        assert out["ece"] <= 0.05, (seed, out)
+        assert abs(out["coverage"] - LEVEL) <= 3 * out["sd"], (seed, out)
+    # the 88-92% band is about +-1 sd for one seed (n_cal ~ 250): it is
+    # checked on the mean over the seeds, whose sd is sqrt(5) times smaller
+    mean = np.mean([o["coverage"] for o in runs.values()])
+    assert 0.88 <= mean <= 0.92, mean
+
+
+@pytest.mark.parametrize("n", [48, 49])
+def test_conformal_threshold_is_exact_split_conformal(n):
+    # exchangeable calibration and test scores: the set {p >= threshold} covers
+    # a new event with probability ceil((n + 1) level) / (n + 1), exactly
+    rng = np.random.default_rng(n)
+    reps = 20_000
+    p_cal = rng.beta(2.0, 5.0, size=(reps, n))
+    p_new = rng.beta(2.0, 5.0, size=reps)
+    thr = np.array([conformal_threshold(row, LEVEL) for row in p_cal])
+    expected = np.ceil((n + 1) * LEVEL) / (n + 1)  # 0.918 at n=48, 0.900 at 49
+    se = np.sqrt(expected * (1 - expected) / reps)
+    assert abs((p_new >= thr).mean() - expected) <= 4 * se
+    assert conformal_threshold(np.array([0.5, 0.6]), LEVEL) == 0.0  # n too small
 
 
 def test_conformal_sets_cover_at_level(fitted):
@@ -48,7 +129,8 @@ def test_conformal_sets_cover_at_level(fitted):
     truth = sim.truth[test.index].to_numpy()
     lac = model.predict_sets(test, allow_empty=True)
     covered = lac.to_numpy()[np.arange(len(test)), lac.columns.get_indexer(truth)]
-    assert 0.88 <= covered.mean() <= 0.92, covered.mean()
+    sd = np.sqrt(LEVEL * (1 - LEVEL) * (1 / (model.n_calibration_ + 2) + 1 / len(test)))
+    assert abs(covered.mean() - LEVEL) <= 3 * sd, (covered.mean(), sd)
     # the default never leaves a set empty, so it covers at least as often
     sets = model.predict_sets(test)
     cov2 = sets.to_numpy()[np.arange(len(test)), sets.columns.get_indexer(truth)]
@@ -203,3 +285,98 @@ def test_own_name_claim_after_its_tie_ended_is_kept_with_a_warning():
         model.fit(ev)
     late = ev[ev["date"] > "2024-01-30"]
     assert (model.predict_proba(late)["kh"] == 0.0).all()
+
+
+# ------------------------------------------------ activity and its sources
+def test_latent_events_count_towards_activity_by_responsibility(fitted):
+    _, model, train, _ = fitted
+    core = model.core_
+    # own-name claims one-hot, then every latent event by its posterior
+    assert len(core.history) == len(train)
+    assert np.allclose(core.history_weights.sum(axis=1), 1.0)
+    assert ((core.history_weights > 0) & (core.history_weights < 1)).any()
+
+
+def test_activity_rates_are_exponentially_weighted_counts():
+    from titfortat.attribution._core import activity_rates
+
+    hist = pd.Series(pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-05"]))
+    w = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
+    q = pd.Series(pd.to_datetime(["2024-01-05", "2024-01-01"]))
+    got = activity_rates(q, hist, w, 2.0)
+    # 2024-01-05: the same day is left out; 4 and 2 days back
+    assert got[0] == pytest.approx([np.exp(-2.0), np.exp(-1.0)])
+    assert got[1] == pytest.approx([0.0, 0.0])
+    both = activity_rates(q[1:], hist, w, 2.0, centered=True)
+    assert both[0] == pytest.approx([0.5 * np.exp(-2.0), np.exp(-1) + 0.5 * np.exp(-2)])
+
+
+def _true_rates(sim):
+    from titfortat.attribution import network_mask
+
+    p = sim.params
+    days = pd.date_range("2023-10-17", "2024-08-31", freq="D")
+    t = np.arange(len(days))[:, None]
+    rate = p["base_rate"] * (
+        1 + 0.8 * np.sin(2 * np.pi * t / p["period_days"] + p["phase"])
+    )
+    live = network_mask(sim.network, sim.banner_id, pd.Series(days)).to_numpy()
+    return pd.DataFrame(rate * live, index=days, columns=p["members"])
+
+
+def test_intensity_frame_replaces_the_activity_factor():
+    sim = _sim_events(n=1500, rng=2)
+    ev = sim.events
+    rates = _true_rates(sim)
+    model = BannerAttribution(network=sim.network, intensity=rates, other_prior=0.0)
+    model.fit(ev[ev["date"] < CUT])
+    assert "local_activity" not in model.weights_.index
+    probe = ev.tail(3)
+    act = model.core_.activity(probe["date"], model.core_.history, None)
+    want = rates.loc[pd.to_datetime(probe["date"]).dt.normalize()].to_numpy()
+    assert np.allclose(act[:, :-1], np.log(np.clip(want, 1e-12, None)))
+    with pytest.raises(DataError, match="no column for candidate"):
+        BannerAttribution(network=sim.network, intensity=rates.drop(columns="kh")).fit(
+            ev
+        )
+    with pytest.raises(DataError, match="starts on"):
+        BannerAttribution(network=sim.network, intensity=rates.iloc[30:]).fit(ev)
+
+
+def test_fitted_hawkes_intensity_through_the_public_api():
+    from titfortat.dynamics import ExpHawkes
+
+    sim = _sim_events(n=1500, rng=2)
+    ev = sim.events
+    train = ev[ev["date"] < CUT]
+    own = train[train["actor_id"] != sim.banner_id]
+    members = sorted(sim.bayes_proba.columns)
+    origin = own["date"].min()
+    # day-resolution dates: ties spread within the day (jitter_times)
+    hawkes = ExpHawkes(decay=0.2, tie_breaking="jitter", rng=0).fit(
+        own.assign(node=own["actor_id"].astype(str))[["date", "node"]],
+        nodes=members,
+        node_col="node",
+    )
+    model = BannerAttribution(
+        network=sim.network, intensity=hawkes, intensity_origin=origin
+    ).fit(train)
+    probe = train.tail(4)
+    grid = (pd.to_datetime(probe["date"]) - origin.normalize()).dt.days.to_numpy()
+    lam = hawkes.predict_intensity(grid.astype(float))[model.classes_[:-1]]
+    act = model.core_.activity(probe["date"], model.core_.history, None)
+    assert np.allclose(act[:, :-1], np.log(lam.to_numpy()))
+    assert np.allclose(model.predict_proba(probe).sum(axis=1), 1.0)
+    with pytest.raises(DataError, match="intensity_origin is missing"):
+        BannerAttribution(network=sim.network, intensity=hawkes).fit(train)
+
+
+def test_test_labels_outside_their_tie_dates_warn_and_are_counted(fitted):
+    sim, model, _, test = fitted
+    truth = sim.truth[test.index].copy()
+    truth.iloc[:7] = "kh"  # all test events are after kh's halt
+    with pytest.warns(UnscorableLabelWarning, match="7 of"):
+        res = model.evaluate(test, truth=truth, baselines=False)
+    assert res.n_outside_ties == 7
+    assert res.to_dict()["n_outside_ties"] == 7
+    assert any("outside its tie dates" in note for note in res.notes)

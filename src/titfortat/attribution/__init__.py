@@ -24,7 +24,7 @@ from titfortat.attribution._store import (
     posteriors_frame,
     write_posteriors,
 )
-from titfortat.attribution.metrics import AttributionEvaluation
+from titfortat.attribution.metrics import AttributionEvaluation, UnscorableLabelWarning
 from titfortat.attribution.model import BannerAttribution
 from titfortat.attribution.simulate import BannerAttackSimulator, BannerSimulation
 
@@ -34,6 +34,7 @@ __all__ = [
     "BannerAttackSimulator",
     "BannerAttribution",
     "BannerSimulation",
+    "UnscorableLabelWarning",
     "attribute_store",
     "banners",
     "network_mask",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from titfortat.attribution._core import activity_counts, has_coordinates
+from titfortat.attribution._core import _as_weights, activity_rates, has_coordinates
 from titfortat.exceptions import OptionalDependencyError
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def _full_mask(model: BannerAttribution, mask: np.ndarray) -> np.ndarray:
 def design(
     model: BannerAttribution,
     ev: pd.DataFrame,
-    history: tuple[pd.Series, np.ndarray],
+    history: tuple[pd.DataFrame, np.ndarray],
     levels: dict[str, list[str]] | None,
 ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """The forest's features: one-hot categoricals, coordinates, activity counts."""
@@ -53,16 +53,24 @@ def design(
         for lv in new_levels[c]:
             cols[f"{c}={lv}"] = (vals == lv).fillna(False).to_numpy(float)
     k = model.core_.n_classes
-    counts = activity_counts(
+    # the same exponentially weighted rates of own-name claims as the model's
+    # activity factor (without the latent events' responsibilities: the
+    # forest is supervised)
+    hist_w = _as_weights(history[1], k)
+    counts = activity_rates(
         ev["date"],
-        history[0],
-        history[1],
-        k,
+        history[0]["date"],
+        hist_w,
         model.activity_days_,
         centered=model.activity_window == "centered",
     )
     for j in range(k):
         cols[f"activity[{j}]"] = counts[:, j]
+    if getattr(model, "local_activity_used_", False):
+        # the model's local-activity factor, as counts (log(count + 0.5) back)
+        local = np.exp(model.core_.local_activity(ev, history[0], hist_w)) - 0.5
+        for j in range(k):
+            cols[f"local_activity[{j}]"] = local[:, j]
     return pd.DataFrame(cols), new_levels
 
 
@@ -98,12 +106,13 @@ def baseline_probas(
             "The random-forest baseline needs scikit-learn: pip install "
             "'titfortat[test]', or pass baselines=False."
         ) from err
-    hist_tr = (train_ev.loc[lab, "date"], train_y[lab])
+    where = ["date", "latitude", "longitude"]
+    hist_tr = (train_ev.loc[lab, where].reset_index(drop=True), train_y[lab])
     x_tr, levels = design(model, train_ev[lab].reset_index(drop=True), hist_tr, None)
     test_lab = model._labels(test_ev, model.classes_[:k])
     tl = test_lab >= 0
     hist_te = (
-        pd.concat([hist_tr[0], test_ev.loc[tl, "date"]], ignore_index=True),
+        pd.concat([hist_tr[0], test_ev.loc[tl, where]], ignore_index=True),
         np.concatenate([hist_tr[1], test_lab[tl]]),
     )
     x_te, _ = design(model, test_ev, hist_te, levels)

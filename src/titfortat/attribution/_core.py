@@ -9,6 +9,7 @@ responsibilities times ``unlabeled_weight`` (their "EM-lambda").
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +29,25 @@ from titfortat.attribution._features import (
 PLACE = "place"
 PRIOR = "prior"
 ACTIVITY = "activity"
+LOCAL = "local_activity"
+_HISTORY = ("date", "latitude", "longitude")
+
+
+def map_cells(frame: pd.DataFrame, cell_km: float) -> np.ndarray:
+    """Integer id of the ``cell_km`` map square of each row; -1 without coordinates.
+
+    Rows of ``cell_km / 111`` degrees of latitude, each cut into squares of
+    ``cell_km`` along its own parallel (so cells keep their width in km).
+    """
+    lat = pd.to_numeric(frame["latitude"], errors="coerce").to_numpy(float)
+    lon = pd.to_numeric(frame["longitude"], errors="coerce").to_numpy(float)
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    step = cell_km / 111.195
+    row = np.floor(np.where(ok, lat, 0.0) / step)
+    width = step / np.maximum(np.cos(np.radians((row + 0.5) * step)), 1e-3)
+    col = np.floor((np.where(ok, lon, 0.0) + 180.0) / width)
+    cell = (row + 10_000) * 100_000 + col
+    return np.where(ok, cell, -1).astype(np.int64)
 
 
 def derived_columns(events: pd.DataFrame) -> pd.DataFrame:
@@ -48,43 +68,68 @@ def has_coordinates(events: pd.DataFrame) -> np.ndarray:
     return (lat.notna() & lon.notna()).to_numpy()
 
 
-def activity_counts(
+def _days(dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
+    return pd.to_datetime(dates).to_numpy().astype("datetime64[D]").astype(np.int64)
+
+
+def activity_rates(
     dates: pd.Series,
     history_dates: pd.Series,
-    history_labels: np.ndarray,
-    n_classes: int,
-    window_days: int,
+    history_weights: np.ndarray,
+    scale_days: float,
     *,
     centered: bool = False,
 ) -> np.ndarray:
-    """Own-name claims of each class in the ``window_days`` before each date.
+    r"""Exponentially weighted recent activity of each class, shape (n, K).
 
-    Counts events strictly before the day (an event never counts itself).
-    With ``centered``, the window is the ``window_days // 2`` days before and
-    after the day, the day itself left out.
+    .. math::
+
+        A_k(t) = \sum_{j:\, d_j < d_t} w_{jk}\, e^{-(d_t - d_j)/s}
+
+    over the history events ``j`` (days :math:`d_j`, class weights
+    :math:`w_{jk}`: one-hot for own-name claims, EM responsibilities for latent
+    events), ``s = scale_days``. An event never counts itself: its own day is
+    left out. With ``centered`` the later days count too,
+    :math:`e^{-|d_t - d_j|/s}` over :math:`d_j \ne d_t` (retrospective
+    attribution). The sum of the weights of a constant daily rate ``r`` is
+    about ``r s`` (``2 r s`` centered), so :math:`A` reads as a count.
+
+    An exponentially weighted rate rather than a sliding-window count: the
+    window's hard edge makes the count jump when one old claim drops out,
+    and the exponential kernel is the Hawkes-process memory (a one-node
+    Hawkes intensity without baseline is exactly this sum). Computed on a day
+    grid with one first-order recursive filter (``scipy.signal.lfilter``),
+    O((days + events) K).
     """
-    day = pd.to_datetime(dates).to_numpy().astype("datetime64[D]").astype(np.int64)
-    hday = (
-        pd.to_datetime(history_dates)
-        .to_numpy()
-        .astype("datetime64[D]")
-        .astype(np.int64)
-    )
-    out = np.zeros((len(day), n_classes))
-    for k in range(n_classes):
-        hk = np.sort(hday[history_labels == k])
-        if centered:
-            half = window_days // 2
-            out[:, k] = (
-                np.searchsorted(hk, day, side="left")
-                - np.searchsorted(hk, day - half, side="left")
-                + np.searchsorted(hk, day + half, side="right")
-                - np.searchsorted(hk, day, side="right")
-            )
-        else:
-            out[:, k] = np.searchsorted(hk, day, side="left") - np.searchsorted(
-                hk, day - window_days, side="left"
-            )
+    from scipy.signal import lfilter
+
+    day = _days(dates)
+    hday = _days(history_dates)
+    w = np.asarray(history_weights, dtype=float)
+    k = w.shape[1]
+    if len(day) == 0:
+        return np.zeros((0, k))
+    if len(hday) == 0:
+        return np.zeros((len(day), k))
+    lo = int(min(day.min(), hday.min()))
+    hi = int(max(day.max(), hday.max()))
+    grid = np.zeros((hi - lo + 1, k))
+    np.add.at(grid, hday - lo, w)
+    a = float(np.exp(-1.0 / scale_days))
+    # y[n] = a y[n-1] + a c[n-1] = sum_{m<n} a^(n-m) c[m]
+    fwd = lfilter([0.0, a], [1.0, -a], grid, axis=0)
+    if centered:
+        fwd = fwd + lfilter([0.0, a], [1.0, -a], grid[::-1], axis=0)[::-1]
+    return fwd[day - lo]
+
+
+def _as_weights(labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """One-hot rows for a label vector; a weight matrix passes through."""
+    arr = np.asarray(labels)
+    if arr.ndim == 2:
+        return arr.astype(float)
+    out = np.zeros((len(arr), n_classes))
+    out[np.arange(len(arr)), arr.astype(int)] = 1.0
     return out
 
 
@@ -97,12 +142,16 @@ class Core:
     log_prior: np.ndarray  # (K,)
     spatial: SpatialDensity | None
     tables: dict[str, CategoricalTable]
-    history_dates: pd.Series
-    history_labels: np.ndarray
+    history: pd.DataFrame  # date, latitude, longitude of the history events
+    history_weights: np.ndarray  # (n_hist, K): one-hot labels, responsibilities
     daily_rate: np.ndarray  # (K,) mean own-name claims per day in training
-    activity_days: int
+    activity_days: float
     bandwidth_table: pd.DataFrame | None = None
     activity_centered: bool = False
+    #: cell size (km) of the local-activity factor; None: no such factor
+    local_cell_km: float | None = None
+    #: dates -> (n, K) intensities of a fitted point process; replaces the rate
+    intensity: Callable[[pd.Series], np.ndarray] | None = None
     n_iter: int = 0
     converged: bool = True
     loglik_path: list[float] = field(default_factory=list)
@@ -121,10 +170,13 @@ class Core:
         bandwidth_grid: tuple[float, ...],
         smoothing: float,
         unlabeled_weight: float,
-        activity_days: int,
+        activity_days: float,
         max_iter: int,
         tol: float,
         activity_centered: bool = False,
+        latent_activity: bool = True,
+        local_cell_km: float | None = None,
+        intensity: Callable[[pd.Series], np.ndarray] | None = None,
     ) -> Core:
         n, k = mask.shape
         lab = labels >= 0
@@ -152,9 +204,10 @@ class Core:
             kmat = sparse.csr_matrix((0, 0))
         dates = pd.to_datetime(events["date"])
         span = max((dates.max() - dates.min()).days + 1, 1)
-        hist_dates = events.loc[lab, "date"].reset_index(drop=True)
+        hist_dates = events.loc[lab, list(_HISTORY)].reset_index(drop=True)
         hist_labels = labels[lab]
         rate = np.bincount(hist_labels, minlength=k) / span
+        hist_weights = _as_weights(hist_labels, k)
         weights = np.zeros((n, k))
         weights[np.flatnonzero(lab), labels[lab]] = 1.0
         core = cls(
@@ -164,11 +217,13 @@ class Core:
             None,
             {},
             hist_dates,
-            hist_labels,
+            hist_weights,
             rate,
             activity_days,
             bw_table,
             activity_centered,
+            local_cell_km if spatial and coords.any() else None,
+            intensity,
         )
         unl = ~lab & mask.any(axis=1)
         prev = -np.inf
@@ -177,7 +232,7 @@ class Core:
             core._m_step(events, weights, coords, xyz, spatial, bandwidth_km, smoothing)
             if not unl.any() or unlabeled_weight == 0:
                 break
-            comps = core.components(events, coords_kmat=(coords, kmat))
+            comps = core.components(events, coords_kmat=(coords, kmat), activity=False)
             logit = core.member_logits(comps, mask)
             norm = logsumexp(logit[unl], axis=1)
             ll = float(
@@ -191,6 +246,17 @@ class Core:
                 core.converged = True
                 break
             prev = ll
+        if latent_activity and unl.any():
+            # EM-consistent activity: latent events count towards each faction's
+            # recent activity with their posterior responsibilities (from the
+            # factors other than activity, so there is no feedback loop)
+            comps = core.components(events, coords_kmat=(coords, kmat), activity=False)
+            logit = core.member_logits(comps, mask)[unl]
+            resp = np.exp(logit - logsumexp(logit, axis=1)[:, None])
+            core.history = pd.concat(
+                [hist_dates, events.loc[unl, list(_HISTORY)]], ignore_index=True
+            )
+            core.history_weights = np.vstack([hist_weights, resp])
         return core
 
     def _m_step(
@@ -220,9 +286,40 @@ class Core:
         events: pd.DataFrame,
         *,
         coords_kmat: tuple[np.ndarray, sparse.csr_matrix] | None = None,
-        extra_history: tuple[pd.Series, np.ndarray] | None = None,
+        extra_history: tuple[pd.DataFrame, np.ndarray] | None = None,
+        static: dict[str, np.ndarray] | None = None,
+        activity: bool = True,
     ) -> dict[str, np.ndarray]:
-        """Log-likelihood factors, each (n, K + 1); column K is "other"."""
+        """Log-likelihood factors, each (n, K + 1); column K is "other".
+
+        ``static``: the factors other than activity, already computed for the
+        same events (reused when only the activity scale changes);
+        ``activity=False`` leaves the activity factors out (EM's E-step does
+        not use them).
+        """
+        k = self.n_classes
+        if static is not None:
+            out = {c: v for c, v in static.items() if c not in (ACTIVITY, LOCAL)}
+        else:
+            out = self._static(events, coords_kmat)
+        if not activity:
+            return out
+        hist, hw = self.history, self.history_weights
+        if extra_history is not None:
+            hist = pd.concat(
+                [hist, extra_history[0][list(_HISTORY)]], ignore_index=True
+            )
+            hw = np.vstack([hw, _as_weights(extra_history[1], k)])
+        out[ACTIVITY] = self.activity(events["date"], hist, hw)
+        if self.local_cell_km is not None and self.intensity is None:
+            out[LOCAL] = self.local_activity(events, hist, hw)
+        return out
+
+    def _static(
+        self,
+        events: pd.DataFrame,
+        coords_kmat: tuple[np.ndarray, sparse.csr_matrix] | None,
+    ) -> dict[str, np.ndarray]:
         n, k = len(events), self.n_classes
         out: dict[str, np.ndarray] = {}
         if self.spatial is not None:
@@ -244,25 +341,67 @@ class Core:
         for name, table in self.tables.items():
             ll, pooled = table.log_likelihood(events[name])
             out[name] = np.column_stack([ll, pooled])
-        hd, hl = self.history_dates, self.history_labels
-        if extra_history is not None:
-            hd = pd.concat([hd, extra_history[0]], ignore_index=True)
-            hl = np.concatenate([hl, extra_history[1]])
-        counts = activity_counts(
-            events["date"],
-            hd,
-            hl,
-            k,
-            self.activity_days,
-            centered=self.activity_centered,
-        )
-        # log recent own-name claims; the "other" column gets the members' mean.
-        # The half count keeps a silent faction finite (a Jeffreys-style
-        # pseudo-count), its weight is calibrated with the others.
+        return out
+
+    def activity(
+        self, dates: pd.Series, hist: pd.DataFrame, hw: np.ndarray
+    ) -> np.ndarray:
+        """The log recent-activity factor, (n, K + 1); column K is "other".
+
+        With a point-process ``intensity`` it is the log fitted intensity of
+        each faction on the day; else the log exponentially weighted rate of
+        the history ``hist`` with class weights ``hw`` (own-name claims one-hot,
+        latent events by their responsibilities).
+        """
+        k = self.n_classes
+        n = len(dates)
         act = np.zeros((n, k + 1))
+        if self.intensity is not None:
+            lam = np.asarray(self.intensity(dates), dtype=float)
+            act[:, :k] = np.log(np.clip(lam, 1e-12, None))
+            act[:, k] = np.log(np.clip(lam.mean(axis=1), 1e-12, None))
+            return act
+        counts = activity_rates(
+            dates, hist["date"], hw, self.activity_days, centered=self.activity_centered
+        )
+        # the half count keeps a silent faction finite (a Jeffreys-style
+        # pseudo-count); the factor's weight is calibrated with the others.
+        # "other" gets the members' mean.
         act[:, :k] = np.log(counts + 0.5)
         act[:, k] = np.log(counts.mean(axis=1) + 0.5)
-        out[ACTIVITY] = act
+        return act
+
+    def local_activity(
+        self, events: pd.DataFrame, hist: pd.DataFrame, hw: np.ndarray
+    ) -> np.ndarray:
+        """Log recent activity of each class in the event's map cell, (n, K + 1).
+
+        The activity factor asks who has been active lately anywhere; this one
+        asks who has been active lately *here*, so it follows a group whose
+        area shifts (territory won and lost), which the kernel density fitted
+        on the whole training period cannot. Cells are ``local_cell_km``
+        squares; events without coordinates get 0 (no information).
+        """
+        assert self.local_cell_km is not None
+        k = self.n_classes
+        out = np.zeros((len(events), k + 1))
+        q_cell = map_cells(events, self.local_cell_km)
+        h_cell = map_cells(hist, self.local_cell_km)
+        counts = np.zeros((len(events), k))
+        for cell in np.unique(q_cell[q_cell >= 0]):
+            qi = np.flatnonzero(q_cell == cell)
+            hi = np.flatnonzero(h_cell == cell)
+            if len(hi):
+                counts[qi] = activity_rates(
+                    events["date"].iloc[qi],
+                    hist["date"].iloc[hi],
+                    hw[hi],
+                    self.activity_days,
+                    centered=self.activity_centered,
+                )
+        has = q_cell >= 0
+        out[has, :k] = np.log(counts[has] + 0.5)
+        out[has, k] = np.log(counts[has].mean(axis=1) + 0.5)
         return out
 
     def member_logits(
@@ -271,6 +410,6 @@ class Core:
         """Unweighted naive-Bayes logits over the K members (EM's E-step)."""
         total = np.tile(self.log_prior, (mask.shape[0], 1))
         for name, mat in comps.items():
-            if name != ACTIVITY:
+            if name not in (ACTIVITY, LOCAL):
                 total = total + mat[:, : self.n_classes]
         return np.where(mask, total, -np.inf)

@@ -15,8 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from titfortat.exceptions import DataQualityWarning
+
 __all__ = [
     "AttributionEvaluation",
+    "conformal_threshold",
+    "UnscorableLabelWarning",
     "brier_score",
     "expected_calibration_error",
     "log_loss",
@@ -36,6 +40,45 @@ METRICS = (
     "set_coverage",
     "mean_set_size",
 )
+
+
+def conformal_threshold(p_true: np.ndarray, level: float) -> float:
+    """Split-conformal probability threshold from calibration events.
+
+    The nonconformity score is ``1 - p(true)`` (Sadinle, Lei & Wasserman 2019,
+    "LAC"); the threshold is one minus its ``ceil((n + 1) level) / n``
+    empirical quantile (the ``ceil((n+1) level)``-th smallest score; Vovk et
+    al. 2005; Angelopoulos & Bates 2023, "Conformal prediction: a gentle
+    introduction", eq. 1). For a new event exchangeable with the ``n``
+    calibration events, the set ``{k: p_k >= threshold}`` covers the truth
+    with probability in ``[level, level + 1 / (n + 1))``. With
+    ``ceil((n + 1) level) > n`` the threshold is 0 (every candidate).
+
+    Examples
+    --------
+    >>> p_true = np.linspace(0.05, 0.95, 19)
+    >>> round(conformal_threshold(p_true, 0.9), 6)  # 18th smallest of 1 - p_true
+    0.1
+    """
+    scores = np.sort(1.0 - np.asarray(p_true, dtype=float))
+    n = len(scores)
+    rank = int(np.ceil((n + 1) * level))
+    if n == 0 or rank > n:
+        return 0.0
+    return float(1.0 - scores[rank - 1])
+
+
+class UnscorableLabelWarning(DataQualityWarning):
+    """Test events whose true faction is not a candidate on the event's day.
+
+    The network gives a faction no probability outside its tie dates (KH after
+    its halt), so such an event gets probability zero on its truth under every
+    forecaster: its top-1 is 0 and its log-loss the clipping floor. The count
+    is in :attr:`AttributionEvaluation.n_outside_ties`; check the tie dates or
+    the labels.
+    """
+
+
 #: Probabilities are clipped here before the log, as scikit-learn did up to 1.5.
 _EPS = 1e-15
 
@@ -164,6 +207,9 @@ class AttributionEvaluation:
         smallest sets holding ``level`` of their probability).
     notes : tuple of str
         What was excluded or assumed, counted.
+    n_outside_ties : int
+        Scored test events whose true candidate was not allowed on their day
+        (probability zero on the truth; :class:`UnscorableLabelWarning`).
     """
 
     table: pd.DataFrame
@@ -175,6 +221,7 @@ class AttributionEvaluation:
     classes: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     data_label: str = ""
+    n_outside_ties: int = 0
 
     def reliability(self, n_bins: int = 10) -> pd.DataFrame:
         """Reliability-diagram data of the model (see :func:`reliability_table`)."""
@@ -189,6 +236,7 @@ class AttributionEvaluation:
             "data": self.data_label,
             "n_train": self.n_train,
             "n_test": self.n_test,
+            "n_outside_ties": self.n_outside_ties,
             "level": self.level,
             **{k: _num(model[k]) for k in METRICS},
             "baselines": {
