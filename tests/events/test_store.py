@@ -44,6 +44,33 @@ def test_idless_rows_dedupe_on_content_and_keep_identical_twins(store, tmp_path)
     assert (rep.inserted, rep.duplicates) == (1, 1)
 
 
+def test_id_keyed_rows_skip_the_hash_and_still_dedupe(store, fixtures, tmp_path):
+    # Rows keyed by the source's own id need no content hash (issue 14); a
+    # re-ingest still skips every stored id, even when a row's text changed
+    # since (a revised export), and keeps the stored row as it was.
+    store.ingest(fixtures / "acled.csv", format="acled")
+    assert store.query()["content_hash"].isna().all()
+    text = (fixtures / "acled.csv").read_text()
+    assert text.count("Islamic Resistance in Iraq") >= 1
+    revised = tmp_path / "acled.csv"
+    revised.write_text(text.replace("Islamic Resistance in Iraq", "IRI (revised)"))
+    again = store.ingest(revised, format="acled")
+    assert (again.read, again.inserted, again.duplicates) == (8, 0, 8)
+    assert not store.query()["actor"].str.contains("revised", na=False).any()
+
+
+def test_idless_rows_are_keyed_by_their_content_hash(store, tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("day,kind\n2024-01-01,a\n2024-01-02,b\n")
+    columns = {"date": "day", "source_event_type": "kind"}
+    store.ingest(path, format="table", mapping={"source": "mine", "columns": columns})
+    ev = store.query()
+    assert ev["content_hash"].str.fullmatch("[0-9a-f]{32}").all()
+    assert ev["content_hash"].nunique() == 2
+    keys = "mine:h" + ev["content_hash"].str[:16]
+    assert (ev["event_id"] == keys).all()
+
+
 def test_report_adds_up_and_serialises(store, fixtures):
     rep = store.ingest(
         [fixtures / "acled.csv", fixtures / "acled_old.csv"], format="acled"

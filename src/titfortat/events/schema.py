@@ -160,7 +160,13 @@ COLUMNS: tuple[Column, ...] = (
     Column("source_row", "BIGINT", "1-based data row in source_file.", content=False),
     Column("ingest_id", "BIGINT", "Ingest that inserted the row.", content=False),
     Column("ingested_at", "TIMESTAMP", "When the row was inserted.", content=False),
-    Column("content_hash", "VARCHAR", "MD5 of the content columns.", content=False),
+    Column(
+        "content_hash",
+        "VARCHAR",
+        "MD5 of the content columns: the key of rows from sources without ids "
+        "(NULL where the source gives its own id).",
+        content=False,
+    ),
 )
 
 _BY_NAME = {c.name: c for c in COLUMNS}
