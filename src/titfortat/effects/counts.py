@@ -30,24 +30,33 @@ def _design(
     seasonality: str,
     transform_own: bool,
 ) -> tuple[pd.Series, pd.DataFrame]:
-    cols: dict[str, pd.Series] = {"const": pd.Series(1.0, index=y.index)}
+    # Built from numpy columns and framed once: a dict of shifted Series made
+    # pandas align 20+ indexes per design, and Granger builds 15 designs.
+    n = len(y)
+    cols: dict[str, np.ndarray] = {"const": np.ones(n)}
     if trend:
-        t = np.arange(len(y), dtype=float)
-        cols["trend"] = pd.Series((t - t.mean()) / max(len(y), 1), index=y.index)
-    own = np.log1p(y[outcome]) if transform_own else y[outcome]
-    for lag in range(1, n_lags + 1):
-        cols[f"{outcome}_own[L{lag}]"] = own.shift(lag)
-    for lag in range(1, n_lags + 1):
-        cols[f"{cause}[L{lag}]"] = y[cause].shift(lag)
-    if seasonality in ("dow", "dow+month") and isinstance(y.index, pd.DatetimeIndex):
-        dow = pd.get_dummies(y.index.day_of_week, prefix="dow", drop_first=True)
-        for c in dow.columns:
-            cols[str(c)] = pd.Series(dow[c].to_numpy(float), index=y.index)
-    if seasonality == "dow+month" and isinstance(y.index, pd.DatetimeIndex):
-        mon = pd.get_dummies(y.index.month, prefix="month", drop_first=True)
-        for c in mon.columns:
-            cols[str(c)] = pd.Series(mon[c].to_numpy(float), index=y.index)
-    x = pd.DataFrame(cols).iloc[n_lags:]
+        t = np.arange(n, dtype=float)
+        cols["trend"] = (t - t.mean()) / max(n, 1)
+    own = y[outcome].to_numpy(float)
+    own = np.log1p(own) if transform_own else own
+    cause_v = y[cause].to_numpy(float)
+    for prefix, v in ((f"{outcome}_own", own), (cause, cause_v)):
+        for lag in range(1, n_lags + 1):
+            cols[f"{prefix}[L{lag}]"] = np.concatenate(
+                [np.full(min(lag, n), np.nan), v[: max(n - lag, 0)]]
+            )
+    if isinstance(y.index, pd.DatetimeIndex):
+        calendar = []
+        if seasonality in ("dow", "dow+month"):
+            calendar.append(("dow", y.index.day_of_week.to_numpy()))
+        if seasonality == "dow+month":
+            calendar.append(("month", y.index.month.to_numpy()))
+        for prefix, codes in calendar:
+            # Dummies for every value present but the smallest (as
+            # pandas.get_dummies(..., drop_first=True) names them).
+            for c in np.unique(codes)[1:]:
+                cols[f"{prefix}_{c}"] = (codes == c).astype(float)
+    x = pd.DataFrame(cols, index=y.index).iloc[n_lags:]
     return y[outcome].iloc[n_lags:].astype(float), x
 
 
@@ -146,7 +155,8 @@ class CountAutoregression(BaseEstimator):
         -------
         self
         """
-        import statsmodels.api as sm
+        from statsmodels.genmod import families
+        from statsmodels.genmod.generalized_linear_model import GLM
 
         self._validate_params()
         _check_pair(counts, outcome, cause, self.n_lags)
@@ -166,7 +176,7 @@ class CountAutoregression(BaseEstimator):
             # fit_problems().
             warnings.simplefilter("always")
             if self.family == "poisson":
-                res = sm.GLM(y, x, family=sm.families.Poisson()).fit(cov_type="HC0")
+                res = GLM(y, x, family=families.Poisson()).fit(cov_type="HC0")
                 converged = bool(res.converged)
             else:
                 # NB2 by profiling the dispersion: a bounded scalar search over
@@ -174,15 +184,15 @@ class CountAutoregression(BaseEstimator):
                 # joint NegativeBinomial MLE stalls or stops at its start on
                 # series of 100+ events a day, which this avoids.
                 def nll(log_a: float) -> float:
-                    fam = sm.families.NegativeBinomial(alpha=float(np.exp(log_a)))
-                    return -float(sm.GLM(y, x, family=fam).fit().llf)
+                    fam = families.NegativeBinomial(alpha=float(np.exp(log_a)))
+                    return -float(GLM(y, x, family=fam).fit().llf)
 
                 opt = optimize.minimize_scalar(
                     nll, bounds=(np.log(1e-8), np.log(50.0)), method="bounded"
                 )
                 self.dispersion_ = float(np.exp(opt.x))
-                fam = sm.families.NegativeBinomial(alpha=self.dispersion_)
-                res = sm.GLM(y, x, family=fam).fit(cov_type="HC0")
+                fam = families.NegativeBinomial(alpha=self.dispersion_)
+                res = GLM(y, x, family=fam).fit(cov_type="HC0")
                 converged = bool(opt.success and res.converged)
             ll = float(res.llf)
         self.warnings_ = list(
@@ -394,7 +404,9 @@ def granger(
     >>> 1 <= r.lag_order <= 5
     True
     """
-    import statsmodels.api as sm
+    # statsmodels' modules, not statsmodels.api: the api imports every model
+    # family and took 0.7 s more of `titfortat effect` (issue 14).
+    from statsmodels.regression.linear_model import OLS
 
     if not isinstance(max_lag, Integral) or max_lag < 1:
         raise ValueError(f"max_lag must be an int >= 1. Got {max_lag!r}.")
@@ -412,7 +424,7 @@ def granger(
             transform_own=False,
         )
         y, x = y.iloc[max_lag - p :], x.iloc[max_lag - p :]
-        res = sm.OLS(y, x).fit()
+        res = OLS(y, x).fit()
         fits[p] = (y, x)
         if best is None or res.aic < best[0]:
             best = (float(res.aic), p)
@@ -421,7 +433,7 @@ def granger(
     y, x = _design(
         counts, effect, cause, p, trend=trend, seasonality="none", transform_own=False
     )
-    res = sm.OLS(y, x).fit()
+    res = OLS(y, x).fit()
     names = [f"{cause}[L{lag}]" for lag in range(1, p + 1)]
     r = np.zeros((p, x.shape[1]))
     for k, nm in enumerate(names):
