@@ -217,7 +217,7 @@ def did(
     >>> round(r.estimate, 3)
     -1.667
     """
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS
 
     cols = [c for c in (unit, treated, pre, post) if c is not None]
     missing = [c for c in cols if c not in data.columns]
@@ -257,9 +257,9 @@ def did(
         # A unit on several rows (a village shelled twice) gives episodes that
         # share the unit's shocks: cluster the errors by unit.
         groups = pd.factorize(d[unit])[0]
-        res = sm.OLS(change, x).fit(cov_type="cluster", cov_kwds={"groups": groups})
+        res = OLS(change, x).fit(cov_type="cluster", cov_kwds={"groups": groups})
     else:
-        res = sm.OLS(change, x).fit(cov_type="HC2")
+        res = OLS(change, x).fit(cov_type="HC2")
     est = float(res.params[1])
     se = float(res.bse[1])
     p = float(2 * stats.t.sf(abs(est / se), z.size - 2)) if se > 0 else np.nan
