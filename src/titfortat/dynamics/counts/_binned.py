@@ -170,22 +170,34 @@ class BinnedHawkes(
         exog = vars(self).get("_exog")
         return 0 if exog is None else int(exog.shape[1])
 
+    def _blocks(self, d: int) -> dict[str, slice]:
+        """Where each block sits in the parameter vector, in this order:
+        ``mu`` (K x D), ``alpha`` (D x D), ``decay``, ``size`` (negbin: D),
+        ``gamma`` (D x p)."""
+        n = {
+            "mu": self.baseline_segments * d,
+            "alpha": d * d,
+            "decay": 1,
+            "size": d if self.family == "negbin" else 0,
+            "gamma": d * self._n_exog(),
+        }
+        ends = np.cumsum(list(n.values()))
+        return {k: slice(int(e - n[k]), int(e)) for k, e in zip(n, ends, strict=True)}
+
     def _n_params(self, d: int) -> int:
-        k = self.baseline_segments
-        n_size = d if self.family == "negbin" else 0
-        return k * d + d * d + 1 + n_size + d * self._n_exog()
+        return self._blocks(d)["gamma"].stop
 
     def _split(self, x: np.ndarray, d: int) -> tuple[Any, ...]:
         """Split ``[mu (K x D), A, beta, size, gamma (D x p)]``."""
-        nm = self.baseline_segments * d
-        mu = x[:nm].reshape(self.baseline_segments, d)
-        a = x[nm : nm + d * d].reshape(d, d)
-        beta = float(x[nm + d * d])
-        n_size = d if self.family == "negbin" else 0
-        off = nm + d * d + 1
-        size = x[off : off + n_size] if self.family == "negbin" else None
-        gamma = x[off + n_size :].reshape(d, self._n_exog())
-        return mu, a, beta, size, gamma
+        b = self._blocks(d)
+        size = x[b["size"]] if self.family == "negbin" else None
+        return (
+            x[b["mu"]].reshape(self.baseline_segments, d),
+            x[b["alpha"]].reshape(d, d),
+            float(x[b["decay"]][0]),
+            size,
+            x[b["gamma"]].reshape(d, self._n_exog()),
+        )
 
     def _segments(self, n_bins: int) -> np.ndarray:
         """Baseline segment of every bin: K equal-length pieces of the window."""
@@ -274,7 +286,7 @@ class BinnedHawkes(
         log-likelihood 240 below the optimum). Evaluating the start at a few
         decays costs one pass each and avoids it.
         """
-        p = self.baseline_segments * d + d * d
+        p = self._blocks(d)["decay"].start
         best, best_ll = x0, -np.inf
         for beta in (0.03, 0.1, 0.3, 1.0, 3.0):
             x = x0.copy()
@@ -287,12 +299,10 @@ class BinnedHawkes(
     def _optimize(
         self, y: np.ndarray, starts: list[np.ndarray], free: np.ndarray
     ) -> tuple[np.ndarray, float, dict[str, Any]]:
-        d = y.shape[1]
+        b = self._blocks(y.shape[1])
         logs = np.zeros(free.size, dtype=bool)
-        nm = self.baseline_segments * d
-        n_size = d if self.family == "negbin" else 0
         # decay and sizes are optimised on the log scale; gamma is free.
-        logs[nm + d * d : nm + d * d + 1 + n_size] = True
+        logs[b["decay"].start : b["size"].stop] = True
 
         def fun(z: np.ndarray) -> tuple[float, np.ndarray]:
             x = z.copy()
@@ -303,10 +313,12 @@ class BinnedHawkes(
             return ll, g
 
         lo = 1e-10 if self.link == "identity" else None
-        bounds: list[tuple[float | None, float | None]] = [(lo, None)] * (nm + d * d)
+        bounds: list[tuple[float | None, float | None]] = [(lo, None)] * b[
+            "decay"
+        ].start
         bounds += [(np.log(1e-4), np.log(50.0))]
-        bounds += [(np.log(1e-3), np.log(1e6))] * n_size
-        bounds += [(None, None)] * (free.size - nm - d * d - 1 - n_size)
+        bounds += [(np.log(1e-3), np.log(1e6))] * (b["size"].stop - b["size"].start)
+        bounds += [(None, None)] * (free.size - b["size"].stop)
         zs = []
         for s in starts:
             z0 = np.array(s, dtype=float)
@@ -401,9 +413,10 @@ class BinnedHawkes(
                 "use a longer period, fewer baseline segments or nodes, or fix "
                 "the decay."
             )
+        b = self._blocks(d)
         free = np.ones(self._n_params(d), dtype=bool)
         if self.decay is not None:
-            free[self.baseline_segments * d + d * d] = False
+            free[b["decay"]] = False
         rng = as_generator(self.rng)
         rate = np.maximum(y[self.n_presample :].mean(axis=0), 1e-3)
         starts: list[np.ndarray] = []
@@ -435,14 +448,12 @@ class BinnedHawkes(
         x, ll, info = self._optimize(y, starts, free)
         report_convergence(info, strict=strict, name=type(self).__name__)
         lower = np.zeros(x.size)
-        lower[self._n_params(d) - d * self._n_exog() :] = -np.inf
+        lower[b["gamma"]] = -np.inf
         at_bound = np.zeros(x.size, dtype=bool)
         if self.link == "identity":
-            at_bound[: self.baseline_segments * d + d * d] = (
-                x[: self.baseline_segments * d + d * d] <= 1e-9
-            )
+            at_bound[: b["decay"].start] = x[: b["decay"].start] <= 1e-9
         else:
-            lower[: self.baseline_segments * d + d * d] = -np.inf
+            lower[: b["decay"].start] = -np.inf
         if self.family == "negbin":
             # A size so large that its extra variance mean^2/size is under
             # 0.1% of the Poisson variance is at the Poisson limit (its search
@@ -450,9 +461,8 @@ class BinnedHawkes(
             # information singular. If the full inversion fails, it is held
             # fixed (conditioned on, like a bound estimate) so the other
             # standard errors stay finite; the warning names it.
-            off = self.baseline_segments * d + d * d + 1
             mean = np.maximum(y[self.n_presample :].mean(axis=0), 1e-12)
-            at_bound[off : off + d] = mean / x[off : off + d] < 1e-3
+            at_bound[b["size"]] = mean / x[b["size"]] < 1e-3
         cov = covariance(
             observed_information(lambda v: self._loglik(v, y)[1], x, free, lower),
             free,

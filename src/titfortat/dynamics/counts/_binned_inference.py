@@ -20,8 +20,6 @@ class _BinnedInference:
 
     # Set by BinnedHawkes.__init__ / fit.
     link: Literal["identity", "softplus"]
-    family: Literal["poisson", "negbin"]
-    baseline_segments: int
     nodes_: list[str]
     results_: FitResult
     _x: np.ndarray
@@ -29,6 +27,7 @@ class _BinnedInference:
     _free: np.ndarray
     _exog: np.ndarray | None
     # Supplied by BinnedHawkes.
+    _blocks: Callable[[int], dict[str, slice]]
     _optimize: Callable[..., tuple[np.ndarray, float, dict[str, Any]]]
     simulator: Callable[..., Any]
 
@@ -39,7 +38,7 @@ class _BinnedInference:
         d = len(self.nodes_)
         ii = self.nodes_.index(i) if isinstance(i, str) else int(i)
         jj = self.nodes_.index(j) if isinstance(j, str) else int(j)
-        p = self.baseline_segments * d + ii * d + jj
+        p = self._blocks(d)["alpha"].start + ii * d + jj
         x0 = self._x.copy()
         x0[p] = 0.0
         free = self._free.copy()
@@ -96,9 +95,7 @@ class _BinnedInference:
         crit = stats.chi2.ppf(1.0 - alpha, 1) / 2.0
         ll_hat = self.results_.log_likelihood
         se = self.results_.std_err.to_numpy(float)
-        nm = self.baseline_segments * d
-        n_size = d if self.family == "negbin" else 0
-        p_decay = nm + d * d
+        b = self._blocks(d)
         rows: dict[str, tuple[float, float]] = {}
         for name in chosen:
             p = names.index(name)
@@ -123,9 +120,9 @@ class _BinnedInference:
 
             est = float(self._x[p])
             step = se[p] if np.isfinite(se[p]) else max(abs(est), 0.1)
-            if p == p_decay or p_decay < p <= p_decay + n_size:
+            if b["decay"].start <= p < b["size"].stop:
                 lower = 1e-6 * est  # decay and sizes are positive (log scale)
-            elif p < nm + d * d and self.link == "identity":
+            elif p < b["decay"].start and self.link == "identity":
                 lower = 0.0
             else:
                 lower = -np.inf
