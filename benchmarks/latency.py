@@ -14,6 +14,10 @@ process as a user runs them, in the default environment (no thread pinning):
 * the cold start: the first Hawkes fit in a fresh process with an empty numba
   cache, and again with the cache that run left.
 
+Each figure is printed with the load average of the moment (the machine is
+shared) and, for the commands, the CPU time of the best run (user + system,
+all threads): on a loaded machine the wall time is several times the CPU time.
+
 Usage::
 
     python benchmarks/latency.py [--repeat 3] [--events 900]
@@ -26,6 +30,7 @@ import cProfile
 import gzip
 import os
 import pstats
+import resource
 import subprocess
 import sys
 import tempfile
@@ -66,39 +71,59 @@ def build_store(folder: Path, n_events: int) -> Path:
     return store_path
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> float:
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one run of ``cmd`` in a child process."""
+    c0 = _children_cpu()
     t0 = time.perf_counter()
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - t0
     if out.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{out.stdout}\n{out.stderr}")
-    return elapsed
+    return elapsed, _children_cpu() - c0
 
 
-def best(cmd: list[str], env: dict[str, str], repeat: int) -> float:
+def best(cmd: list[str], env: dict[str, str], repeat: int) -> tuple[float, float]:
+    """Best wall time of ``repeat`` warm runs, with that run's CPU time."""
     timed(cmd, env)  # warm the numba cache and the OS file cache
     return min(timed(cmd, env) for _ in range(repeat))
 
 
-def profile_effect(store: Path) -> None:
-    """Where one warm in-process ``effect_table`` call spends its time."""
+def load() -> str:
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
+def profile_call(store: Path, what: str) -> None:
+    """Where one warm in-process ``effect_table`` or ``hawkes_table`` call
+    spends its CPU time."""
     from titfortat import EventStore
-    from titfortat.effects import effect_table
+    from titfortat.effects import effect_table, hawkes_table
+
+    def call(st: EventStore) -> None:
+        if what == "effect_table":
+            effect_table(st, treatment=TREATMENT, outcome=OUTCOME, rng=0)
+        else:
+            hawkes_table(st, {"air": TREATMENT, "attack": OUTCOME})
 
     with EventStore(store, read_only=True) as st:
-        effect_table(st, treatment=TREATMENT, outcome=OUTCOME, rng=0)  # warm
-        prof = cProfile.Profile()
+        call(st)  # warm
+        # CPU time, not wall: the machine is shared.
+        prof = cProfile.Profile(time.process_time)
         prof.enable()
-        effect_table(st, treatment=TREATMENT, outcome=OUTCOME, rng=0)
+        call(st)
         prof.disable()
     stats = pstats.Stats(prof)
-    total = sum(v[3] for k, v in stats.stats.items() if k[2] == "effect_table")
-    print(f"  in-process effect_table, warm: {total:.2f} s; top cumulative:")
+    total = max(v[3] for k, v in stats.stats.items() if k[2] == what)
+    print(f"  in-process {what}, warm: {total:.2f} s CPU ({load()}); top cumulative:")
     rows = sorted(
         (
             (v[3], f"{Path(k[0]).parent.name}/{Path(k[0]).name}:{k[2]}")
             for k, v in stats.stats.items()
-            if "titfortat" in k[0] and k[2] != "effect_table"
+            if "titfortat" in k[0] and k[2] not in (what, "wrapper", "<lambda>")
         ),
         reverse=True,
     )
@@ -154,7 +179,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as tmp:
         store = build_store(Path(tmp), args.events)
-        t_import = best(
+        t_import, _ = best(
             [sys.executable, "-c", "import titfortat.cli"], env, args.repeat
         )
         t_effect = best(
@@ -172,24 +197,24 @@ def main() -> None:
             args.repeat,
         )
         print(f"  import titfortat.cli: {t_import:.2f} s")
-        print(
-            f"  titfortat effect (warm): {t_effect:.2f} s, "
-            f"{2.0 / t_effect:.2f}x the 2 s goal"
-        )
-        print(
-            f"  titfortat hawkes (warm): {t_hawkes:.2f} s, "
-            f"{2.0 / t_hawkes:.2f}x the 2 s goal"
-        )
-        profile_effect(store)
+        for name, (wall, cpu) in (("effect", t_effect), ("hawkes", t_hawkes)):
+            print(
+                f"  titfortat {name} (warm): {wall:.2f} s ({cpu:.2f} s CPU; "
+                f"{load()}), {2.0 / wall:.2f}x the 2 s goal"
+            )
+        profile_call(store, "effect_table")
+        profile_call(store, "hawkes_table")
     t_demo = demo_effect_step(args.repeat)
-    print(f"  demo effect-table step (warm, whole bundled data): {t_demo:.2f} s, ")
-    print(f"    {10.0 / t_demo:.2f}x the 10 s goal")
+    print(
+        f"  demo effect-table step (warm, whole bundled data): {t_demo:.2f} s "
+        f"({load()}), {10.0 / t_demo:.2f}x the 10 s goal"
+    )
     with tempfile.TemporaryDirectory() as cache:
         cold = first_fit(cache)
         warm = first_fit(cache)
     print(
         f"  first Hawkes fit in a fresh process: empty numba cache {cold:.2f} s, "
-        f"with the cache {warm:.2f} s"
+        f"with the cache {warm:.2f} s ({load()})"
     )
 
 
