@@ -30,7 +30,6 @@ class _BinnedDiagnostics:
     rng: Any
     nodes_: list[str]
     adjacency_: np.ndarray
-    exog_coef_: np.ndarray
     size_: np.ndarray | None
     results_: FitResult
     _x: np.ndarray
@@ -39,7 +38,6 @@ class _BinnedDiagnostics:
 
     # Supplied by BinnedHawkes.
     _split: Callable[[np.ndarray, int], tuple[Any, ...]]
-    _segments: Callable[[int], np.ndarray]
     _predictor: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, ...]]
 
     # ------------------------------------------------------------ diagnostics
