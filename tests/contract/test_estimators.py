@@ -281,6 +281,10 @@ XFAIL: dict[str, dict[str, str]] = {
         "EventStudy": "EventStudy has no summary(): its result offers "
         "summary_frame() (event_study and before_after rows), not a Summary",
     },
+    "to_dict": {
+        "EventStudy": "EventStudyResult has no to_dict()/from_dict() (STYLE "
+        "section 3: results serialise so the store can cache fits)",
+    },
 }
 
 
@@ -371,6 +375,16 @@ def test_intervals_and_summary(name):
     table = est.summary(0.1).table
     assert list(table.columns) == COLUMNS and table.attrs["alpha"] == 0.1
     np.testing.assert_allclose(table[["ci_lower", "ci_upper"]], ci.loc[table.index])
+
+
+@pytest.mark.parametrize("name", sorted(n for n in ALL if ALL[n][4]))
+def test_results_serialise(name):
+    est = _fitted(name)
+    _xfail("to_dict", name)
+    res = est.results_
+    back = type(res).from_dict(json.loads(json.dumps(res.to_dict())))
+    np.testing.assert_allclose(back.params, res.params)
+    np.testing.assert_allclose(back.std_err, res.std_err, equal_nan=True)
 
 
 def test_effect_results_conf_int_is_a_frame():
