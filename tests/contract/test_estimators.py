@@ -223,6 +223,12 @@ def _event_study_cls():
     return EventStudy
 
 
+def _kernel_hawkes_cls():
+    from titfortat.dynamics.hawkes import KernelHawkes
+
+    return KernelHawkes
+
+
 def _banner_cls():
     from titfortat.attribution import BannerAttribution
 
@@ -240,6 +246,13 @@ ALL = {
     "SumExpHawkes": (
         lambda: SumExpHawkes,
         {"decays": (0.5, 3.0), "max_iter": 200},
+        _fit_hawkes,
+        {"max_iter": 0},
+        True,
+    ),
+    "KernelHawkes": (
+        _kernel_hawkes_cls,
+        {"max_iter": 200},
         _fit_hawkes,
         {"max_iter": 0},
         True,

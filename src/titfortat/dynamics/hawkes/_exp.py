@@ -136,6 +136,8 @@ class ExpHawkes(BaseEstimator, ResultsDelegates, _ExpInference):
     baseline_ : ndarray of shape (D,)
     adjacency_ : ndarray of shape (D, D)
     decay_ : float
+    decays_ : ndarray of shape (1,)
+        ``[decay_]``: the name every model of the family uses.
     exog_coef_ : ndarray of shape (D, p)
         Covariate coefficients ``gamma[i, k]`` (``p = 0`` without ``exog``).
     nodes_ : list of str
@@ -368,6 +370,7 @@ class ExpHawkes(BaseEstimator, ResultsDelegates, _ExpInference):
         self._x = x
         self.nodes_ = names
         mu, adj, self.decay_ = self._unpack(x, d)
+        self.decays_ = np.array([self.decay_])  # the family's name (U = 1)
         # baseline_ is (D,) for a constant baseline, (segments, D) otherwise.
         kseg = self.baseline_segments
         self.baseline_ = mu.copy() if kseg == 1 else mu.reshape(kseg, d).copy()

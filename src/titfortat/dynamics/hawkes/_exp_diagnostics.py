@@ -16,6 +16,7 @@ from scipy import linalg
 from titfortat._validation import check_is_fitted
 from titfortat.dynamics._branching import spectral_radius
 from titfortat.dynamics._optim import delta_method
+from titfortat.dynamics.hawkes import _diagnostics as diag
 from titfortat.dynamics.hawkes._exog import BaselineTerms, PiecewiseCovariates
 from titfortat.dynamics.hawkes._exp_nonlinear import NonlinearDesign
 from titfortat.dynamics.hawkes._loglik import (
@@ -126,17 +127,24 @@ class _ExpDiagnostics:
         d = len(self.nodes_)
         return self._unpack(x, d)
 
+    def _branching(self) -> tuple[DerivedResult, DerivedResult]:
+        return diag.branching(
+            self._x,
+            self.results_.cov_params.to_numpy(),
+            lambda v: self._mat(v)[1],
+            self.nodes_,
+            delta_method,
+        )
+
+    def branching_matrix(self) -> DerivedResult:
+        """``adjacency_`` (``[i, j]`` named ``i<-j``) with delta-method SEs."""
+        check_is_fitted(self)
+        return self._branching()[0]
+
     def branching_ratio(self) -> DerivedResult:
         """Spectral radius with a delta-method standard error."""
         check_is_fitted(self)
-
-        def fn(x: np.ndarray) -> np.ndarray:
-            a = self._mat(x)[1]
-            return np.array([np.max(np.abs(np.linalg.eigvals(a)))])
-
-        v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
-        idx = ["spectral_radius"]
-        return DerivedResult("branching_ratio", pd.Series(v, idx), pd.Series(se, idx))
+        return self._branching()[1]
 
     def share_triggered(
         self, method: Literal["auto", "stationary", "empirical"] = "auto"

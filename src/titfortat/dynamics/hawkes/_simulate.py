@@ -22,6 +22,7 @@ from titfortat.dynamics.hawkes._loglik_exog_nonlinear import simulate_thinning_p
 from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import (
     sumexp_simulate_thinning,
 )
+from titfortat.dynamics.hawkes.kernels import Kernel, SumExpKernel
 
 __all__ = ["HawkesSimulator"]
 
@@ -55,8 +56,10 @@ class HawkesSimulator:
     adjacency : array-like of shape (D, D) or (D, D, U)
         alpha; non-negative for the identity link. Three dimensions for a
         sum of U exponentials (constant baseline, no ``max_events``).
-    decay : float or sequence of U floats
-        beta > 0, per day (one per component of a sum of exponentials).
+    decay : float, sequence of U floats, or Kernel
+        beta > 0, per day (one per component of a sum of exponentials), or a
+        declared kernel (:mod:`titfortat.dynamics.hawkes.kernels`; identity
+        link, 3-D adjacency), whose ``sample_lags`` draws the offspring lags.
     end_time : float
         Length of the window in days.
     link : {"identity", "softplus", "relu"}, default "identity"
@@ -92,7 +95,7 @@ class HawkesSimulator:
         self,
         baseline: Sequence[float] | np.ndarray | Callable[[np.ndarray], np.ndarray],
         adjacency: Sequence[Sequence[float]] | np.ndarray,
-        decay: float | Sequence[float] | np.ndarray,
+        decay: float | Sequence[float] | np.ndarray | Kernel,
         *,
         end_time: float,
         link: Literal["identity", "softplus", "relu"] = "identity",
@@ -115,7 +118,10 @@ class HawkesSimulator:
         # (D,) constant, or (K, D): constant on K pieces of the window.
         self.baseline = np.atleast_2d(np.asarray(baseline, dtype=float))
         self.adjacency = np.asarray(adjacency, dtype=float)
-        self.decays = np.atleast_1d(np.asarray(decay, dtype=float)).ravel()
+        # The kernel object draws the offspring lags; a float or a sequence
+        # of floats is the (sum of) exponential(s).
+        self.kernel = decay if isinstance(decay, Kernel) else SumExpKernel(decay)
+        self.decays = self.kernel.params()
         self.decay = float(self.decays[0])
         self.end_time = float(end_time)
         self.link = link
@@ -141,7 +147,7 @@ class HawkesSimulator:
                     f"end_time={self.end_time!r}. Got {starts.tolist()!r}."
                 )
         self.baseline_knots = np.concatenate([starts, [self.end_time]])
-        u = self.decays.size
+        u = self.kernel.n_components
         if self.adjacency.shape not in {(d, d), (d, d, u)} or (
             self.adjacency.ndim == 2 and u > 1
         ):
@@ -160,6 +166,16 @@ class HawkesSimulator:
             raise ValueError(
                 "The 'link' parameter of HawkesSimulator must be one of "
                 f"{{'identity', 'softplus', 'relu'}}. Got {link!r} instead."
+            )
+        exponential = isinstance(self.kernel, SumExpKernel)
+        if (
+            self.adjacency.ndim == 2
+            and not exponential
+            or (not exponential and link != "identity")
+        ):
+            raise ValueError(
+                "A declared kernel other than a sum of exponentials is simulated "
+                "by the cluster method: 3-D adjacency and link='identity'."
             )
         if not np.all(self.decays > 0) or not self.end_time > 0:
             raise ValueError("decay and end_time must be positive.")
@@ -254,7 +270,7 @@ class HawkesSimulator:
             parent = np.repeat(t_gen, cnt.sum(axis=1))
             lab = np.repeat(np.tile(np.arange(d * u), t_gen.size), cnt.ravel())
             node, comp = lab // u, lab % u
-            child = parent + rng.exponential(1.0 / decays[comp])
+            child = parent + self.kernel.sample_lags(rng, comp)
             keep = child <= self.end_time
             t_gen, m_gen = child[keep], node[keep]
             out_t.append(t_gen)
@@ -321,7 +337,7 @@ class _PiecewiseBaselineSimulator(HawkesSimulator):
         poly: np.ndarray,
         cmax: np.ndarray,
         adjacency: np.ndarray,
-        decay: float | Sequence[float] | np.ndarray,
+        decay: float | Sequence[float] | np.ndarray | Kernel,
         *,
         end_time: float,
         link: Literal["softplus", "relu"],

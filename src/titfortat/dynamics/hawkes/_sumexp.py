@@ -8,7 +8,6 @@ from typing import Any, Literal, Self
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
 from titfortat._threads import single_blas_thread
 from titfortat._validation import (
@@ -29,7 +28,13 @@ from titfortat.dynamics._optim import (
     parametric_bootstrap,
     report_convergence,
 )
+from titfortat.dynamics.hawkes import _diagnostics as diag
+from titfortat.dynamics.hawkes._loglik import LINK_CODES, row_loglik_grad
 from titfortat.dynamics.hawkes._loglik_sumexp import sumexp_loglik_grad
+from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import (
+    sumexp_compensator_at_events,
+)
+from titfortat.dynamics.hawkes._rows import SUBSAMPLE_ABOVE, fit_rows, subsample
 from titfortat.dynamics.hawkes._simulate import HawkesSimulator
 from titfortat.dynamics.hawkes._sumexp_fit import (
     MIN_LOG_GAP,
@@ -46,13 +51,10 @@ from titfortat.dynamics.hawkes._sumexp_nonlinear import (
     nonlinear_loglik,
     nonlinear_starts,
 )
-from titfortat.results import DerivedResult, FitResult, LRTestResult
+from titfortat.dynamics.hawkes.kernels import SumExpKernel
+from titfortat.results import DerivedResult, FitResult, LRTestResult, ResidualResult
 
 __all__ = ["SumExpHawkes"]
-
-# Above this many events a learned-decay start is first fitted on a tenth of
-# the window (as ExpHawkes does).
-_SUBSAMPLE_ABOVE = 40_000
 
 
 class SumExpHawkes(BaseEstimator, ResultsDelegates):
@@ -131,6 +133,8 @@ class SumExpHawkes(BaseEstimator, ResultsDelegates):
     adjacency_ : ndarray of shape (D, D, U)
     decays_ : ndarray of shape (U,)
     nodes_ : list of str
+    n_iter_ : int
+        Optimiser iterations (of the best start).
     n_events_ : int
     end_time_ : float
     converged_ : bool
@@ -280,6 +284,7 @@ class SumExpHawkes(BaseEstimator, ResultsDelegates):
         self.n_events_ = int(times.size)
         self.end_time_ = big_t
         self.converged_ = ok
+        self.n_iter_ = int(info.get("n_iter", 0))
         self.results_ = FitResult.from_estimates(
             params=pd.Series(xp, index=pnames),
             cov_params=cov,
@@ -379,7 +384,7 @@ class SumExpHawkes(BaseEstimator, ResultsDelegates):
         b_starts = (
             [start[-u:]] if start is not None else decay_starts(betas, n_starts, rng)
         )
-        if start is None and times.size > _SUBSAMPLE_ABOVE:
+        if start is None and times.size > SUBSAMPLE_ABOVE:
             # Multi-resolution fit: every start is fitted on the first stretch
             # of the window (a tenth of the events), whose estimates are close
             # to the full-data ones, and only the best of them is refined on
@@ -388,10 +393,7 @@ class SumExpHawkes(BaseEstimator, ResultsDelegates):
             # stretch, so the screening picks the mode the full likelihood
             # would pick unless two modes are within sampling noise of each
             # other; optimizer_info reports the screening.
-            n_sub = max(times.size // 10, _SUBSAMPLE_ABOVE // 2)
-            t_sub = float(times[n_sub])
-            keep = times < t_sub
-            ts, ms = times[keep], marks[keep]
+            ts, ms, t_sub = subsample(times, marks)
             sub_runs = []
             for b0 in b_starts:
                 xp, _, _, _ = fit_fixed_identity(
@@ -459,18 +461,86 @@ class SumExpHawkes(BaseEstimator, ResultsDelegates):
             np.log(lam).sum() - self.baseline_.sum() * big_t - a.sum(0) @ c_all
         )
 
+    def _branching(self) -> tuple[DerivedResult, DerivedResult]:
+        d, u = self._d, self._u
+        return diag.branching(
+            self._x,
+            self.results_.cov_params.to_numpy(),
+            lambda v: v[d : d + d * d * u].reshape(d, d, u),
+            self.nodes_,
+            delta_method,
+        )
+
     def branching_matrix(self) -> DerivedResult:
         """``adjacency_.sum(axis=2)`` (``[i, j]`` named ``i<-j``), delta-method SEs."""
         check_is_fitted(self)
+        return self._branching()[0]
+
+    def branching_ratio(self) -> DerivedResult:
+        """Spectral radius of the branching matrix with a delta-method SE."""
+        check_is_fitted(self)
+        return self._branching()[1]
+
+    def predict_intensity(self, grid: Sequence[float] | np.ndarray) -> pd.DataFrame:
+        """Fitted intensity of each node at the ``grid`` times (left limits)."""
+        check_is_fitted(self)
+        return diag.intensity(
+            SumExpKernel(self.decays_),
+            self.baseline_,
+            self.adjacency_,
+            self.link,
+            self._times,
+            self._marks,
+            np.asarray(grid, dtype=float),
+            self.nodes_,
+        )
+
+    def residuals(self) -> ResidualResult:
+        """Time-rescaling residuals of the training events, per node."""
+        check_is_fitted(self)
+        if self.link == "identity":
+            return diag.identity_residuals(
+                SumExpKernel(self.decays_),
+                self.baseline_,
+                self.adjacency_,
+                self._times,
+                self._marks,
+                self.nodes_,
+            )
+        cum = sumexp_compensator_at_events(
+            self._x_all,
+            self._times,
+            self._marks,
+            self._d,
+            self._u,
+            LINK_CODES[self.link],
+        )
+        return diag.residuals_from_cumulative(cum, self._marks, self.nodes_)
+
+    def impulse_response(self, horizon_days: float) -> DerivedResult:
+        """Expected extra events of each node within ``horizon_days`` after one
+        event of each node, all generations (identity link; ``i<-j``)."""
+        check_is_fitted(self)
+        if self.link != "identity":
+            raise ValueError(
+                "impulse_response has a closed form only for link='identity'; "
+                f"simulate the fitted model for link={self.link!r}."
+            )
         d, u = self._d, self._u
+        fixed = self.decays_
 
-        def fn(x: np.ndarray) -> np.ndarray:
-            out: np.ndarray = x[d : d + d * d * u].reshape(d, d, u).sum(axis=2).ravel()
-            return out
+        def unpack(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            b = v[v.size - u :] if self.learn_decays else fixed
+            return v[d : d + d * d * u].reshape(d, d, u), b
 
-        v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
-        idx = [f"{a}<-{b}" for a in self.nodes_ for b in self.nodes_]
-        return DerivedResult("branching_matrix", pd.Series(v, idx), pd.Series(se, idx))
+        return diag.impulse_response(
+            self._x,
+            self.results_.cov_params.to_numpy(),
+            unpack,
+            horizon_days,
+            self.nodes_,
+            delta_method,
+        )
 
     def spectral_radius(self) -> float:
         """Spectral radius of the branching matrix (< 1: stationary; under
@@ -516,34 +586,36 @@ class SumExpHawkes(BaseEstimator, ResultsDelegates):
                 ll_full=ll1,
                 ll_restricted=ll1 - stat / 2.0,
             )
+        # The concave row fit of the family with alpha[i<-j;*] held at zero;
+        # only row i changes, so only it is refitted.
         r_all, c_all = design(self._times, self._marks, self.end_time_, d, self.decays_)
-        rows = self._marks == ii
-        keep = np.ones(1 + d * u, dtype=bool)
-        keep[1 + jj * u : 1 + (jj + 1) * u] = False
-        xi = np.hstack([np.ones((int(rows.sum()), 1)), r_all[rows]])[:, keep]
-        c = np.concatenate([[self.end_time_], c_all])[keep]
-
-        def obj(th: np.ndarray) -> Any:
-            lam = xi @ th
-            if np.any(lam <= 0):
-                return np.inf, np.zeros(th.size)
-            return -(np.log(lam).sum() - c @ th), -(xi.T @ (1.0 / lam) - c)
-
         full_row = np.concatenate(
             [[self.baseline_[ii]], self.adjacency_[ii].reshape(d * u)]
         )
-        res = optimize.minimize(
-            obj,
-            np.maximum(full_row[keep], 1e-6),
-            jac=True,
-            method="L-BFGS-B",
-            bounds=[(1e-10, None)] * int(keep.sum()),
-            options={"maxiter": self.max_iter, "ftol": self.tol, "gtol": 1e-9},
+        free = np.ones(1 + d * u, dtype=bool)
+        free[1 + jj * u : 1 + (jj + 1) * u] = False
+        seg = np.zeros(self._times.size, dtype=np.int64)
+        _, ll_row0, _, _ = fit_rows(
+            r_all,
+            c_all,
+            np.where(self._marks == ii, 0, -1),
+            seg,
+            np.array([self.end_time_]),
+            np.where(free, np.maximum(full_row, 1e-6), 0.0)[None, :],
+            free[None, :],
+            max_iter=self.max_iter,
+            tol=self.tol,
+            gtol=1e-9,
         )
-        xi_full = np.hstack([np.ones((int(rows.sum()), 1)), r_all[rows]])
-        c_full = np.concatenate([[self.end_time_], c_all])
-        ll_row_full = np.log(xi_full @ full_row).sum() - c_full @ full_row
-        stat = max(2.0 * (ll_row_full + res.fun), 0.0)
+        rows = self._marks == ii
+        ll_row_full, _ = row_loglik_grad(
+            np.ascontiguousarray(r_all[rows]),
+            seg[rows],
+            1,
+            np.concatenate([[self.end_time_], c_all]),
+            full_row,
+        )
+        stat = max(2.0 * (ll_row_full - ll_row0), 0.0)
         return LRTestResult(
             null=null,
             statistic=stat,

@@ -13,12 +13,13 @@ import numpy as np
 from scipy import optimize
 
 from titfortat.dynamics._optim import newton_maximize
-from titfortat.dynamics.hawkes._loglik import exp_states
 from titfortat.dynamics.hawkes._loglik_sumexp import (
     sumexp_hessian,
     sumexp_loglik_grad,
     sumexp_loglik_grad_hess,
 )
+from titfortat.dynamics.hawkes._rows import fit_identity_rows
+from titfortat.dynamics.hawkes.kernels import SumExpKernel
 
 # Bounds of log b1 when decays are learned (as ExpHawkes), and the smallest
 # gap between successive log-decays, which keeps them ordered b1 < ... < bU.
@@ -34,15 +35,7 @@ def design(
     times: np.ndarray, marks: np.ndarray, end_time: float, d: int, betas: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Excitations per event, columns ordered (j, u), and compensator terms."""
-    rs, cs = [], []
-    for b in betas:
-        r, c = exp_states(times, marks, end_time, d, float(b))
-        rs.append(r)
-        cs.append(c)
-    u = betas.size
-    r_all = np.stack(rs, axis=2).reshape(times.size, d * u)  # column j * U + u
-    c_all = np.stack(cs, axis=1).reshape(d * u)
-    return r_all, c_all
+    return SumExpKernel(betas).design(times, marks, end_time, d)
 
 
 def fit_fixed_identity(
@@ -54,58 +47,15 @@ def fit_fixed_identity(
     max_iter: int,
     tol: float,
 ) -> tuple[np.ndarray, float, dict[str, Any], np.ndarray]:
-    """Concave MLE with fixed decays, one small problem per target node.
+    """Concave MLE with fixed decays: the family's row-separable fit
+    (:func:`~titfortat.dynamics.hawkes._rows.fit_identity_rows`).
 
     Returns ``[mu, alpha]`` (public layout), the log-likelihood, optimiser
     information and the analytic observed information in that layout.
     """
-    u = betas.size
-    r_all, c_all = design(times, marks, end_time, d, betas)
-    k_row = 1 + d * u
-    x = np.zeros(d * k_row)
-    info_blocks = []
-    ll_total, ok, msgs, nit = 0.0, True, set(), 0
-    c = np.concatenate([[end_time], c_all])
-    for i in range(d):
-        rows = marks == i
-        xi = np.hstack([np.ones((int(rows.sum()), 1)), r_all[rows]])
-        n_i = max(xi.shape[0], 1)
-
-        def obj(th: np.ndarray, xi: np.ndarray = xi, n_i: int = n_i) -> Any:
-            lam = xi @ th
-            if np.any(lam <= 0):
-                return np.inf, np.zeros(th.size)
-            g = xi.T @ (1.0 / lam) - c
-            return -(np.log(lam).sum() - c @ th) / n_i, -g / n_i
-
-        th0 = np.concatenate([[0.5 * n_i / end_time], np.full(d * u, 0.3 / (d * u))])
-        res = optimize.minimize(
-            obj,
-            th0,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=[(1e-10, None)] * k_row,
-            options={"maxiter": max_iter, "ftol": tol, "gtol": 1e-9},
-        )
-        th = res.x
-        lam = xi @ th
-        # Observed information of row i: X' diag(1 / lambda^2) X (analytic).
-        info_blocks.append((xi / lam[:, None]).T @ (xi / lam[:, None]))
-        x[i * k_row : (i + 1) * k_row] = th
-        ll_total += -res.fun * n_i
-        ok = ok and bool(res.success)
-        msgs.add(str(res.message))
-        nit = max(nit, int(res.nit))
-    info = {"message": "; ".join(sorted(msgs)), "n_iter": nit, "success": ok}
-    full = np.zeros((x.size, x.size))
-    for i, blk in enumerate(info_blocks):
-        sl = slice(i * k_row, (i + 1) * k_row)
-        full[sl, sl] = blk
-    # Reorder to the public layout [mu, alpha(i, j, u)].
-    perm = [i * k_row for i in range(d)] + [
-        i * k_row + 1 + j for i in range(d) for j in range(d * u)
-    ]
-    return x[perm], float(ll_total), info, full[np.ix_(perm, perm)]
+    return fit_identity_rows(
+        SumExpKernel(betas), times, marks, end_time, d, max_iter, tol
+    )
 
 
 def to_z(x: np.ndarray, u: int) -> np.ndarray:
