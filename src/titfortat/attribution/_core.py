@@ -148,6 +148,8 @@ class Core:
     activity_days: float
     bandwidth_table: pd.DataFrame | None = None
     activity_centered: bool = False
+    #: rows of ``history`` that are own-name claims (the latent ones follow)
+    n_labeled_history: int = 0
     #: cell size (km) of the local-activity factor; None: no such factor
     local_cell_km: float | None = None
     #: dates -> (n, K) intensities of a fitted point process; replaces the rate
@@ -176,6 +178,7 @@ class Core:
         activity_centered: bool = False,
         latent_activity: bool = True,
         local_cell_km: float | None = None,
+        memory_days: float | None = None,
         intensity: Callable[[pd.Series], np.ndarray] | None = None,
     ) -> Core:
         n, k = mask.shape
@@ -210,6 +213,10 @@ class Core:
         hist_weights = _as_weights(hist_labels, k)
         weights = np.zeros((n, k))
         weights[np.flatnonzero(lab), labels[lab]] = 1.0
+        # forgetting: an event's weight in the factors halves every
+        # memory_days * ln 2 days before the last training day (drift)
+        age = (dates.max() - dates).dt.days.to_numpy(float)
+        age_w = np.ones(n) if memory_days is None else np.exp(-age / memory_days)
         core = cls(
             k,
             categorical,
@@ -222,14 +229,23 @@ class Core:
             activity_days,
             bw_table,
             activity_centered,
-            local_cell_km if spatial and coords.any() else None,
-            intensity,
+            local_cell_km=local_cell_km if spatial and coords.any() else None,
+            intensity=intensity,
+            n_labeled_history=int(lab.sum()),
         )
         unl = ~lab & mask.any(axis=1)
         prev = -np.inf
         core.converged = not unl.any() or unlabeled_weight == 0
         for it in range(max_iter + 1):
-            core._m_step(events, weights, coords, xyz, spatial, bandwidth_km, smoothing)
+            core._m_step(
+                events,
+                weights * age_w[:, None],
+                coords,
+                xyz,
+                spatial,
+                bandwidth_km,
+                smoothing,
+            )
             if not unl.any() or unlabeled_weight == 0:
                 break
             comps = core.components(events, coords_kmat=(coords, kmat), activity=False)
