@@ -1,5 +1,5 @@
 """One API across the Hawkes models (issue 15, item 4): the same names for
-the same things on ExpHawkes, SumExpHawkes and BinnedHawkes.
+the same things on ExpHawkes, SumExpHawkes, KernelHawkes and BinnedHawkes.
 
 A name a model lacks is a strict xfail with the reason, so adding it makes
 this suite say so (remove the entry then)."""
@@ -18,6 +18,7 @@ from titfortat.dynamics import (
     HawkesSimulator,
     SumExpHawkes,
 )
+from titfortat.dynamics._branching import spectral_radius
 
 METHODS = [
     "fit",
@@ -51,9 +52,34 @@ ATTRIBUTES = [
 ]
 _CONTINUOUS = "continuous Hawkes refactor (issue 15 items 1-2, another engineer)"
 MISSING = {
-    ("SumExpHawkes", n): f"SumExpHawkes has no {n}; {_CONTINUOUS}"
-    for n in ("share_triggered", "profile_conf_int")
+    **{
+        ("SumExpHawkes", n): f"SumExpHawkes has no {n}; {_CONTINUOUS}"
+        for n in ("share_triggered", "profile_conf_int")
+    },
+    **{
+        ("KernelHawkes", n): f"KernelHawkes has no {n}; {_CONTINUOUS}"
+        for n in (
+            "lr_test",
+            "bootstrap",
+            "profile_conf_int",
+            "spectral_radius",
+            "share_triggered",
+            "impulse_response",
+            "n_iter_",
+        )
+    },
 }
+
+
+def _cls(name):
+    from titfortat.dynamics.hawkes import KernelHawkes
+
+    return {
+        "BinnedHawkes": BinnedHawkes,
+        "ExpHawkes": ExpHawkes,
+        "SumExpHawkes": SumExpHawkes,
+        "KernelHawkes": KernelHawkes,
+    }[name]
 
 
 @functools.cache
@@ -70,10 +96,12 @@ def _fitted(name):
         ).run_arrays()
         if name == "ExpHawkes":
             return ExpHawkes(n_starts=1, rng=0).fit(x)
+        if name == "KernelHawkes":
+            return _cls(name)(max_iter=200).fit(x)
         return SumExpHawkes(decays=(0.5, 3.0)).fit(x)
 
 
-MODELS = ["BinnedHawkes", "ExpHawkes", "SumExpHawkes"]
+MODELS = ["BinnedHawkes", "ExpHawkes", "SumExpHawkes", "KernelHawkes"]
 
 
 def _mark(model, name):
@@ -90,10 +118,7 @@ def _mark(model, name):
     ("model", "name"), [_mark(m, n) for m in MODELS for n in METHODS]
 )
 def test_same_methods(model, name):
-    cls = {"BinnedHawkes": BinnedHawkes, "ExpHawkes": ExpHawkes}.get(
-        model, SumExpHawkes
-    )
-    assert callable(getattr(cls, name, None))
+    assert callable(getattr(_cls(model), name, None))
 
 
 @pytest.mark.parametrize(
@@ -113,6 +138,8 @@ def test_shared_values_agree(model):
     assert list(ci.index) == list(m.results_.params.index)
     assert m.end_time_ == m.results_.end_time
     if hasattr(m, "branching_ratio"):
+        # The same quantity on every model: the spectral radius of the
+        # (summed) branching matrix.
         assert m.branching_ratio().estimate.iloc[0] == pytest.approx(
-            m.spectral_radius()
+            spectral_radius(m.adjacency_, getattr(m, "link", "identity"))
         )
