@@ -473,14 +473,14 @@ class BinnedHawkes(
         self._y, self._x, self._free = y, x, free
         self.nodes_ = names
         self.bin_labels_ = labels
-        mu, a, beta, size, _ = self._split(x, d)
+        mu, a, beta, size, gamma = self._split(x, d)
         # baseline_ is (D,) for a constant baseline, (segments, D) otherwise.
         self.baseline_ = mu[0].copy() if self.baseline_segments == 1 else mu.copy()
         self.adjacency_, self.decay_ = a.copy(), beta
         self.decays_ = np.array([beta])
         self.size_ = None if size is None else size.copy()
         self.dispersion_ = None if size is None else 1.0 / size
-        self.exog_coef_ = self._split(x, d)[4].copy()
+        self.exog_coef_ = gamma.copy()
         self.n_bins_ = int(y.shape[0])
         self.end_time_ = float(y.shape[0])  # days, as the continuous models
         self.converged_ = fit_health(
