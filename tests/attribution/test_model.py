@@ -288,13 +288,27 @@ def test_own_name_claim_after_its_tie_ended_is_kept_with_a_warning():
 
 
 # ------------------------------------------------ activity and its sources
-def test_latent_events_count_towards_activity_by_responsibility(fitted):
-    _, model, train, _ = fitted
+def test_latent_activity_and_forgetting():
+    sim = _sim_events(n=1500, rng=1)
+    train = sim.events[sim.events["date"] < CUT]
+    model = BannerAttribution(
+        network=sim.network, latent_activity=True, memory_days=30.0
+    ).fit(train)
     core = model.core_
     # own-name claims one-hot, then every latent event by its posterior
     assert len(core.history) == len(train)
+    assert core.n_labeled_history == model.n_labeled_
     assert np.allclose(core.history_weights.sum(axis=1), 1.0)
-    assert ((core.history_weights > 0) & (core.history_weights < 1)).any()
+    latent = core.history_weights[core.n_labeled_history :]
+    assert ((latent > 0) & (latent < 1)).any()
+    # forgetting: kh halted on 2024-01-30, three months before the end of
+    # training, so with a 30-day memory its events keep at most e^-3 = 5% of
+    # their weight (the base rates' add-one pseudo-count keeps it above 0)
+    own = train["actor_id"][train["actor_id"] != sim.banner_id]
+    raw = (own == "kh").mean()
+    kh = model.classes_.index("kh")
+    assert raw > 0.05
+    assert np.exp(model.log_prior_[kh]) < raw / 4
 
 
 def test_activity_rates_are_exponentially_weighted_counts():
