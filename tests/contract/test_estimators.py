@@ -204,7 +204,7 @@ def _banner_case():
         "network": _banner().network,
         "bandwidth_km": 30.0,
         "activity_days": 14,
-        "max_iter": 20,
+        "max_iter": 5,
     }
 
 
