@@ -6,8 +6,12 @@ masked. Candidates of an event: groups with an event in the same country that
 year or the year before, plus ``other_groups`` (groups with fewer than 30
 training events). Temporal split: fit before ``--train-until`` (default
 2017-01-01), test after. Features: place (spherical kernel density), country,
-violence type, side_b (the target), binned deaths, weekday, recent activity.
-The second table leaves ``conflict_name`` in.
+violence type, side_b (the target), binned deaths, weekday, recent activity
+overall and in the event's 50-km map square. Recent activity counts the
+labelled events of earlier days, test-period days included (an analyst
+attributing today's event knows yesterday's perpetrators); the random forest
+gets the same activity counts as features. The second table leaves
+``conflict_name`` in.
 
 UCDP GED 21.1 (Sundberg & Melander 2013; Pettersson et al. 2021), CC BY 4.0,
 as reduced by the juanr package (exact or near-exact locations only).
