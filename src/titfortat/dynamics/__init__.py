@@ -12,6 +12,59 @@ Day-resolution data: :class:`BinnedHawkes` models the day counts exactly;
 :func:`jitter_times` (or ``ExpHawkes(tie_breaking="jitter")``) spreads
 same-day events within their day for a continuous-time fit, an explicit
 choice whose bias is documented there.
+
+Architecture of the continuous-time family (issue 15)
+-----------------------------------------------------
+A model is ``kernel x link x baseline``. The kernel is declared once, in
+``hawkes/kernels.py``; the code that fits, tests, simulates and diagnoses it
+is written once and shared::
+
+    hawkes/kernels.py      Kernel (declares param_names, bounds, params(),
+                           kernel(t), integral(t); derives design,
+                           excitation_at, compensator_at, sample_lags),
+                           SumExpKernel / ExpKernel (U = 1) overriding them
+                           with Ozaki's compiled recursion; Link objects
+    hawkes/_rows.py        the concave row-separable fit (identity link,
+                           fixed kernel parameters) for every kernel; the
+                           one subsampled warm start (SUBSAMPLE_ABOVE)
+    hawkes/_diagnostics.py intensity, time-rescaling residuals, branching
+                           matrix/ratio, impulse response (any U)
+    hawkes/_simulate.py    HawkesSimulator: cluster construction for the
+                           identity link (lags from the kernel), Ogata
+                           thinning otherwise; ``run()`` -> event frame for
+                           every model (``simulator()`` of each returns it)
+    hawkes/_sim_kernels.py compiled cluster and thinning kernels (the
+                           exponential kernel is the U = 1 sum-of-exponentials
+                           thinning, bit for bit)
+    hawkes/_loglik*.py     compiled log-likelihoods, grouped by link and
+                           baseline (identity; relu; softplus; sum of
+                           exponentials; nonlinear with a varying baseline)
+    hawkes/_kernel_hawkes.py  KernelHawkes: any declared kernel
+    hawkes/_exp*.py        ExpHawkes (learned decay, every link, segments,
+                           covariates, spline)
+    hawkes/_sumexp*.py     SumExpHawkes (learned decays, every link)
+
+Before issue 15 the sum-of-exponentials stack re-implemented the row fit,
+the warm start, the simulator (a private class without ``run()``), and had
+no ``predict_intensity``, ``residuals``, ``branching_ratio`` or
+``impulse_response``; those now come from the modules above. Still
+separate: ExpHawkes' mixin chain (``_exp`` -> ``_exp_inference`` ->
+``_exp_optimize`` -> ``_exp_diagnostics``) for its learned-decay, nonlinear
+and varying-baseline paths, and SumExpHawkes' joint and nonlinear fits;
+they are the next to move onto the kernel objects.
+
+Adding a kernel: subclass :class:`~titfortat.dynamics.hawkes.kernels.Kernel`
+in one file and declare ``param_names``, ``bounds``, ``params()``,
+``kernel(t)`` (C component densities, each integrating to one) and
+``integral(t)``. Then :class:`~titfortat.dynamics.hawkes.KernelHawkes` fits
+it (estimates, standard errors, score, residuals, branching, simulation),
+and ``tests/dynamics/test_custom_kernel.py`` shows the generic checks it
+gets by adding it to ``KERNELS``: integral against quadrature of the
+density, unit mass, sampled lags against the density's mean, and (for a
+compiled override) equality with the derived O(N^2) pieces. A Markov kernel
+overrides ``design``, ``excitation_at``, ``compensator_at`` and
+``sample_lags`` with compiled code for speed; a power law keeps the derived
+ones.
 """
 
 from __future__ import annotations

@@ -39,14 +39,13 @@ from titfortat.dynamics.hawkes._loglik import (
     _GL_W,
     _GL_X,
     RELU_FLOOR,
-    _grow_f,
-    _grow_i,
     _interval_relu,
     _interval_softplus,
     _phi,
     _sigmoid,
     _softplus,
 )
+from titfortat.dynamics.hawkes._sim_kernels import _grow_f, _grow_i
 
 Arr = np.ndarray
 
@@ -493,7 +492,7 @@ def simulate_thinning_pieces(
 ) -> tuple[Arr, Arr, bool]:
     """Ogata thinning with the baseline ``c_i(t) = mu_i + gamma_i . x(t)``.
 
-    ``cmax[m, i]`` bounds ``c_i`` on piece m. As in ``simulate_thinning`` the
+    ``cmax[m, i]`` bounds ``c_i`` on piece m. As in ``sumexp_simulate_thinning`` the
     excitation ``y_i`` moves monotonically towards 0 between events and phi
     is non-decreasing, so ``sum_i phi(cmax[m, i] + max(y_i, 0))`` dominates
     the intensity until the next accepted event or the end of the piece; a

@@ -40,9 +40,6 @@ from titfortat.dynamics.hawkes._loglik import (
     _GL_W,
     _GL_X,
     RELU_FLOOR,
-    _grow_f,
-    _grow_i,
-    _phi,
     _sigmoid,
     _softplus,
 )
@@ -558,81 +555,3 @@ def sumexp_compensator_at_events(
         res[k] = cum[marks[k]]
         pend[marks[k]] += 1.0
     return res
-
-
-@njit(cache=True)
-def sumexp_simulate_thinning(
-    mu: Arr,
-    alpha: Arr,
-    beta: Arr,
-    end_time: float,
-    max_events: int,
-    link: int,
-    rng: np.random.Generator,
-) -> tuple[Arr, Arr, bool]:
-    """Ogata (1981) thinning for a sum-of-exponentials kernel, any link.
-
-    Node i's excitation is carried per component, ``y[i, u] = sum_j alpha[i,
-    j, u] beta_u S0[j, u]``; each moves monotonically towards 0 between
-    events, so ``mu_i + sum_u max(y[i, u], 0)`` bounds the predictor and,
-    phi being non-decreasing, ``sum_i phi(mu_i + sum_u max(y[i, u], 0))``
-    bounds the total intensity until the next accepted event.
-    """
-    d = mu.size
-    u = beta.size
-    cap = 1024
-    times = np.empty(cap)
-    marks = np.empty(cap, dtype=np.int64)
-    n = 0
-    y = np.zeros((d, u))
-    lam = np.zeros(d)
-    t = 0.0
-    truncated = False
-    bound = 0.0
-    for i in range(d):
-        bound += max(_phi(mu[i], link), 0.0)
-    while bound > 0.0:
-        w = rng.exponential(1.0 / bound)
-        t += w
-        if t > end_time:
-            break
-        total = 0.0
-        for c in range(u):
-            e = math.exp(-beta[c] * w)
-            for i in range(d):
-                y[i, c] *= e
-        for i in range(d):
-            xv = mu[i]
-            for c in range(u):
-                xv += y[i, c]
-            lam[i] = max(_phi(xv, link), 0.0)
-            total += lam[i]
-        v = rng.random() * bound
-        if v < total:
-            acc = 0.0
-            node = d - 1
-            for i in range(d):
-                acc += lam[i]
-                if v < acc:
-                    node = i
-                    break
-            if n == cap:
-                cap *= 2
-                times = _grow_f(times, cap)
-                marks = _grow_i(marks, cap)
-            times[n] = t
-            marks[n] = node
-            n += 1
-            for i in range(d):
-                for c in range(u):
-                    y[i, c] += alpha[i, node, c] * beta[c]
-            if max_events > 0 and n >= max_events:
-                truncated = True
-                break
-        bound = 0.0
-        for i in range(d):
-            xv = mu[i]
-            for c in range(u):
-                xv += max(y[i, c], 0.0)
-            bound += max(_phi(xv, link), 0.0)
-    return times[:n], marks[:n], truncated

@@ -12,14 +12,11 @@ import pandas as pd
 
 from titfortat._validation import as_generator
 from titfortat.dynamics._branching import spectral_radius
-from titfortat.dynamics.hawkes._loglik import (
-    LINK_CODES,
+from titfortat.dynamics.hawkes._loglik import LINK_CODES
+from titfortat.dynamics.hawkes._loglik_exog_nonlinear import simulate_thinning_pieces
+from titfortat.dynamics.hawkes._sim_kernels import (
     cluster_from_background,
     simulate_cluster,
-    simulate_thinning,
-)
-from titfortat.dynamics.hawkes._loglik_exog_nonlinear import simulate_thinning_pieces
-from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import (
     sumexp_simulate_thinning,
 )
 from titfortat.dynamics.hawkes.kernels import Kernel, SumExpKernel
@@ -231,10 +228,10 @@ class HawkesSimulator:
                 rng,
             )
         else:
-            times, marks, _ = simulate_thinning(
+            times, marks, _ = sumexp_simulate_thinning(
                 self.baseline[0],
-                self.adjacency,
-                self.decay,
+                np.ascontiguousarray(self.adjacency[:, :, None]),
+                self.decays,
                 self.end_time,
                 int(self.max_events or 0),
                 LINK_CODES[self.link],

@@ -34,22 +34,18 @@ from titfortat.dynamics.hawkes._loglik_sumexp import sumexp_loglik_grad
 from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import (
     sumexp_compensator_at_events,
 )
-from titfortat.dynamics.hawkes._rows import SUBSAMPLE_ABOVE, fit_rows, subsample
+from titfortat.dynamics.hawkes._rows import fit_rows
 from titfortat.dynamics.hawkes._simulate import HawkesSimulator
 from titfortat.dynamics.hawkes._sumexp_fit import (
     MIN_LOG_GAP,
-    decay_starts,
     design,
     fit_fixed_identity,
-    fit_joint_identity,
+    fit_free,
     information,
-    summarise_starts,
 )
 from titfortat.dynamics.hawkes._sumexp_nonlinear import (
     blocked_information,
-    fit_nonlinear,
     nonlinear_loglik,
-    nonlinear_starts,
 )
 from titfortat.dynamics.hawkes.kernels import SumExpKernel
 from titfortat.results import DerivedResult, FitResult, LRTestResult, ResidualResult
@@ -71,9 +67,8 @@ class SumExpHawkes(BaseEstimator, ResultsDelegates):
     ``decays_``, fixed by the user as in tick's ``HawkesSumExpKern``, or
     learned jointly with ``learn_decays=True``. Each component integrates to
     one, so with the identity link ``adjacency_.sum(axis=2)`` is the
-    branching matrix. With the identity link and fixed decays the
-    log-likelihood is concave and separates by target node, so the fit is
-    exact and fast.
+    branching matrix. With the identity link and fixed decays the fit is the
+    family's concave row-separable one (exact and fast).
 
     Links (as :class:`ExpHawkes`): ``phi(x) = x`` (``"identity"``, ``alpha >=
     0``), ``log(1 + e^x)`` (``"softplus"``) or ``max(1e-8, x)`` (``"relu"``,
@@ -349,93 +344,21 @@ class SumExpHawkes(BaseEstimator, ResultsDelegates):
     ) -> tuple[np.ndarray, float, dict[str, Any]]:
         """Multi-start fit of ``[mu, alpha, beta]`` (learned decays or a
         nonlinear link); ``start`` replaces the starts (restricted refits)."""
-        d, u = self._d, self._u
-        n_starts = 1 if start is not None else self.n_starts
-        if self.link != "identity":
-            starts = (
-                [start]
-                if start is not None
-                else nonlinear_starts(
-                    times,
-                    marks,
-                    end_time,
-                    d,
-                    betas,
-                    self.link,
-                    n_starts,
-                    self.learn_decays,
-                    rng,
-                    self.max_iter,
-                )
-            )
-            return fit_nonlinear(
-                starts,
-                times,
-                marks,
-                end_time,
-                d,
-                u,
-                self.link,
-                self.learn_decays,
-                zero,
-                self.max_iter,
-                self.tol,
-            )
-        b_starts = (
-            [start[-u:]] if start is not None else decay_starts(betas, n_starts, rng)
+        return fit_free(
+            times,
+            marks,
+            end_time,
+            self._d,
+            betas,
+            zero,
+            rng,
+            start,
+            link=self.link,
+            n_starts=self.n_starts,
+            learn_decays=self.learn_decays,
+            max_iter=self.max_iter,
+            tol=self.tol,
         )
-        if start is None and times.size > SUBSAMPLE_ABOVE:
-            # Multi-resolution fit: every start is fitted on the first stretch
-            # of the window (a tenth of the events), whose estimates are close
-            # to the full-data ones, and only the best of them is refined on
-            # all events, where Newton then needs two or three iterations
-            # instead of five to seven. The starts are compared on the same
-            # stretch, so the screening picks the mode the full likelihood
-            # would pick unless two modes are within sampling noise of each
-            # other; optimizer_info reports the screening.
-            ts, ms, t_sub = subsample(times, marks)
-            sub_runs = []
-            for b0 in b_starts:
-                xp, _, _, _ = fit_fixed_identity(
-                    ts, ms, t_sub, d, b0, self.max_iter, self.tol
-                )
-                sub_runs.append(
-                    fit_joint_identity(
-                        np.concatenate([np.maximum(xp, 1e-6), b0]),
-                        ts,
-                        ms,
-                        t_sub,
-                        d,
-                        u,
-                        zero,
-                        self.max_iter,
-                        self.tol,
-                    )
-                )
-            best, summary = summarise_starts(sub_runs, u)
-            x0 = sub_runs[best][0].copy()
-            x0[: x0.size - u] = np.maximum(x0[: x0.size - u], 1e-6)
-            x, ll, info = fit_joint_identity(
-                x0, times, marks, end_time, d, u, zero, self.max_iter, self.tol
-            )
-            return x, ll, {**info, **summary, "starts_screened_on": int(ts.size)}
-        runs = []
-        for b0 in b_starts:
-            if start is not None:
-                x0 = start
-            else:
-                xp, _, _, _ = fit_fixed_identity(
-                    times, marks, end_time, d, b0, self.max_iter, self.tol
-                )
-                x0 = np.concatenate([xp, b0])
-            runs.append(
-                fit_joint_identity(
-                    x0, times, marks, end_time, d, u, zero, self.max_iter, self.tol
-                )
-            )
-        best, summary = summarise_starts(runs, u)
-        x, ll, info = runs[best]
-        return x, ll, {**info, **summary}
 
     def _fit_status(self) -> str:
         if "results_" not in vars(self):

@@ -18,7 +18,11 @@ from titfortat.dynamics.hawkes._loglik_sumexp import (
     sumexp_loglik_grad,
     sumexp_loglik_grad_hess,
 )
-from titfortat.dynamics.hawkes._rows import fit_identity_rows
+from titfortat.dynamics.hawkes._rows import (
+    SUBSAMPLE_ABOVE,
+    fit_identity_rows,
+    subsample,
+)
 from titfortat.dynamics.hawkes.kernels import SumExpKernel
 
 # Bounds of log b1 when decays are learned (as ExpHawkes), and the smallest
@@ -248,3 +252,110 @@ def summarise_starts(
         "start_log_likelihoods": [float(v) for v in lls],
         "start_decays": [[float(b) for b in r[0][-u:]] for r in runs],
     }
+
+
+def fit_free(
+    times: np.ndarray,
+    marks: np.ndarray,
+    end_time: float,
+    d: int,
+    betas: np.ndarray,
+    zero: np.ndarray | None,
+    rng: np.random.Generator,
+    start: np.ndarray | None,
+    *,
+    link: str,
+    n_starts: int,
+    learn_decays: bool,
+    max_iter: int,
+    tol: float,
+) -> tuple[np.ndarray, float, dict[str, Any]]:
+    """Multi-start fit of ``[mu, alpha, beta]`` (learned decays or a
+    nonlinear link); ``start`` replaces the starts (restricted refits)."""
+    # Imported here: the nonlinear fits start from fit_fixed_identity above.
+    from titfortat.dynamics.hawkes._sumexp_nonlinear import (
+        fit_nonlinear,
+        nonlinear_starts,
+    )
+
+    u = betas.size
+    n_starts = 1 if start is not None else n_starts
+    if link != "identity":
+        starts = (
+            [start]
+            if start is not None
+            else nonlinear_starts(
+                times,
+                marks,
+                end_time,
+                d,
+                betas,
+                link,
+                n_starts,
+                learn_decays,
+                rng,
+                max_iter,
+            )
+        )
+        return fit_nonlinear(
+            starts,
+            times,
+            marks,
+            end_time,
+            d,
+            u,
+            link,
+            learn_decays,
+            zero,
+            max_iter,
+            tol,
+        )
+    b_starts = [start[-u:]] if start is not None else decay_starts(betas, n_starts, rng)
+    if start is None and times.size > SUBSAMPLE_ABOVE:
+        # Multi-resolution fit: every start is fitted on the first stretch
+        # of the window (a tenth of the events), whose estimates are close
+        # to the full-data ones, and only the best of them is refined on
+        # all events, where Newton then needs two or three iterations
+        # instead of five to seven. The starts are compared on the same
+        # stretch, so the screening picks the mode the full likelihood
+        # would pick unless two modes are within sampling noise of each
+        # other; optimizer_info reports the screening.
+        ts, ms, t_sub = subsample(times, marks)
+        sub_runs = []
+        for b0 in b_starts:
+            xp, _, _, _ = fit_fixed_identity(ts, ms, t_sub, d, b0, max_iter, tol)
+            sub_runs.append(
+                fit_joint_identity(
+                    np.concatenate([np.maximum(xp, 1e-6), b0]),
+                    ts,
+                    ms,
+                    t_sub,
+                    d,
+                    u,
+                    zero,
+                    max_iter,
+                    tol,
+                )
+            )
+        best, summary = summarise_starts(sub_runs, u)
+        x0 = sub_runs[best][0].copy()
+        x0[: x0.size - u] = np.maximum(x0[: x0.size - u], 1e-6)
+        x, ll, info = fit_joint_identity(
+            x0, times, marks, end_time, d, u, zero, max_iter, tol
+        )
+        return x, ll, {**info, **summary, "starts_screened_on": int(ts.size)}
+    runs = []
+    for b0 in b_starts:
+        if start is not None:
+            x0 = start
+        else:
+            xp, _, _, _ = fit_fixed_identity(
+                times, marks, end_time, d, b0, max_iter, tol
+            )
+            x0 = np.concatenate([xp, b0])
+        runs.append(
+            fit_joint_identity(x0, times, marks, end_time, d, u, zero, max_iter, tol)
+        )
+    best, summary = summarise_starts(runs, u)
+    x, ll, info = runs[best]
+    return x, ll, {**info, **summary}
