@@ -165,6 +165,124 @@ _BACKGROUND = 0
 _CHILD = 1
 _FORCED = 2  # exogenous or policy events: always happen
 
+#: Status of a run: the heap is (nearly) full. The caller grows the heap and
+#: runs the run again from its start: every draw is keyed by event identity,
+#: so the rerun is the same run. This keeps the event loop free of array
+#: reassignments and of exits other than its condition and the max_events
+#: break: growing the arrays inside it, or returning from inside it, made
+#: numba count array references (atomic operations) on every pass, which took
+#: about two thirds of the kernel's time (perf, 2026-12-02).
+_FULL = -1
+
+
+@njit(cache=True, inline="always")
+def _recover(t, i, resupply, c, c_time):  # type: ignore[no-untyped-def]
+    """Capacity of faction ``i`` brought forward to ``t`` (resupply towards 1)."""
+    if resupply[i] > 0.0:
+        c[i] = 1.0 - (1.0 - c[i]) * math.exp(-resupply[i] * (t - c_time[i]))
+        c_time[i] = t
+
+
+@njit(cache=True, inline="always")
+def _damage(t, j, dmg, dmg_by, resupply, c, c_time):  # type: ignore[no-untyped-def]
+    """Capacity damage done by an event of node ``j`` at ``t``."""
+    for i in range(dmg.size):
+        if dmg_by[i] == j and dmg[i] > 0.0:
+            _recover(t, i, resupply, c, c_time)
+            c_time[i] = t
+            c[i] *= 1.0 - dmg[i]
+
+
+@njit(cache=True, inline="always")
+def _bin(t, bin_edges, inv_width):  # type: ignore[no-untyped-def]
+    """Bin of ``t >= bin_edges[0]`` (``nbins`` if past the last edge)."""
+    nbins = bin_edges.size - 1
+    # Guess the bin as if bins were equal, then step to the exact one
+    # (one step at most for the day bins of run()).
+    lo = min(int((t - bin_edges[0]) * inv_width), nbins - 1)
+    while lo > 0 and bin_edges[lo] > t:
+        lo -= 1
+    while lo < nbins and bin_edges[lo + 1] <= t:
+        lo += 1
+    return lo
+
+
+@njit(cache=True, inline="always")
+def _quiet(t, active_from, quiet_days, last, quiet_at):  # type: ignore[no-untyped-def]
+    """Quiescence clock after an event at ``t``: the new ``(last, quiet_at)``."""
+    if t >= active_from:
+        if np.isnan(quiet_at) and t - last >= quiet_days:
+            quiet_at = last - active_from
+        last = t
+    return last, quiet_at
+
+
+@njit(cache=True, inline="always")
+def _respond(  # type: ignore[no-untyped-def]
+    key,
+    t,
+    cs,
+    same_side,
+    response,
+    p_fatal,
+    p_respond,
+    lag_lo,
+    lag_hi,
+    n_strikes,
+    end_time,
+    ht,
+    hn,
+    hk,
+    hc,
+    hf,
+    n,
+):
+    """The state's response rule after a trigger event (key ``key``, chain
+    start ``cs``); pushes the strikes (the caller has made room) and returns
+    the heap size."""
+    if _unif(key, _SALT_FATAL) < p_fatal and _unif(key, _SALT_RESPOND) < p_respond:
+        tr = t + lag_lo + (lag_hi - lag_lo) * _unif(key, _SALT_LAG)
+        if tr < end_time:
+            # The chain continues only across sides.
+            ccs = np.inf if same_side else (cs if not np.isinf(cs) else t)
+            for s in range(n_strikes):
+                kp = _key(key, response, s, _SALT_POLICY)
+                _push(ht, hn, hk, hc, hf, n, tr, response, kp, ccs, _FORCED)
+                n += 1
+    return n
+
+
+@njit(cache=True, inline="always")
+def _push_exogenous(run_key, ex_time, ex_node, ht, hn, hk, hc, hf, n):  # type: ignore[no-untyped-def]
+    """Push the scenario's initial (exogenous) events; heap size or _FULL."""
+    for e in range(ex_time.size):
+        if n == ht.size:
+            return _FULL
+        kx = _key(run_key, ex_node[e], e, _SALT_POLICY)
+        _push(ht, hn, hk, hc, hf, n, ex_time[e], ex_node[e], kx, np.inf, _FORCED)
+        n += 1
+    return n
+
+
+@njit(cache=True, inline="always")
+def _finish(
+    end_time,
+    quiet_days,
+    active_from,
+    last,
+    quiet_at,
+    n_events,
+    longest,
+    truncated,
+    scalars_out,
+):  # type: ignore[no-untyped-def]
+    if np.isnan(quiet_at) and end_time - last >= quiet_days:
+        quiet_at = last - active_from
+    scalars_out[0] = n_events
+    scalars_out[1] = longest
+    scalars_out[2] = quiet_at
+    scalars_out[3] = truncated
+
 
 @njit(cache=True)
 def simulate_policy_run(  # type: ignore[no-untyped-def]
@@ -199,6 +317,11 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
     max_events,
     counts_out,
     scalars_out,
+    ht,
+    hn,
+    hk,
+    hc,
+    hf,
 ):
     """Simulate one run; write binned counts and per-run scalars in place.
 
@@ -209,14 +332,10 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
     quiescence (NaN if censored), truncated (0/1)]``. A tit-for-tat chain is
     a line of descent in which every link crosses sides (``side[i]`` is 0 for
     the state, 1 for the network): attack -> strike -> attack -> ...
+    ``ht`` .. ``hf`` are the heap's arrays (time, node, key, chain start,
+    flag); returns 0, or _FULL if they are too small for this run.
     """
     d = mu.size
-    cap = 256
-    ht = np.empty(cap)
-    hn = np.empty(cap, dtype=np.int64)
-    hk = np.empty(cap, dtype=np.uint64)
-    hc = np.empty(cap)
-    hf = np.empty(cap, dtype=np.int64)
     n = 0
     nbins = bin_edges.size - 1
     inv_width = nbins / (bin_edges[nbins] - bin_edges[0])
@@ -233,15 +352,13 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
             k0 = _key(run_key, i, 0, _SALT_BG)
             t = start_time - math.log(_unif(k0, _SALT_GAP)) / mu[i]
             if t < end_time:
+                if n == ht.size:
+                    return _FULL
                 _push(ht, hn, hk, hc, hf, n, t, i, k0, np.inf, _BACKGROUND)
                 n += 1
-    for e in range(ex_time.size):
-        if n == cap:
-            cap *= 2
-            ht, hn, hk, hc, hf = _grow(ht, hn, hk, hc, hf, cap)
-        kx = _key(run_key, ex_node[e], e, _SALT_POLICY)
-        _push(ht, hn, hk, hc, hf, n, ex_time[e], ex_node[e], kx, np.inf, _FORCED)
-        n += 1
+    n = _push_exogenous(run_key, ex_time, ex_node, ht, hn, hk, hc, hf, n)
+    if n == _FULL:
+        return _FULL
     colsum = np.zeros(d)
     colcdf = np.zeros((d, d))
     for j in range(d):
@@ -257,7 +374,11 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
     last = active_from
     quiet_at = np.nan
     truncated = 0
-    while n > 0:
+    # Room for what one event can push: its next background candidate, at
+    # most 1000 children (the cap of _poisson) and the strikes it triggers.
+    # The loop stops when less is free; the caller then grows the heap.
+    top = ht.size - (1001 + n_strikes)
+    while 0 < n <= top:
         t, j, key, cs, flag = _pop(ht, hn, hk, hc, hf, n)
         n -= 1
         if flag == _BACKGROUND:
@@ -267,14 +388,10 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
             k1 = _key(run_key, j, bg_count[j], _SALT_BG)
             t1 = t - math.log(_unif(k1, _SALT_GAP)) / mu[j]
             if t1 < end_time:
-                if n == cap:
-                    cap *= 2
-                    ht, hn, hk, hc, hf = _grow(ht, hn, hk, hc, hf, cap)
                 _push(ht, hn, hk, hc, hf, n, t1, j, k1, np.inf, _BACKGROUND)
                 n += 1
             if resupply[j] > 0.0:
-                c[j] = 1.0 - (1.0 - c[j]) * math.exp(-resupply[j] * (t - c_time[j]))
-                c_time[j] = t
+                _recover(t, j, resupply, c, c_time)
             prob = c[j] * _factor(t, j, w_start, w_end, w_base)
             prob *= _factor(t, j, w_start, w_end, w_int)
             if prob < 1.0 and _unif(key, _SALT_ACCEPT) >= prob:
@@ -288,32 +405,18 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
         # Events before the first bin edge are history: they excite, damage
         # and take part in chains, but are not counted.
         if t >= bin_edges[0]:
-            # Guess the bin as if bins were equal, then step to the exact one
-            # (one step at most for the day bins of run()).
-            lo = min(int((t - bin_edges[0]) * inv_width), nbins - 1)
-            while lo > 0 and bin_edges[lo] > t:
-                lo -= 1
-            while lo < nbins and bin_edges[lo + 1] <= t:
-                lo += 1
+            n_events += 1
+            lo = _bin(t, bin_edges, inv_width)
             if lo < nbins:
                 counts_out[lo, j] += 1
-            n_events += 1
-            if t >= active_from:
-                if np.isnan(quiet_at) and t - last >= quiet_days:
-                    quiet_at = last - active_from
-                last = t
+            last, quiet_at = _quiet(t, active_from, quiet_days, last, quiet_at)
             if not np.isinf(cs) and t - cs > longest:
                 longest = t - cs
             if max_events > 0 and n_events >= max_events:
                 truncated = 1
                 break
-        # Capacity damage from this event.
-        for i in range(d if has_damage else 0):
-            if dmg_by[i] == j and dmg[i] > 0.0:
-                if resupply[i] > 0.0:
-                    c[i] = 1.0 - (1.0 - c[i]) * math.exp(-resupply[i] * (t - c_time[i]))
-                c_time[i] = t
-                c[i] *= 1.0 - dmg[i]
+        if has_damage:
+            _damage(t, j, dmg, dmg_by, resupply, c, c_time)
         # Direct offspring: Poisson(sum_i adj[i, j]) children, each of node i
         # with probability adj[i, j] / sum (the same law as independent
         # Poisson(adj[i, j]) counts per target, at one Poisson draw per event).
@@ -332,62 +435,43 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
                 ccs = cs if not np.isinf(cs) else t
             else:
                 ccs = np.inf
-            if n == cap:
-                cap *= 2
-                ht, hn, hk, hc, hf = _grow(ht, hn, hk, hc, hf, cap)
             _push(ht, hn, hk, hc, hf, n, tc, i, kc, ccs, _CHILD)
             n += 1
-        # The state's response rule.
         if j == trigger and t >= active_from:
-            if _unif(key, _SALT_FATAL) < p_fatal and _unif(key, _SALT_RESPOND) < (
-                p_respond
-            ):
-                tr = t + lag_lo + (lag_hi - lag_lo) * _unif(key, _SALT_LAG)
-                if tr < end_time:
-                    ccs = cs if not np.isinf(cs) else t
-                    if side[response] == side[j]:
-                        ccs = np.inf
-                    for s in range(n_strikes):
-                        if n == cap:
-                            cap *= 2
-                            ht, hn, hk, hc, hf = _grow(ht, hn, hk, hc, hf, cap)
-                        kp = _key(key, response, s, _SALT_POLICY)
-                        _push(
-                            ht,
-                            hn,
-                            hk,
-                            hc,
-                            hf,
-                            n,
-                            tr,
-                            response,
-                            kp,
-                            ccs,
-                            _FORCED,
-                        )
-                        n += 1
-    if np.isnan(quiet_at) and end_time - last >= quiet_days:
-        quiet_at = last - active_from
-    scalars_out[0] = n_events
-    scalars_out[1] = longest
-    scalars_out[2] = quiet_at
-    scalars_out[3] = truncated
+            n = _respond(
+                key,
+                t,
+                cs,
+                side[response] == side[j],
+                response,
+                p_fatal,
+                p_respond,
+                lag_lo,
+                lag_hi,
+                n_strikes,
+                end_time,
+                ht,
+                hn,
+                hk,
+                hc,
+                hf,
+                n,
+            )
 
-
-@njit(cache=True)
-def _grow(ht, hn, hk, hc, hf, cap):  # type: ignore[no-untyped-def]
-    nt = np.empty(cap)
-    nn = np.empty(cap, dtype=np.int64)
-    nk = np.empty(cap, dtype=np.uint64)
-    nc = np.empty(cap)
-    nf = np.empty(cap, dtype=np.int64)
-    m = ht.size
-    nt[:m] = ht
-    nn[:m] = hn
-    nk[:m] = hk
-    nc[:m] = hc
-    nf[:m] = hf
-    return nt, nn, nk, nc, nf
+    if n > top and truncated == 0:
+        return _FULL
+    _finish(
+        end_time,
+        quiet_days,
+        active_from,
+        last,
+        quiet_at,
+        n_events,
+        longest,
+        truncated,
+        scalars_out,
+    )
+    return 0
 
 
 @njit(cache=True)
@@ -423,6 +507,11 @@ def simulate_policy_run_thinning(  # type: ignore[no-untyped-def]
     link,
     counts_out,
     scalars_out,
+    ht,
+    hn,
+    hk,
+    hc,
+    hf,
 ):
     """One run under a softplus or relu link, by Ogata thinning with the
     policy logic (the cluster form does not exist for a nonlinear link).
@@ -434,25 +523,16 @@ def simulate_policy_run_thinning(  # type: ignore[no-untyped-def]
     where the bound is renewed. Candidate k draws from the key of (run, k):
     common random numbers stay aligned until the first differing event, less
     tightly than in the cluster kernel. No genealogy exists here, so the
-    chain length (``scalars_out[1]``) is NaN.
+    chain length (``scalars_out[1]``) is NaN. The heap holds only the
+    scheduled events; returns 0, or _FULL as :func:`simulate_policy_run`.
     """
     d = mu.size
-    cap = 64
-    ht = np.empty(cap)
-    hn = np.empty(cap, dtype=np.int64)
-    hk = np.empty(cap, dtype=np.uint64)
-    hc = np.empty(cap)
-    hf = np.empty(cap, dtype=np.int64)
-    n = 0
     nbins = bin_edges.size - 1
+    inv_width = nbins / (bin_edges[nbins] - bin_edges[0])
     counts_out[:, :] = 0
-    for e in range(ex_time.size):
-        if n == cap:
-            cap *= 2
-            ht, hn, hk, hc, hf = _grow(ht, hn, hk, hc, hf, cap)
-        kx = _key(run_key, ex_node[e], e, _SALT_POLICY)
-        _push(ht, hn, hk, hc, hf, n, ex_time[e], ex_node[e], kx, np.inf, _FORCED)
-        n += 1
+    n = _push_exogenous(run_key, ex_time, ex_node, ht, hn, hk, hc, hf, 0)
+    if n == _FULL:
+        return _FULL
     has_damage = False
     for i in range(d):
         if dmg_by[i] >= 0 and dmg[i] > 0.0:
@@ -467,7 +547,8 @@ def simulate_policy_run_thinning(  # type: ignore[no-untyped-def]
     last = active_from
     quiet_at = np.nan
     truncated = 0
-    while True:
+    top = ht.size - n_strikes
+    while n <= top:
         bound = 0.0
         for i in range(d):
             if not suppress[i]:
@@ -498,9 +579,7 @@ def simulate_policy_run_thinning(  # type: ignore[no-untyped-def]
                 lam[i] = 0.0
                 if suppress[i]:
                     continue
-                if resupply[i] > 0.0:
-                    c[i] = 1.0 - (1.0 - c[i]) * math.exp(-resupply[i] * (t - c_time[i]))
-                    c_time[i] = t
+                _recover(t, i, resupply, c, c_time)
                 x = c[i] * _factor(t, i, w_start, w_end, w_base) * mu[i] + y[i]
                 lam[i] = max(_phi(x, link), 0.0) * _factor(t, i, w_start, w_end, w_int)
                 total += lam[i]
@@ -516,46 +595,53 @@ def simulate_policy_run_thinning(  # type: ignore[no-untyped-def]
                     break
             key = kk
         if t >= bin_edges[0]:
-            lo = 0
-            while lo < nbins and bin_edges[lo + 1] <= t:
-                lo += 1
+            n_events += 1
+            lo = _bin(t, bin_edges, inv_width)
             if lo < nbins:
                 counts_out[lo, j] += 1
-            n_events += 1
-            if t >= active_from:
-                if np.isnan(quiet_at) and t - last >= quiet_days:
-                    quiet_at = last - active_from
-                last = t
+            last, quiet_at = _quiet(t, active_from, quiet_days, last, quiet_at)
             if max_events > 0 and n_events >= max_events:
                 truncated = 1
                 break
-        for i in range(d if has_damage else 0):
-            if dmg_by[i] == j and dmg[i] > 0.0:
-                if resupply[i] > 0.0:
-                    c[i] = 1.0 - (1.0 - c[i]) * math.exp(-resupply[i] * (t - c_time[i]))
-                c_time[i] = t
-                c[i] *= 1.0 - dmg[i]
+        if has_damage:
+            _damage(t, j, dmg, dmg_by, resupply, c, c_time)
         for i in range(d):
             y[i] += adj[i, j] * beta
         if j == trigger and t >= active_from:
-            if _unif(key, _SALT_FATAL) < p_fatal and _unif(key, _SALT_RESPOND) < (
-                p_respond
-            ):
-                tr = t + lag_lo + (lag_hi - lag_lo) * _unif(key, _SALT_LAG)
-                if tr < end_time:
-                    for s in range(n_strikes):
-                        if n == cap:
-                            cap *= 2
-                            ht, hn, hk, hc, hf = _grow(ht, hn, hk, hc, hf, cap)
-                        kp = _key(key, response, s, _SALT_POLICY)
-                        _push(ht, hn, hk, hc, hf, n, tr, response, kp, np.inf, _FORCED)
-                        n += 1
-    if np.isnan(quiet_at) and end_time - last >= quiet_days:
-        quiet_at = last - active_from
-    scalars_out[0] = n_events
-    scalars_out[1] = np.nan
-    scalars_out[2] = quiet_at
-    scalars_out[3] = truncated
+            n = _respond(
+                key,
+                t,
+                np.inf,
+                True,
+                response,
+                p_fatal,
+                p_respond,
+                lag_lo,
+                lag_hi,
+                n_strikes,
+                end_time,
+                ht,
+                hn,
+                hk,
+                hc,
+                hf,
+                n,
+            )
+
+    if n > top and truncated == 0:
+        return _FULL
+    _finish(
+        end_time,
+        quiet_days,
+        active_from,
+        last,
+        quiet_at,
+        n_events,
+        np.nan,
+        truncated,
+        scalars_out,
+    )
+    return 0
 
 
 @njit(cache=True)
@@ -596,73 +682,99 @@ def simulate_many(  # type: ignore[no-untyped-def]
     """Several runs with the same parameters (one per key); ``mu`` and
     ``adj`` may differ per run: shapes ``(R, D)`` and ``(R, D, D)``.
     ``link`` is a code of ``LINK_CODES``: 0 runs the cluster kernel, softplus
-    and relu the thinning kernel."""
+    and relu the thinning kernel. One heap serves every run; a run that
+    fills it is run again with a heap twice as large."""
+    cap = 2 * (1024 + n_strikes + ex_time.size + mu.shape[1])
+    ht = np.empty(cap)
+    hn = np.empty(cap, dtype=np.int64)
+    hk = np.empty(cap, dtype=np.uint64)
+    hc = np.empty(cap)
+    hf = np.empty(cap, dtype=np.int64)
     for r in range(run_keys.size):
-        if link != 0:
-            simulate_policy_run_thinning(
-                run_keys[r],
-                mu[r],
-                adj[r],
-                beta[r],
-                start_time,
-                end_time,
-                w_start,
-                w_end,
-                w_base,
-                w_int,
-                cap0,
-                dmg,
-                dmg_by,
-                resupply,
-                ex_time,
-                ex_node,
-                trigger,
-                response,
-                p_fatal,
-                p_respond,
-                lag_lo,
-                lag_hi,
-                n_strikes,
-                active_from,
-                suppress,
-                bin_edges,
-                quiet_days,
-                max_events,
-                link,
-                counts_out[r],
-                scalars_out[r],
-            )
-            continue
-        simulate_policy_run(
-            run_keys[r],
-            mu[r],
-            adj[r],
-            beta[r],
-            start_time,
-            end_time,
-            side,
-            w_start,
-            w_end,
-            w_base,
-            w_int,
-            cap0,
-            dmg,
-            dmg_by,
-            resupply,
-            ex_time,
-            ex_node,
-            trigger,
-            response,
-            p_fatal,
-            p_respond,
-            lag_lo,
-            lag_hi,
-            n_strikes,
-            active_from,
-            suppress,
-            bin_edges,
-            quiet_days,
-            max_events,
-            counts_out[r],
-            scalars_out[r],
-        )
+        while True:
+            if link != 0:
+                status = simulate_policy_run_thinning(
+                    run_keys[r],
+                    mu[r],
+                    adj[r],
+                    beta[r],
+                    start_time,
+                    end_time,
+                    w_start,
+                    w_end,
+                    w_base,
+                    w_int,
+                    cap0,
+                    dmg,
+                    dmg_by,
+                    resupply,
+                    ex_time,
+                    ex_node,
+                    trigger,
+                    response,
+                    p_fatal,
+                    p_respond,
+                    lag_lo,
+                    lag_hi,
+                    n_strikes,
+                    active_from,
+                    suppress,
+                    bin_edges,
+                    quiet_days,
+                    max_events,
+                    link,
+                    counts_out[r],
+                    scalars_out[r],
+                    ht,
+                    hn,
+                    hk,
+                    hc,
+                    hf,
+                )
+            else:
+                status = simulate_policy_run(
+                    run_keys[r],
+                    mu[r],
+                    adj[r],
+                    beta[r],
+                    start_time,
+                    end_time,
+                    side,
+                    w_start,
+                    w_end,
+                    w_base,
+                    w_int,
+                    cap0,
+                    dmg,
+                    dmg_by,
+                    resupply,
+                    ex_time,
+                    ex_node,
+                    trigger,
+                    response,
+                    p_fatal,
+                    p_respond,
+                    lag_lo,
+                    lag_hi,
+                    n_strikes,
+                    active_from,
+                    suppress,
+                    bin_edges,
+                    quiet_days,
+                    max_events,
+                    counts_out[r],
+                    scalars_out[r],
+                    ht,
+                    hn,
+                    hk,
+                    hc,
+                    hf,
+                )
+            if status != _FULL:
+                break
+            cap *= 2
+            ht = np.empty(cap)
+            hn = np.empty(cap, dtype=np.int64)
+            hk = np.empty(cap, dtype=np.uint64)
+            hc = np.empty(cap)
+            hf = np.empty(cap, dtype=np.int64)
