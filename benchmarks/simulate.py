@@ -13,7 +13,7 @@ Default environment (no thread pinning). The machine has 2 cores shared with
 other engineers' jobs: the 1 -> 2 worker speed-up is bounded by what the
 others leave free, and is printed with the load average.
 
-    python benchmarks/simulate.py [--runs 10000] [--tick-runs 1000]
+    python benchmarks/simulate.py [--runs 10000] [--tick-runs 200] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ def scenario(mu: np.ndarray, adj: np.ndarray) -> Scenario:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=10_000)
-    ap.add_argument("--tick-runs", type=int, default=1_000)
+    ap.add_argument("--tick-runs", type=int, default=200, help="per round")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds; best is shown")
     args = ap.parse_args()
     mu, adj = model()
     sc = scenario(mu, adj)
@@ -79,19 +80,6 @@ def main() -> None:
 
     # Warm up numba (compilation is not part of the figure).
     run(sc, runs=20, rng=0)
-
-    t0 = time.perf_counter()
-    res = run(sc, runs=args.runs, rng=1, workers=1)
-    t1 = time.perf_counter() - t0
-    n_ev = int(res.policies()["n_events"].sum())
-    print(
-        f"titfortat run(), 1 worker : {args.runs / t1:10,.0f} runs/s  "
-        f"{n_ev / t1:12,.0f} events/s  ({n_ev / args.runs:.0f} events/run)"
-    )
-
-    # The kernel alone (chunks of 500 runs as run() uses, one count bin),
-    # interleaved with tick (50 runs per chunk) so that both see the same
-    # load from other jobs on the shared machine.
     try:
         from tick.hawkes import SimuHawkesExpKernels
     except ImportError:
@@ -99,57 +87,85 @@ def main() -> None:
         print("tick not installed (pip install 'titfortat[bench]'): no baseline")
     plan = _policy_plan(sc, sc.policies[0])
     edges = np.array([0.0, HORIZON])
-    n_k = n_t = runs_t = 0
-    tk = tt = 0.0
-    tick_every = max(1, args.runs // max(args.tick_runs, 1))
-    for start in range(0, args.runs, 500):
-        keys = run_keys(1, start, min(args.runs, start + 500))
-        r = keys.size
-        t0 = time.perf_counter()
-        _, scal = simulate_plan(
-            plan,
-            keys,
-            np.tile(mu, (r, 1)),
-            np.tile(adj, (r, 1, 1)),
-            np.full(r, DECAY),
-            HORIZON,
-            edges,
-            14.0,
-            0,
-        )
-        tk += time.perf_counter() - t0
-        n_k += int(scal[:, 0].sum())
-        if SimuHawkesExpKernels is None:
-            continue
-        t0 = time.perf_counter()
-        for _ in range(r // tick_every):
-            runs_t += 1
+
+    def kernel_rate() -> float:
+        """The kernel alone: chunks of 500 runs as run() uses, one count bin."""
+        n_k, tk = 0, 0.0
+        for start in range(0, args.runs, 500):
+            keys = run_keys(1, start, min(args.runs, start + 500))
+            r = keys.size
+            t0 = time.perf_counter()
+            _, scal = simulate_plan(
+                plan,
+                keys,
+                np.tile(mu, (r, 1)),
+                np.tile(adj, (r, 1, 1)),
+                np.full(r, DECAY),
+                HORIZON,
+                edges,
+                14.0,
+                0,
+            )
+            tk += time.perf_counter() - t0
+            n_k += int(scal[:, 0].sum())
+        return n_k / tk
+
+    def tick_rate(first_seed: int) -> float:
+        """tick, one realisation at a time, as tick users do."""
+        n_t, tt = 0, 0.0
+        for s in range(args.tick_runs):
+            t0 = time.perf_counter()
             simu = SimuHawkesExpKernels(
                 adjacency=adj,
                 decays=np.full((D, D), DECAY),
                 baseline=mu,
                 end_time=HORIZON,
                 verbose=False,
-                seed=runs_t,
+                seed=first_seed + s,
             )
             simu.simulate()
+            tt += time.perf_counter() - t0
             n_t += sum(len(t) for t in simu.timestamps)
-        tt += time.perf_counter() - t0
+        return n_t / tt
+
+    # Rounds of run(), the kernel alone and tick, one after the other, so
+    # that each round's three figures see the same load from other jobs on
+    # the shared machine; the best round of each is reported, and the ratio
+    # of the round's run() to the round's tick.
+    rates: dict[str, list[float]] = {"run": [], "kernel": [], "tick": []}
+    for rnd in range(args.repeat):
+        t0 = time.perf_counter()
+        res = run(sc, runs=args.runs, rng=1, workers=1)
+        t1 = time.perf_counter() - t0
+        n_ev = int(res.policies()["n_events"].sum())
+        rates["run"].append(n_ev / t1)
+        rates["kernel"].append(kernel_rate())
+        if SimuHawkesExpKernels is not None:
+            rates["tick"].append(tick_rate(1 + rnd * args.tick_runs))
+    load = os.getloadavg()
     print(
-        f"titfortat kernel alone    : {args.runs / tk:10,.0f} runs/s  "
-        f"{n_k / tk:12,.0f} events/s"
+        f"best of {args.repeat} rounds; load average (1, 5, 15 min) "
+        f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} cores"
     )
+    print(
+        f"titfortat run(), 1 worker : {max(rates['run']) / 1e6:6.2f} M events/s"
+        f"  ({n_ev / args.runs / len(sc.policies):.0f} events/run/policy;"
+        f" {args.runs:,} runs x the scenario's policies)"
+    )
+    print(f"titfortat kernel alone    : {max(rates['kernel']) / 1e6:6.2f} M events/s")
     if SimuHawkesExpKernels is not None:
-        tick_rate = n_t / tt
         print(
-            f"tick SimuHawkesExpKernels : {runs_t / tt:10,.0f} runs/s  "
-            f"{tick_rate:12,.0f} events/s  ({n_t / runs_t:.0f} "
-            "events/run, no policy)"
+            f"tick SimuHawkesExpKernels : {max(rates['tick']) / 1e6:6.2f} M events/s"
+            "  (no policy)"
         )
+        per_round = [a / b for a, b in zip(rates["run"], rates["tick"], strict=True)]
+        kern = [a / b for a, b in zip(rates["kernel"], rates["tick"], strict=True)]
         print(
-            f"ratio per event, titfortat run() / tick: {n_ev / t1 / tick_rate:.1f}x"
-            f"  (kernel alone, interleaved with tick: {n_k / tk / tick_rate:.1f}x;"
-            " goal >= 10x)"
+            "ratio per event, titfortat run() / tick: "
+            f"{max(rates['run']) / max(rates['tick']):.1f}x best/best, rounds "
+            f"{min(per_round):.1f}-{max(per_round):.1f}x; kernel alone "
+            f"{max(rates['kernel']) / max(rates['tick']):.1f}x (rounds "
+            f"{min(kern):.1f}-{max(kern):.1f}x); goal >= 10x"
         )
 
     t0 = time.perf_counter()
@@ -159,7 +175,8 @@ def main() -> None:
     load = os.getloadavg()[0]
     print(
         f"titfortat run(), 2 workers: {args.runs / t2:10,.0f} runs/s  speed-up "
-        f"{t1 / t2:.2f}x over 1 worker (identical output: {same}); load "
+        f"{n_ev / max(rates['run']) / t2:.2f}x over the best 1-worker round "
+        f"(identical output: {same}); load "
         f"average {load:.1f} on {os.cpu_count()} cores shared with other jobs"
     )
 
