@@ -41,8 +41,8 @@ def _split(seed: int, n: int = 6000):
     return sim, train, after, banner
 
 
-def _fit(seed: int):
-    sim, train, after, banner = _split(seed)
+def _fit(seed: int, n: int = 6000):
+    sim, train, after, banner = _split(seed, n)
     # no "other" candidate: the generator has no actor outside the banner (the
     # default other_prior=0.02 is exercised by the CLI tests)
     model = BannerAttribution(network=sim.network, other_prior=0.0).fit(train)
@@ -97,14 +97,16 @@ def test_close_to_bayes_optimal_and_calibrated_first_seed(first_seed):
 def test_close_to_bayes_optimal_on_every_declared_seed():
     runs = {}
     for seed in SEEDS:
-        sim, model, _, after, banner = _fit(seed)
+        # 12,000 events a seed: n_cal ~ 480, so the 88-92% band is +-3 sd of
+        # the mean coverage over the five seeds (+-1.3 sd for one seed)
+        sim, model, _, after, banner = _fit(seed, n=12_000)
         runs[seed] = _bayes_check(sim, model, after, banner)
     for seed, out in runs.items():
         assert out["gap"] <= 0.03, (seed, out)
         assert out["ece"] <= 0.05, (seed, out)
         assert abs(out["coverage"] - LEVEL) <= 3 * out["sd"], (seed, out)
-    # the 88-92% band is about +-1 sd for one seed (n_cal ~ 250): it is
-    # checked on the mean over the seeds, whose sd is sqrt(5) times smaller
+    # one seed's coverage has sd ~1.5 points (mostly from n_cal), so the band
+    # is checked on the mean over the seeds, whose sd is sqrt(5) times smaller
     mean = np.mean([o["coverage"] for o in runs.values()])
     assert 0.88 <= mean <= 0.92, mean
 
