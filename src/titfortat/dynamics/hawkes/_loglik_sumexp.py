@@ -22,6 +22,8 @@ import math
 import numpy as np
 from numba import njit
 
+from titfortat.dynamics.hawkes._loglik import exp_loglik_grad
+
 Arr = np.ndarray  # numba ignores annotations; these document the dtypes
 
 
@@ -42,6 +44,14 @@ def sumexp_loglik_grad(
     mu = x[:d]
     alpha = x[d : d + d * d * u].reshape(d, d, u)
     beta = x[d + d * d * u :]
+    if u == 1:
+        # The exponential kernel is the U = 1 case, kept as a specialisation
+        # because measured it must be: at D = 10, N = 32,000 this general loop
+        # took 1.4-2.2x the one-decay loop (the bound is 1.1x). Same
+        # layout [mu, A, beta], same value.
+        return exp_loglik_grad(
+            times, marks, end_time, mu.copy(), alpha[:, :, 0].copy(), beta[0], True
+        )
     grad = np.zeros(x.size)
     g_mu = grad[:d]
     g_a = grad[d : d + d * d * u].reshape(d, d, u)
