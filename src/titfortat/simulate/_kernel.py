@@ -218,28 +218,12 @@ def _quiet(t, active_from, quiet_days, last, quiet_at):  # type: ignore[no-untyp
 
 
 @njit(cache=True, inline="always")
-def _respond(  # type: ignore[no-untyped-def]
-    key,
-    t,
-    cs,
-    same_side,
-    response,
-    p_fatal,
-    p_respond,
-    lag_lo,
-    lag_hi,
-    n_strikes,
-    end_time,
-    ht,
-    hn,
-    hk,
-    hc,
-    hf,
-    n,
-):
+def _respond(key, t, cs, same_side, end_time, resp, heap, n):  # type: ignore[no-untyped-def]
     """The state's response rule after a trigger event (key ``key``, chain
     start ``cs``); pushes the strikes (the caller has made room) and returns
     the heap size."""
+    _, response, p_fatal, p_respond, lag_lo, lag_hi, n_strikes = resp
+    ht, hn, hk, hc, hf = heap
     if _unif(key, _SALT_FATAL) < p_fatal and _unif(key, _SALT_RESPOND) < p_respond:
         tr = t + lag_lo + (lag_hi - lag_lo) * _unif(key, _SALT_LAG)
         if tr < end_time:
@@ -265,17 +249,9 @@ def _push_exogenous(run_key, ex_time, ex_node, ht, hn, hk, hc, hf, n):  # type: 
 
 
 @njit(cache=True, inline="always")
-def _finish(
-    end_time,
-    quiet_days,
-    active_from,
-    last,
-    quiet_at,
-    n_events,
-    longest,
-    truncated,
-    scalars_out,
-):  # type: ignore[no-untyped-def]
+def _finish(span, last, quiet_at, n_events, longest, truncated, scalars_out):  # type: ignore[no-untyped-def]
+    """Close the quiescence clock at the end of the window; write the scalars."""
+    _, end_time, active_from, quiet_days, _ = span
     if np.isnan(quiet_at) and end_time - last >= quiet_days:
         quiet_at = last - active_from
     scalars_out[0] = n_events
@@ -286,42 +262,7 @@ def _finish(
 
 @njit(cache=True)
 def simulate_policy_run(  # type: ignore[no-untyped-def]
-    run_key,
-    mu,
-    adj,
-    beta,
-    start_time,
-    end_time,
-    side,
-    w_start,
-    w_end,
-    w_base,
-    w_int,
-    cap0,
-    dmg,
-    dmg_by,
-    resupply,
-    ex_time,
-    ex_node,
-    trigger,
-    response,
-    p_fatal,
-    p_respond,
-    lag_lo,
-    lag_hi,
-    n_strikes,
-    active_from,
-    suppress,
-    bin_edges,
-    quiet_days,
-    max_events,
-    counts_out,
-    scalars_out,
-    ht,
-    hn,
-    hk,
-    hc,
-    hf,
+    run_key, mu, adj, beta, span, side, win, caps, resp, ex, suppress, out, heap
 ):
     """Simulate one run; write binned counts and per-run scalars in place.
 
@@ -335,6 +276,13 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
     ``ht`` .. ``hf`` are the heap's arrays (time, node, key, chain start,
     flag); returns 0, or _FULL if they are too small for this run.
     """
+    start_time, end_time, active_from, quiet_days, max_events = span
+    w_start, w_end, w_base, w_int = win
+    cap0, dmg, dmg_by, resupply = caps
+    trigger, response, n_strikes = resp[0], resp[1], resp[6]
+    ex_time, ex_node = ex
+    bin_edges, counts_out, scalars_out = out
+    ht, hn, hk, hc, hf = heap
     d = mu.size
     n = 0
     nbins = bin_edges.size - 1
@@ -438,80 +386,18 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
             _push(ht, hn, hk, hc, hf, n, tc, i, kc, ccs, _CHILD)
             n += 1
         if j == trigger and t >= active_from:
-            n = _respond(
-                key,
-                t,
-                cs,
-                side[response] == side[j],
-                response,
-                p_fatal,
-                p_respond,
-                lag_lo,
-                lag_hi,
-                n_strikes,
-                end_time,
-                ht,
-                hn,
-                hk,
-                hc,
-                hf,
-                n,
-            )
+            same = side[response] == side[j]
+            n = _respond(key, t, cs, same, end_time, resp, heap, n)
 
     if n > top and truncated == 0:
         return _FULL
-    _finish(
-        end_time,
-        quiet_days,
-        active_from,
-        last,
-        quiet_at,
-        n_events,
-        longest,
-        truncated,
-        scalars_out,
-    )
+    _finish(span, last, quiet_at, n_events, longest, truncated, scalars_out)
     return 0
 
 
 @njit(cache=True)
 def simulate_policy_run_thinning(  # type: ignore[no-untyped-def]
-    run_key,
-    mu,
-    adj,
-    beta,
-    start_time,
-    end_time,
-    w_start,
-    w_end,
-    w_base,
-    w_int,
-    cap0,
-    dmg,
-    dmg_by,
-    resupply,
-    ex_time,
-    ex_node,
-    trigger,
-    response,
-    p_fatal,
-    p_respond,
-    lag_lo,
-    lag_hi,
-    n_strikes,
-    active_from,
-    suppress,
-    bin_edges,
-    quiet_days,
-    max_events,
-    link,
-    counts_out,
-    scalars_out,
-    ht,
-    hn,
-    hk,
-    hc,
-    hf,
+    run_key, mu, adj, beta, span, link, win, caps, resp, ex, suppress, out, heap
 ):
     """One run under a softplus or relu link, by Ogata thinning with the
     policy logic (the cluster form does not exist for a nonlinear link).
@@ -526,6 +412,13 @@ def simulate_policy_run_thinning(  # type: ignore[no-untyped-def]
     chain length (``scalars_out[1]``) is NaN. The heap holds only the
     scheduled events; returns 0, or _FULL as :func:`simulate_policy_run`.
     """
+    start_time, end_time, active_from, quiet_days, max_events = span
+    w_start, w_end, w_base, w_int = win
+    cap0, dmg, dmg_by, resupply = caps
+    trigger, n_strikes = resp[0], resp[6]
+    ex_time, ex_node = ex
+    bin_edges, counts_out, scalars_out = out
+    ht, hn, hk, hc, hf = heap
     d = mu.size
     nbins = bin_edges.size - 1
     inv_width = nbins / (bin_edges[nbins] - bin_edges[0])
@@ -608,39 +501,11 @@ def simulate_policy_run_thinning(  # type: ignore[no-untyped-def]
         for i in range(d):
             y[i] += adj[i, j] * beta
         if j == trigger and t >= active_from:
-            n = _respond(
-                key,
-                t,
-                np.inf,
-                True,
-                response,
-                p_fatal,
-                p_respond,
-                lag_lo,
-                lag_hi,
-                n_strikes,
-                end_time,
-                ht,
-                hn,
-                hk,
-                hc,
-                hf,
-                n,
-            )
+            n = _respond(key, t, np.inf, True, end_time, resp, heap, n)
 
     if n > top and truncated == 0:
         return _FULL
-    _finish(
-        end_time,
-        quiet_days,
-        active_from,
-        last,
-        quiet_at,
-        n_events,
-        np.nan,
-        truncated,
-        scalars_out,
-    )
+    _finish(span, last, quiet_at, n_events, np.nan, truncated, scalars_out)
     return 0
 
 
@@ -684,13 +549,15 @@ def simulate_many(  # type: ignore[no-untyped-def]
     ``link`` is a code of ``LINK_CODES``: 0 runs the cluster kernel, softplus
     and relu the thinning kernel. One heap serves every run; a run that
     fills it is run again with a heap twice as large."""
+    span = (start_time, end_time, active_from, quiet_days, max_events)
+    win = (w_start, w_end, w_base, w_int)
+    caps = (cap0, dmg, dmg_by, resupply)
+    resp = (trigger, response, p_fatal, p_respond, lag_lo, lag_hi, n_strikes)
+    ex = (ex_time, ex_node)
     cap = 2 * (1024 + n_strikes + ex_time.size + mu.shape[1])
-    ht = np.empty(cap)
-    hn = np.empty(cap, dtype=np.int64)
-    hk = np.empty(cap, dtype=np.uint64)
-    hc = np.empty(cap)
-    hf = np.empty(cap, dtype=np.int64)
+    heap = _new_heap(cap)
     for r in range(run_keys.size):
+        out = (bin_edges, counts_out[r], scalars_out[r])
         while True:
             if link != 0:
                 status = simulate_policy_run_thinning(
@@ -698,38 +565,15 @@ def simulate_many(  # type: ignore[no-untyped-def]
                     mu[r],
                     adj[r],
                     beta[r],
-                    start_time,
-                    end_time,
-                    w_start,
-                    w_end,
-                    w_base,
-                    w_int,
-                    cap0,
-                    dmg,
-                    dmg_by,
-                    resupply,
-                    ex_time,
-                    ex_node,
-                    trigger,
-                    response,
-                    p_fatal,
-                    p_respond,
-                    lag_lo,
-                    lag_hi,
-                    n_strikes,
-                    active_from,
-                    suppress,
-                    bin_edges,
-                    quiet_days,
-                    max_events,
+                    span,
                     link,
-                    counts_out[r],
-                    scalars_out[r],
-                    ht,
-                    hn,
-                    hk,
-                    hc,
-                    hf,
+                    win,
+                    caps,
+                    resp,
+                    ex,
+                    suppress,
+                    out,
+                    heap,
                 )
             else:
                 status = simulate_policy_run(
@@ -737,44 +581,29 @@ def simulate_many(  # type: ignore[no-untyped-def]
                     mu[r],
                     adj[r],
                     beta[r],
-                    start_time,
-                    end_time,
+                    span,
                     side,
-                    w_start,
-                    w_end,
-                    w_base,
-                    w_int,
-                    cap0,
-                    dmg,
-                    dmg_by,
-                    resupply,
-                    ex_time,
-                    ex_node,
-                    trigger,
-                    response,
-                    p_fatal,
-                    p_respond,
-                    lag_lo,
-                    lag_hi,
-                    n_strikes,
-                    active_from,
+                    win,
+                    caps,
+                    resp,
+                    ex,
                     suppress,
-                    bin_edges,
-                    quiet_days,
-                    max_events,
-                    counts_out[r],
-                    scalars_out[r],
-                    ht,
-                    hn,
-                    hk,
-                    hc,
-                    hf,
+                    out,
+                    heap,
                 )
             if status != _FULL:
                 break
             cap *= 2
-            ht = np.empty(cap)
-            hn = np.empty(cap, dtype=np.int64)
-            hk = np.empty(cap, dtype=np.uint64)
-            hc = np.empty(cap)
-            hf = np.empty(cap, dtype=np.int64)
+            heap = _new_heap(cap)
+
+
+@njit(cache=True)
+def _new_heap(cap):  # type: ignore[no-untyped-def]
+    """Heap arrays: time, node, key, chain start, flag."""
+    return (
+        np.empty(cap),
+        np.empty(cap, dtype=np.int64),
+        np.empty(cap, dtype=np.uint64),
+        np.empty(cap),
+        np.empty(cap, dtype=np.int64),
+    )
