@@ -101,6 +101,16 @@ def _poisson(mean: float, u: float) -> int:
 
 
 @njit(cache=True, inline="always")
+def _move(ht, hn, hk, hc, hf, i, k):  # type: ignore[no-untyped-def]
+    """Heap item ``k`` into slot ``i``."""
+    ht[i] = ht[k]
+    hn[i] = hn[k]
+    hk[i] = hk[k]
+    hc[i] = hc[k]
+    hf[i] = hf[k]
+
+
+@njit(cache=True, inline="always")
 def _push(ht, hn, hk, hc, hf, n, t, node, key, cs, flag):  # type: ignore[no-untyped-def]
     """Push onto a binary min-heap on time held in parallel arrays (parents
     move down into the hole; the item is written once)."""
@@ -109,11 +119,7 @@ def _push(ht, hn, hk, hc, hf, n, t, node, key, cs, flag):  # type: ignore[no-unt
         p = (i - 1) // 2
         if ht[p] <= t:
             break
-        ht[i] = ht[p]
-        hn[i] = hn[p]
-        hk[i] = hk[p]
-        hc[i] = hc[p]
-        hf[i] = hf[p]
+        _move(ht, hn, hk, hc, hf, i, p)
         i = p
     ht[i] = t
     hn[i] = node
@@ -137,17 +143,9 @@ def _pop(ht, hn, hk, hc, hf, n):  # type: ignore[no-untyped-def]
             c += 1
         if lt <= ht[c]:
             break
-        ht[i] = ht[c]
-        hn[i] = hn[c]
-        hk[i] = hk[c]
-        hc[i] = hc[c]
-        hf[i] = hf[c]
+        _move(ht, hn, hk, hc, hf, i, c)
         i = c
-    ht[i] = lt
-    hn[i] = hn[last]
-    hk[i] = hk[last]
-    hc[i] = hc[last]
-    hf[i] = hf[last]
+    _move(ht, hn, hk, hc, hf, i, last)
     return t, node, key, cs, flag
 
 
@@ -351,7 +349,9 @@ def simulate_policy_run(  # type: ignore[no-untyped-def]
             if prob < 1.0 and _unif(key, _SALT_ACCEPT) >= prob:
                 continue
         # Events before the first bin edge are history: they excite, damage
-        # and take part in chains, but are not counted.
+        # and take part in chains, but are not counted. The count is written
+        # here, not in a helper: an inlined helper that took counts_out and
+        # bin_edges brought back numba's per-pass reference counting.
         if t >= bin_edges[0]:
             n_events += 1
             lo = _bin(t, bin_edges, inv_width)
@@ -558,38 +558,15 @@ def simulate_many(  # type: ignore[no-untyped-def]
     heap = _new_heap(cap)
     for r in range(run_keys.size):
         out = (bin_edges, counts_out[r], scalars_out[r])
+        key, m, a, b = run_keys[r], mu[r], adj[r], beta[r]
         while True:
             if link != 0:
                 status = simulate_policy_run_thinning(
-                    run_keys[r],
-                    mu[r],
-                    adj[r],
-                    beta[r],
-                    span,
-                    link,
-                    win,
-                    caps,
-                    resp,
-                    ex,
-                    suppress,
-                    out,
-                    heap,
+                    key, m, a, b, span, link, win, caps, resp, ex, suppress, out, heap
                 )
             else:
                 status = simulate_policy_run(
-                    run_keys[r],
-                    mu[r],
-                    adj[r],
-                    beta[r],
-                    span,
-                    side,
-                    win,
-                    caps,
-                    resp,
-                    ex,
-                    suppress,
-                    out,
-                    heap,
+                    key, m, a, b, span, side, win, caps, resp, ex, suppress, out, heap
                 )
             if status != _FULL:
                 break
