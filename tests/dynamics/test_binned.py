@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import _hawkes_reference as ref
 import numpy as np
 import pandas as pd
@@ -268,3 +270,29 @@ def test_shared_api_names_and_intensity():
     assert m.predict_intensity().shape == y.shape
     with pytest.raises(ValueError, match=r"times in \[0, 300\) days"):
         m.predict_intensity([300.0])
+
+
+def test_a_restricted_fit_above_the_reported_maximum_is_a_local_optimum():
+    """When the reported maximum is not the maximum (here set below the
+    restricted fit's, as a fit stuck on a local optimum reports it), the LR
+    test and the profile see a restricted fit beat it and say so."""
+    import dataclasses
+
+    from titfortat.dynamics import BinnedHawkesSimulator
+    from titfortat.exceptions import ConvergenceWarning
+
+    y = BinnedHawkesSimulator([0.8], [[0.4]], 0.3, n_bins=400, rng=1).run()
+    m = BinnedHawkes(n_starts=1).fit(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        honest = m.lr_test(0, 0)  # the honest fit: no warning
+    # The reported maximum now lies below even the restricted fit's.
+    below = honest.ll_restricted - 1.0
+    m.results_ = dataclasses.replace(m.results_, log_likelihood=below)
+    with pytest.warns(ConvergenceWarning, match="local optimum"):
+        m.lr_test(0, 0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        m.profile_conf_int(["alpha[0<-0]"])
+    local = [w for w in caught if "local optimum" in str(w.message)]
+    assert len(local) == 1  # one warning per call, naming the best restricted fit

@@ -240,13 +240,24 @@ def hawkes_table(
         if interval == "profile" and not health:
             prof = attempt(lambda: model.profile_conf_int(pnames, alpha))
             caught.extend(prof.caught)
-            if prof.value is not None:
+            # A restricted fit that beats the maximum (a local optimum) makes
+            # the whole fit, hence every row, not estimable.
+            health += prof.problems
+            if prof.value is not None and not prof.problems:
                 ci, kind = prof.value, "profile"
+        n_caught = len(caught)
+        tests = {(i, j): model.lr_test(i, j) for i in names for j in names}
+        health += [
+            f"{w.category.__name__}: {w.message}"
+            for w in caught[n_caught:]
+            if issubclass(w.category, (ConvergenceWarning, StabilityWarning))
+        ]
+        health = list(dict.fromkeys(health))
         rows = {}
         for i in names:
             for j in names:
                 pname = f"alpha[{i}<-{j}]"
-                lr = model.lr_test(i, j)
+                lr = tests[(i, j)]
                 est = float(model.results_.params[pname])
                 lower = float(ci.loc[pname, "ci_lower"])
                 upper = float(ci.loc[pname, "ci_upper"])

@@ -641,14 +641,27 @@ def _hawkes_rows(
     kind = "Wald"
     if not [q for q in health if q]:
         prof = attempt(lambda: model.profile_conf_int(names, alpha))
-        if prof.value is not None and np.isfinite(prof.value.to_numpy()).all():
+        # A restricted fit that beats the maximum (a local optimum) is a
+        # problem of the whole fit, so it makes every row not estimable.
+        health += prof.problems
+        if (
+            not prof.problems
+            and prof.value is not None
+            and np.isfinite(prof.value.to_numpy()).all()
+        ):
             ci, kind = prof.value, "profile"
         fit.caught.extend(prof.caught)
+    tests = {
+        name: attempt(lambda eff=eff, cause=cause: model.lr_test(eff, cause))
+        for (eff, cause), name in zip(pairs, names, strict=True)
+    }
+    health += [q for t in tests.values() for q in t.problems]
+    health = list(dict.fromkeys(health))
     for (eff, cause), name in zip(pairs, names, strict=True):
-        lr = attempt(lambda eff=eff, cause=cause: model.lr_test(eff, cause))
+        lr = tests[name]
         p = lr.value.p_value if lr.value is not None else np.nan
         se = float(model.results_.std_err[name])
-        row_problems = list(health) + lr.problems
+        row_problems = list(health)
         if not np.isfinite(se) or se <= 0:
             row_problems.append(f"the standard error of {name} is {se:.3g}")
         out.add(
