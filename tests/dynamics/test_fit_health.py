@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -101,3 +103,17 @@ def test_fit_warnings_are_kept_on_the_model_and_still_issued():
     y = BinnedHawkesSimulator([0.8], [[0.3]], 0.5, n_bins=800, rng=1).run()
     model.set_params(n_presample=5).fit(y)
     assert model.warnings_ == []
+
+
+def test_stability_warning_above_one_says_explosive():
+    from titfortat.dynamics import BinnedHawkesSimulator
+
+    y = BinnedHawkesSimulator([0.05], [[0.99]], 0.5, n_bins=3000, rng=3).run()
+    model = BinnedHawkes(family="poisson", decay=0.5, n_starts=1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(y)
+    (w,) = [w for w in caught if issubclass(w.category, StabilityWarning)]
+    radius = model.spectral_radius()
+    want = "at or above 1" if radius >= 1 else "within 0.02 of 1"
+    assert want in str(w.message)

@@ -235,6 +235,8 @@ def test_event_study_result_guards_against_zero_division():
 def test_near_unit_root_threshold():
     assert near_unit_root(0.979) is None
     assert "within 0.02 of 1" in near_unit_root(0.98)
+    # Above 1 is not "within 0.02 of 1": the text says where it is.
+    assert "at or above 1 (explosive" in near_unit_root(1.553)
     assert near_unit_root(float("nan")) == "spectral radius is not finite"
 
 

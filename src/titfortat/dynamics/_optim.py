@@ -355,10 +355,14 @@ def fit_health(
         reasons.append("the observed information is singular")
     info["health"] = reasons
     if not np.isfinite(radius) or radius >= 1.0 - NEAR_UNIT_ROOT:
+        where = (
+            f"within {NEAR_UNIT_ROOT} of 1 (the stationarity boundary)"
+            if radius < 1.0
+            else "at or above 1 (beyond the stationarity boundary: explosive)"
+        )
         warnings.warn(
             f"{name}: the spectral radius of the fitted branching matrix is "
-            f"{radius:.4g}, within {NEAR_UNIT_ROOT} of 1 (the stationarity "
-            "boundary). Baseline and excitation trade off there and the "
+            f"{radius:.4g}, {where}. Baseline and excitation trade off there and the "
             "intervals cannot be trusted; add baseline segments for a trend, "
             "or aggregate the nodes.",
             StabilityWarning,

@@ -130,6 +130,8 @@ def near_unit_root(radius: float) -> str | None:
     """
     if not np.isfinite(radius):
         return "spectral radius is not finite"
+    if radius >= 1.0:
+        return f"spectral radius {radius:.3g} is at or above 1 (explosive fit)"
     if radius >= 1.0 - NEAR_UNIT_ROOT:
         return (
             f"spectral radius {radius:.3g} is within {NEAR_UNIT_ROOT:g} of 1 "
