@@ -179,3 +179,15 @@ def test_effect_table_keeps_every_number_whole_in_80_columns():
     for r in rows:
         assert f"{r['estimate']:.3g}" in text
     assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_report_refuses_unusable_event_study_options_before_writing(tmp_path):
+    # The same check and message as `titfortat effect` (one shared option set).
+    out = tmp_path / "r"
+    for args in (["--window-days", "0"], ["--placebos", "5"], ["--radius-km", "0"]):
+        res = invoke(
+            "report", "--store", str(tmp_path / "x.duckdb"), "-o", str(out), *args
+        )
+        assert res.exit_code == 2, res.output
+        assert "--window-days must be >= 1" in res.output
+        assert not out.exists()

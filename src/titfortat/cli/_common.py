@@ -102,6 +102,35 @@ ForceOption = Annotated[
 ]
 
 
+RadiusKmOption = Annotated[
+    float, typer.Option("--radius-km", help="Event-study radius in km (> 0).")
+]
+WindowDaysOption = Annotated[
+    int, typer.Option("--window-days", help="Event-study days before and after.")
+]
+PlacebosOption = Annotated[
+    int,
+    typer.Option(
+        "--placebos",
+        help="Placebo pool size, sampled from all candidates; 0 (default): all "
+        "of them. A sampled pool that has not settled makes a finding "
+        "'inconclusive'.",
+    ),
+]
+
+
+def check_event_study_options(
+    radius_km: float, window_days: int, placebos: int
+) -> None:
+    """Refuse event-study options no estimate can use, naming each value."""
+    if window_days < 1 or placebos < 0 or 0 < placebos < 10 or not radius_km > 0:
+        raise ValueError(
+            "--window-days must be >= 1, --placebos 0 (all) or >= 10 and "
+            "--radius-km > 0. "
+            f"Got {window_days}, {placebos} and {radius_km}."
+        )
+
+
 def pick_format(fmt: Any, as_json: bool) -> Any:
     """``--json`` is an alias of ``--format json``; both at once must agree."""
     if not as_json:
@@ -240,7 +269,12 @@ def errors(*, usage: bool = True) -> Iterator[None]:
     """
     try:
         yield
-    except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+    except (
+        click.exceptions.Exit,
+        click.exceptions.Abort,
+        click.ClickException,
+        typer.Exit,  # not a click Exit in typer >= 0.16: a RuntimeError
+    ):
         raise
     except TitForTatError as err:
         if state["debug"]:

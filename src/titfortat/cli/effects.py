@@ -24,7 +24,11 @@ from titfortat.cli._common import (
     FormatOption,
     JsonOption,
     OutputFormat,
+    PlacebosOption,
+    RadiusKmOption,
     StoreOption,
+    WindowDaysOption,
+    check_event_study_options,
     check_output,
     errors,
     open_store,
@@ -74,21 +78,9 @@ def effect(
     ],
     store: StoreOption = DEFAULT_STORE,
     demo: DemoOption = False,
-    radius_km: Annotated[
-        float, typer.Option("--radius-km", help="Event-study radius in km.")
-    ] = 10.0,
-    window_days: Annotated[
-        int, typer.Option("--window-days", help="Days before and after.")
-    ] = 7,
-    placebos: Annotated[
-        int,
-        typer.Option(
-            "--placebos",
-            help="Placebo pool size, sampled from all candidates; 0 (default): all "
-            "of them. A sampled pool that has not settled makes a finding "
-            "'inconclusive'.",
-        ),
-    ] = 0,
+    radius_km: RadiusKmOption = 10.0,
+    window_days: WindowDaysOption = 7,
+    placebos: PlacebosOption = 0,
     hawkes: Annotated[
         bool, typer.Option("--hawkes/--no-hawkes", help="Add the Hawkes rows.")
     ] = True,
@@ -112,12 +104,7 @@ def effect(
         _sweep(treatment, outcome, store, placebos, seed, fmt, demo)
         return
     with errors():
-        if window_days < 1 or placebos < 0 or 0 < placebos < 10 or radius_km <= 0:
-            raise ValueError(
-                "--window-days must be >= 1, --placebos 0 (all) or >= 10 and "
-                "--radius-km > 0. "
-                f"Got {window_days}, {placebos} and {radius_km}."
-            )
+        check_event_study_options(radius_km, window_days, placebos)
         st = _open_store(store, demo)
         try:
             from titfortat.effects import effect_table

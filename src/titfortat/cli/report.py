@@ -16,7 +16,15 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from titfortat.cli._common import ForceOption, check_output, errors
+from titfortat.cli._common import (
+    ForceOption,
+    PlacebosOption,
+    RadiusKmOption,
+    WindowDaysOption,
+    check_event_study_options,
+    check_output,
+    errors,
+)
 
 __all__ = ["demo", "report", "serve"]
 
@@ -172,16 +180,9 @@ def report(
     outcome: Annotated[
         str, typer.Option("--outcome", help="FILTER of outcome events.")
     ] = "event_type=attack",
-    radius_km: Annotated[
-        float, typer.Option("--radius-km", help="Event-study radius in km.")
-    ] = 10.0,
-    window_days: Annotated[
-        int, typer.Option("--window-days", help="Days before and after.")
-    ] = 7,
-    placebos: Annotated[
-        int,
-        typer.Option("--placebos", help="Placebo pool size; 0: every candidate."),
-    ] = 0,
+    radius_km: RadiusKmOption = 10.0,
+    window_days: WindowDaysOption = 7,
+    placebos: PlacebosOption = 0,
     network_at: Annotated[
         str | None,
         typer.Option("--network-at", help="Draw the ties that hold on this day."),
@@ -197,6 +198,8 @@ def report(
     from titfortat.events import EventStore
     from titfortat.report.html import ReportConfig, build_report
 
+    with errors():
+        check_event_study_options(radius_km, window_days, placebos)
     check_output(output / "index.html", force=force, inputs=[store])
     config = ReportConfig(
         treatment=treatment,
