@@ -117,24 +117,47 @@ def _bounded_number(
     return number
 
 
-def _background_task(compute: Any, button_id: str) -> Any:
-    """Run ``compute(*args)`` in a worker thread as a Shiny extended task.
+def _in_background(request: Any, compute: Any, button_id: str, label: str) -> Any:
+    """Run ``compute(*request())`` in a worker thread as a Shiny extended task.
 
-    A long effect table or simulation then leaves the page (and every other
-    session on the server) responsive; the button shows that it is busy, and
-    clicking it again while busy does nothing. An error raised by ``compute``
-    is shown in place of the outputs that read ``.result()``.
+    ``request`` is a reactive calc that validates the controls in the session
+    when the button is pressed; its error is shown in place of the outputs.
+    The computation runs in a thread, so a long effect table or simulation
+    leaves the page (and every other session on the server) responsive; the
+    task button shows that it is busy and ignores clicks meanwhile. Returns a
+    function giving the result, for the outputs to read.
     """
     import asyncio
 
     from shiny import reactive, ui
+    from shiny.types import SafeException
+
+    from titfortat.exceptions import TitForTatError
+
+    def guarded(*args: Any) -> Any:
+        try:
+            return compute(*args)
+        except (TitForTatError, ValueError) as err:
+            raise SafeException(f"{label}: {err}") from err
 
     @ui.bind_task_button(button_id=button_id)
     @reactive.extended_task
     async def task(*args: Any) -> Any:
-        return await asyncio.to_thread(compute, *args)
+        return await asyncio.to_thread(guarded, *args)
 
-    return task
+    @reactive.effect
+    def _start() -> None:
+        try:
+            args = request()
+        except Exception:  # shown by the outputs that read the result
+            return
+        task.invoke(*args)
+
+    def result() -> Any:
+        request()  # a validation error is shown first
+        return task.result()
+
+    return result
 
 
 def create_app(store: str | Path | Any | None = None) -> Any:
@@ -428,24 +451,11 @@ def create_app(store: str | Path | Any | None = None) -> Any:
         def _effect_table(frame: Any, kwargs: dict[str, Any]) -> Any:
             from titfortat.effects import effect_table
 
-            try:
-                return effect_table(frame, **kwargs)
-            except (TitForTatError, ValueError) as err:
-                raise SafeException(f"Effect table: {err}") from err
+            return effect_table(frame, **kwargs)
 
-        effects_task = _background_task(_effect_table, "run_effects")
-
-        @reactive.effect
-        def _start_effects() -> None:
-            try:
-                request = effects_request()
-            except Exception:  # shown by the outputs that read it
-                return
-            effects_task.invoke(*request)
-
-        def effects() -> Any:
-            effects_request()  # a validation error is shown first
-            return effects_task.result()
+        effects = _in_background(
+            effects_request, _effect_table, "run_effects", "Effect table"
+        )
 
         @render.text
         def effects_note() -> str:
@@ -495,7 +505,6 @@ def _scenario_server(input: Any, scenarios: list[str]) -> None:
     from shiny import reactive, render, ui
     from shiny.types import SafeException
 
-    from titfortat.exceptions import TitForTatError
     from titfortat.simulate import Scenario, bundled_scenarios, run
 
     @reactive.calc
@@ -509,25 +518,12 @@ def _scenario_server(input: Any, scenarios: list[str]) -> None:
         return name, int(runs), int(seed)
 
     def _simulate(name: str, runs: int, seed: int) -> Any:
-        try:
-            scenario = Scenario.load(bundled_scenarios()[name])
-            return run(scenario, runs=runs, rng=seed)
-        except (TitForTatError, ValueError) as err:
-            raise SafeException(f"Scenario: {err}") from err
+        scenario = Scenario.load(bundled_scenarios()[name])
+        return run(scenario, runs=runs, rng=seed)
 
-    simulation_task = _background_task(_simulate, "run_scenario")
-
-    @reactive.effect
-    def _start_simulation() -> None:
-        try:
-            request = simulation_request()
-        except Exception:  # shown by the outputs that read it
-            return
-        simulation_task.invoke(*request)
-
-    def simulation() -> Any:
-        simulation_request()  # a validation error is shown first
-        return simulation_task.result()
+    simulation = _in_background(
+        simulation_request, _simulate, "run_scenario", "Scenario"
+    )
 
     @reactive.effect
     def _nodes() -> None:
