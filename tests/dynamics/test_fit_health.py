@@ -117,3 +117,29 @@ def test_stability_warning_above_one_says_explosive():
     radius = model.spectral_radius()
     want = "at or above 1" if radius >= 1 else "within 0.02 of 1"
     assert want in str(w.message)
+
+
+def test_exp_hawkes_sees_a_restricted_fit_above_its_maximum():
+    """ExpHawkes' LR test and profile warn, as BinnedHawkes' do, when the
+    reported maximum lies below a restricted fit (a local optimum)."""
+    import dataclasses
+
+    from titfortat.dynamics import ExpHawkes, HawkesSimulator
+    from titfortat.exceptions import ConvergenceWarning
+
+    sim = HawkesSimulator(
+        [0.5, 0.5], [[0.3, 0.0], [0.2, 0.2]], 1.0, end_time=400.0, rng=2
+    )
+    m = ExpHawkes(n_starts=1).fit(sim.run_arrays())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        honest = m.lr_test(0, 1)  # the honest fit: no warning
+        m.profile_conf_int(["alpha[0<-1]"])
+    below = honest.ll_restricted - 1.0
+    m.results_ = dataclasses.replace(m.results_, log_likelihood=below)
+    with pytest.warns(ConvergenceWarning, match="local optimum"):
+        m.lr_test(0, 1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        m.profile_conf_int(["alpha[0<-1]"])
+    assert sum("local optimum" in str(w.message) for w in caught) == 1

@@ -3,7 +3,6 @@ intervals and the parametric bootstrap (a mixin; each method refits)."""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -12,34 +11,12 @@ import pandas as pd
 
 from titfortat._threads import single_blas_thread
 from titfortat._validation import check_is_fitted
-from titfortat.dynamics._optim import parametric_bootstrap, profile_bounds
-from titfortat.exceptions import ConvergenceWarning
+from titfortat.dynamics._optim import (
+    parametric_bootstrap,
+    profile_bounds,
+    warn_if_not_maximum,
+)
 from titfortat.results import FitResult, LRTestResult
-
-#: A restricted fit may beat the reported maximum by this much (log-likelihood
-#: units) before the fit is called a local optimum: optimiser tolerance, far
-#: below the 1.92 that moves a 95% profile bound.
-LOCAL_OPTIMUM_TOL = 1e-3
-
-
-def _check_not_beaten(ll_hat: float, ll_restricted: float, what: str) -> None:
-    """Warn when a restricted fit beats the reported maximum.
-
-    A model restricted by one constraint cannot have a higher maximum than the
-    unrestricted one, so a restricted fit that does has found a better optimum
-    the full fit missed: the reported estimates, intervals and tests are not
-    those of the maximum likelihood.
-    """
-    if ll_restricted > ll_hat + LOCAL_OPTIMUM_TOL:
-        warnings.warn(
-            f"BinnedHawkes: the fit restricted to {what} reached log-likelihood "
-            f"{ll_restricted:.6g}, {ll_restricted - ll_hat:.3g} above the reported "
-            f"maximum {ll_hat:.6g}. The fit is a local optimum, not the maximum "
-            "likelihood, so its estimates, intervals and tests are not valid; "
-            "refit with more starts (n_starts) or a fixed decay.",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
 
 
 class _BinnedInference:
@@ -72,9 +49,10 @@ class _BinnedInference:
         free[p] = False
         _, ll0, _ = self._optimize(self._y, [x0], free)
         ll1 = self.results_.log_likelihood
-        _check_not_beaten(ll1, ll0, f"alpha[{self.nodes_[ii]}<-{self.nodes_[jj]}] = 0")
+        null = f"alpha[{self.nodes_[ii]}<-{self.nodes_[jj]}] = 0"
+        warn_if_not_maximum("BinnedHawkes", ll1, ll0, null)
         return LRTestResult(
-            null=f"alpha[{self.nodes_[ii]}<-{self.nodes_[jj]}] = 0",
+            null=null,
             statistic=max(2.0 * (ll1 - ll0), 0.0),
             df=1,
             boundary=self.link == "identity",
@@ -158,7 +136,7 @@ class _BinnedInference:
                 lower = -np.inf
             rows[name] = profile_bounds(gap, est, step, lower)
         if best:
-            _check_not_beaten(ll_hat, *max(best))
+            warn_if_not_maximum("BinnedHawkes", ll_hat, *max(best))
         return pd.DataFrame.from_dict(
             rows, orient="index", columns=["ci_lower", "ci_upper"]
         )

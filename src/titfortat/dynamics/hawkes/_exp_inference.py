@@ -11,7 +11,11 @@ import pandas as pd
 
 from titfortat._threads import single_blas_thread
 from titfortat._validation import check_is_fitted
-from titfortat.dynamics._optim import parametric_bootstrap, profile_bounds
+from titfortat.dynamics._optim import (
+    parametric_bootstrap,
+    profile_bounds,
+    warn_if_not_maximum,
+)
 from titfortat.dynamics.hawkes._exog import PiecewiseCovariates
 from titfortat.dynamics.hawkes._exp_optimize import _ExpOptimize
 from titfortat.results import FitResult, LRTestResult
@@ -50,6 +54,7 @@ class _ExpInference(_ExpOptimize):
         )
         ll1 = self.results_.log_likelihood
         a, b = self.nodes_[ii], self.nodes_[jj]
+        warn_if_not_maximum(type(self).__name__, ll1, ll0, f"alpha[{a}<-{b}] = 0")
         return LRTestResult(
             null=f"alpha[{a}<-{b}] = 0",
             statistic=max(2.0 * (ll1 - ll0), 0.0),
@@ -78,6 +83,7 @@ class _ExpInference(_ExpOptimize):
         ll_hat = self.results_.log_likelihood
         se = self.results_.std_err
         rows = {}
+        best: list[tuple[float, str]] = []  # every restricted fit's (ll, what)
         for name in chosen:
             p = names.index(name)
             if not self._free[p]:
@@ -93,6 +99,7 @@ class _ExpInference(_ExpOptimize):
                 _, ll0, _ = self._optimize(
                     self._times, self._marks, self.end_time_, d, [x0], free
                 )
+                best.append((ll0, f"{names[p]} = {v:.4g}"))
                 return float(ll_hat - ll0 - crit)
 
             est = self._x[p]
@@ -110,6 +117,8 @@ class _ExpInference(_ExpOptimize):
             is_decay = p == self._x.size - 1
             lower_lim = (1e-10 if is_decay else 0.0) if positive else -np.inf
             rows[name] = profile_bounds(gap, float(est), float(step), lower_lim)
+        if best:
+            warn_if_not_maximum(type(self).__name__, ll_hat, *max(best))
         return pd.DataFrame.from_dict(
             rows, orient="index", columns=["ci_lower", "ci_upper"]
         )
