@@ -8,7 +8,6 @@ from typing import Any, Literal, Self
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from titfortat._threads import single_blas_thread
 from titfortat._validation import (
@@ -31,7 +30,7 @@ from titfortat.dynamics._optim import (
 )
 from titfortat.dynamics.counts._binned_diagnostics import _BinnedDiagnostics
 from titfortat.dynamics.counts._binned_inference import _BinnedInference
-from titfortat.dynamics.counts._kernels import lag_states
+from titfortat.dynamics.counts._kernels import binned_loglik_grad, lag_states
 from titfortat.dynamics.counts._simulator import BinnedHawkesSimulator
 from titfortat.exceptions import DataError
 from titfortat.results import FitResult
@@ -215,54 +214,29 @@ class BinnedHawkes(
         return eta, e, de
 
     def _loglik(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-        """Log-likelihood and gradient in natural parameters."""
+        """Log-likelihood and gradient in natural parameters (compiled pass,
+        :func:`~titfortat.dynamics.counts._kernels.binned_loglik_grad`)."""
         d = y.shape[1]
-        mu, a, beta, size, _ = self._split(x, d)
-        rho = np.exp(-beta)
-        eta, e, de = self._predictor(x, y)
-        s = slice(self.n_presample, None)
-        yo, eo, deo, m = y[s].astype(float), e[s], de[s], eta[s]
-        so = self._segments(y.shape[0])[s]
+        mu, a, beta, size, gamma = self._split(x, d)
         exog = vars(self).get("_exog")
-        if self.link == "softplus":
-            dm = special.expit(m)  # d softplus(eta) / d eta
-            m = np.logaddexp(0.0, m)
-        if np.any(m <= 0):
+        ll, g_mu, g_a, g_beta, g_size, g_gamma = binned_loglik_grad(
+            np.ascontiguousarray(y, dtype=float),
+            self._segments(y.shape[0]),
+            np.ascontiguousarray(mu),
+            np.ascontiguousarray(a),
+            beta,
+            np.ones(d) if size is None else np.ascontiguousarray(size),
+            np.zeros((y.shape[0], 0)) if exog is None else exog,
+            np.ascontiguousarray(gamma),
+            self.n_presample,
+            self.family == "negbin",
+            self.link == "softplus",
+        )
+        if not np.isfinite(ll):
             return -np.inf, np.zeros(x.size)
-        if self.family == "poisson":
-            ll = float(np.sum(yo * np.log(m) - m - special.gammaln(yo + 1)))
-            gm = yo / m - 1.0
-            g_size = np.zeros(0)
-        else:
-            th = size
-            ll = float(
-                np.sum(
-                    special.gammaln(yo + th)
-                    - special.gammaln(th)
-                    - special.gammaln(yo + 1)
-                    + th * np.log(th / (th + m))
-                    + yo * np.log(m / (th + m))
-                )
-            )
-            gm = yo / m - (th + yo) / (th + m)
-            g_size = np.sum(
-                special.digamma(yo + th)
-                - special.digamma(th)
-                + np.log(th)
-                + 1.0
-                - np.log(th + m)
-                - (th + yo) / (th + m),
-                axis=0,
-            )
-        if self.link == "softplus":
-            gm = gm * dm  # chain rule through the link
-        g_mu = np.zeros_like(mu)
-        np.add.at(g_mu, so, gm)
-        g_a = gm.T @ eo
-        g_beta = -rho * float(np.sum(gm * (deo @ a.T)))
-        g_gamma = (gm.T @ exog[s]).ravel() if exog is not None else np.zeros(0)
+        g_size = g_size if self.family == "negbin" else np.zeros(0)
         return ll, np.concatenate(
-            [g_mu.ravel(), g_a.ravel(), [g_beta], g_size, g_gamma]
+            [g_mu.ravel(), g_a.ravel(), [g_beta], g_size, g_gamma.ravel()]
         )
 
     def _names(self, nodes: list[str]) -> list[str]:
@@ -398,7 +372,7 @@ class BinnedHawkes(
                     f"exog must be finite with one row per bin ({y.shape[0]}). "
                     f"Got shape {xe.shape}."
                 )
-            self._exog = xe
+            self._exog = np.ascontiguousarray(xe)
             self._exog_names = (
                 [str(c) for c in exog.columns]
                 if isinstance(exog, pd.DataFrame)
