@@ -54,15 +54,11 @@ _CONTINUOUS = "continuous Hawkes refactor (issue 15 items 1-2, another engineer)
 MISSING = {
     **{
         ("SumExpHawkes", n): f"SumExpHawkes has no {n}; {_CONTINUOUS}"
-        for n in ("share_triggered", "profile_conf_int")
+        for n in ("share_triggered",)
     },
     **{
         ("KernelHawkes", n): f"KernelHawkes has no {n}; {_CONTINUOUS}"
         for n in (
-            "lr_test",
-            "bootstrap",
-            "profile_conf_int",
-            "spectral_radius",
             "share_triggered",
             "impulse_response",
             "n_iter_",

@@ -106,3 +106,21 @@ def test_sumexp_kernel_u1_is_the_exponential_kernel():
     np.testing.assert_array_equal(
         SumExpKernel([2.0]).kernel(t), ExpKernel(2.0).kernel(t)
     )
+
+
+def test_u1_inference_agrees(fits):
+    """One inference module (``hawkes/_inference.py``): the LR test and the
+    profile interval of alpha[0<-1] agree across the three U = 1 models."""
+    exp, sumexp, kern = fits
+    stats = [m.lr_test(0, 1).statistic for m in fits]
+    assert stats[0] > 1.0  # the effect (truth 0.2) is there
+    np.testing.assert_allclose(stats[1:], stats[0], rtol=1e-4)
+    name = "alpha[0<-1]"
+    ref_ci = exp.profile_conf_int([name]).loc[name].to_numpy()
+    est = exp.results_.params[name]
+    assert ref_ci[0] < est < ref_ci[1]
+    for other, oname in ((sumexp, "alpha[0<-1;0]"), (kern, "alpha[0<-1;0]")):
+        ci = other.profile_conf_int([oname]).loc[oname].to_numpy()
+        np.testing.assert_allclose(ci, ref_ci, rtol=1e-3)
+    draws = kern.bootstrap(n_boot=3).bootstrap_draws
+    assert draws.shape == (3, len(kern.results_.params))

@@ -27,6 +27,10 @@ is written once and shared::
     hawkes/_rows.py        the concave row-separable fit (identity link,
                            fixed kernel parameters) for every kernel; the
                            one subsampled warm start (SUBSAMPLE_ABOVE)
+    hawkes/_inference.py   lr_test, profile_conf_int, bootstrap for every
+                           model from three hooks (_alpha_index,
+                           _restricted_loglik, _lower_limits); every
+                           restricted fit checked by warn_if_not_maximum
     hawkes/_diagnostics.py intensity, time-rescaling residuals, branching
                            matrix/ratio, impulse response (any U)
     hawkes/_simulate.py    HawkesSimulator: cluster construction for the
@@ -48,8 +52,8 @@ Before issue 15 the sum-of-exponentials stack re-implemented the row fit,
 the warm start, the simulator (a private class without ``run()``), and had
 no ``predict_intensity``, ``residuals``, ``branching_ratio`` or
 ``impulse_response``; those now come from the modules above. Still
-separate: ExpHawkes' mixin chain (``_exp`` -> ``_exp_inference`` ->
-``_exp_optimize`` -> ``_exp_diagnostics``) for its learned-decay, nonlinear
+separate: ExpHawkes' mixin chain (``_exp`` -> ``_exp_optimize`` ->
+``_exp_diagnostics``) for its learned-decay, nonlinear
 and varying-baseline paths, and SumExpHawkes' joint and nonlinear fits;
 they are the next to move onto the kernel objects.
 

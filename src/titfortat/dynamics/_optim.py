@@ -549,7 +549,7 @@ def parametric_bootstrap(
     shared generator, fitted with ``fit_kwargs``; refits that warn are
     counted, and one warning sums them up.
     """
-    rng = as_generator(model.rng)
+    rng = as_generator(getattr(model, "rng", None))
     draws = []
     n_warned = n_skipped = 0
     for _ in range(n_boot):
@@ -557,7 +557,9 @@ def parametric_bootstrap(
         if data is None:
             n_skipped += 1
             continue
-        refit = type(model)(**{**model.get_params(), "n_starts": 1, "rng": rng})
+        params = model.get_params()
+        one = {k: v for k, v in (("n_starts", 1), ("rng", rng)) if k in params}
+        refit = type(model)(**{**params, **one})
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             refit.fit(data, **fit_kwargs)

@@ -36,9 +36,9 @@ from titfortat.dynamics.hawkes._exog import (
     as_covariates,
     positivity_rows,
 )
-from titfortat.dynamics.hawkes._exp_inference import _ExpInference
 from titfortat.dynamics.hawkes._exp_nonlinear import NonlinearDesign
-from titfortat.dynamics.hawkes._exp_optimize import _MIN_BASELINE
+from titfortat.dynamics.hawkes._exp_optimize import _MIN_BASELINE, _ExpOptimize
+from titfortat.dynamics.hawkes._inference import LikelihoodInference
 from titfortat.exceptions import DataError, DataQualityWarning
 from titfortat.results import FitResult
 
@@ -51,7 +51,7 @@ __all__ = ["MAX_TIED_SHARE", "ExpHawkes"]
 MAX_TIED_SHARE = 0.25
 
 
-class ExpHawkes(BaseEstimator, ResultsDelegates, _ExpInference):
+class ExpHawkes(BaseEstimator, ResultsDelegates, LikelihoodInference, _ExpOptimize):
     """Multivariate Hawkes process with an exponential kernel, fitted by exact MLE.
 
     .. math::
@@ -400,6 +400,39 @@ class ExpHawkes(BaseEstimator, ResultsDelegates, _ExpInference):
             optimizer_info=info,
         )
         return self
+
+    # ------------------------------------------- hooks of LikelihoodInference
+    def _alpha_index(self, i: int, j: int) -> list[int]:
+        d = len(self.nodes_)
+        return [self.baseline_segments * d + i * d + j]
+
+    def _restricted_loglik(self, held: dict[int, float]) -> float:
+        x0, free = self._x.copy(), self._free.copy()
+        for p, v in held.items():
+            x0[p], free[p] = v, False
+        x0[-1] = np.log(x0[-1])  # the decay is optimised on the log scale
+        d = len(self.nodes_)
+        _, ll0, _ = self._optimize(
+            self._times, self._marks, self.end_time_, d, [x0], free
+        )
+        return ll0
+
+    def _lower_limits(self) -> np.ndarray:
+        # 0 for mu and alpha under the identity link and for mu under relu;
+        # the decay stays strictly positive (fitted on the log scale); the
+        # covariate effects are free.
+        d, n_mu = len(self.nodes_), self.baseline_segments * len(self.nodes_)
+        lower = np.full(self._x.size, -np.inf)
+        n_pos = {"identity": n_mu + d * d, "relu": n_mu}.get(self.link, 0)
+        lower[:n_pos] = 0.0
+        lower[-1] = 1e-10
+        return lower
+
+    def _profiled(self) -> np.ndarray:
+        return self._free
+
+    def _bootstrap_kwargs(self) -> dict[str, Any]:
+        return {"exog": self._exog_terms}
 
     def _baseline_terms(self, end_time: float) -> BaselineTerms | None:
         """Covariates from ``exog`` and/or the spline basis, or None."""

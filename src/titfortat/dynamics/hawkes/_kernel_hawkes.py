@@ -22,7 +22,8 @@ from titfortat.dynamics._optim import (
     report_convergence,
 )
 from titfortat.dynamics.hawkes import _diagnostics as diag
-from titfortat.dynamics.hawkes._rows import fit_identity_rows
+from titfortat.dynamics.hawkes._inference import LikelihoodInference
+from titfortat.dynamics.hawkes._rows import fit_identity_rows, restricted_loglik
 from titfortat.dynamics.hawkes._simulate import HawkesSimulator
 from titfortat.dynamics.hawkes.kernels import ExpKernel, Kernel
 from titfortat.results import DerivedResult, FitResult, ResidualResult
@@ -30,7 +31,7 @@ from titfortat.results import DerivedResult, FitResult, ResidualResult
 __all__ = ["KernelHawkes"]
 
 
-class KernelHawkes(BaseEstimator, ResultsDelegates):
+class KernelHawkes(BaseEstimator, ResultsDelegates, LikelihoodInference):
     """Multivariate Hawkes process with any declared kernel (identity link,
     constant baseline, kernel parameters fixed), fitted by exact MLE.
 
@@ -75,6 +76,8 @@ class KernelHawkes(BaseEstimator, ResultsDelegates):
         "max_iter": [Interval(Integral, 1, None)],
         "tol": [Interval(Real, 0, None, closed="neither")],
     }
+
+    link = "identity"  # the one link of this estimator, as the others name it
 
     def __init__(
         self, *, kernel: Kernel | None = None, max_iter: int = 1000, tol: float = 1e-12
@@ -194,6 +197,33 @@ class KernelHawkes(BaseEstimator, ResultsDelegates):
             self._marks,
             self.nodes_,
         )
+
+    def spectral_radius(self) -> float:
+        """Spectral radius of the branching matrix (< 1: stationary)."""
+        check_is_fitted(self)
+        return spectral_radius(self.adjacency_)
+
+    # ------------------------------------------- hooks of LikelihoodInference
+    def _alpha_index(self, i: int, j: int) -> list[int]:
+        d, c = len(self.nodes_), self.adjacency_.shape[2]
+        return [d + (i * d + j) * c + k for k in range(c)]
+
+    def _restricted_loglik(self, held: dict[int, float]) -> float:
+        return restricted_loglik(
+            self._kernel(),
+            self._times,
+            self._marks,
+            self.end_time_,
+            len(self.nodes_),
+            self._x,
+            self.results_.log_likelihood,
+            held,
+            self.max_iter,
+            self.tol,
+        )
+
+    def _lower_limits(self) -> np.ndarray:
+        return np.zeros(self._x.size)
 
     def _branching(self) -> tuple[DerivedResult, DerivedResult]:
         d = len(self.nodes_)

@@ -158,6 +158,66 @@ def _fit_rows_fixed_decay(
     return x, ll, info
 
 
+def restricted_loglik(
+    kernel: Any,
+    times: np.ndarray,
+    marks: np.ndarray,
+    end_time: float,
+    d: int,
+    x: np.ndarray,
+    ll: float,
+    held: dict[int, float],
+    max_iter: int,
+    tol: float,
+) -> float:
+    """Maximum log-likelihood with the entries ``held`` (position -> value) of
+    the fitted ``x = [mu (D), alpha (D, D, C)]`` (log-likelihood ``ll``)
+    fixed and the rest refitted.
+
+    Each parameter belongs to one target row ``(mu_i, alpha[i])`` and only
+    that row's terms depend on it, so only the rows holding a parameter are
+    refitted, and ``ll`` falls by their loss.
+    """
+    dc = d * kernel.n_components
+    by_row: dict[int, dict[int, float]] = {}
+    for p, v in held.items():
+        i = p if p < d else (p - d) // dc
+        idx = [i, *range(d + i * dc, d + (i + 1) * dc)]
+        by_row.setdefault(i, {})[idx.index(p)] = v
+    if not by_row:
+        return ll
+    r_all, c_all = kernel.design(times, marks, end_time, d)
+    seg = np.zeros(times.size, dtype=np.int64)
+    for i, row_held in by_row.items():
+        row = x[[i, *range(d + i * dc, d + (i + 1) * dc)]]
+        free = np.ones(row.size, dtype=bool)
+        free[list(row_held)] = False
+        start = np.maximum(row, 1e-6)
+        start[list(row_held)] = list(row_held.values())
+        _, ll_row0, _, _ = fit_rows(
+            r_all,
+            c_all,
+            np.where(marks == i, 0, -1),
+            seg,
+            np.array([end_time]),
+            start[None, :],
+            free[None, :],
+            max_iter=max_iter,
+            tol=tol,
+            gtol=1e-9,
+        )
+        rows = marks == i
+        ll_row, _ = row_loglik_grad(
+            np.ascontiguousarray(r_all[rows]),
+            seg[rows],
+            1,
+            np.concatenate([[end_time], c_all]),
+            row,
+        )
+        ll -= float(ll_row - ll_row0)
+    return ll
+
+
 def _segments(times: np.ndarray, end_time: float, n_seg: int) -> np.ndarray:
     """Baseline segment of each time: K equal-length pieces of [0, end_time]."""
     seg = np.floor(times * (n_seg / end_time)).astype(np.int64)

@@ -25,16 +25,16 @@ from titfortat.dynamics._optim import (
     delta_method,
     fit_health,
     keep_warnings,
-    parametric_bootstrap,
     report_convergence,
 )
 from titfortat.dynamics.hawkes import _diagnostics as diag
-from titfortat.dynamics.hawkes._loglik import LINK_CODES, row_loglik_grad
+from titfortat.dynamics.hawkes._inference import LikelihoodInference
+from titfortat.dynamics.hawkes._loglik import LINK_CODES
 from titfortat.dynamics.hawkes._loglik_sumexp import sumexp_loglik_grad
 from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import (
     sumexp_compensator_at_events,
 )
-from titfortat.dynamics.hawkes._rows import fit_rows
+from titfortat.dynamics.hawkes._rows import restricted_loglik
 from titfortat.dynamics.hawkes._simulate import HawkesSimulator
 from titfortat.dynamics.hawkes._sumexp_fit import (
     MIN_LOG_GAP,
@@ -48,12 +48,12 @@ from titfortat.dynamics.hawkes._sumexp_nonlinear import (
     nonlinear_loglik,
 )
 from titfortat.dynamics.hawkes.kernels import SumExpKernel
-from titfortat.results import DerivedResult, FitResult, LRTestResult, ResidualResult
+from titfortat.results import DerivedResult, FitResult, ResidualResult
 
 __all__ = ["SumExpHawkes"]
 
 
-class SumExpHawkes(BaseEstimator, ResultsDelegates):
+class SumExpHawkes(BaseEstimator, ResultsDelegates, LikelihoodInference):
     """Multivariate Hawkes process with a sum-of-exponentials kernel.
 
     .. math::
@@ -471,82 +471,53 @@ class SumExpHawkes(BaseEstimator, ResultsDelegates):
         check_is_fitted(self)
         return spectral_radius(self.adjacency_, self.link)
 
-    @single_blas_thread
-    def lr_test(self, i: int | str, j: int | str) -> LRTestResult:
-        """LR test that node j has no effect on node i (all U components zero).
-
-        The restricted fit re-learns the decays when they are learned. Under
-        the identity link the restriction puts U parameters on their boundary;
-        the p-value uses the chi-bar mixture for U = 1 and the conservative
-        ``chi2(U)`` reference for U > 1. Under softplus and relu the null is
-        interior and the reference is plain ``chi2(U)``.
-        """
-        check_is_fitted(self)
+    # ------------------------------------------- hooks of LikelihoodInference
+    def _alpha_index(self, i: int, j: int) -> list[int]:
         d, u = self._d, self._u
-        ii = self.nodes_.index(i) if isinstance(i, str) else int(i)
-        jj = self.nodes_.index(j) if isinstance(j, str) else int(j)
-        null = f"alpha[{self.nodes_[ii]}<-{self.nodes_[jj]};*] = 0"
-        ll1 = self.results_.log_likelihood
-        boundary = self.link == "identity" and u == 1
-        if self.learn_decays or self.link != "identity":
-            zero = np.zeros((d, d, u), dtype=bool)
-            zero[ii, jj, :] = True
-            _, ll0, _ = self._fit_free(
+        return [d + (i * d + j) * u + c for c in range(u)]
+
+    def _restricted_loglik(self, held: dict[int, float]) -> float:
+        d, u = self._d, self._u
+        pos = np.array(list(held), dtype=int)
+        if self.link == "identity" and not self.learn_decays:
+            return restricted_loglik(
+                SumExpKernel(self.decays_),
                 self._times,
                 self._marks,
                 self.end_time_,
-                self.decays_,
-                zero.ravel(),
-                as_generator(self.rng),
-                start=self._x_all,
+                d,
+                self._x,
+                self.results_.log_likelihood,
+                held,
+                self.max_iter,
+                self.tol,
             )
-            stat = max(2.0 * (ll1 - ll0), 0.0)
-            return LRTestResult(
-                null=null,
-                statistic=stat,
-                df=u,
-                boundary=boundary,
-                ll_full=ll1,
-                ll_restricted=ll1 - stat / 2.0,
+        k = d + d * d * u
+        if any(v != 0.0 or not d <= p < k for p, v in held.items()):
+            raise ValueError(
+                "SumExpHawkes refits with learned decays or a nonlinear link "
+                "only with excitations held at 0 (lr_test); profile intervals "
+                "need fixed decays and link='identity'. Use bootstrap() instead."
             )
-        # The concave row fit of the family with alpha[i<-j;*] held at zero;
-        # only row i changes, so only it is refitted.
-        r_all, c_all = design(self._times, self._marks, self.end_time_, d, self.decays_)
-        full_row = np.concatenate(
-            [[self.baseline_[ii]], self.adjacency_[ii].reshape(d * u)]
+        zero = np.zeros(d * d * u, dtype=bool)
+        zero[pos - d] = True
+        _, ll0, _ = self._fit_free(
+            self._times,
+            self._marks,
+            self.end_time_,
+            self.decays_,
+            zero,
+            as_generator(self.rng),
+            start=self._x_all,
         )
-        free = np.ones(1 + d * u, dtype=bool)
-        free[1 + jj * u : 1 + (jj + 1) * u] = False
-        seg = np.zeros(self._times.size, dtype=np.int64)
-        _, ll_row0, _, _ = fit_rows(
-            r_all,
-            c_all,
-            np.where(self._marks == ii, 0, -1),
-            seg,
-            np.array([self.end_time_]),
-            np.where(free, np.maximum(full_row, 1e-6), 0.0)[None, :],
-            free[None, :],
-            max_iter=self.max_iter,
-            tol=self.tol,
-            gtol=1e-9,
-        )
-        rows = self._marks == ii
-        ll_row_full, _ = row_loglik_grad(
-            np.ascontiguousarray(r_all[rows]),
-            seg[rows],
-            1,
-            np.concatenate([[self.end_time_], c_all]),
-            full_row,
-        )
-        stat = max(2.0 * (ll_row_full - ll_row0), 0.0)
-        return LRTestResult(
-            null=null,
-            statistic=stat,
-            df=u,
-            boundary=boundary,
-            ll_full=ll1,
-            ll_restricted=ll1 - stat / 2.0,
-        )
+        return ll0
+
+    def _lower_limits(self) -> np.ndarray:
+        lower = np.full(self._x.size, -np.inf)
+        n_pos = {"identity": self._x.size, "relu": self._d}.get(self.link, 0)
+        lower[:n_pos] = 0.0
+        lower[self._d + self._d**2 * self._u :] = 1e-10  # learned decays
+        return lower
 
     def simulator(
         self,
@@ -565,36 +536,4 @@ class SumExpHawkes(BaseEstimator, ResultsDelegates):
             link=self.link,
             rng=rng,
             nodes=self.nodes_,
-        )
-
-    @single_blas_thread
-    def bootstrap(self, n_boot: int = 100) -> FitResult:
-        """Parametric bootstrap: simulate from the fit, refit, store the draws.
-
-        Returns a copy of ``results_`` whose ``conf_int(method="bootstrap")``
-        gives percentile intervals, for instance of the decays or of effects
-        near 0 where Wald intervals are poor. Each refit uses the fitted
-        window, the same settings and one start. (Profile-likelihood
-        intervals are not offered for this model; the LR test covers the
-        effects.)
-
-        Examples
-        --------
-        >>> from titfortat.dynamics import HawkesSimulator
-        >>> ev = HawkesSimulator([0.4], [[0.4]], 1.0, end_time=800.0,
-        ...                      rng=0).run_arrays()
-        >>> m = SumExpHawkes(decays=(0.3, 3.0)).fit(ev, end_time=800.0)
-        >>> r = m.bootstrap(n_boot=20)
-        >>> r.conf_int(method="bootstrap").shape
-        (3, 2)
-        """
-        check_is_fitted(self)
-
-        def draw(rng: np.random.Generator) -> list[np.ndarray] | None:
-            sim = self.simulator(rng=rng).run_arrays()
-            # A node without events cannot be refitted.
-            return None if any(a.size == 0 for a in sim) else sim
-
-        return parametric_bootstrap(
-            self, n_boot, draw, end_time=self.end_time_, nodes=self.nodes_
         )

@@ -1,0 +1,181 @@
+"""Likelihood-ratio tests, profile-likelihood and parametric-bootstrap
+intervals: written once for every continuous Hawkes model of the family.
+
+A model supplies three hooks and gets ``lr_test``, ``profile_conf_int`` and
+``bootstrap``:
+
+* ``_alpha_index(i, j)``: positions in ``results_.params`` of the
+  excitation of node i by node j (one per kernel component);
+* ``_restricted_loglik(held)``: the maximum log-likelihood with the reported
+  parameters at positions ``held`` (a dict position -> value) fixed and the
+  others refitted from the fitted values;
+* ``_lower_limits()``: the lower edge of each reported parameter (0 for an
+  excitation under the identity link, ``-inf`` for a free one).
+
+Every restricted fit is checked against the reported maximum
+(:func:`~titfortat.dynamics._optim.warn_if_not_maximum`): a restricted fit
+above it means the reported fit is a local optimum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from titfortat._threads import single_blas_thread
+from titfortat._validation import check_is_fitted
+from titfortat.dynamics._optim import (
+    parametric_bootstrap,
+    profile_bounds,
+    warn_if_not_maximum,
+)
+from titfortat.results import FitResult, LRTestResult
+
+
+def node_index(nodes: Sequence[str], node: int | str) -> int:
+    """Position of ``node`` (a name or an index) in ``nodes``."""
+    if isinstance(node, str):
+        if node not in nodes:
+            raise ValueError(f"Unknown node {node!r}; nodes are {list(nodes)}.")
+        return list(nodes).index(node)
+    return int(node)
+
+
+class LikelihoodInference:
+    """``lr_test``, ``profile_conf_int`` and ``bootstrap`` from the hooks above."""
+
+    nodes_: list[str]
+    results_: FitResult
+    link: str
+    end_time_: float
+    simulator: Any
+
+    def _alpha_index(self, i: int, j: int) -> list[int]:
+        raise NotImplementedError
+
+    def _restricted_loglik(self, held: dict[int, float]) -> float:
+        raise NotImplementedError
+
+    def _lower_limits(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def _profiled(self) -> np.ndarray:
+        """Which reported parameters are estimated (not held by the user)."""
+        return np.ones(len(self.results_.params), dtype=bool)
+
+    def _bootstrap_kwargs(self) -> dict[str, Any]:
+        """Extra arguments of each bootstrap refit (e.g. ``exog``)."""
+        return {}
+
+    @single_blas_thread
+    def lr_test(self, i: int | str, j: int | str) -> LRTestResult:
+        """Likelihood-ratio test that node j has no effect on node i
+        (``alpha[i<-j] = 0``, every kernel component).
+
+        Under the identity link the null is on the boundary: with one
+        component the p-value uses the 50:50 chi-bar-squared mixture, with U
+        the conservative ``chi2(U)``. Under softplus and relu the null is
+        interior and the reference is ``chi2(U)``. Learned decays are
+        re-learned under the null.
+        """
+        check_is_fitted(self)
+        ii, jj = node_index(self.nodes_, i), node_index(self.nodes_, j)
+        pos = self._alpha_index(ii, jj)
+        a, b = self.nodes_[ii], self.nodes_[jj]
+        null = f"alpha[{a}<-{b}] = 0" if len(pos) == 1 else f"alpha[{a}<-{b};*] = 0"
+        ll0 = self._restricted_loglik(dict.fromkeys(pos, 0.0))
+        ll1 = self.results_.log_likelihood
+        warn_if_not_maximum(type(self).__name__, ll1, ll0, null)
+        return LRTestResult(
+            null=null,
+            statistic=max(2.0 * (ll1 - ll0), 0.0),
+            df=len(pos),
+            boundary=self.link == "identity" and len(pos) == 1,
+            ll_full=ll1,
+            ll_restricted=ll0,
+        )
+
+    @single_blas_thread
+    def profile_conf_int(
+        self, params: Sequence[str] | None = None, alpha: float = 0.05
+    ) -> pd.DataFrame:
+        """Profile-likelihood intervals: where ``2 (ll_max - ll_profile)`` hits chi2(1).
+
+        Each bound re-maximises the other parameters, so this costs a few dozen
+        fits per parameter; pass ``params`` to limit it. A bound that reaches
+        the edge of the parameter space (0 for a baseline and, under the
+        identity link, an excitation; a decay stays positive) is that edge.
+        """
+        from scipy import stats
+
+        check_is_fitted(self)
+        names = list(self.results_.params.index)
+        x = self.results_.params.to_numpy()
+        chosen = names if params is None else list(params)
+        crit = stats.chi2.ppf(1 - alpha, 1) / 2.0
+        ll_hat = self.results_.log_likelihood
+        se = self.results_.std_err
+        lower, profiled = self._lower_limits(), self._profiled()
+        rows = {}
+        best: list[tuple[float, str]] = []  # every restricted fit's (ll, what)
+        for name in chosen:
+            p = names.index(name)
+            if not profiled[p]:
+                rows[name] = (np.nan, np.nan)
+                continue
+
+            def gap(v: float, p: int = p) -> float:
+                ll0 = self._restricted_loglik({p: v})
+                best.append((ll0, f"{names[p]} = {v:.4g}"))
+                return float(ll_hat - ll0 - crit)
+
+            est = x[p]
+            step = se.iloc[p] if np.isfinite(se.iloc[p]) else max(abs(est), 0.1)
+            rows[name] = profile_bounds(gap, float(est), float(step), lower[p])
+        if best:
+            warn_if_not_maximum(type(self).__name__, ll_hat, *max(best))
+        return pd.DataFrame.from_dict(
+            rows, orient="index", columns=["ci_lower", "ci_upper"]
+        )
+
+    @single_blas_thread
+    def bootstrap(self, n_boot: int = 100) -> FitResult:
+        """Parametric bootstrap: simulate from the fit, refit, store the draws.
+
+        Returns a copy of ``results_`` whose ``conf_int(method="bootstrap")``
+        gives percentile intervals, for instance of the decays or of effects
+        near 0 where Wald intervals are poor. Each refit uses the fitted
+        window, the same settings and one start.
+
+        Examples
+        --------
+        >>> from titfortat.dynamics import HawkesSimulator, SumExpHawkes
+        >>> ev = HawkesSimulator([0.4], [[0.4]], 1.0, end_time=800.0,
+        ...                      rng=0).run_arrays()
+        >>> m = SumExpHawkes(decays=(0.3, 3.0)).fit(ev, end_time=800.0)
+        >>> r = m.bootstrap(n_boot=20)
+        >>> r.conf_int(method="bootstrap").shape
+        (3, 2)
+        """
+        check_is_fitted(self)
+        day_stamps = getattr(self, "tie_breaking", "none") == "jitter"
+
+        def draw(rng: np.random.Generator) -> list[np.ndarray] | None:
+            sim = self.simulator(rng=rng).run_arrays()
+            if day_stamps:
+                # Reproduce the data-generating steps: day stamps, then jitter.
+                sim = [np.floor(a) for a in sim]
+            # A node without events cannot be refitted.
+            return None if any(a.size == 0 for a in sim) else sim
+
+        return parametric_bootstrap(
+            self,
+            n_boot,
+            draw,
+            end_time=self.end_time_,
+            nodes=self.nodes_,
+            **self._bootstrap_kwargs(),
+        )
