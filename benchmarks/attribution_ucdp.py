@@ -4,14 +4,16 @@ One-sided (type 3) and non-state (type 2) events name the perpetrator in
 ``side_a``; it is the label, and ``conflict_name`` (which repeats it) is
 masked. Candidates of an event: groups with an event in the same country that
 year or the year before, plus ``other_groups`` (groups with fewer than 30
-training events). Temporal split: fit before ``--train-until`` (default
-2017-01-01), test after. Features: place (spherical kernel density), country,
-violence type, side_b (the target), binned deaths, weekday, recent activity
-overall and in the event's 50-km map square. Recent activity counts the
-labelled events of earlier days, test-period days included (an analyst
-attributing today's event knows yesterday's perpetrators); the random forest
-gets the same activity counts as features. The second table leaves
-``conflict_name`` in.
+training events; a pooled class whose static factors mix its own fit with the
+pooled one, the new-actor share chosen on the validation period, see
+``BannerAttribution(pooled_classes=...)``). Temporal split: fit before
+``--train-until`` (default 2017-01-01), test after. Features: place (spherical
+kernel density), country, violence type, side_b (the target), binned deaths,
+weekday, recent activity overall and in the event's 50-km map square. Recent
+activity counts the labelled events of earlier days, test-period days included
+(an analyst attributing today's event knows yesterday's perpetrators); the
+random forest gets the same activity counts as features. The second table
+leaves ``conflict_name`` in.
 
 UCDP GED 21.1 (Sundberg & Melander 2013; Pettersson et al. 2021), CC BY 4.0,
 as reduced by the juanr package (exact or near-exact locations only).
@@ -41,9 +43,20 @@ def run(folder: Path, train_until: str, *, mask_leaks: bool):
         ev,
         allowed,
         train_until,
-        model_kwargs={"categorical": cats, "other_prior": 0.0},
+        model_kwargs={
+            "categorical": cats,
+            "other_prior": 0.0,
+            "pooled_classes": ("other_groups",),
+        },
         data_label=f"UCDP GED 21.1, {label}",
-        describe=lambda m: f"bandwidth {m.bandwidth_km_} km",
+        describe=lambda m: (
+            f"bandwidth {m.bandwidth_km_} km; other_groups new-actor share "
+            f"{m.pool_mix_:g} (validation NLL by share: "
+            + ", ".join(
+                f"{r:g}: {v:.1f}" for r, v in m.pool_table_.itertuples(index=False)
+            )
+            + ")"
+        ),
     )
 
 

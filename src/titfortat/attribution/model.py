@@ -14,11 +14,13 @@ from scipy.special import logsumexp, softmax
 from titfortat._validation import BaseEstimator, Interval, Options, check_is_fitted
 from titfortat.attribution import _candidates as cand
 from titfortat.attribution._core import (
+    ACTIVITY,
     LOCAL,
     PRIOR,
     Core,
     derived_columns,
     has_coordinates,
+    mix_pooled,
 )
 from titfortat.attribution.metrics import (
     AttributionEvaluation,
@@ -37,6 +39,8 @@ __all__ = ["BannerAttribution"]
 _NEEDED = ("event_id", "date", "latitude", "longitude", "timestamp")
 #: Time scales (days) of the recent-activity factor tried on the validation period.
 ACTIVITY_GRID = (3.0, 7.0, 14.0, 30.0, 60.0)
+#: New-actor shares of the pooled classes tried on the validation period.
+POOL_GRID = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0)
 
 
 class BannerAttribution(BaseEstimator):
@@ -131,6 +135,18 @@ class BannerAttribution(BaseEstimator):
         The model's intensity conditions only on the events it was fitted on.
     intensity_origin : date, optional
         Calendar day of a fitted Hawkes model's time 0 (needed with a model).
+    pooled_classes : tuple of str, default ()
+        Labelled candidates that pool many actors (UCDP's ``other_groups``:
+        every group with few training events). Their membership turns over
+        (after the training period the pool is mostly groups not seen in it),
+        so their place and categorical factors are a mixture of their fitted
+        factor and the pooled one, :math:`(1-\rho) f_k + \rho g` (see
+        ``_core.mix_pooled``).
+    pool_mix : float in [0, 1], optional
+        The new-actor share :math:`\rho`; default: chosen from ``POOL_GRID``
+        (0-1) by the calibrated likelihood of the validation period's weight
+        half, like the activity scale → ``pool_mix_``. Ignored without
+        ``pooled_classes``.
     calibration : {"weights", "temperature", "none"}, default "weights"
     level : float in (0, 1), default 0.9
         Level of the prediction sets.
@@ -154,6 +170,8 @@ class BannerAttribution(BaseEstimator):
         Calibrated weight of each factor (``prior``, ``place``, ..., ``activity``,
         ``local_activity``).
     activity_days_ : float
+    pool_mix_ : float
+        New-actor share of the pooled classes (0 without any).
     latent_activity_, local_activity_used_ : bool
     bandwidth_km_ : float or None
     conformal_threshold_ : float
@@ -189,6 +207,7 @@ class BannerAttribution(BaseEstimator):
         "latent_activity": ["boolean", Options({"auto"})],
         "local_cell_km": [Interval(Real, 0, None, closed="neither"), None],
         "memory_days": [Interval(Real, 0, None, closed="neither"), None],
+        "pool_mix": [Interval(Real, 0, 1, closed="both"), None],
         "activity_window": [Options({"trailing", "centered"})],
         "calibration": [Options({"weights", "temperature", "none"})],
         "level": [Interval(Real, 0, 1, closed="neither")],
@@ -223,6 +242,8 @@ class BannerAttribution(BaseEstimator):
         memory_days: float | None = None,
         intensity: Any = None,
         intensity_origin: str | None = None,
+        pooled_classes: tuple[str, ...] = (),
+        pool_mix: float | None = None,
         calibration: str = "weights",
         level: float = 0.9,
         validation_fraction: float = 0.3,
@@ -246,6 +267,8 @@ class BannerAttribution(BaseEstimator):
         self.memory_days = memory_days
         self.intensity = intensity
         self.intensity_origin = intensity_origin
+        self.pooled_classes = pooled_classes
+        self.pool_mix = pool_mix
         self.calibration = calibration
         self.level = level
         self.validation_fraction = validation_fraction
@@ -339,6 +362,8 @@ class BannerAttribution(BaseEstimator):
             local_cell_km=self.local_cell_km,
             memory_days=self.memory_days,
             intensity=vars(self).get("intensity_"),
+            pooled=vars(self).get("pooled_", ()),
+            pool_mix=vars(self).get("pool_mix_", 0.0),
         )
 
     def _stack(
@@ -552,6 +577,44 @@ class BannerAttribution(BaseEstimator):
         core.history_weights = full[1] if best[0] else full[1][:n_lab]
         return hist if best[0] else own
 
+    def _validation_pool(
+        self,
+        core: Core,
+        ev_val: pd.DataFrame,
+        hist: tuple[pd.DataFrame, np.ndarray],
+        mask_val: np.ndarray,
+        y_val: np.ndarray,
+        rows: np.ndarray,
+    ) -> None:
+        """New-actor share of the pooled classes, by validation.
+
+        Each share in ``POOL_GRID`` (or the given ``pool_mix``) is scored like
+        the activity scale: log-likelihood of the true candidates on the
+        weight half of the later validation period, factor weights refitted.
+        Sets ``pool_mix_`` and the core's share.
+        """
+        if not self.pooled_:
+            self.pool_mix_ = 0.0
+            return
+        grid = POOL_GRID if self.pool_mix is None else (float(self.pool_mix),)
+        sub, ys, ms = ev_val.iloc[rows], y_val[rows], mask_val[rows]
+        core.pool_mix = 0.0
+        raw = core.components(sub, extra_history=hist)
+        scores = []
+        for rho in grid:
+            comps = mix_pooled(
+                {c: v for c, v in raw.items() if c not in (ACTIVITY, LOCAL)},
+                self.pooled_,
+                rho,
+            )
+            comps.update({c: v for c, v in raw.items() if c in (ACTIVITY, LOCAL)})
+            _, cube, logmask = self._stack(core, comps, ms)
+            w = self._fit_weights(cube, logmask, ys)
+            scores.append(self._nll(w, cube, logmask, ys))
+        self.pool_table_ = pd.DataFrame({"pool_mix": grid, "validation_nll": scores})
+        self.pool_mix_ = float(grid[int(np.argmin(scores))])
+        core.pool_mix = self.pool_mix_
+
     # ------------------------------------------------------------ fit
     def fit(self, events: pd.DataFrame, *, allowed: pd.DataFrame | None = None) -> Self:
         """Fit on events: own-name claims are labels, the rest latent.
@@ -609,6 +672,14 @@ class BannerAttribution(BaseEstimator):
             )
             mask[bad, y[bad]] = True
         self.classes_ = classes + ([cand.OTHER] if self.other_prior > 0 else [])
+        unknown = [c for c in self.pooled_classes if c not in classes]
+        if unknown:
+            raise DataError(
+                f"pooled_classes {unknown} are not candidates; the candidates are "
+                f"{classes[:10]}. Expected names of labelled candidates that pool "
+                "many actors (e.g. 'other_groups'), or ()."
+            )
+        self.pooled_ = tuple(classes.index(c) for c in self.pooled_classes)
         self.n_labeled_ = int(lab.sum())
         self.n_latent_ = int((~lab).sum())
         self.n_without_coordinates_ = int((~has_coordinates(ev)).sum())
@@ -661,6 +732,7 @@ class BannerAttribution(BaseEstimator):
         else:
             self.activity_days_ = self.activity_days or 30.0
         core_a.activity_days = self.activity_days_
+        self._validation_pool(core_a, ev_val, hist, mask[val], y[val], half_w)
         comps = core_a.components(ev_val, extra_history=hist)
         names, cube, logmask = self._stack(core_a, comps, mask[val])
         # interleave in time: half fits the weights, half calibrates the sets
