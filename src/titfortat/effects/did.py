@@ -7,7 +7,7 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from titfortat._threads import single_blas_thread
 from titfortat._validation import as_generator
@@ -70,7 +70,9 @@ class DiDResult:
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
         """Robust t interval at level ``1 - alpha``: one row ``did``, columns
         ``ci_lower, ci_upper``."""
-        q = float(stats.t.ppf(1 - alpha / 2, self.n_treated + self.n_control - 2))
+        q = float(
+            special.stdtrit(self.n_treated + self.n_control - 2, 1 - alpha / 2)
+        )  # t.ppf
         e, s = self.estimate, self.std_err
         return ci_frame("did", e - q * s, e + q * s)
 
@@ -262,7 +264,7 @@ def did(
         res = OLS(change, x).fit(cov_type="HC2")
     est = float(res.params[1])
     se = float(res.bse[1])
-    p = float(2 * stats.t.sf(abs(est / se), z.size - 2)) if se > 0 else np.nan
+    p = float(2 * special.stdtr(z.size - 2, -abs(est / se))) if se > 0 else np.nan
     g = as_generator(rng)
     perm = np.empty(int(n_permutations))
     if clustered:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from titfortat._threads import single_blas_thread
 from titfortat.effects._common import (
@@ -452,7 +452,7 @@ def effect_table(
                 continue
             f = m.cumulative_effect().summary_frame(alpha).iloc[0]
             z = f.estimate / f.std_err if f.std_err > 0 else np.nan
-            p = float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan
+            p = float(2 * special.ndtr(-abs(z))) if np.isfinite(z) else np.nan
             out.add(
                 f"count_ar_{fam}",
                 d,

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 __all__ = ["FitResult", "Summary"]
 
@@ -223,7 +223,7 @@ class FitResult:
     @functools.cached_property
     def pvalues(self) -> pd.Series:
         """Two-sided p-values of the Wald statistics."""
-        p = 2.0 * stats.norm.sf(np.abs(self.zvalues.to_numpy(dtype=float)))
+        p = 2.0 * special.ndtr(-np.abs(self.zvalues.to_numpy(dtype=float)))
         return pd.Series(p, index=self.params.index, name="p_value")
 
     def conf_int(
@@ -251,7 +251,7 @@ class FitResult:
         if not 0.0 < alpha < 1.0:
             raise ValueError(f"The 'alpha' argument must be in (0, 1). Got {alpha!r}.")
         if method == "wald":
-            q = stats.norm.ppf(1.0 - alpha / 2.0)
+            q = special.ndtri(1.0 - alpha / 2.0)
             lo = self.params - q * self.std_err
             hi = self.params + q * self.std_err
         elif method == "bootstrap":

@@ -85,7 +85,7 @@ class _BinnedInference:
         ...      < ci.loc["alpha[0<-0]", "ci_upper"])
         True
         """
-        from scipy import stats
+        from scipy import special
 
         check_is_fitted(self)
         if not 0.0 < alpha < 1.0:
@@ -98,7 +98,7 @@ class _BinnedInference:
             raise ValueError(
                 f"Unknown parameter name(s) {unknown}; choose from {names}."
             )
-        crit = stats.chi2.ppf(1.0 - alpha, 1) / 2.0
+        crit = special.chdtri(1, alpha) / 2.0  # chi2(1).ppf(1 - alpha)
         ll_hat = self.results_.log_likelihood
         se = self.results_.std_err.to_numpy(float)
         b = self._blocks(d)
