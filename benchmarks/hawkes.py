@@ -296,16 +296,17 @@ def run_case(d: int, n_target: float, repeat: int) -> None:
     t_fixed = best_of(lambda: m_fixed.fit(arrays, end_time=end), repeat)
     free = np.ones(d + d * d + 1, dtype=bool)
     free[-1] = False
-    start = m_fixed._starts(arrays, end, np.random.default_rng(0))
+    start = m_fixed._spec.starts(arrays, end, np.random.default_rng(0))
     t_mle = best_of(
-        lambda: m_fixed._optimize(times, marks, end, d, start, free), repeat
+        lambda: m_fixed._spec.optimize(times, marks, end, d, start, free), repeat
     )
     m_learn = ExpHawkes(n_starts=1)
     t_learn = best_of(lambda: m_learn.fit(arrays, end_time=end), repeat)
     learn_free = np.ones(d + d * d + 1, dtype=bool)
-    start_l = m_learn._starts(arrays, end, np.random.default_rng(0))
+    start_l = m_learn._spec.starts(arrays, end, np.random.default_rng(0))
     t_learn_mle = best_of(
-        lambda: m_learn._optimize(times, marks, end, d, start_l, learn_free), repeat
+        lambda: m_learn._spec.optimize(times, marks, end, d, start_l, learn_free),
+        repeat,
     )
     print(
         f"  titfortat fixed decay: MLE {t_mle:.3f} s, full fit with SEs "
@@ -400,9 +401,7 @@ def tick_sumexp_lbfgsb(arrays, end_time, decays, d):
 def sumexp_warmup() -> None:
     """Compile the SumExpHawkes kernels before anything is timed."""
     mu, adj = sumexp_params(2)
-    arrays = HawkesSimulator(
-        mu, adj, SUMEXP_DECAYS, end_time=200.0, rng=0
-    ).run_arrays()
+    arrays = HawkesSimulator(mu, adj, SUMEXP_DECAYS, end_time=200.0, rng=0).run_arrays()
     SumExpHawkes(decays=SUMEXP_DECAYS).fit(arrays)
     SumExpHawkes(decays=SUMEXP_START, learn_decays=True, n_starts=1).fit(arrays)
 

@@ -35,7 +35,7 @@ def test_profile_bounds_sit_at_the_chi2_cutoff():
         x0[-1] = np.log(x0[-1])
         free = model._free.copy()
         free[p] = False
-        _, ll0, _ = model._optimize(
+        _, ll0, _ = model._spec.optimize(
             model._times, model._marks, model.end_time_, d, [x0], free
         )
         drop = 2 * (model.results_.log_likelihood - ll0)

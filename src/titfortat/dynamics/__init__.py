@@ -45,17 +45,20 @@ is written once and shared::
                            exponentials; nonlinear with a varying baseline)
     hawkes/_kernel_hawkes.py  KernelHawkes: any declared kernel
     hawkes/_exp*.py        ExpHawkes (learned decay, every link, segments,
-                           covariates, spline)
+                           covariates, spline): the estimator holds one
+                           ExpSpec (_exp_optimize.py: layout, likelihood,
+                           optimisation) and a flat diagnostics base
     hawkes/_sumexp*.py     SumExpHawkes (learned decays, every link)
 
 Before issue 15 the sum-of-exponentials stack re-implemented the row fit,
 the warm start, the simulator (a private class without ``run()``), and had
 no ``predict_intensity``, ``residuals``, ``branching_ratio`` or
-``impulse_response``; those now come from the modules above. Still
-separate: ExpHawkes' mixin chain (``_exp`` -> ``_exp_optimize`` ->
-``_exp_diagnostics``) for its learned-decay, nonlinear
-and varying-baseline paths, and SumExpHawkes' joint and nonlinear fits;
-they are the next to move onto the kernel objects.
+``impulse_response``; those now come from the modules above, and ExpHawkes'
+mixin chain (``_exp`` -> ``_exp_inference`` -> ``_exp_optimize`` ->
+``_exp_diagnostics``, sharing state through ``vars(self).get``) is gone.
+Still separate: ExpHawkes' learned-decay, nonlinear and varying-baseline
+paths and SumExpHawkes' joint and nonlinear fits; they are the next to move
+onto the kernel objects.
 
 Adding a kernel: subclass :class:`~titfortat.dynamics.hawkes.kernels.Kernel`
 in one file and declare ``param_names``, ``bounds``, ``params()``,

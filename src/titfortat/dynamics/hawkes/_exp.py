@@ -36,8 +36,9 @@ from titfortat.dynamics.hawkes._exog import (
     as_covariates,
     positivity_rows,
 )
+from titfortat.dynamics.hawkes._exp_diagnostics import _ExpDiagnostics
 from titfortat.dynamics.hawkes._exp_nonlinear import NonlinearDesign
-from titfortat.dynamics.hawkes._exp_optimize import _MIN_BASELINE, _ExpOptimize
+from titfortat.dynamics.hawkes._exp_optimize import _MIN_BASELINE, ExpSpec
 from titfortat.dynamics.hawkes._inference import LikelihoodInference
 from titfortat.exceptions import DataError, DataQualityWarning
 from titfortat.results import FitResult
@@ -51,7 +52,7 @@ __all__ = ["MAX_TIED_SHARE", "ExpHawkes"]
 MAX_TIED_SHARE = 0.25
 
 
-class ExpHawkes(BaseEstimator, ResultsDelegates, LikelihoodInference, _ExpOptimize):
+class ExpHawkes(BaseEstimator, ResultsDelegates, LikelihoodInference, _ExpDiagnostics):
     """Multivariate Hawkes process with an exponential kernel, fitted by exact MLE.
 
     .. math::
@@ -319,21 +320,28 @@ class ExpHawkes(BaseEstimator, ResultsDelegates, LikelihoodInference, _ExpOptimi
                 stacklevel=2,
             )
         self._exog_terms = None if exog is None else as_covariates(exog)
-        self._covariates = self._baseline_terms(big_t)
-        if self._covariates is not None and self.baseline_segments != 1:
+        cov = self._baseline_terms(big_t)
+        if cov is not None and self.baseline_segments != 1:
             raise ValueError(
                 "exog and baseline_spline_df need baseline_segments=1 in ExpHawkes "
                 f"(got baseline_segments={self.baseline_segments}). Express "
                 "baseline segments as indicator covariates instead, e.g. "
                 "exog={'late': [(start, end)]}."
             )
-        self._nonlinear_design = (
-            NonlinearDesign.build(self._covariates, self.baseline_segments, big_t)
-            if self.link != "identity"
-            and (self._covariates is not None or self.baseline_segments > 1)
-            else None
+        varying = cov is not None or self.baseline_segments > 1
+        self._spec = spec = ExpSpec(
+            self.link,
+            self.baseline_segments,
+            self.decay,
+            self.n_starts,
+            self.max_iter,
+            self.tol,
+            cov,
+            NonlinearDesign.build(cov, self.baseline_segments, big_t)
+            if self.link != "identity" and varying
+            else None,
         )
-        n_par = self.baseline_segments * d + d * d + d * self._n_cov() + 1
+        n_par = self.baseline_segments * d + d * d + d * spec.n_cov() + 1
         free = np.ones(n_par, dtype=bool)
         if self.decay is not None:
             free[-1] = False
@@ -343,10 +351,10 @@ class ExpHawkes(BaseEstimator, ResultsDelegates, LikelihoodInference, _ExpOptimi
                 f"{times.size} events cannot identify {k} parameters; aggregate "
                 "nodes or fix the decay."
             )
-        starts = self._starts(arrays, big_t, rng)
-        x, ll, info = self._optimize(times, marks, big_t, d, starts, free)
+        starts = spec.starts(arrays, big_t, rng)
+        x, ll, info = spec.optimize(times, marks, big_t, d, starts, free)
         report_convergence(info, strict=strict, name=type(self).__name__)
-        if self._covariates is not None and self.link == "identity":
+        if cov is not None and self.link == "identity":
             self._warn_baseline_at_bound(x, big_t, names)
         lower = np.full(x.size, -np.inf)
         if self.link == "identity":
@@ -355,27 +363,27 @@ class ExpHawkes(BaseEstimator, ResultsDelegates, LikelihoodInference, _ExpOptimi
             lower[: self.baseline_segments * d] = 0.0
         lower[-1] = 0.0
 
-        if self.link == "identity" and self._cov() is None:
-            full = -self._hessian(x, times, marks, big_t, d)
+        if self.link == "identity" and cov is None:
+            full = -spec.hessian(x, times, marks, big_t, d)
             idx = np.flatnonzero(free)
             info_mat = full[np.ix_(idx, idx)]
         else:
 
             def grad(v: np.ndarray) -> np.ndarray:
-                return self._loglik(v, times, marks, big_t, d)[1]
+                return spec.loglik(v, times, marks, big_t, d)[1]
 
             info_mat = observed_information(grad, x, free, lower)
         cov = covariance(info_mat, free, strict=strict)
         self._times, self._marks, self._free = times, marks, free
         self._x = x
         self.nodes_ = names
-        mu, adj, self.decay_ = self._unpack(x, d)
+        mu, adj, self.decay_ = spec.unpack(x, d)
         self.decays_ = np.array([self.decay_])  # the family's name (U = 1)
         # baseline_ is (D,) for a constant baseline, (segments, D) otherwise.
         kseg = self.baseline_segments
         self.baseline_ = mu.copy() if kseg == 1 else mu.reshape(kseg, d).copy()
         self.adjacency_ = adj.copy()
-        self.exog_coef_ = self._gamma(x, d).copy()
+        self.exog_coef_ = spec.gamma(x, d).copy()
         self.n_events_ = int(times.size)
         self.end_time_ = big_t
         self.converged_ = fit_health(
@@ -387,7 +395,7 @@ class ExpHawkes(BaseEstimator, ResultsDelegates, LikelihoodInference, _ExpOptimi
         )
         self.n_iter_ = int(info["n_iter"])
         self.results_ = FitResult.from_estimates(
-            params=pd.Series(x, index=self._names(names)),
+            params=pd.Series(x, index=spec.names(names)),
             cov_params=cov,
             log_likelihood=ll,
             n_obs=int(times.size),
@@ -412,7 +420,7 @@ class ExpHawkes(BaseEstimator, ResultsDelegates, LikelihoodInference, _ExpOptimi
             x0[p], free[p] = v, False
         x0[-1] = np.log(x0[-1])  # the decay is optimised on the log scale
         d = len(self.nodes_)
-        _, ll0, _ = self._optimize(
+        _, ll0, _ = self._spec.optimize(
             self._times, self._marks, self.end_time_, d, [x0], free
         )
         return ll0
@@ -452,7 +460,7 @@ class ExpHawkes(BaseEstimator, ResultsDelegates, LikelihoodInference, _ExpOptimi
         self, x: np.ndarray, end_time: float, names: list[str]
     ) -> None:
         """Warn when a covariate piece's baseline sits on its positivity bound."""
-        cov = self._covariates
+        cov = self._spec.cov
         assert cov is not None
         d = len(names)
         vals = cov.piece_values(end_time)
@@ -528,4 +536,4 @@ class ExpHawkes(BaseEstimator, ResultsDelegates, LikelihoodInference, _ExpOptimi
                 f"score needs {len(self.nodes_)} nodes, got {len(arrays)}."
             )
         times, marks = merge_events(arrays)
-        return self._loglik(self._x, times, marks, big_t, len(arrays), False)[0]
+        return self._spec.loglik(self._x, times, marks, big_t, len(arrays), False)[0]

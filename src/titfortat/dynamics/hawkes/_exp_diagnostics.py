@@ -1,8 +1,7 @@
-"""Layout helpers and diagnostics of :class:`ExpHawkes` (a mixin).
-
-Kept apart from the estimator so each module stays readable; everything
-here reads fitted state only and never refits.
-"""
+"""Diagnostics of :class:`ExpHawkes`: methods that read its fitted state
+(the public attributes and the fit's :class:`ExpSpec`, ``_spec``) and never
+refit. One flat base of the estimator, kept apart so each module stays
+readable."""
 
 from __future__ import annotations
 
@@ -17,8 +16,8 @@ from titfortat._validation import check_is_fitted
 from titfortat.dynamics._branching import spectral_radius
 from titfortat.dynamics._optim import delta_method
 from titfortat.dynamics.hawkes import _diagnostics as diag
-from titfortat.dynamics.hawkes._exog import BaselineTerms, PiecewiseCovariates
-from titfortat.dynamics.hawkes._exp_nonlinear import NonlinearDesign
+from titfortat.dynamics.hawkes._exog import PiecewiseCovariates
+from titfortat.dynamics.hawkes._exp_optimize import ExpSpec
 from titfortat.dynamics.hawkes._loglik import (
     LINK_CODES,
     RELU_FLOOR,
@@ -35,8 +34,7 @@ from titfortat.results import DerivedResult, FitResult, ResidualResult
 
 
 class _ExpDiagnostics:
-    """Parameter layout ``[mu (K*D), A (D*D), gamma (D*p), beta]`` and the
-    fitted-model diagnostics shared by :class:`ExpHawkes`."""
+    """The fitted-model diagnostics of :class:`ExpHawkes`."""
 
     # Set by ExpHawkes.__init__ / fit.
     link: Literal["identity", "softplus", "relu"]
@@ -51,38 +49,7 @@ class _ExpDiagnostics:
     _x: np.ndarray
     _times: np.ndarray
     _marks: np.ndarray
-
-    # ---------------------------------------------------------------- layout
-    def _cov(self) -> BaselineTerms | None:
-        cov: BaselineTerms | None = vars(self).get("_covariates")
-        return cov
-
-    def _design(self) -> NonlinearDesign | None:
-        """Pieces of a varying baseline under softplus or relu, else None."""
-        design: NonlinearDesign | None = vars(self).get("_nonlinear_design")
-        return design
-
-    def _n_cov(self) -> int:
-        cov = self._cov()
-        return 0 if cov is None else cov.n_covariates
-
-    def _gamma(self, x: np.ndarray, d: int) -> np.ndarray:
-        """Covariate coefficients (D, p), stored between ``A`` and ``beta``."""
-        nm = self.baseline_segments * d
-        return x[nm + d * d : -1].reshape(d, self._n_cov())
-
-    def _unpack(self, x: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray, float]:
-        """``(mu (K*D,), A (D, D), beta)`` from ``[mu, A, beta]``."""
-        nm = self.baseline_segments * d
-        return x[:nm], x[nm : nm + d * d].reshape(d, d), float(x[-1])
-
-    # ------------------------------------------------------------ diagnostics
-    def _node_index(self, node: int | str) -> int:
-        if isinstance(node, str):
-            if node not in self.nodes_:
-                raise ValueError(f"Unknown node {node!r}; nodes are {self.nodes_}.")
-            return self.nodes_.index(node)
-        return int(node)
+    _spec: ExpSpec
 
     def spectral_radius(self) -> float:
         """Spectral radius of the branching matrix (``max(A, 0)`` otherwise).
@@ -94,25 +61,25 @@ class _ExpDiagnostics:
         return spectral_radius(self.adjacency_, self.link)
 
     def _varying_baseline(self) -> bool:
-        return self.baseline_segments > 1 or self._cov() is not None
+        return self.baseline_segments > 1 or self._spec.cov is not None
 
     def _baseline_at(self, x: np.ndarray, t: np.ndarray, node: np.ndarray) -> Any:
         """``mu_node(t)`` at times ``t`` (segments or covariates) under ``x``."""
         k, d = self.baseline_segments, len(self.nodes_)
-        mu = self._unpack(x, d)[0].reshape(k, d)
-        cov = self._cov()
+        mu = self._spec.unpack(x, d)[0].reshape(k, d)
+        cov = self._spec.cov
         if cov is not None:
-            gamma = self._gamma(x, d)
+            gamma = self._spec.gamma(x, d)
             return mu[0, node] + np.einsum("np,np->n", cov.at(t), gamma[node])
         return mu[_segments(t, self.end_time_, k), node]
 
     def _baseline_integral(self, t: np.ndarray, node: np.ndarray) -> np.ndarray:
         """``int_0^t mu_node(s) ds`` for a piecewise-constant baseline."""
         k, d = self.baseline_segments, len(self.nodes_)
-        mu = self._unpack(self._x, d)[0].reshape(k, d)
-        cov = self._cov()
+        mu = self._spec.unpack(self._x, d)[0].reshape(k, d)
+        cov = self._spec.cov
         if cov is not None:
-            gamma = self._gamma(self._x, d)
+            gamma = self._spec.gamma(self._x, d)
             res: np.ndarray = mu[0, node] * t + np.einsum(
                 "np,np->n", cov.cumulative(t), gamma[node]
             )
@@ -124,8 +91,7 @@ class _ExpDiagnostics:
         return out
 
     def _mat(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-        d = len(self.nodes_)
-        return self._unpack(x, d)
+        return self._spec.unpack(x, len(self.nodes_))
 
     def _branching(self) -> tuple[DerivedResult, DerivedResult]:
         return diag.branching(
@@ -226,7 +192,7 @@ class _ExpDiagnostics:
         mu, a, beta = self._mat(self._x)
         d = len(self.nodes_)
         segmented = self._varying_baseline()
-        design = self._design()
+        design = self._spec.design
         if design is not None:  # nonlinear link: the baseline is not additive
             _, _, cum = design.run(
                 self._times,
@@ -234,7 +200,7 @@ class _ExpDiagnostics:
                 self.end_time_,
                 mu,
                 a,
-                self._gamma(self._x, d),
+                self._spec.gamma(self._x, d),
                 beta,
                 self.link,
                 False,
@@ -309,11 +275,11 @@ class _ExpDiagnostics:
         """
         check_is_fitted(self)
         big_t = self.end_time_ if end_time is None else float(end_time)
-        design = self._design()
+        design = self._spec.design
         if design is not None:
             d = len(self.nodes_)
             mu, a, beta = self._mat(self._x)
-            km, kg = design.kernel_params(mu, self._gamma(self._x, d))
+            km, kg = design.kernel_params(mu, self._spec.gamma(self._x, d))
             link: Literal["softplus", "relu"] = (
                 "relu" if self.link == "relu" else "softplus"
             )
@@ -322,7 +288,7 @@ class _ExpDiagnostics:
                 kg,
                 design.brk,
                 design.poly,
-                design.baseline_bounds(mu, self._gamma(self._x, d), big_t),
+                design.baseline_bounds(mu, self._spec.gamma(self._x, d), big_t),
                 a,
                 beta,
                 end_time=big_t,
@@ -331,7 +297,7 @@ class _ExpDiagnostics:
                 rng=rng,
                 nodes=self.nodes_,
             )
-        cov = self._cov()
+        cov = self._spec.cov
         if cov is not None and not isinstance(cov, PiecewiseCovariates):
             # Smooth (spline) baseline: exact thinning of the background under
             # the largest B-spline coefficient, which bounds the combination

@@ -1,24 +1,28 @@
-"""Likelihood, parameter layout and optimisation paths of :class:`ExpHawkes`.
-
-A mixin kept apart from the estimator so each module stays readable: the
-log-likelihood dispatch by link and baseline, the starts, and the three
-optimisation routes (concave per-node rows for a fixed decay, projected Newton
-for a learned decay, multi-start L-BFGS-B or SLSQP otherwise).
+"""What one fit of :class:`ExpHawkes` is: :class:`ExpSpec`, a small frozen
+object built by ``fit`` from the estimator's settings and the data's
+baseline terms, holding the parameter layout ``[mu (K*D), A (D*D), gamma
+(D*p), beta]``, the log-likelihood dispatch by link and baseline, the starts,
+and the three optimisation routes (concave per-node rows for a fixed decay,
+projected Newton for a learned decay, multi-start L-BFGS-B or SLSQP
+otherwise). The estimator and its diagnostics hold one (``_spec``) instead
+of sharing private state through a mixin chain.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from titfortat.dynamics._optim import maximize, newton_maximize
 from titfortat.dynamics.hawkes._exog import (
+    BaselineTerms,
     covariate_names,
     loglik_grad_exog,
     positivity_rows,
 )
-from titfortat.dynamics.hawkes._exp_diagnostics import _ExpDiagnostics
+from titfortat.dynamics.hawkes._exp_nonlinear import NonlinearDesign
 from titfortat.dynamics.hawkes._loglik import (
     exp_hessian_seg,
     exp_loglik_grad_seg,
@@ -39,16 +43,38 @@ _LOG_BETA_BOUNDS = (np.log(1e-6), np.log(1e6))
 _MIN_BASELINE = 1e-10
 
 
-class _ExpOptimize(_ExpDiagnostics):
-    """Log-likelihood and maximisation over ``[mu, A, gamma, log beta]``."""
+@dataclass(frozen=True)
+class ExpSpec:
+    """Layout, log-likelihood and maximisation over ``[mu, A, gamma, log beta]``.
 
-    # Set by ExpHawkes.__init__.
+    ``cov`` holds the covariate and spline terms of the baseline (None for a
+    constant or segmented one), ``design`` their pieces under a nonlinear
+    link (None otherwise); the other fields are the estimator's settings.
+    """
+
+    link: str
+    baseline_segments: int
     decay: float | None
     n_starts: int
     max_iter: int
     tol: float
+    cov: BaselineTerms | None = None
+    design: NonlinearDesign | None = None
 
-    def _loglik(
+    def n_cov(self) -> int:
+        return 0 if self.cov is None else self.cov.n_covariates
+
+    def gamma(self, x: np.ndarray, d: int) -> np.ndarray:
+        """Covariate coefficients (D, p), stored between ``A`` and ``beta``."""
+        nm = self.baseline_segments * d
+        return x[nm + d * d : -1].reshape(d, self.n_cov())
+
+    def unpack(self, x: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray, float]:
+        """``(mu (K*D,), A (D, D), beta)`` from ``[mu, A, gamma, beta]``."""
+        nm = self.baseline_segments * d
+        return x[:nm], x[nm : nm + d * d].reshape(d, d), float(x[-1])
+
+    def loglik(
         self,
         x: np.ndarray,
         times: np.ndarray,
@@ -57,10 +83,10 @@ class _ExpOptimize(_ExpDiagnostics):
         d: int,
         with_grad: bool = True,
     ) -> tuple[float, np.ndarray]:
-        mu, adj, beta = self._unpack(x, d)
+        mu, adj, beta = self.unpack(x, d)
         mu = np.ascontiguousarray(mu)
         adj = np.ascontiguousarray(adj)
-        design = self._design()
+        design = self.design
         if design is not None:
             ll, g, _ = design.run(
                 times,
@@ -68,13 +94,13 @@ class _ExpOptimize(_ExpDiagnostics):
                 end_time,
                 mu,
                 adj,
-                self._gamma(x, d),
+                self.gamma(x, d),
                 beta,
                 self.link,
                 with_grad,
             )
             return ll, g
-        cov = self._cov()
+        cov = self.cov
         if cov is not None:
             return loglik_grad_exog(
                 times,
@@ -82,7 +108,7 @@ class _ExpOptimize(_ExpDiagnostics):
                 end_time,
                 mu,
                 adj,
-                self._gamma(x, d),
+                self.gamma(x, d),
                 beta,
                 cov,
                 with_grad,
@@ -100,7 +126,7 @@ class _ExpOptimize(_ExpDiagnostics):
             )
         return float(ll), g
 
-    def _hessian(
+    def hessian(
         self,
         x: np.ndarray,
         times: np.ndarray,
@@ -109,14 +135,14 @@ class _ExpOptimize(_ExpDiagnostics):
         d: int,
     ) -> np.ndarray:
         """Analytic Hessian of the identity-link log-likelihood."""
-        mu, adj, beta = self._unpack(x, d)
+        mu, adj, beta = self.unpack(x, d)
         mu_idx = _segments(times, end_time, self.baseline_segments) * d + marks
         h: np.ndarray = exp_hessian_seg(
             times, marks, mu_idx, end_time, mu.copy(), adj.copy(), beta
         )
         return h
 
-    def _names(self, nodes: list[str]) -> list[str]:
+    def names(self, nodes: list[str]) -> list[str]:
         k = self.baseline_segments
         mus = (
             [f"mu[{n}]" for n in nodes]
@@ -124,21 +150,21 @@ class _ExpOptimize(_ExpDiagnostics):
             else [f"mu[{n},{s}]" for s in range(k) for n in nodes]
         )
         alphas = [f"alpha[{a}<-{b}]" for a in nodes for b in nodes]
-        cov = self._cov()
+        cov = self.cov
         gammas = [] if cov is None else covariate_names(nodes, cov)
         return mus + alphas + gammas + ["decay"]
 
-    def _bounds(self, d: int) -> list[tuple[float | None, float | None]]:
+    def bounds(self, d: int) -> list[tuple[float | None, float | None]]:
         lo_mu: float | None = None if self.link == "softplus" else 1e-10
         lo_a: float | None = 1e-10 if self.link == "identity" else None
         n_mu = self.baseline_segments * d
         out: list[tuple[float | None, float | None]] = [(lo_mu, None)] * n_mu
         gam: list[tuple[float | None, float | None]] = [(None, None)] * (
-            d * self._n_cov()
+            d * self.n_cov()
         )
         return [*out, *[(lo_a, None)] * (d * d), *gam, _LOG_BETA_BOUNDS]
 
-    def _starts(
+    def starts(
         self, arrays: list[np.ndarray], end_time: float, rng: np.random.Generator
     ) -> list[np.ndarray]:
         d = len(arrays)
@@ -169,11 +195,11 @@ class _ExpOptimize(_ExpDiagnostics):
                 beta = float(self.decay)
             mu = np.tile(mu, self.baseline_segments)
             # Covariate effects start at zero, where the baseline is positive.
-            gamma = np.zeros(d * self._n_cov())
+            gamma = np.zeros(d * self.n_cov())
             starts.append(np.concatenate([mu, adj.ravel(), gamma, [np.log(beta)]]))
         return starts
 
-    def _precondition(
+    def precondition(
         self,
         times: np.ndarray,
         marks: np.ndarray,
@@ -186,11 +212,11 @@ class _ExpOptimize(_ExpDiagnostics):
         One extra O(N D^2) pass; scaling the variables by it roughly halves
         the L-BFGS-B iterations for D = 10.
         """
-        hd = -np.diag(self._hessian(x, times, marks, end_time, d)).copy()
+        hd = -np.diag(self.hessian(x, times, marks, end_time, d)).copy()
         hd[-1] *= x[-1] ** 2
         return np.sqrt(np.clip(hd, 1e-8 * max(hd.max(), 1.0), None) / times.size)
 
-    def _optimize(
+    def optimize(
         self,
         times: np.ndarray,
         marks: np.ndarray,
@@ -200,7 +226,7 @@ class _ExpOptimize(_ExpDiagnostics):
         free: np.ndarray,
     ) -> tuple[np.ndarray, float, dict[str, Any]]:
         """Maximise over ``[mu, A, log beta]``; return natural parameters."""
-        plain = self.link == "identity" and self._cov() is None
+        plain = self.link == "identity" and self.cov is None
         if plain and not free[-1]:
             x0 = starts[0].copy()
             x0[-1] = np.exp(x0[-1])
@@ -227,7 +253,7 @@ class _ExpOptimize(_ExpDiagnostics):
             # full fit there; the preconditioner comes from the same stretch.
             # Measured at D = 10, N = 1e6: 14 instead of 42 joint iterations.
             ts, ms, t_sub = subsample(times, marks)
-            xw, _, _ = self._optimize(ts, ms, t_sub, d, starts[:1], free)
+            xw, _, _ = self.optimize(ts, ms, t_sub, d, starts[:1], free)
             xw[:-1] = np.maximum(xw[:-1], 1e-6)
             pre = (ts, ms, t_sub, xw.copy())
             xw[-1] = np.log(xw[-1])
@@ -257,14 +283,14 @@ class _ExpOptimize(_ExpDiagnostics):
         def fun(z: np.ndarray) -> tuple[float, np.ndarray]:
             x = z.copy()
             x[-1] = np.exp(z[-1])
-            ll, g = self._loglik(x, times, marks, end_time, d)
+            ll, g = self.loglik(x, times, marks, end_time, d)
             g = g.copy()
             g[-1] *= x[-1]  # chain rule for log beta
             return ll, g
 
         newton = None
         if plain and len(starts) > 0:
-            newton = self._newton(times, marks, end_time, d, starts[0], free, fun)
+            newton = self.newton(times, marks, end_time, d, starts[0], free, fun)
             if newton is not None and len(starts) == 1:
                 z, ll, info = newton
                 x = z.copy()
@@ -275,12 +301,12 @@ class _ExpOptimize(_ExpDiagnostics):
                 starts = starts[1:]
         # The L-BFGS-B preconditioner costs a Hessian pass, so it is only
         # computed when Newton did not already settle the fit.
-        x_scale = None if pre is None else self._precondition(*pre[:3], d, pre[3])
-        cov = self._cov()
+        x_scale = None if pre is None else self.precondition(*pre[:3], d, pre[3])
+        cov = self.cov
         z, ll, info = maximize(
             fun,
             starts,
-            self._bounds(d),
+            self.bounds(d),
             free=free,
             scale=float(times.size),
             max_iter=self.max_iter,
@@ -301,7 +327,7 @@ class _ExpOptimize(_ExpDiagnostics):
         x[-1] = np.exp(z[-1])
         return x, ll, info
 
-    def _newton(
+    def newton(
         self,
         times: np.ndarray,
         marks: np.ndarray,
@@ -317,7 +343,7 @@ class _ExpOptimize(_ExpDiagnostics):
         def hess(z: np.ndarray, g: np.ndarray) -> np.ndarray:
             x = z.copy()
             x[-1] = beta = np.exp(z[-1])
-            h = self._hessian(x, times, marks, end_time, d).copy()
+            h = self.hessian(x, times, marks, end_time, d).copy()
             # Chain rule for u = log beta: d2/du2 = beta^2 d2/dbeta2 + dll/du.
             h[-1, :] *= beta
             h[:, -1] *= beta
@@ -328,7 +354,7 @@ class _ExpOptimize(_ExpDiagnostics):
             fun,
             hess,
             z0,
-            self._bounds(d),
+            self.bounds(d),
             free=free,
             scale=float(times.size),
             max_iter=self.max_iter,
