@@ -102,6 +102,36 @@ def test_impossible_date_goes_to_quarantine(store, tmp_path, acled_lines):
     assert '"event_id_cnty":"IRQ90002"' in q.raw  # the whole raw row is kept
 
 
+def test_quarantine_line_counts_quoted_line_breaks(store, tmp_path, acled_lines):
+    # ACLED notes may hold line breaks inside quotes: the row after two such
+    # rows starts on line 7, not on line row + 1 = 4.
+    import csv
+    import io
+
+    header, rows = acled_lines
+    recs = list(csv.reader(io.StringIO("\n".join([header, *rows[:3]]))))
+    notes = recs[0].index("notes")
+    recs[1][notes] = "first\nsecond\nthird"
+    recs[2][notes] = "a\r\nb"
+    recs[3][recs[0].index("latitude")] = "133.2"
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(recs)
+    path = tmp_path / "n.csv"
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    line = next(i for i, t in enumerate(buf.getvalue().split("\n"), 1) if "133.2" in t)
+    assert line == 7
+    report = store.ingest(path, format="acled")
+    assert (report.read, report.quarantined) == (3, 1)
+    q = store.quarantine().iloc[0]
+    assert "n.csv, row 3 (line 7), column latitude: got '133.2'" in q.message
+    # Without line breaks in fields the numbering is row + 1 (no csv pass).
+    from titfortat.events._files import record_lines
+
+    plain = write(tmp_path / "p.csv", header, rows[:3])
+    assert record_lines(plain, "utf-8", {"delim": ","}, 4, [3]) == {}
+    assert record_lines(path, "utf-8", {"delim": ",", "quote": '"'}, 4, [3]) == {3: 7}
+
+
 def test_gtd_month_and_day_zero_and_impossible_gtd_date(store, tmp_path, fixtures):
     lines = (fixtures / "gtd.csv").read_text().splitlines()
     bad = replace_field(lines[1], "201901010001,2019,1,1,", "201902300001,2019,2,30,")

@@ -412,6 +412,30 @@ class EventStore(EventQueries):
             seconds=time.perf_counter() - t0,
         )
 
+    def _register_lines(
+        self, reader: Reader, plan: Any, path: Path, n_malformed: int
+    ) -> None:
+        """``_lines``: the file line of each rejected row, where quoted line
+        breaks make it differ from ``row + header lines`` (see
+        :func:`~titfortat.events._files.record_lines`)."""
+        con = self._con
+        con.execute("CREATE TEMP TABLE _lines (_row BIGINT, line BIGINT)")
+        if plan.rejects is None or plan.ready is None:
+            return  # not a delimited text file: records are lines
+        rows = [
+            int(r[0])
+            for r in con.execute(
+                "SELECT _row FROM _stage WHERE _check IS NOT NULL "
+                "OR _row IN (SELECT _row FROM _repeats)"
+            ).fetchall()
+        ]
+        n_records = self._count_table("_stage") + n_malformed + plan.header_lines
+        lines = _files.record_lines(
+            plan.ready, plan.encoding, reader.csv_options, n_records, rows
+        )
+        if lines:
+            con.executemany("INSERT INTO _lines VALUES (?, ?)", list(lines.items()))
+
     def _ingest_file(
         self,
         reader: Reader,
@@ -482,6 +506,7 @@ class EventStore(EventQueries):
         if progress:
             progress("inserted", str(path), i, n)
         _pipeline.register_checks(con, checks)
+        self._register_lines(reader, plan, path, n_malformed)
         # No ORDER BY: sorting wide rows does not spill well, and a file of one
         # repeated id then ran out of memory; quarantine() sorts when read.
         con.execute(
@@ -489,12 +514,14 @@ class EventStore(EventQueries):
             SELECT $ingest, s.source, $file, s._row, c.column_name, s._bad_value,
               c.reason,
               printf('%s, row %d (line %d), column %s: got %s; expected %s%s. '
-                     'Fix: %s.', $file, s._row, s._row + $hdr, c.column_name,
+                     'Fix: %s.', $file, s._row, coalesce(l.line, s._row + $hdr),
+                     c.column_name,
                      coalesce(chr(39) || left(s._bad_value, 200) || chr(39), 'nothing'),
                      c.expected, coalesce(' (' || s._note || ')', ''), c.fix),
               s._raw, $now
             FROM ({_pipeline.rejected_rows_sql(len(checks))}) s
-            JOIN _checks c ON s._check = c.idx""",
+            JOIN _checks c ON s._check = c.idx
+            LEFT JOIN _lines l ON l._row = s._row""",
             {
                 "file": label,
                 "ingest": ingest_id,
@@ -536,6 +563,7 @@ class EventStore(EventQueries):
         con.execute("DROP TABLE _stage")
         con.execute("DROP TABLE _repeats")
         con.execute("DROP TABLE _checks")
+        con.execute("DROP TABLE _lines")
         for t in (rejects, rejects + "_scan"):
             con.execute(f"DROP TABLE IF EXISTS {quote_ident(t)}")
         read = n_staged + n_malformed
