@@ -27,6 +27,10 @@ is written once and shared::
     hawkes/_rows.py        the concave row-separable fit (identity link,
                            fixed kernel parameters) for every kernel; the
                            one subsampled warm start (SUBSAMPLE_ABOVE)
+    hawkes/_family.py      HawkesFamily, the base of every estimator: score,
+                           predict_intensity, residuals, branching matrix
+                           and ratio, spectral radius, simulator from the
+                           fitted kernel (hooks _kernel_of_fit, _adjacency_of)
     hawkes/_inference.py   lr_test, profile_conf_int, bootstrap for every
                            model from three hooks (_alpha_index,
                            _restricted_loglik, _lower_limits); every

@@ -19,7 +19,6 @@ from titfortat._validation import (
     check_is_fitted,
 )
 from titfortat.dynamics._branching import spectral_radius
-from titfortat.dynamics._delegates import ResultsDelegates
 from titfortat.dynamics._events import EventInput, merge_events, to_event_arrays
 from titfortat.dynamics._jitter import jitter_times
 from titfortat.dynamics._optim import (
@@ -39,7 +38,7 @@ from titfortat.dynamics.hawkes._exog import (
 from titfortat.dynamics.hawkes._exp_diagnostics import _ExpDiagnostics
 from titfortat.dynamics.hawkes._exp_nonlinear import NonlinearDesign
 from titfortat.dynamics.hawkes._exp_optimize import _MIN_BASELINE, ExpSpec
-from titfortat.dynamics.hawkes._inference import LikelihoodInference
+from titfortat.dynamics.hawkes._family import HawkesFamily
 from titfortat.exceptions import DataError, DataQualityWarning
 from titfortat.results import FitResult
 
@@ -52,7 +51,7 @@ __all__ = ["MAX_TIED_SHARE", "ExpHawkes"]
 MAX_TIED_SHARE = 0.25
 
 
-class ExpHawkes(BaseEstimator, ResultsDelegates, LikelihoodInference, _ExpDiagnostics):
+class ExpHawkes(_ExpDiagnostics, HawkesFamily, BaseEstimator):
     """Multivariate Hawkes process with an exponential kernel, fitted by exact MLE.
 
     .. math::
@@ -513,11 +512,6 @@ class ExpHawkes(BaseEstimator, ResultsDelegates, LikelihoodInference, _ExpDiagno
                     f"end_time={last_day_end!r} or later."
                 )
         return arrays, names, big_t
-
-    def _fit_status(self) -> str:
-        if "results_" not in vars(self):
-            return "not fitted"
-        return f"fitted: {len(self.nodes_)} nodes, {self.n_events_:,} events"
 
     def score(
         self, events: EventInput, *, end_time: float | None = None, y: Any = None

@@ -13,9 +13,7 @@ import pandas as pd
 from scipy import linalg
 
 from titfortat._validation import check_is_fitted
-from titfortat.dynamics._branching import spectral_radius
 from titfortat.dynamics._optim import delta_method
-from titfortat.dynamics.hawkes import _diagnostics as diag
 from titfortat.dynamics.hawkes._exog import PiecewiseCovariates
 from titfortat.dynamics.hawkes._exp_optimize import ExpSpec
 from titfortat.dynamics.hawkes._loglik import (
@@ -30,6 +28,7 @@ from titfortat.dynamics.hawkes._simulate import (
     HawkesSimulator,
     _PiecewiseBaselineSimulator,
 )
+from titfortat.dynamics.hawkes.kernels import ExpKernel
 from titfortat.results import DerivedResult, FitResult, ResidualResult
 
 
@@ -50,15 +49,6 @@ class _ExpDiagnostics:
     _times: np.ndarray
     _marks: np.ndarray
     _spec: ExpSpec
-
-    def spectral_radius(self) -> float:
-        """Spectral radius of the branching matrix (``max(A, 0)`` otherwise).
-
-        Below one means the linear process is stationary; under softplus and
-        relu the value for ``max(A, 0)`` bounds the excitation.
-        """
-        check_is_fitted(self)
-        return spectral_radius(self.adjacency_, self.link)
 
     def _varying_baseline(self) -> bool:
         return self.baseline_segments > 1 or self._spec.cov is not None
@@ -93,24 +83,11 @@ class _ExpDiagnostics:
     def _mat(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
         return self._spec.unpack(x, len(self.nodes_))
 
-    def _branching(self) -> tuple[DerivedResult, DerivedResult]:
-        return diag.branching(
-            self._x,
-            self.results_.cov_params.to_numpy(),
-            lambda v: self._mat(v)[1],
-            self.nodes_,
-            delta_method,
-        )
+    def _adjacency_of(self, x: np.ndarray) -> np.ndarray:
+        return self._mat(x)[1]
 
-    def branching_matrix(self) -> DerivedResult:
-        """``adjacency_`` (``[i, j]`` named ``i<-j``) with delta-method SEs."""
-        check_is_fitted(self)
-        return self._branching()[0]
-
-    def branching_ratio(self) -> DerivedResult:
-        """Spectral radius with a delta-method standard error."""
-        check_is_fitted(self)
-        return self._branching()[1]
+    def _kernel_of_fit(self) -> ExpKernel:
+        return ExpKernel(self.decay_)
 
     def share_triggered(
         self, method: Literal["auto", "stationary", "empirical"] = "auto"

@@ -10,28 +10,24 @@ import numpy as np
 import pandas as pd
 
 from titfortat._threads import single_blas_thread
-from titfortat._validation import BaseEstimator, Interval, check_is_fitted
+from titfortat._validation import BaseEstimator, Interval
 from titfortat.dynamics._branching import spectral_radius
-from titfortat.dynamics._delegates import ResultsDelegates
 from titfortat.dynamics._events import EventInput, merge_events, to_event_arrays
 from titfortat.dynamics._optim import (
     covariance,
-    delta_method,
     fit_health,
     keep_warnings,
     report_convergence,
 )
-from titfortat.dynamics.hawkes import _diagnostics as diag
-from titfortat.dynamics.hawkes._inference import LikelihoodInference
+from titfortat.dynamics.hawkes._family import HawkesFamily
 from titfortat.dynamics.hawkes._rows import fit_identity_rows, restricted_loglik
-from titfortat.dynamics.hawkes._simulate import HawkesSimulator
 from titfortat.dynamics.hawkes.kernels import ExpKernel, Kernel
-from titfortat.results import DerivedResult, FitResult, ResidualResult
+from titfortat.results import FitResult
 
 __all__ = ["KernelHawkes"]
 
 
-class KernelHawkes(BaseEstimator, ResultsDelegates, LikelihoodInference):
+class KernelHawkes(HawkesFamily, BaseEstimator):
     """Multivariate Hawkes process with any declared kernel (identity link,
     constant baseline, kernel parameters fixed), fitted by exact MLE.
 
@@ -152,56 +148,12 @@ class KernelHawkes(BaseEstimator, ResultsDelegates, LikelihoodInference):
         )
         return self
 
-    def _fit_status(self) -> str:
-        if "results_" not in vars(self):
-            return "not fitted"
-        return f"fitted: {len(self.nodes_)} nodes, {self.n_events_:,} events"
+    def _kernel_of_fit(self) -> Kernel:
+        return self._kernel()
 
-    def score(
-        self, events: EventInput, *, end_time: float | None = None, y: Any = None
-    ) -> float:
-        """Log-likelihood of ``events`` under the fitted parameters."""
-        check_is_fitted(self)
-        arrays, _, big_t = to_event_arrays(events, end_time=end_time)
-        times, marks = merge_events(arrays)
+    def _adjacency_of(self, x: np.ndarray) -> np.ndarray:
         d = len(self.nodes_)
-        r, comp = self._kernel().design(times, marks, big_t, d)
-        a = self.adjacency_.reshape(d, -1)
-        lam = self.baseline_[marks] + np.einsum("nk,nk->n", r, a[marks])
-        if np.any(lam <= 0):
-            return -np.inf
-        return float(np.log(lam).sum() - self.baseline_.sum() * big_t - a.sum(0) @ comp)
-
-    def predict_intensity(self, grid: Sequence[float] | np.ndarray) -> pd.DataFrame:
-        """Fitted intensity of each node at the ``grid`` times (left limits)."""
-        check_is_fitted(self)
-        return diag.intensity(
-            self._kernel(),
-            self.baseline_,
-            self.adjacency_,
-            "identity",
-            self._times,
-            self._marks,
-            np.asarray(grid, dtype=float),
-            self.nodes_,
-        )
-
-    def residuals(self) -> ResidualResult:
-        """Time-rescaling residuals of the training events, per node."""
-        check_is_fitted(self)
-        return diag.identity_residuals(
-            self._kernel(),
-            self.baseline_,
-            self.adjacency_,
-            self._times,
-            self._marks,
-            self.nodes_,
-        )
-
-    def spectral_radius(self) -> float:
-        """Spectral radius of the branching matrix (< 1: stationary)."""
-        check_is_fitted(self)
-        return spectral_radius(self.adjacency_)
+        return x[d:].reshape(d, d, -1)
 
     # ------------------------------------------- hooks of LikelihoodInference
     def _alpha_index(self, i: int, j: int) -> list[int]:
@@ -224,41 +176,3 @@ class KernelHawkes(BaseEstimator, ResultsDelegates, LikelihoodInference):
 
     def _lower_limits(self) -> np.ndarray:
         return np.zeros(self._x.size)
-
-    def _branching(self) -> tuple[DerivedResult, DerivedResult]:
-        d = len(self.nodes_)
-        return diag.branching(
-            self._x,
-            self.results_.cov_params.to_numpy(),
-            lambda v: v[d:].reshape(d, d, -1),
-            self.nodes_,
-            delta_method,
-        )
-
-    def branching_matrix(self) -> DerivedResult:
-        """``adjacency_.sum(axis=2)`` (``[i, j]`` named ``i<-j``), delta-method SEs."""
-        check_is_fitted(self)
-        return self._branching()[0]
-
-    def branching_ratio(self) -> DerivedResult:
-        """Spectral radius of the branching matrix, delta-method SE."""
-        check_is_fitted(self)
-        return self._branching()[1]
-
-    def simulator(
-        self,
-        *,
-        end_time: float | None = None,
-        rng: int | np.random.Generator | None = None,
-    ) -> HawkesSimulator:
-        """A :class:`HawkesSimulator` of the fitted model (cluster construction,
-        offspring lags drawn by the kernel)."""
-        check_is_fitted(self)
-        return HawkesSimulator(
-            self.baseline_,
-            self.adjacency_,
-            self._kernel(),
-            end_time=self.end_time_ if end_time is None else end_time,
-            rng=rng,
-            nodes=self.nodes_,
-        )

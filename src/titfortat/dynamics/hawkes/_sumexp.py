@@ -18,7 +18,6 @@ from titfortat._validation import (
     check_is_fitted,
 )
 from titfortat.dynamics._branching import spectral_radius
-from titfortat.dynamics._delegates import ResultsDelegates
 from titfortat.dynamics._events import EventInput, merge_events, to_event_arrays
 from titfortat.dynamics._optim import (
     covariance,
@@ -28,17 +27,15 @@ from titfortat.dynamics._optim import (
     report_convergence,
 )
 from titfortat.dynamics.hawkes import _diagnostics as diag
-from titfortat.dynamics.hawkes._inference import LikelihoodInference
+from titfortat.dynamics.hawkes._family import HawkesFamily
 from titfortat.dynamics.hawkes._loglik import LINK_CODES
 from titfortat.dynamics.hawkes._loglik_sumexp import sumexp_loglik_grad
 from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import (
     sumexp_compensator_at_events,
 )
 from titfortat.dynamics.hawkes._rows import restricted_loglik
-from titfortat.dynamics.hawkes._simulate import HawkesSimulator
 from titfortat.dynamics.hawkes._sumexp_fit import (
     MIN_LOG_GAP,
-    design,
     fit_fixed_identity,
     fit_free,
     information,
@@ -53,7 +50,7 @@ from titfortat.results import DerivedResult, FitResult, ResidualResult
 __all__ = ["SumExpHawkes"]
 
 
-class SumExpHawkes(BaseEstimator, ResultsDelegates, LikelihoodInference):
+class SumExpHawkes(HawkesFamily, BaseEstimator):
     """Multivariate Hawkes process with a sum-of-exponentials kernel.
 
     .. math::
@@ -360,76 +357,29 @@ class SumExpHawkes(BaseEstimator, ResultsDelegates, LikelihoodInference):
             tol=self.tol,
         )
 
-    def _fit_status(self) -> str:
-        if "results_" not in vars(self):
-            return "not fitted"
-        return f"fitted: {len(self.nodes_)} nodes, {self.n_events_:,} events"
-
     def score(
         self, events: EventInput, *, end_time: float | None = None, y: Any = None
     ) -> float:
         """Log-likelihood of ``events`` under the fitted parameters."""
+        if self.link == "identity":
+            return super().score(events, end_time=end_time)
         check_is_fitted(self)
         arrays, _, big_t = to_event_arrays(events, end_time=end_time)
         times, marks = merge_events(arrays)
+        return self._loglik(self._x_all, times, marks, big_t)[0]
+
+    def _kernel_of_fit(self) -> SumExpKernel:
+        return SumExpKernel(self.decays_)
+
+    def _adjacency_of(self, x: np.ndarray) -> np.ndarray:
         d, u = self._d, self._u
-        if self.link != "identity":
-            return self._loglik(self._x_all, times, marks, big_t)[0]
-        r_all, c_all = design(times, marks, big_t, d, self.decays_)
-        a = self.adjacency_.reshape(d, d * u)
-        lam = self.baseline_[marks] + np.einsum("nk,nk->n", r_all, a[marks])
-        if np.any(lam <= 0):
-            return -np.inf
-        return float(
-            np.log(lam).sum() - self.baseline_.sum() * big_t - a.sum(0) @ c_all
-        )
-
-    def _branching(self) -> tuple[DerivedResult, DerivedResult]:
-        d, u = self._d, self._u
-        return diag.branching(
-            self._x,
-            self.results_.cov_params.to_numpy(),
-            lambda v: v[d : d + d * d * u].reshape(d, d, u),
-            self.nodes_,
-            delta_method,
-        )
-
-    def branching_matrix(self) -> DerivedResult:
-        """``adjacency_.sum(axis=2)`` (``[i, j]`` named ``i<-j``), delta-method SEs."""
-        check_is_fitted(self)
-        return self._branching()[0]
-
-    def branching_ratio(self) -> DerivedResult:
-        """Spectral radius of the branching matrix with a delta-method SE."""
-        check_is_fitted(self)
-        return self._branching()[1]
-
-    def predict_intensity(self, grid: Sequence[float] | np.ndarray) -> pd.DataFrame:
-        """Fitted intensity of each node at the ``grid`` times (left limits)."""
-        check_is_fitted(self)
-        return diag.intensity(
-            SumExpKernel(self.decays_),
-            self.baseline_,
-            self.adjacency_,
-            self.link,
-            self._times,
-            self._marks,
-            np.asarray(grid, dtype=float),
-            self.nodes_,
-        )
+        return x[d : d + d * d * u].reshape(d, d, u)
 
     def residuals(self) -> ResidualResult:
         """Time-rescaling residuals of the training events, per node."""
-        check_is_fitted(self)
         if self.link == "identity":
-            return diag.identity_residuals(
-                SumExpKernel(self.decays_),
-                self.baseline_,
-                self.adjacency_,
-                self._times,
-                self._marks,
-                self.nodes_,
-            )
+            return super().residuals()
+        check_is_fitted(self)
         cum = sumexp_compensator_at_events(
             self._x_all,
             self._times,
@@ -464,12 +414,6 @@ class SumExpHawkes(BaseEstimator, ResultsDelegates, LikelihoodInference):
             self.nodes_,
             delta_method,
         )
-
-    def spectral_radius(self) -> float:
-        """Spectral radius of the branching matrix (< 1: stationary; under
-        softplus or relu, of its positive parts)."""
-        check_is_fitted(self)
-        return spectral_radius(self.adjacency_, self.link)
 
     # ------------------------------------------- hooks of LikelihoodInference
     def _alpha_index(self, i: int, j: int) -> list[int]:
@@ -518,22 +462,3 @@ class SumExpHawkes(BaseEstimator, ResultsDelegates, LikelihoodInference):
         lower[:n_pos] = 0.0
         lower[self._d + self._d**2 * self._u :] = 1e-10  # learned decays
         return lower
-
-    def simulator(
-        self,
-        *,
-        end_time: float | None = None,
-        rng: int | np.random.Generator | None = None,
-    ) -> HawkesSimulator:
-        """A :class:`HawkesSimulator` of the fitted model (cluster construction
-        for the identity link, Ogata thinning for softplus and relu)."""
-        check_is_fitted(self)
-        return HawkesSimulator(
-            self.baseline_,
-            self.adjacency_,
-            self.decays_,
-            end_time=self.end_time_ if end_time is None else end_time,
-            link=self.link,
-            rng=rng,
-            nodes=self.nodes_,
-        )

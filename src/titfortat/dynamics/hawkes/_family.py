@@ -1,0 +1,146 @@
+"""The base of every continuous Hawkes estimator: what depends only on the
+declared kernel, the link and the fitted state, written once.
+
+An estimator sets ``baseline_``, ``adjacency_`` (``(D, D)`` or ``(D, D,
+C)``), ``nodes_``, ``n_events_``, ``end_time_``, ``results_`` and the
+training events ``_times``/``_marks`` in ``fit``, and declares ``link``,
+``_kernel_of_fit()`` (the fitted kernel) and ``_adjacency_of(x)`` (the
+adjacency under the reported parameters ``x``, for delta-method errors). It
+then has ``score`` (identity link), ``predict_intensity``, ``residuals``
+(identity link), ``branching_matrix``, ``branching_ratio``,
+``spectral_radius``, ``simulator`` and, from
+:class:`~titfortat.dynamics.hawkes._inference.LikelihoodInference`,
+``lr_test``, ``profile_conf_int`` and ``bootstrap``. ExpHawkes overrides
+those that its varying baselines change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from titfortat._validation import check_is_fitted
+from titfortat.dynamics._branching import spectral_radius
+from titfortat.dynamics._delegates import ResultsDelegates
+from titfortat.dynamics._events import EventInput, merge_events, to_event_arrays
+from titfortat.dynamics._optim import delta_method
+from titfortat.dynamics.hawkes import _diagnostics as diag
+from titfortat.dynamics.hawkes._inference import LikelihoodInference
+from titfortat.dynamics.hawkes._simulate import HawkesSimulator
+from titfortat.dynamics.hawkes.kernels import Kernel
+from titfortat.results import DerivedResult, FitResult, ResidualResult
+
+
+class HawkesFamily(ResultsDelegates, LikelihoodInference):
+    """Shared methods of the continuous Hawkes estimators (see the module)."""
+
+    link: str
+    nodes_: list[str]
+    n_events_: int
+    end_time_: float
+    baseline_: np.ndarray
+    adjacency_: np.ndarray
+    results_: FitResult
+    _x: np.ndarray
+    _times: np.ndarray
+    _marks: np.ndarray
+
+    def _kernel_of_fit(self) -> Kernel:
+        raise NotImplementedError
+
+    def _adjacency_of(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _fit_status(self) -> str:
+        if "results_" not in vars(self):
+            return "not fitted"
+        return f"fitted: {len(self.nodes_)} nodes, {self.n_events_:,} events"
+
+    def score(
+        self, events: EventInput, *, end_time: float | None = None, y: Any = None
+    ) -> float:
+        """Log-likelihood of ``events`` under the fitted parameters (higher: better)."""
+        check_is_fitted(self)
+        arrays, _, big_t = to_event_arrays(events, end_time=end_time)
+        times, marks = merge_events(arrays)
+        d = len(self.nodes_)
+        r, comp = self._kernel_of_fit().design(times, marks, big_t, d)
+        a = self.adjacency_.reshape(d, -1)
+        lam = self.baseline_[marks] + np.einsum("nk,nk->n", r, a[marks])
+        if np.any(lam <= 0):
+            return -np.inf
+        return float(np.log(lam).sum() - self.baseline_.sum() * big_t - a.sum(0) @ comp)
+
+    def predict_intensity(self, grid: Sequence[float] | np.ndarray) -> pd.DataFrame:
+        """Fitted intensity of each node at the ``grid`` times (left limits)."""
+        check_is_fitted(self)
+        return diag.intensity(
+            self._kernel_of_fit(),
+            self.baseline_,
+            self.adjacency_,
+            self.link,
+            self._times,
+            self._marks,
+            np.asarray(grid, dtype=float),
+            self.nodes_,
+        )
+
+    def residuals(self) -> ResidualResult:
+        """Time-rescaling residuals of the training events, per node."""
+        check_is_fitted(self)
+        return diag.identity_residuals(
+            self._kernel_of_fit(),
+            self.baseline_,
+            self.adjacency_,
+            self._times,
+            self._marks,
+            self.nodes_,
+        )
+
+    def spectral_radius(self) -> float:
+        """Spectral radius of the branching matrix (< 1: stationary; under
+        softplus or relu, of its positive parts, which bounds the excitation)."""
+        check_is_fitted(self)
+        return spectral_radius(self.adjacency_, self.link)
+
+    def _branching(self) -> tuple[DerivedResult, DerivedResult]:
+        return diag.branching(
+            self._x,
+            self.results_.cov_params.to_numpy(),
+            self._adjacency_of,
+            self.nodes_,
+            delta_method,
+        )
+
+    def branching_matrix(self) -> DerivedResult:
+        """The branching matrix (``adjacency_``, summed over kernel components;
+        ``[i, j]`` named ``i<-j``) with delta-method standard errors."""
+        check_is_fitted(self)
+        return self._branching()[0]
+
+    def branching_ratio(self) -> DerivedResult:
+        """Spectral radius of the branching matrix with a delta-method SE."""
+        check_is_fitted(self)
+        return self._branching()[1]
+
+    def simulator(
+        self,
+        *,
+        end_time: float | None = None,
+        rng: int | np.random.Generator | None = None,
+    ) -> HawkesSimulator:
+        """A :class:`HawkesSimulator` of the fitted model (cluster construction
+        for the identity link, Ogata thinning for softplus and relu)."""
+        check_is_fitted(self)
+        return HawkesSimulator(
+            self.baseline_,
+            self.adjacency_,
+            self._kernel_of_fit(),
+            end_time=self.end_time_ if end_time is None else end_time,
+            link=self.link,  # type: ignore[arg-type]
+            rng=rng,
+            nodes=self.nodes_,
+        )
