@@ -123,41 +123,6 @@ def activity_rates(
     return fwd[day - lo]
 
 
-def mix_pooled(
-    comps: dict[str, np.ndarray], pooled: tuple[int, ...], rho: float
-) -> dict[str, np.ndarray]:
-    r"""Mix the static factors of pooled classes with the pooled factor.
-
-    A pooled class (UCDP's ``other_groups``: every group with few training
-    events) stands for a changing set of actors: the groups in it after the
-    training period are mostly groups not seen in it. Its predictive
-    likelihood for a later event is therefore a mixture: with probability
-    :math:`1 - \rho` the event comes from an actor like those already pooled
-    (the fitted table or density :math:`f_k`), with probability :math:`\rho`
-    from a new actor, whose profile is only known through the population
-    (the pooled factor :math:`g`, column K):
-    :math:`\log((1-\rho) f_k + \rho g)`. This is the predictive of a new
-    group under a hierarchical (Dirichlet-process) prior whose groups draw
-    their profiles from the population (Teh, Jordan, Beal & Blei 2006, JASA
-    101:1566-1581). Returns new arrays; rows where a factor is 0 (missing
-    value) stay 0.
-    """
-    if not pooled or rho <= 0:
-        return comps
-    idx = list(pooled)
-    out = {}
-    for name, mat in comps.items():
-        mat = mat.copy()
-        if rho >= 1:
-            mat[:, idx] = mat[:, [-1]]
-        else:
-            mat[:, idx] = np.logaddexp(
-                np.log1p(-rho) + mat[:, idx], np.log(rho) + mat[:, [-1]]
-            )
-        out[name] = mat
-    return out
-
-
 def _as_weights(labels: np.ndarray, n_classes: int) -> np.ndarray:
     """One-hot rows for a label vector; a weight matrix passes through."""
     arr = np.asarray(labels)
@@ -189,9 +154,6 @@ class Core:
     local_cell_km: float | None = None
     #: dates -> (n, K) intensities of a fitted point process; replaces the rate
     intensity: Callable[[pd.Series], np.ndarray] | None = None
-    #: member columns that pool many actors, and their new-actor share
-    pooled: tuple[int, ...] = ()
-    pool_mix: float = 0.0
     n_iter: int = 0
     converged: bool = True
     loglik_path: list[float] = field(default_factory=list)
@@ -218,8 +180,6 @@ class Core:
         local_cell_km: float | None = None,
         memory_days: float | None = None,
         intensity: Callable[[pd.Series], np.ndarray] | None = None,
-        pooled: tuple[int, ...] = (),
-        pool_mix: float = 0.0,
     ) -> Core:
         n, k = mask.shape
         lab = labels >= 0
@@ -272,8 +232,6 @@ class Core:
             local_cell_km=local_cell_km if spatial and coords.any() else None,
             intensity=intensity,
             n_labeled_history=int(lab.sum()),
-            pooled=pooled,
-            pool_mix=pool_mix,
         )
         unl = ~lab & mask.any(axis=1)
         prev = -np.inf
@@ -399,7 +357,7 @@ class Core:
         for name, table in self.tables.items():
             ll, pooled = table.log_likelihood(events[name])
             out[name] = np.column_stack([ll, pooled])
-        return mix_pooled(out, self.pooled, self.pool_mix)
+        return out
 
     def activity(
         self, dates: pd.Series, hist: pd.DataFrame, hw: np.ndarray

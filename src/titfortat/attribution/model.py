@@ -20,7 +20,6 @@ from titfortat.attribution._core import (
     Core,
     derived_columns,
     has_coordinates,
-    mix_pooled,
 )
 from titfortat.attribution.metrics import (
     AttributionEvaluation,
@@ -139,9 +138,15 @@ class BannerAttribution(BaseEstimator):
         Labelled candidates that pool many actors (UCDP's ``other_groups``:
         every group with few training events). Their membership turns over
         (after the training period the pool is mostly groups not seen in it),
-        so their place and categorical factors are a mixture of their fitted
-        factor and the pooled one, :math:`(1-\rho) f_k + \rho g` (see
-        ``_core.mix_pooled``).
+        so each is scored as a two-part mixture: with probability
+        :math:`1-\rho` an event of an actor like those pooled in training (the
+        class's own factors), with probability :math:`\rho` of a new actor,
+        whose profile is only known through the population (the pooled
+        factors of all classes, as for ``"other"``). This is the predictive of
+        a new group under a hierarchical (Dirichlet-process) prior whose groups
+        draw their profiles from the population (Teh, Jordan, Beal & Blei 2006,
+        JASA 101:1566-1581). The mixture is over the whole event (all factors
+        together), not factor by factor.
     pool_mix : float in [0, 1], optional
         The new-actor share :math:`\rho`; default: chosen from ``POOL_GRID``
         (0-1) by the calibrated likelihood of the validation period's weight
@@ -362,15 +367,26 @@ class BannerAttribution(BaseEstimator):
             local_cell_km=self.local_cell_km,
             memory_days=self.memory_days,
             intensity=vars(self).get("intensity_"),
-            pooled=vars(self).get("pooled_", ()),
-            pool_mix=vars(self).get("pool_mix_", 0.0),
         )
 
     def _stack(
-        self, core: Core, comps: dict[str, np.ndarray], mask: np.ndarray
+        self,
+        core: Core,
+        comps: dict[str, np.ndarray],
+        mask: np.ndarray,
+        rho: float | None = None,
     ) -> tuple[list[str], np.ndarray, np.ndarray]:
-        """Factor names, the factor cube (F, n, K+1) and the log-mask (n, K+1)."""
+        """Factor names, the factor cube (F, n, C') and the log-mask (n, C').
+
+        C' is ``len(classes_)`` plus, with a new-actor share ``rho`` > 0
+        (default ``pool_mix_``), one "new actor" column per pooled class: the
+        pooled factors (column K), the pooled class's prior and activity, and
+        ``log rho`` in the log-mask (``log(1 - rho)`` on the class's own
+        column). :meth:`_proba` adds each such column back to its class.
+        """
         n, k = mask.shape
+        rho = vars(self).get("pool_mix_", 0.0) if rho is None else rho
+        pooled = list(vars(self).get("pooled_", ()))
         prior = np.append(core.log_prior, 0.0)
         # "other" takes other_prior; the members share 1 - other_prior
         if self.other_prior > 0:
@@ -379,16 +395,46 @@ class BannerAttribution(BaseEstimator):
         names = [PRIOR, *comps]
         cube = np.stack([np.tile(prior, (n, 1)), *comps.values()])
         logmask = np.where(mask, 0.0, -np.inf)
+        new = None
+        if pooled and rho > 0:
+            new = cube[:, :, pooled].copy()
+            # a new group's profile: the mean of the profiles of the named
+            # groups that are candidates for the event (each group counts
+            # once, whatever its size); the pooled column K without any
+            named = mask.copy()
+            named[:, pooled] = False
+            n_named = named.sum(axis=1)
+            for f, name in enumerate(names):
+                if name not in (PRIOR, ACTIVITY, LOCAL):
+                    per = np.where(named, cube[f][:, :k], -np.inf)
+                    mean = logsumexp(per, axis=1) - np.log(np.maximum(n_named, 1))
+                    new[f] = np.where(n_named > 0, mean, cube[f][:, k])[:, None]
+            new_mask = logmask[:, pooled] + np.log(rho)
+            logmask[:, pooled] += np.log1p(-rho) if rho < 1 else -np.inf
         if self.other_prior > 0:
             logmask = np.column_stack([logmask, np.zeros(n)])
         else:
             cube = cube[:, :, :k]
+        if new is not None:
+            cube = np.concatenate([cube, new], axis=2)
+            logmask = np.column_stack([logmask, new_mask])
         return names, cube, logmask
 
-    @staticmethod
-    def _proba(w: np.ndarray, cube: np.ndarray, logmask: np.ndarray) -> np.ndarray:
+    def _fold(self, arr: np.ndarray) -> np.ndarray:
+        """Add the "new actor" columns (see :meth:`_stack`) to their classes."""
+        c = len(self.classes_)
+        if arr.shape[1] == c:
+            return arr
+        out = arr[:, :c].copy()
+        pooled = list(self.pooled_)
+        out[:, pooled] += arr[:, c:]
+        return out
+
+    def _proba(
+        self, w: np.ndarray, cube: np.ndarray, logmask: np.ndarray
+    ) -> np.ndarray:
         z = np.tensordot(w, cube, axes=1) + logmask
-        return softmax(z, axis=1)
+        return self._fold(softmax(z, axis=1))
 
     def _fit_weights(
         self, cube: np.ndarray, logmask: np.ndarray, y: np.ndarray
@@ -397,15 +443,24 @@ class BannerAttribution(BaseEstimator):
         ones = np.ones(n_f)
         if self.calibration == "none" or len(y) == 0:
             return ones
-        rows = np.arange(len(y))
+        # columns that count for each event's class (a pooled class has two)
+        group = np.arange(cube.shape[2])
+        c = len(self.classes_)
+        group[c:] = np.asarray(self.pooled_, dtype=int)[: cube.shape[2] - c]
+        same = group[None, :] == np.asarray(y)[:, None]
 
         def nll(w: np.ndarray) -> tuple[float, np.ndarray]:
             z = np.tensordot(w, cube, axes=1) + logmask
             lse = logsumexp(z, axis=1)
             p = np.exp(z - lse[:, None])
-            val = -(z[rows, y] - lse).sum()
-            # d/dw_f of -log p_y = -(cube_f[y] - sum_k p_k cube_f[k])
-            grad = -(cube[:, rows, y] - (cube * p[None]).sum(axis=2)).sum(axis=1)
+            zy = np.where(same, z, -np.inf)
+            lse_y = logsumexp(zy, axis=1)
+            q = np.exp(zy - lse_y[:, None])
+            val = -(lse_y - lse).sum()
+            # d/dw_f of -log p_y = -(sum_{s in y} q_s cube_f[s] - sum_k p_k cube_f[k])
+            grad = -((cube * q[None]).sum(axis=2) - (cube * p[None]).sum(axis=2)).sum(
+                axis=1
+            )
             return float(val), grad
 
         if self.calibration == "temperature":
@@ -591,29 +646,21 @@ class BannerAttribution(BaseEstimator):
         Each share in ``POOL_GRID`` (or the given ``pool_mix``) is scored like
         the activity scale: log-likelihood of the true candidates on the
         weight half of the later validation period, factor weights refitted.
-        Sets ``pool_mix_`` and the core's share.
+        Sets ``pool_mix_``.
         """
         if not self.pooled_:
             self.pool_mix_ = 0.0
             return
         grid = POOL_GRID if self.pool_mix is None else (float(self.pool_mix),)
         sub, ys, ms = ev_val.iloc[rows], y_val[rows], mask_val[rows]
-        core.pool_mix = 0.0
-        raw = core.components(sub, extra_history=hist)
+        comps = core.components(sub, extra_history=hist)
         scores = []
         for rho in grid:
-            comps = mix_pooled(
-                {c: v for c, v in raw.items() if c not in (ACTIVITY, LOCAL)},
-                self.pooled_,
-                rho,
-            )
-            comps.update({c: v for c, v in raw.items() if c in (ACTIVITY, LOCAL)})
-            _, cube, logmask = self._stack(core, comps, ms)
+            _, cube, logmask = self._stack(core, comps, ms, rho=rho)
             w = self._fit_weights(cube, logmask, ys)
             scores.append(self._nll(w, cube, logmask, ys))
         self.pool_table_ = pd.DataFrame({"pool_mix": grid, "validation_nll": scores})
         self.pool_mix_ = float(grid[int(np.argmin(scores))])
-        core.pool_mix = self.pool_mix_
 
     # ------------------------------------------------------------ fit
     def fit(self, events: pd.DataFrame, *, allowed: pd.DataFrame | None = None) -> Self:
@@ -923,7 +970,8 @@ class BannerAttribution(BaseEstimator):
                 "No test event has a known true candidate; pass truth= or events "
                 "with own-name claims."
             )
-        outside = np.isneginf(logmask[keep][np.arange(len(y)), y])
+        avail = self._fold(np.isfinite(logmask).astype(float)) > 0
+        outside = ~avail[keep][np.arange(len(y)), y]
         n_outside = int(outside.sum())
         if n_outside:
             ids = list(ev.loc[keep, "event_id"].to_numpy()[outside][:5])
