@@ -129,6 +129,7 @@ def test_every_store_reading_command_defaults_to_the_same_file(tmp_path, fixture
             ["quarantine"],
             ["effect", "-t", "event_type=strike", "--outcome", "event_type=attack"],
             ["hawkes", "a=event_type=attack", "b=event_type=strike"],
+            ["serve", "--port", "0"],  # was: the bundled data, silently
         ):
             res = invoke(*args)
             assert res.exit_code == 1, (args, res.output)

@@ -173,20 +173,32 @@ def open_store(store: str | Path, *, demo: bool = False) -> tuple[Any, str]:
     ``--demo`` or ``--store demo`` (when no file of that name exists) give the
     bundled data; anything else is a local store file opened read-only.
     """
-    if demo or (str(store) == DEMO_STORE and not Path(DEMO_STORE).exists()):
+    path = existing_store(store, demo=demo)
+    if path is None:
         from titfortat.datasets import load_demo_store
 
         return load_demo_store(), _DEMO_LABEL
-    path = store_path(store, writes=False)
     from titfortat.events import EventStore
 
+    return EventStore(path, read_only=True), str(path)
+
+
+def existing_store(store: str | Path, *, demo: bool = False) -> Path | None:
+    """The store file a read-only command names, or None for the bundled data
+    (``--demo``, or ``--store demo`` when no file of that name exists).
+
+    Raises StoreError naming the three ways out when the file does not exist.
+    """
+    if demo or (str(store) == DEMO_STORE and not Path(DEMO_STORE).exists()):
+        return None
+    path = store_path(store, writes=False)
     if not path.exists():
         raise StoreError(
             f"No event store at {str(path)!r}. Create it with 'titfortat ingest', "
             "pass --store FILE (or set TITFORTAT_STORE), or use --demo for the "
             "bundled Iraq 2007-08 data."
         )
-    return EventStore(path, read_only=True), str(path)
+    return path
 
 
 def check_output(

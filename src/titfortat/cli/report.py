@@ -17,13 +17,17 @@ from rich.console import Console
 from rich.markup import escape
 
 from titfortat.cli._common import (
+    DEFAULT_STORE,
+    DemoOption,
     ForceOption,
     PlacebosOption,
     RadiusKmOption,
+    StoreOption,
     WindowDaysOption,
     check_event_study_options,
     check_output,
     errors,
+    existing_store,
 )
 
 __all__ = ["demo", "report", "serve"]
@@ -218,16 +222,8 @@ def report(
 
 @_handle_errors
 def serve(
-    store: Annotated[
-        Path | None,
-        typer.Option(
-            "--store",
-            "-s",
-            envvar="TITFORTAT_STORE",
-            help="Event store file (DuckDB), opened read-only. Default: the "
-            "bundled Iraq 2007-08 data.",
-        ),
-    ] = None,
+    store: StoreOption = DEFAULT_STORE,
+    demo: DemoOption = False,
     port: Annotated[int, typer.Option("--port", "-p", help="TCP port.")] = 8050,
     host: Annotated[
         str,
@@ -244,6 +240,8 @@ def serve(
 
     from titfortat.dashboard import serve as run_dashboard
     from titfortat.exceptions import UsageError
+
+    path = existing_store(store, demo=demo)  # None: the bundled data
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family) as probe:
@@ -263,8 +261,8 @@ def serve(
     err.print(
         f"titfortat dashboard on http://{host}:{port} (bound to {escape(host)}: "
         f"reachable from {where}); store: "
-        f"{escape(str(store)) if store else 'bundled Iraq 2007-08 data'} "
+        f"{escape(str(path)) if path else 'bundled Iraq 2007-08 data'} "
         "(read-only). Stop with Ctrl+C.",
         highlight=False,
     )
-    run_dashboard(store, host=host, port=port)
+    run_dashboard(path, host=host, port=port)
