@@ -9,10 +9,26 @@ import titfortat
 import titfortat.events
 
 EXPECTED = [
-    "ActorNetwork", "BinnedHawkes", "BinnedHawkesSimulator", "EventStore", "ExpHawkes",
-    "FitResult", "HawkesSimulator", "IngestReport", "ParquetEvents", "Resolution",
-    "Resolver", "SumExpHawkes", "Summary", "__version__", "apply_resolution",
-    "exceptions", "validate_events", "EffectTable", "EventStudy", "did",
+    "ActorNetwork",
+    "BinnedHawkes",
+    "BinnedHawkesSimulator",
+    "EventStore",
+    "ExpHawkes",
+    "FitResult",
+    "HawkesSimulator",
+    "IngestReport",
+    "ParquetEvents",
+    "Resolution",
+    "Resolver",
+    "SumExpHawkes",
+    "Summary",
+    "__version__",
+    "apply_resolution",
+    "exceptions",
+    "validate_events",
+    "EffectTable",
+    "EventStudy",
+    "did",
     "effect_table",
 ]
 
@@ -25,16 +41,27 @@ def test_top_level_all():
 
 
 def test_importing_the_cli_does_not_load_the_models():
-    code = ("import sys, titfortat.cli; "
-            "print(any(m.startswith(('numba', 'titfortat.dynamics')) "
-            "for m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True,
-                         text=True, check=True)
+    code = (
+        "import sys, titfortat.cli; "
+        "print(any(m.startswith(('numba', 'titfortat.dynamics')) "
+        "for m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == "False"
 
 
 def test_events_all():
-    assert {"EventStore", "IngestReport", "FileReport", "ParquetEvents",
-            "validate_events", "get_reader", "FORMATS", "EVENT_TYPES",
-            "column_names"} <= set(titfortat.events.__all__)
+    assert {
+        "EventStore",
+        "IngestReport",
+        "FileReport",
+        "ParquetEvents",
+        "validate_events",
+        "get_reader",
+        "FORMATS",
+        "EVENT_TYPES",
+        "column_names",
+    } <= set(titfortat.events.__all__)
     assert titfortat.events.FORMATS == ("acled", "ucdp", "gtd", "gdelt", "table")

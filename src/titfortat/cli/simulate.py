@@ -77,9 +77,7 @@ def simulate(
                 "Dask cluster's workers are used. Pass one of them."
             )
         if format is OutputFormat.csv and output is None:
-            raise UsageError(
-                "--format csv writes several tables; pass --output DIR."
-            )
+            raise UsageError("--format csv writes several tables; pass --output DIR.")
         planned = [
             "results.csv",
             "comparison.csv",
