@@ -4,7 +4,8 @@ Builds a store of under 1,000 events (a fixed random sample of the bundled
 Iraq 2007-08 airstrikes and insurgent attacks), then times, each in a fresh
 process as a user runs them, in the default environment (no thread pinning):
 
-* ``import titfortat.cli`` alone (the floor every command pays);
+* ``import titfortat.cli`` alone (the floor every command pays), and the
+  libraries ``effect`` and ``hawkes`` need, imported alone (their floor);
 * ``titfortat effect`` and ``titfortat hawkes`` on that store, once to warm the
   numba cache and then best of ``--repeat`` (goal: under 2 s warm);
 * where the time of one warm ``effect`` goes (imports, store, event study,
@@ -40,6 +41,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+#: What ``effect`` and ``hawkes`` must import before they compute anything:
+#: the CLI (typer, rich), the store (duckdb, pandas), the compiled kernels
+#: (numba), the optimiser, scipy.stats (KS residual checks, count laws), and
+#: for ``effect`` statsmodels' GLM and OLS (count models, Granger).
+_BASE = "typer, rich.console, duckdb, pandas, numba, scipy.optimize, scipy.stats"
+FLOORS = {
+    "hawkes": _BASE,
+    "effect": _BASE + ", statsmodels.genmod.generalized_linear_model",
+}
 TREATMENT = "source_event_type=Airstrike"
 OUTCOME = "event_type=attack"
 
@@ -197,6 +207,11 @@ def main() -> None:
             args.repeat,
         )
         print(f"  import titfortat.cli: {t_import:.2f} s")
+        # The libraries each command cannot run without, imported alone in a
+        # fresh interpreter: the floor no change inside titfortat can lower.
+        for name, mods in FLOORS.items():
+            wall, _ = best([sys.executable, "-c", f"import {mods}"], env, args.repeat)
+            print(f"  library import floor of {name}: {wall:.2f} s ({mods})")
         for name, (wall, cpu) in (("effect", t_effect), ("hawkes", t_hawkes)):
             print(
                 f"  titfortat {name} (warm): {wall:.2f} s ({cpu:.2f} s CPU; "
