@@ -17,8 +17,11 @@ import numpy as np
 
 from titfortat.dynamics import HawkesSimulator
 from titfortat.dynamics._events import merge_events
-from titfortat.dynamics.hawkes._loglik import exp_loglik_grad, softplus_loglik_grad
-from titfortat.dynamics.hawkes._loglik_relu import relu_loglik_grad
+from titfortat.dynamics.hawkes._loglik import (
+    exp_loglik_grad,
+    relu_loglik_grad,
+    softplus_loglik_grad,
+)
 
 
 def main(n_events: float = 1e5, repeats: int = 5) -> None:

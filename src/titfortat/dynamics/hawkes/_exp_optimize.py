@@ -24,11 +24,11 @@ from titfortat.dynamics.hawkes._exog import (
 )
 from titfortat.dynamics.hawkes._exp_nonlinear import NonlinearDesign
 from titfortat.dynamics.hawkes._loglik import (
+    LINK_CODES,
     exp_hessian_seg,
     exp_loglik_grad_seg,
-    softplus_loglik_grad,
+    nonlinear_loglik_grad,
 )
-from titfortat.dynamics.hawkes._loglik_relu import relu_loglik_grad
 from titfortat.dynamics.hawkes._rows import (
     SUBSAMPLE_ABOVE,
     _fit_rows_fixed_decay,
@@ -113,12 +113,10 @@ class ExpSpec:
                 cov,
                 with_grad,
             )
-        if self.link == "softplus":
-            ll, g = softplus_loglik_grad(
-                times, marks, end_time, mu, adj, beta, with_grad
+        if self.link != "identity":
+            ll, g = nonlinear_loglik_grad(
+                times, marks, end_time, mu, adj, beta, with_grad, LINK_CODES[self.link]
             )
-        elif self.link == "relu":
-            ll, g = relu_loglik_grad(times, marks, end_time, mu, adj, beta, with_grad)
         else:
             mu_idx = _segments(times, end_time, self.baseline_segments) * d + marks
             ll, g = exp_loglik_grad_seg(

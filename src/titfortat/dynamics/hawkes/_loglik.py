@@ -262,7 +262,7 @@ def _interval_softplus(
 
 
 @njit(cache=True)
-def softplus_loglik_grad(
+def nonlinear_loglik_grad(
     times: Arr,
     marks: Arr,
     end_time: float,
@@ -270,8 +270,17 @@ def softplus_loglik_grad(
     adj: Arr,
     beta: float,
     with_grad: bool,
+    link: int,
 ) -> tuple[float, Arr]:
-    """Softplus-link log-likelihood and gradient (O(N D^2))."""
+    """Softplus (``link=1``) or relu (``link=2``) log-likelihood and gradient
+    ``[mu, A, beta]``, O(N D^2): every node's compensator changes after
+    every event. Relu's compensator is closed-form (``_interval_relu``),
+    softplus' uses Gauss-Legendre quadrature (``_interval_softplus``).
+
+    Under relu an event whose predictor is at or below the floor contributes
+    ``log(floor)`` and no gradient (the subgradient of the flat part); under
+    softplus ``-inf`` is returned if an intensity underflows to zero.
+    """
     d = mu.size
     n = times.size
     gx = _GL_X
@@ -283,11 +292,9 @@ def softplus_loglik_grad(
     out = np.zeros(4)
     ll = 0.0
     t_prev = 0.0
+    log_floor = math.log(RELU_FLOOR)
     for k in range(n + 1):
-        if k < n:
-            t = times[k]
-        else:
-            t = end_time
+        t = times[k] if k < n else end_time
         if t > t_prev or k == n:
             dt = t - t_prev
             for j in range(d):
@@ -301,7 +308,10 @@ def softplus_loglik_grad(
                     for j in range(d):
                         a += adj[i, j] * beta * s0[j]
                         da += adj[i, j] * (s0[j] - beta * s1[j])
-                    _interval_softplus(mu[i], a, da, beta, dt, gx, gw, out)
+                    if link == 2:
+                        _interval_relu(mu[i], a, da, beta, dt, RELU_FLOOR, out)
+                    else:
+                        _interval_softplus(mu[i], a, da, beta, dt, gx, gw, out)
                     ll -= out[0]
                     if with_grad:
                         grad[i] -= out[1]
@@ -319,12 +329,16 @@ def softplus_loglik_grad(
         x = mu[i]
         for j in range(d):
             x += adj[i, j] * beta * s0[j]
-        lam = _softplus(x)
+        if link == 2 and not x > RELU_FLOOR:
+            ll += log_floor
+            pend[i] += 1.0
+            continue
+        lam = x if link == 2 else _softplus(x)
         if not lam > 0.0:
             return -np.inf, np.zeros(d + d * d + 1)
         ll += math.log(lam)
         if with_grad:
-            r = _sigmoid(x) / lam
+            r = 1.0 / x if link == 2 else _sigmoid(x) / lam
             grad[i] += r
             db = 0.0
             for j in range(d):
@@ -333,6 +347,22 @@ def softplus_loglik_grad(
             grad[d + d * d] += r * db
         pend[i] += 1.0
     return ll, grad
+
+
+@njit(cache=True)
+def softplus_loglik_grad(
+    times: Arr, marks: Arr, end_time: float, mu: Arr, adj: Arr, beta: float, g: bool
+) -> tuple[float, Arr]:
+    """Softplus-link log-likelihood and gradient (O(N D^2))."""
+    return nonlinear_loglik_grad(times, marks, end_time, mu, adj, beta, g, 1)
+
+
+@njit(cache=True)
+def relu_loglik_grad(
+    times: Arr, marks: Arr, end_time: float, mu: Arr, adj: Arr, beta: float, g: bool
+) -> tuple[float, Arr]:
+    """Relu-link log-likelihood and gradient (O(N D^2), closed form)."""
+    return nonlinear_loglik_grad(times, marks, end_time, mu, adj, beta, g, 2)
 
 
 @njit(cache=True)
