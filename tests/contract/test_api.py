@@ -61,7 +61,6 @@ MISSING = {
         for n in (
             "share_triggered",
             "impulse_response",
-            "n_iter_",
         )
     },
 }

@@ -56,7 +56,7 @@ class KernelHawkes(HawkesFamily, BaseEstimator):
     adjacency_ : ndarray of shape (D, D, C)
     decays_ : ndarray
         The kernel's parameters (``kernel.params()``).
-    nodes_, n_events_, end_time_, converged_, warnings_, results_
+    nodes_, n_events_, end_time_, n_iter_, converged_, warnings_, results_
 
     Examples
     --------
@@ -124,6 +124,7 @@ class KernelHawkes(HawkesFamily, BaseEstimator):
         self.decays_ = kern.params()
         self.n_events_ = int(times.size)
         self.end_time_ = big_t
+        self.n_iter_ = int(info["n_iter"])
         self.converged_ = fit_health(
             type(self).__name__,
             info,

@@ -379,6 +379,7 @@ def sumexp_nonlinear_loglik_grad(
     link: int,
     with_grad: bool,
     target: int = -1,
+    cum_at: Arr | None = None,
 ) -> tuple[float, Arr]:
     """Log-likelihood and analytic gradient, softplus (1) or relu (2) link.
 
@@ -389,7 +390,9 @@ def sumexp_nonlinear_loglik_grad(
     the fit separates by target node, at O(N (D U + Q)) per row evaluation.
     Under relu an event whose predictor is at or below the floor contributes
     ``log(floor)`` and no gradient (the subgradient of the flat part).
-    Returns ``-inf`` if a softplus intensity underflows to zero.
+    Returns ``-inf`` if a softplus intensity underflows to zero. With
+    ``cum_at`` (N,) given (and ``target < 0``), it receives each event's
+    node's cumulative compensator at the event time (for residuals).
     """
     n = times.size
     mu = x[:d]
@@ -408,6 +411,7 @@ def sumexp_nonlinear_loglik_grad(
     work = np.zeros((u + 1, u + 1))
     edt = np.zeros(u)
     evq = np.zeros((_GL_X.size, u))
+    cum = np.zeros(d)
     ll = 0.0
     t_prev = 0.0
     log_floor = math.log(RELU_FLOOR)
@@ -446,6 +450,8 @@ def sumexp_nonlinear_loglik_grad(
                         short,
                     )
                     ll -= lam_int
+                    if cum_at is not None:
+                        cum[i] += lam_int
                     if with_grad:
                         grad[i] -= dmu
                         for j in range(d):
@@ -463,6 +469,8 @@ def sumexp_nonlinear_loglik_grad(
         if k == n:
             break
         i = marks[k]
+        if cum_at is not None:
+            cum_at[k] = cum[i]
         if target >= 0 and i != target:
             pend[i] += 1.0
             continue
@@ -496,62 +504,22 @@ def sumexp_nonlinear_loglik_grad(
     return ll, grad
 
 
-@njit(cache=True)
 def sumexp_compensator_at_events(
     x: Arr, times: Arr, marks: Arr, d: int, u: int, link: int
 ) -> Arr:
     """Cumulative compensator of each event's own node at the event time."""
-    n = times.size
-    mu = x[:d]
-    alpha = x[d : d + d * d * u].reshape(d, d, u)
-    beta = x[d + d * d * u :]
-    order = np.argsort(beta)
-    s0 = np.zeros((d, u))
-    pend = np.zeros(d)
-    cum = np.zeros(d)
-    a = np.zeros(u)
-    jj = np.zeros(u)
-    kk = np.zeros(u)
-    scratch = np.zeros(5 * u + 5)
-    work = np.zeros((u + 1, u + 1))
-    edt = np.zeros(u)
-    evq = np.zeros((_GL_X.size, u))
-    res = np.zeros(n)
-    t_prev = 0.0
-    for k in range(n):
-        t = times[k]
-        if t > t_prev:
-            dt = t - t_prev
-            for j in range(d):
-                for c in range(u):
-                    s0[j, c] += pend[j]
-                pend[j] = 0.0
-            short = _gap_tables(beta, dt, link, edt, evq)
-            for i in range(d):
-                for c in range(u):
-                    a[c] = 0.0
-                    for j in range(d):
-                        a[c] += alpha[i, j, c] * beta[c] * s0[j, c]
-                cum[i] += _interval_sumexp(
-                    mu[i],
-                    a,
-                    beta,
-                    order,
-                    dt,
-                    link,
-                    jj,
-                    kk,
-                    scratch,
-                    work,
-                    edt,
-                    evq,
-                    short,
-                )[0]
-            for c in range(u):
-                e = edt[c]
-                for j in range(d):
-                    s0[j, c] *= e
-            t_prev = t
-        res[k] = cum[marks[k]]
-        pend[marks[k]] += 1.0
-    return res
+    cum = np.zeros(times.size)
+    end = float(times[-1]) if times.size else 0.0
+    sumexp_nonlinear_loglik_grad(
+        np.ascontiguousarray(x, dtype=float),
+        times,
+        marks,
+        end,
+        d,
+        u,
+        link,
+        False,
+        -1,
+        cum,
+    )
+    return cum
