@@ -146,6 +146,11 @@ def test_unhealthy_fit_gives_no_verdicts_and_no_shares(monkeypatch) -> None:
         ev, {"strike": "event_type=strike", "attack": "event_type=attack"}, n_starts=1
     )
     assert (t.effects.verdict == "not_estimable").all()
+    # the printed table withholds their numbers; the frame keeps them
+    assert "4 not_estimable row(s): numbers withheld here" in str(t)
+    assert t.effects["estimate"].notna().all()
+    printed = [x for x in str(t).splitlines() if x.startswith("strike<-attack")]
+    assert printed[0].split()[1:6] == ["-"] * 5, printed
     assert t.effects.reason.str.contains("did not converge").all()
     assert t.share_triggered is None
     assert "not estimable (no verdicts, no shares)" in str(t)

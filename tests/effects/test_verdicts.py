@@ -93,6 +93,29 @@ def test_five_strikes_make_the_count_models_not_estimable():
             assert f"need at least {MIN_EVENTS[key]}" in row["reason"]
 
 
+def test_printed_table_withholds_numbers_of_not_estimable_rows():
+    # The people's view shows no estimate, interval or p-value for a row whose
+    # fit failed a check; the frame keeps them beside the verdict.
+    t = effect_table(
+        _events(5), treatment=TREAT, outcome=OUT, hawkes=False, n_placebos=500
+    )
+    bad = t.table[t.table.verdict == "not_estimable"]
+    assert len(bad) >= 1
+    text = str(t)
+    for row in bad.itertuples():
+        line = next(
+            x for x in text.splitlines() if row.estimator in x and row.direction in x
+        )
+        assert line.split()[2:6] == ["-", "-", "-", "-"], line
+    assert f"{len(bad)} not_estimable row(s): estimate, interval" in text
+    good = t.table[t.table.verdict != "not_estimable"]
+    for row in good.itertuples():
+        line = next(
+            x for x in text.splitlines() if row.estimator in x and row.direction in x
+        )
+        assert line.split()[2] == f"{row.estimate:.4g}", line
+
+
 def test_minimum_events_per_estimator_is_the_stated_one():
     # With exactly the stated minimum of strikes the rows are not refused for
     # their number; one fewer and they are.

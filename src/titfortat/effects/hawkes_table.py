@@ -46,6 +46,23 @@ EFFECT_COLUMNS: tuple[str, ...] = (
 )
 
 
+_NUMBERS = ("estimate", "ci_lower", "ci_upper", "lr_statistic", "p_value")
+
+
+def _fmt(x: Any) -> str:
+    return x if isinstance(x, str) else f"{x:.4g}"
+
+
+def _withheld(effects: pd.DataFrame) -> pd.DataFrame:
+    """The effects as printed: a not-estimable row's numbers come from a fit
+    that failed a check, so the people's view shows ``-`` (as the effect
+    table and the forest plot do)."""
+    cols = [c for c in _NUMBERS if c in effects]
+    out = effects.astype({c: object for c in cols})
+    out.loc[(effects["verdict"] == "not_estimable").to_numpy(), cols] = "-"
+    return out
+
+
 @dataclasses.dataclass(frozen=True)
 class HawkesTable:
     """Result of :func:`hawkes_table`.
@@ -98,8 +115,16 @@ class HawkesTable:
             "",
             "effects i<-j (one event of j on the later daily rate of i), "
             f"{1 - h['alpha']:.0%} {h.get('interval', 'Wald')} CI, LR test:",
-            self.effects.to_string(float_format=lambda x: f"{x:.4g}"),
+            _withheld(self.effects).to_string(
+                formatters={c: _fmt for c in _NUMBERS if c in self.effects}
+            ),
         ]
+        n_withheld = int((self.effects["verdict"] == "not_estimable").sum())
+        if n_withheld:
+            lines.append(
+                f"{n_withheld} not_estimable row(s): numbers withheld here "
+                "(reasons below); .effects and to_json() keep them."
+            )
         if self.share_triggered is not None:
             lines += [
                 "",

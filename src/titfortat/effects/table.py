@@ -140,11 +140,24 @@ class EffectTable:
         lines = [f"{k}: {v}" for k, v in self.header.items()]
         cols = ["estimator", "direction", "estimate", "ci_lower", "ci_upper"]
         cols += ["p_value", "verdict", "n_treated", "n_outcome", "n_warnings"]
+        shown = self.table[cols].astype({c: object for c in _NUMBERS})
+        # A not-estimable row's numbers come from a fit that failed a check:
+        # a reader should not quote them, so this view withholds them (as the
+        # forest plot does); ``table``, to_json() and --format csv keep them.
+        withheld = (shown["verdict"] == "not_estimable").to_numpy()
+        shown.loc[withheld, list(_NUMBERS)] = "-"
         with pd.option_context("display.width", 160, "display.max_columns", 20):
             lines.append(
-                self.table[cols].to_string(
-                    index=False, float_format=lambda x: f"{x:.4g}"
+                shown.to_string(
+                    index=False,
+                    formatters={c: _fmt_number for c in _NUMBERS},
                 )
+            )
+        if withheld.any():
+            lines.append(
+                f"{int(withheld.sum())} not_estimable row(s): estimate, interval "
+                "and p-value withheld here (reasons below); the .table frame, "
+                "JSON and CSV keep them beside the verdict."
             )
         lines.append("scales and caveats:")
         seen = set()
@@ -161,6 +174,13 @@ class EffectTable:
         if why:
             lines += ["reasons:", *why]
         return "\n".join(lines)
+
+
+_NUMBERS = ("estimate", "ci_lower", "ci_upper", "p_value")
+
+
+def _fmt_number(x: Any) -> str:
+    return x if isinstance(x, str) else f"{x:.4g}"
 
 
 class _Rows:
