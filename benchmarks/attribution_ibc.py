@@ -27,7 +27,9 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "esoc-ibc-iraq"
 CATS = ("admin1", "admin2", "weapon", "deaths", "day_of_week")
 
 
-def run(folder: Path, train_until: str, *, mask_leaks: bool):
+def run(
+    folder: Path, train_until: str, *, mask_leaks: bool, horizon_decay: bool = False
+):
     ev, allowed = ibc_task(folder, mask_leaks=mask_leaks)
     cats = CATS if mask_leaks else (*CATS, "cause_of_death")
     label = "leaking fields masked" if mask_leaks else "LEAKING FIELDS LEFT IN"
@@ -35,11 +37,17 @@ def run(folder: Path, train_until: str, *, mask_leaks: bool):
         ev,
         allowed,
         train_until,
-        model_kwargs={"categorical": cats, "spatial": False, "other_prior": 0.0},
+        model_kwargs={
+            "categorical": cats,
+            "spatial": False,
+            "other_prior": 0.0,
+            "horizon_decay": horizon_decay,
+        },
         data_label=f"ESOC/IBC, {label}",
         describe=lambda m: (
             f"latent events in training: {m.n_latent_:,}; EM iterations "
-            f"{m.n_iter_} (converged: {m.converged_})"
+            f"{m.n_iter_} (converged: {m.converged_}); horizon decay "
+            f"{m.decay_per_year_:.3f}/year"
         ),
     )
 
@@ -54,9 +62,21 @@ def main() -> None:
         help="One or more cut dates (rolling origin); the leak comparison "
         "runs at 2007-01-01.",
     )
+    parser.add_argument(
+        "--horizon-decay",
+        action="store_true",
+        help="Fade the training-period factors with the forecast horizon.",
+    )
+    parser.add_argument(
+        "--no-leak", action="store_true", help="Skip the leaking-fields run."
+    )
     args = parser.parse_args()
-    results = {c: run(args.folder, c, mask_leaks=True) for c in args.train_until}
-    run(args.folder, "2007-01-01", mask_leaks=False)
+    results = {
+        c: run(args.folder, c, mask_leaks=True, horizon_decay=args.horizon_decay)
+        for c in args.train_until
+    }
+    if not args.no_leak:
+        run(args.folder, "2007-01-01", mask_leaks=False)
     print_rolling(results, "IBC rolling origin, leaking fields masked:")
 
 

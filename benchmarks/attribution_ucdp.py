@@ -35,7 +35,14 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ucdp-ged-iraq-
 CATS = ("country", "violence_type", "target_type", "deaths", "day_of_week")
 
 
-def run(folder: Path, train_until: str, *, mask_leaks: bool):
+def run(
+    folder: Path,
+    train_until: str,
+    *,
+    mask_leaks: bool,
+    pooled: bool = False,
+    horizon_decay: bool = False,
+):
     ev, allowed = ucdp_task(folder, mask_leaks=mask_leaks, train_until=train_until)
     cats = CATS if mask_leaks else (*CATS, "conflict_name")
     label = "leaking field masked" if mask_leaks else "LEAKING FIELD LEFT IN"
@@ -46,16 +53,23 @@ def run(folder: Path, train_until: str, *, mask_leaks: bool):
         model_kwargs={
             "categorical": cats,
             "other_prior": 0.0,
-            "pooled_classes": ("other_groups",),
+            "pooled_classes": ("other_groups",) if pooled else (),
+            "horizon_decay": horizon_decay,
         },
         data_label=f"UCDP GED 21.1, {label}",
         describe=lambda m: (
-            f"bandwidth {m.bandwidth_km_} km; other_groups new-actor share "
-            f"{m.pool_mix_:g} (validation NLL by share: "
-            + ", ".join(
-                f"{r:g}: {v:.1f}" for r, v in m.pool_table_.itertuples(index=False)
+            f"bandwidth {m.bandwidth_km_} km; horizon decay "
+            f"{m.decay_per_year_:.3f}/year"
+            + (
+                f"; other_groups new-group share {m.pool_mix_:g} (validation NLL "
+                "by share: "
+                + ", ".join(
+                    f"{r:g}: {v:.1f}" for r, v in m.pool_table_.itertuples(index=False)
+                )
+                + ")"
+                if pooled
+                else ""
             )
-            + ")"
         ),
     )
 
@@ -73,8 +87,21 @@ def main() -> None:
     parser.add_argument(
         "--no-leak", action="store_true", help="Skip the leaking-field run."
     )
+    parser.add_argument(
+        "--pooled",
+        action="store_true",
+        help="Score other_groups as a pooled class (own fit or a new group).",
+    )
+    parser.add_argument(
+        "--horizon-decay",
+        action="store_true",
+        help="Fade the training-period factors with the forecast horizon.",
+    )
     args = parser.parse_args()
-    results = {c: run(args.folder, c, mask_leaks=True) for c in args.train_until}
+    opts = {"pooled": args.pooled, "horizon_decay": args.horizon_decay}
+    results = {
+        c: run(args.folder, c, mask_leaks=True, **opts) for c in args.train_until
+    }
     if not args.no_leak:
         run(args.folder, "2017-01-01", mask_leaks=False)
     print_rolling(results, "UCDP rolling origin, leaking field masked:")

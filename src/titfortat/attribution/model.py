@@ -152,6 +152,18 @@ class BannerAttribution(BaseEstimator):
         (0-1) by the calibrated likelihood of the validation period's weight
         half, like the activity scale → ``pool_mix_``. Ignored without
         ``pooled_classes``.
+    horizon_decay : bool, default False
+        Let the factors fitted on the training period (prior, place, the
+        categorical tables) fade with the forecast horizon :math:`h`, the
+        days since the last training day: their weights are multiplied by
+        :math:`e^{-\gamma h / 365.25}`, while the activity factors, computed
+        from the events up to the day before, keep theirs. Groups change their
+        areas, targets and weapons, so a profile fitted years ago says less
+        than one fitted last month. :math:`\gamma` (per year) is fitted with
+        the weights on the validation period, whose events lie 0 to
+        ``validation_fraction`` of the labelled events after the fit it
+        scores (:math:`\gamma = 0` is the model without decay)
+        → ``decay_per_year_``. Only with ``calibration="weights"``.
     calibration : {"weights", "temperature", "none"}, default "weights"
     level : float in (0, 1), default 0.9
         Level of the prediction sets.
@@ -175,6 +187,10 @@ class BannerAttribution(BaseEstimator):
         Calibrated weight of each factor (``prior``, ``place``, ..., ``activity``,
         ``local_activity``).
     activity_days_ : float
+    decay_per_year_ : float
+        Fitted horizon decay of the training-period factors (0 when off).
+    train_end_ : pandas.Timestamp
+        Last training day (horizon 0).
     pool_mix_ : float
         New-actor share of the pooled classes (0 without any).
     latent_activity_, local_activity_used_ : bool
@@ -213,6 +229,7 @@ class BannerAttribution(BaseEstimator):
         "local_cell_km": [Interval(Real, 0, None, closed="neither"), None],
         "memory_days": [Interval(Real, 0, None, closed="neither"), None],
         "pool_mix": [Interval(Real, 0, 1, closed="both"), None],
+        "horizon_decay": ["boolean"],
         "activity_window": [Options({"trailing", "centered"})],
         "calibration": [Options({"weights", "temperature", "none"})],
         "level": [Interval(Real, 0, 1, closed="neither")],
@@ -249,6 +266,7 @@ class BannerAttribution(BaseEstimator):
         intensity_origin: str | None = None,
         pooled_classes: tuple[str, ...] = (),
         pool_mix: float | None = None,
+        horizon_decay: bool = False,
         calibration: str = "weights",
         level: float = 0.9,
         validation_fraction: float = 0.3,
@@ -274,6 +292,7 @@ class BannerAttribution(BaseEstimator):
         self.intensity_origin = intensity_origin
         self.pooled_classes = pooled_classes
         self.pool_mix = pool_mix
+        self.horizon_decay = horizon_decay
         self.calibration = calibration
         self.level = level
         self.validation_fraction = validation_fraction
@@ -436,6 +455,75 @@ class BannerAttribution(BaseEstimator):
         z = np.tensordot(w, cube, axes=1) + logmask
         return self._fold(softmax(z, axis=1))
 
+    @staticmethod
+    def _decay(
+        names: list[str], cube: np.ndarray, horizon: np.ndarray, gamma: float
+    ) -> np.ndarray:
+        """The cube with the training-period factors faded by the horizon."""
+        if gamma <= 0:
+            return cube
+        fade = np.exp(-gamma * np.asarray(horizon, dtype=float) / 365.25)
+        out = cube.copy()
+        for f, name in enumerate(names):
+            if name not in (ACTIVITY, LOCAL):
+                out[f] *= fade[:, None]
+        return out
+
+    def _fit_decay(
+        self,
+        names: list[str],
+        w0: np.ndarray,
+        cube: np.ndarray,
+        logmask: np.ndarray,
+        y: np.ndarray,
+        horizon: np.ndarray,
+    ) -> tuple[np.ndarray, float]:
+        """Factor weights and horizon decay (per year) by maximum likelihood.
+
+        Weights fixed at 0 by an earlier selection (a dropped local-activity
+        factor) stay 0.
+        """
+        n_f = cube.shape[0]
+        static = np.array([n not in (ACTIVITY, LOCAL) for n in names])
+        hy = np.asarray(horizon, dtype=float) / 365.25
+        same = self._same_class(cube, y)
+
+        def nll(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            w, gamma = theta[:n_f], theta[n_f]
+            fade = np.exp(-gamma * hy)
+            eff = np.where(static[:, None, None], cube * fade[None, :, None], cube)
+            z = np.tensordot(w, eff, axes=1) + logmask
+            lse = logsumexp(z, axis=1)
+            p = np.exp(z - lse[:, None])
+            zy = np.where(same, z, -np.inf)
+            lse_y = logsumexp(zy, axis=1)
+            q = np.exp(zy - lse_y[:, None])
+            grad = np.empty(n_f + 1)
+            grad[:n_f] = -(
+                (eff * q[None]).sum(axis=2) - (eff * p[None]).sum(axis=2)
+            ).sum(axis=1)
+            # d z / d gamma = -h * sum over the faded factors of w_f eff_f
+            dz = -hy[:, None] * np.tensordot(w * static, eff, axes=1)
+            grad[n_f] = -((dz * q).sum() - (dz * p).sum())
+            return float(-(lse_y - lse).sum()), grad
+
+        bounds = [(0.0, 0.0) if v == 0 else (0.0, 5.0) for v in w0] + [(0.0, 5.0)]
+        res = minimize(
+            nll,
+            x0=np.append(w0, 0.0),
+            jac=True,
+            bounds=bounds,
+            method="L-BFGS-B",
+        )
+        return np.asarray(res.x[:n_f]), float(res.x[n_f])
+
+    def _same_class(self, cube: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """(n, C') True where a cube column belongs to the event's class."""
+        group = np.arange(cube.shape[2])
+        c = len(self.classes_)
+        group[c:] = np.asarray(self.pooled_, dtype=int)[: cube.shape[2] - c]
+        return group[None, :] == np.asarray(y)[:, None]
+
     def _fit_weights(
         self, cube: np.ndarray, logmask: np.ndarray, y: np.ndarray
     ) -> np.ndarray:
@@ -444,10 +532,7 @@ class BannerAttribution(BaseEstimator):
         if self.calibration == "none" or len(y) == 0:
             return ones
         # columns that count for each event's class (a pooled class has two)
-        group = np.arange(cube.shape[2])
-        c = len(self.classes_)
-        group[c:] = np.asarray(self.pooled_, dtype=int)[: cube.shape[2] - c]
-        same = group[None, :] == np.asarray(y)[:, None]
+        same = self._same_class(cube, y)
 
         def nll(w: np.ndarray) -> tuple[float, np.ndarray]:
             z = np.tensordot(w, cube, axes=1) + logmask
@@ -791,6 +876,18 @@ class BannerAttribution(BaseEstimator):
             w = self._select_local(
                 names, w, cube[:, half_w], logmask[half_w], yv[half_w]
             )
+        self.decay_per_year_ = 0.0
+        if self.horizon_decay and self.calibration == "weights":
+            horizon = (ev_val["date"] - ev_a["date"].max()).dt.days.to_numpy()
+            w, self.decay_per_year_ = self._fit_decay(
+                names,
+                w,
+                cube[:, half_w],
+                logmask[half_w],
+                yv[half_w],
+                horizon[half_w],
+            )
+            cube = self._decay(names, cube, horizon, self.decay_per_year_)
         p_cal = self._proba(w, cube[:, half_c], logmask[half_c])
         self.conformal_threshold_ = conformal_threshold(
             p_cal[np.arange(len(half_c)), yv[half_c]], self.level
@@ -810,6 +907,7 @@ class BannerAttribution(BaseEstimator):
                 stacklevel=2,
             )
         self._train = (ev, y, mask)
+        self.train_end_ = ev["date"].max()
         return self
 
     # ------------------------------------------------------------ predict
@@ -833,6 +931,8 @@ class BannerAttribution(BaseEstimator):
         )
         comps = self.core_.components(ev, extra_history=hist, static=static)
         names, cube, logmask = self._stack(self.core_, comps, mask)
+        horizon = (ev["date"] - self.train_end_).dt.days.clip(lower=0).to_numpy()
+        cube = self._decay(names, cube, horizon, self.decay_per_year_)
         return ev, names, cube, logmask
 
     def predict_proba(
