@@ -18,12 +18,10 @@ from titfortat._validation import (
     as_generator,
     check_is_fitted,
 )
-from titfortat.dynamics._branching import spectral_radius
 from titfortat.dynamics._events import EventInput, merge_events, to_event_arrays
 from titfortat.dynamics._jitter import jitter_times
 from titfortat.dynamics._optim import (
     covariance,
-    fit_health,
     keep_warnings,
     observed_information,
     report_convergence,
@@ -40,7 +38,6 @@ from titfortat.dynamics.hawkes._exp_nonlinear import NonlinearDesign
 from titfortat.dynamics.hawkes._exp_optimize import _MIN_BASELINE, ExpSpec
 from titfortat.dynamics.hawkes._family import HawkesFamily
 from titfortat.exceptions import DataError, DataQualityWarning
-from titfortat.results import FitResult
 
 __all__ = ["MAX_TIED_SHARE", "ExpHawkes"]
 
@@ -373,9 +370,7 @@ class ExpHawkes(_ExpDiagnostics, HawkesFamily, BaseEstimator):
 
             info_mat = observed_information(grad, x, free, lower)
         cov = covariance(info_mat, free, strict=strict)
-        self._times, self._marks, self._free = times, marks, free
-        self._x = x
-        self.nodes_ = names
+        self._x, self._free = x, free
         mu, adj, self.decay_ = spec.unpack(x, d)
         self.decays_ = np.array([self.decay_])  # the family's name (U = 1)
         # baseline_ is (D,) for a constant baseline, (segments, D) otherwise.
@@ -383,29 +378,8 @@ class ExpHawkes(_ExpDiagnostics, HawkesFamily, BaseEstimator):
         self.baseline_ = mu.copy() if kseg == 1 else mu.reshape(kseg, d).copy()
         self.adjacency_ = adj.copy()
         self.exog_coef_ = spec.gamma(x, d).copy()
-        self.n_events_ = int(times.size)
-        self.end_time_ = big_t
-        self.converged_ = fit_health(
-            type(self).__name__,
-            info,
-            cov,
-            free,
-            radius=spectral_radius(self.adjacency_, self.link),
-        )
-        self.n_iter_ = int(info["n_iter"])
-        self.results_ = FitResult.from_estimates(
-            params=pd.Series(x, index=spec.names(names)),
-            cov_params=cov,
-            log_likelihood=ll,
-            n_obs=int(times.size),
-            n_events=int(times.size),
-            n_nodes=d,
-            end_time=big_t,
-            model_repr=self._repr_params(),
-            k_params=k,
-            converged=self.converged_,
-            optimizer_info=info,
-        )
+        params = pd.Series(x, index=spec.names(names))
+        self._record_fit(names, times, marks, big_t, params, cov, ll, info, free, k)
         return self
 
     # ------------------------------------------- hooks of LikelihoodInference

@@ -26,7 +26,7 @@ from titfortat._validation import check_is_fitted
 from titfortat.dynamics._branching import spectral_radius
 from titfortat.dynamics._delegates import ResultsDelegates
 from titfortat.dynamics._events import EventInput, merge_events, to_event_arrays
-from titfortat.dynamics._optim import delta_method
+from titfortat.dynamics._optim import delta_method, fit_health
 from titfortat.dynamics.hawkes import _diagnostics as diag
 from titfortat.dynamics.hawkes._inference import LikelihoodInference
 from titfortat.dynamics.hawkes._simulate import HawkesSimulator
@@ -40,6 +40,8 @@ class HawkesFamily(ResultsDelegates, LikelihoodInference):
     link: str
     nodes_: list[str]
     n_events_: int
+    n_iter_: int
+    converged_: bool
     end_time_: float
     baseline_: np.ndarray
     adjacency_: np.ndarray
@@ -47,6 +49,51 @@ class HawkesFamily(ResultsDelegates, LikelihoodInference):
     _x: np.ndarray
     _times: np.ndarray
     _marks: np.ndarray
+
+    _repr_params: Any  # from BaseEstimator
+
+    def _record_fit(
+        self,
+        names: list[str],
+        times: np.ndarray,
+        marks: np.ndarray,
+        end_time: float,
+        params: pd.Series,
+        cov: np.ndarray,
+        ll: float,
+        info: dict[str, Any],
+        free: np.ndarray | None = None,
+        k_params: int | None = None,
+    ) -> None:
+        """Set the learned state every estimator shares and ``results_``; the
+        estimator sets ``baseline_`` and ``adjacency_`` first (the health
+        check reads the spectral radius). Converged only with an invertible
+        information; a StabilityWarning near the unit root."""
+        self.nodes_ = names
+        self._times, self._marks = times, marks
+        self.n_events_ = int(times.size)
+        self.end_time_ = end_time
+        self.n_iter_ = int(info.get("n_iter", 0))
+        self.converged_ = fit_health(
+            type(self).__name__,
+            info,
+            cov,
+            np.ones(cov.shape[0], dtype=bool) if free is None else free,
+            radius=spectral_radius(self.adjacency_, self.link),
+        )
+        self.results_ = FitResult.from_estimates(
+            params=params,
+            cov_params=cov,
+            log_likelihood=ll,
+            n_obs=self.n_events_,
+            n_events=self.n_events_,
+            n_nodes=len(names),
+            end_time=end_time,
+            model_repr=self._repr_params(),
+            k_params=k_params,
+            converged=self.converged_,
+            optimizer_info=info,
+        )
 
     def _kernel_of_fit(self) -> Kernel:
         raise NotImplementedError

@@ -11,18 +11,15 @@ import pandas as pd
 
 from titfortat._threads import single_blas_thread
 from titfortat._validation import BaseEstimator, Interval
-from titfortat.dynamics._branching import spectral_radius
 from titfortat.dynamics._events import EventInput, merge_events, to_event_arrays
 from titfortat.dynamics._optim import (
     covariance,
-    fit_health,
     keep_warnings,
     report_convergence,
 )
 from titfortat.dynamics.hawkes._family import HawkesFamily
 from titfortat.dynamics.hawkes._rows import fit_identity_rows, restricted_loglik
 from titfortat.dynamics.hawkes.kernels import ExpKernel, Kernel
-from titfortat.results import FitResult
 
 __all__ = ["KernelHawkes"]
 
@@ -117,36 +114,15 @@ class KernelHawkes(HawkesFamily, BaseEstimator):
         )
         report_convergence(info, strict=strict, name=type(self).__name__)
         cov = covariance(full, np.ones(x.size, dtype=bool), strict=strict)
-        self._x, self._times, self._marks = x, times, marks
-        self.nodes_ = names
+        self._x = x
         self.baseline_ = x[:d].copy()
         self.adjacency_ = x[d:].reshape(d, d, c).copy()
         self.decays_ = kern.params()
-        self.n_events_ = int(times.size)
-        self.end_time_ = big_t
-        self.n_iter_ = int(info["n_iter"])
-        self.converged_ = fit_health(
-            type(self).__name__,
-            info,
-            cov,
-            np.ones(x.size, dtype=bool),
-            radius=spectral_radius(self.adjacency_),
-        )
         pnames = [f"mu[{n}]" for n in names] + [
             f"alpha[{a}<-{b};{k}]" for a in names for b in names for k in range(c)
         ]
-        self.results_ = FitResult.from_estimates(
-            params=pd.Series(x, index=pnames),
-            cov_params=cov,
-            log_likelihood=ll,
-            n_obs=int(times.size),
-            n_events=int(times.size),
-            n_nodes=d,
-            end_time=big_t,
-            model_repr=self._repr_params(),
-            converged=self.converged_,
-            optimizer_info=info,
-        )
+        params = pd.Series(x, index=pnames)
+        self._record_fit(names, times, marks, big_t, params, cov, ll, info)
         return self
 
     def _kernel_of_fit(self) -> Kernel:

@@ -17,12 +17,10 @@ from titfortat._validation import (
     as_generator,
     check_is_fitted,
 )
-from titfortat.dynamics._branching import spectral_radius
 from titfortat.dynamics._events import EventInput, merge_events, to_event_arrays
 from titfortat.dynamics._optim import (
     covariance,
     delta_method,
-    fit_health,
     keep_warnings,
     report_convergence,
 )
@@ -45,7 +43,7 @@ from titfortat.dynamics.hawkes._sumexp_nonlinear import (
     nonlinear_loglik,
 )
 from titfortat.dynamics.hawkes.kernels import SumExpKernel
-from titfortat.results import DerivedResult, FitResult, ResidualResult
+from titfortat.results import DerivedResult, ResidualResult
 
 __all__ = ["SumExpHawkes"]
 
@@ -256,39 +254,12 @@ class SumExpHawkes(HawkesFamily, BaseEstimator):
             report_convergence(info, strict=strict, name=type(self).__name__)
             cov = self._free_covariance(x_all, times, marks, big_t, pnames, strict)
         xp = x_all if self.learn_decays else x_all[: x_all.size - u]
-        # Converged only with an invertible information; StabilityWarning
-        # near the unit root (shared with the other Hawkes models).
-        ok = fit_health(
-            type(self).__name__,
-            info,
-            cov,
-            np.ones(cov.shape[0], dtype=bool),
-            radius=spectral_radius(
-                x_all[d : d + d * d * u].reshape(d, d, u), self.link
-            ),
-        )
         self._x, self._x_all = xp, x_all
-        self._times, self._marks = times, marks
-        self.nodes_ = names
         self.decays_ = x_all[x_all.size - u :].copy()
         self.baseline_ = x_all[:d].copy()
         self.adjacency_ = x_all[d : d + d * d * u].reshape(d, d, u).copy()
-        self.n_events_ = int(times.size)
-        self.end_time_ = big_t
-        self.converged_ = ok
-        self.n_iter_ = int(info.get("n_iter", 0))
-        self.results_ = FitResult.from_estimates(
-            params=pd.Series(xp, index=pnames),
-            cov_params=cov,
-            log_likelihood=ll_total,
-            n_obs=int(times.size),
-            n_events=int(times.size),
-            n_nodes=d,
-            end_time=big_t,
-            model_repr=self._repr_params(),
-            converged=ok,
-            optimizer_info=info,
-        )
+        params = pd.Series(xp, index=pnames)
+        self._record_fit(names, times, marks, big_t, params, cov, ll_total, info)
         return self
 
     def _free_covariance(
