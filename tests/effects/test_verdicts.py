@@ -108,6 +108,11 @@ def test_printed_table_withholds_numbers_of_not_estimable_rows():
         )
         assert line.split()[2:6] == ["-", "-", "-", "-"], line
     assert f"{len(bad)} not_estimable row(s): estimate, interval" in text
+    # the same view feeds the report and the dashboard
+    shown = t.display_frame()
+    mask = (t.table.verdict == "not_estimable").to_numpy()
+    assert (shown.loc[mask, "estimate"] == "-").all()
+    assert list(shown.loc[~mask, "estimate"]) == list(t.table.estimate[~mask])
     good = t.table[t.table.verdict != "not_estimable"]
     for row in good.itertuples():
         line = next(

@@ -472,11 +472,12 @@ def create_app(store: str | Path | Any | None = None) -> Any:
         def effects_table() -> Any:
             if not input.run_effects():
                 return None
-            cols = ["estimator", "direction", "estimate", "ci_lower", "ci_upper"]
-            cols += ["p_value", "verdict", "n_treated", "n_outcome"]
-            frame = effects().table[cols].copy()
+            # numbers of not_estimable rows withheld, as in the CLI and report
+            frame = effects().display_frame().drop(columns="n_warnings")
             for c in ("estimate", "ci_lower", "ci_upper", "p_value"):
-                frame[c] = frame[c].map(lambda v: f"{v:.4g}")
+                frame[c] = frame[c].map(
+                    lambda v: v if isinstance(v, str) else f"{v:.4g}"
+                )
             return render.DataGrid(frame)
 
         @render.download(filename="titfortat-effects.csv")

@@ -136,21 +136,29 @@ class EffectTable:
         """The rows as a JSON list."""
         return json.dumps(self.to_records(), indent=2)
 
-    def __str__(self) -> str:
-        lines = [f"{k}: {v}" for k, v in self.header.items()]
+    def display_frame(self) -> pd.DataFrame:
+        """The table as people read it (the CLI, the report, the dashboard).
+
+        A ``not_estimable`` row's estimate, interval and p-value come from a
+        fit that failed a check, so they are withheld (the string ``-``), as
+        in the forest plot; the other numbers stay floats. ``table``,
+        :meth:`to_json` and CSV keep them all beside the verdict.
+        """
         cols = ["estimator", "direction", "estimate", "ci_lower", "ci_upper"]
         cols += ["p_value", "verdict", "n_treated", "n_outcome", "n_warnings"]
         shown = self.table[cols].astype({c: object for c in _NUMBERS})
-        # A not-estimable row's numbers come from a fit that failed a check:
-        # a reader should not quote them, so this view withholds them (as the
-        # forest plot does); ``table``, to_json() and --format csv keep them.
         withheld = (shown["verdict"] == "not_estimable").to_numpy()
         shown.loc[withheld, list(_NUMBERS)] = "-"
+        return shown
+
+    def __str__(self) -> str:
+        lines = [f"{k}: {v}" for k, v in self.header.items()]
+        shown = self.display_frame()
+        withheld = (shown["verdict"] == "not_estimable").to_numpy()
         with pd.option_context("display.width", 160, "display.max_columns", 20):
             lines.append(
                 shown.to_string(
-                    index=False,
-                    formatters={c: _fmt_number for c in _NUMBERS},
+                    index=False, formatters={c: _fmt_number for c in _NUMBERS}
                 )
             )
         if withheld.any():

@@ -99,10 +99,13 @@ def deterrence_section(
     if trap:
         s.paragraphs.append(trap)
     local = frame[frame.estimator == "event_study"]
-    if not local.empty and not np.isfinite(local.iloc[0].estimate):
+    if not local.empty and (
+        not np.isfinite(local.iloc[0].estimate)
+        or local.iloc[0].verdict == "not_estimable"
+    ):
         s.summary.append(
-            "The matched event study is not estimable on this store; the "
-            "effect table says why."
+            "The matched event study is not estimable on this store: "
+            f"{local.iloc[0].reason or 'see the effect table'}."
         )
     elif not local.empty:
         e = local.iloc[0]
@@ -113,7 +116,11 @@ def deterrence_section(
             f"): {str(e.verdict).replace('_', ' ')}."
         )
     naive = frame[frame.estimator == "before_after"]
-    if not naive.empty and np.isfinite(naive.iloc[0].estimate):
+    if (
+        not naive.empty
+        and np.isfinite(naive.iloc[0].estimate)
+        and naive.iloc[0].verdict != "not_estimable"
+    ):
         n = naive.iloc[0]
         s.summary.append(
             f"The naive before/after comparison would say {n.estimate:+.3g} "
@@ -121,18 +128,12 @@ def deterrence_section(
             f"{str(n.verdict).replace('_', ' ')}): interventions follow spikes "
             "of the outcome, which fall back anyway."
         )
-    cols = [
-        "estimator",
-        "direction",
-        "estimate",
-        "ci_lower",
-        "ci_upper",
-        "p_value",
-        "verdict",
-        "n_treated",
-        "n_outcome",
-    ]
-    s.add_table(frame[cols], f"Effect table ({level:.0%} intervals)")
+    shown = table.display_frame().drop(columns="n_warnings")
+    s.add_table(
+        shown,
+        f"Effect table ({level:.0%} intervals; a not_estimable row's numbers "
+        "are withheld, its reason is below)",
+    )
     s.add_table(
         frame[["estimator", "direction", "scale", "caveat"]],
         "What each row measures, and its caveat",
@@ -158,13 +159,14 @@ def deterrence_section(
     for w in table.header.get("warnings", []) or []:
         s.caveats.append(f"warning while estimating: {w}")
     for row in frame.itertuples(index=False):
+        ok = row.verdict != "not_estimable"
         s.methods.append(
             MethodRow(
                 s.title,
                 f"{row.estimator} ({row.direction})",
-                format_value(row.estimate),
+                format_value(row.estimate) if ok else "not estimable",
                 _EFFECT_METHODS.get(str(row.estimator), str(row.estimator)),
-                interval_text(row.ci_lower, row.ci_upper, level),
+                interval_text(row.ci_lower, row.ci_upper, level) if ok else "–",
             )
         )
     return s, table
