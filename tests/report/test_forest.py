@@ -54,3 +54,21 @@ def test_not_estimable_row_has_no_point_and_shows_its_reason():
     assert "2 warnings" in texts
     assert "p =" not in texts
     assert "warning" not in " ".join(_texts(axes[0]))
+
+
+def test_dynamics_section_of_a_not_estimable_fit_shows_reasons_not_numbers():
+    # 9 strikes: the Hawkes rows are not estimable, so the report section
+    # shows the reason and the withheld table, and no figure derived from the
+    # fitted parameters (branching matrix, impulse responses, shares).
+    from titfortat.effects import simulate_retaliation
+    from titfortat.report._sections_models import dynamics_section
+
+    ev = simulate_retaliation(effect=0.7, n_days=60, n_places=2, rng=0)
+    s, ht = dynamics_section(
+        ev, {"s": "event_type=strike", "a": "event_type=attack"}, baseline_segments=1
+    )
+    assert ht.header["problems"]
+    assert any("not estimable on this store: too few events" in x for x in s.summary)
+    assert not s.figures and not s.methods
+    shown = s.tables[0].frame
+    assert (shown[["estimate", "ci_lower", "ci_upper", "p_value"]] == "-").all().all()

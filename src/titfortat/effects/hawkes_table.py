@@ -103,6 +103,12 @@ class HawkesTable:
     model: Any = dataclasses.field(repr=False)
     warnings_: list[str] = dataclasses.field(default_factory=list)
 
+    def display_frame(self) -> pd.DataFrame:
+        """The effects as people read them (the CLI, the HTML report): a
+        ``not_estimable`` row's estimate, interval, LR statistic and p-value
+        are withheld (``-``); ``effects`` and :meth:`to_json` keep them."""
+        return _withheld(self.effects)
+
     def __str__(self) -> str:
         h = self.header
         lines = [
@@ -115,7 +121,7 @@ class HawkesTable:
             "",
             "effects i<-j (one event of j on the later daily rate of i), "
             f"{1 - h['alpha']:.0%} {h.get('interval', 'Wald')} CI, LR test:",
-            _withheld(self.effects).to_string(
+            self.display_frame().to_string(
                 formatters={c: _fmt for c in _NUMBERS if c in self.effects}
             ),
         ]

@@ -204,11 +204,25 @@ def dynamics_section(
         f"{h['spectral_radius']:.3f} (below 1: the cycle dies out on its own)."
     )
     s.add_table(
-        ht.effects,
+        ht.display_frame(),
         f"Cross effects i<-j, {level:.0%} {kind} intervals, likelihood-ratio "
-        "tests and verdicts",
+        "tests and verdicts (a not_estimable row's numbers are withheld)",
         index=True,
     )
+    problems = list(h.get("problems") or [])
+    if problems:
+        # Every figure and number below derives from the fitted parameters of
+        # a fit that failed a check: none is shown, the reasons are.
+        why = "; ".join(problems)
+        s.summary.append(f"The Hawkes model is not estimable on this store: {why}.")
+        s.paragraphs.append(
+            "No branching matrix, impulse response or share of triggered events "
+            f"is shown, because the fit failed a check: {why}."
+        )
+        s.add_table(ht.residual_check, "Residual check (KS test per node)", index=True)
+        for w in h["warnings"]:
+            s.caveats.append(f"warning while fitting: {w}")
+        return s, ht
     figure, ax = new_figure(6.5, 5.5)
     plot_branching_matrix(ht.model, ax=ax)
     ax.set_title("alpha[i<-j] (SE)")
