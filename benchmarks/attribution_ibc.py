@@ -28,7 +28,7 @@ CATS = ("admin1", "admin2", "weapon", "deaths", "day_of_week")
 
 
 def run(
-    folder: Path, train_until: str, *, mask_leaks: bool, horizon_decay: bool = False
+    folder: Path, train_until: str, *, mask_leaks: bool, horizon_decay: bool = True
 ):
     ev, allowed = ibc_task(folder, mask_leaks=mask_leaks)
     cats = CATS if mask_leaks else (*CATS, "cause_of_death")
@@ -63,9 +63,11 @@ def main() -> None:
         "runs at 2007-01-01.",
     )
     parser.add_argument(
-        "--horizon-decay",
-        action="store_true",
-        help="Fade the training-period factors with the forecast horizon.",
+        "--no-horizon-decay",
+        dest="horizon_decay",
+        action="store_false",
+        help="Do not fade the training-period factors with the forecast horizon "
+        "(the model before the option).",
     )
     parser.add_argument(
         "--no-leak", action="store_true", help="Skip the leaking-fields run."

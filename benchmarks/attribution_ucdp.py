@@ -41,7 +41,7 @@ def run(
     *,
     mask_leaks: bool,
     pooled: bool = False,
-    horizon_decay: bool = False,
+    horizon_decay: bool = True,
 ):
     ev, allowed = ucdp_task(folder, mask_leaks=mask_leaks, train_until=train_until)
     cats = CATS if mask_leaks else (*CATS, "conflict_name")
@@ -93,9 +93,11 @@ def main() -> None:
         help="Score other_groups as a pooled class (own fit or a new group).",
     )
     parser.add_argument(
-        "--horizon-decay",
-        action="store_true",
-        help="Fade the training-period factors with the forecast horizon.",
+        "--no-horizon-decay",
+        dest="horizon_decay",
+        action="store_false",
+        help="Do not fade the training-period factors with the forecast horizon "
+        "(the model before the option).",
     )
     args = parser.parse_args()
     opts = {"pooled": args.pooled, "horizon_decay": args.horizon_decay}

@@ -152,7 +152,7 @@ class BannerAttribution(BaseEstimator):
         (0-1) by the calibrated likelihood of the validation period's weight
         half, like the activity scale → ``pool_mix_``. Ignored without
         ``pooled_classes``.
-    horizon_decay : bool, default False
+    horizon_decay : bool, default True
         Let the factors fitted on the training period (prior, place, the
         categorical tables) fade with the forecast horizon :math:`h`, the
         days since the last training day: their weights are multiplied by
@@ -162,8 +162,10 @@ class BannerAttribution(BaseEstimator):
         than one fitted last month. :math:`\gamma` (per year) is fitted with
         the weights on the validation period, whose events lie 0 to
         ``validation_fraction`` of the labelled events after the fit it
-        scores (:math:`\gamma = 0` is the model without decay)
-        → ``decay_per_year_``. Only with ``calibration="weights"``.
+        scores (:math:`\gamma = 0` is the model without decay), and kept
+        only if it improves that likelihood by more than 1 (AIC, as the
+        local-activity factor) → ``decay_per_year_``. Only with
+        ``calibration="weights"``.
     calibration : {"weights", "temperature", "none"}, default "weights"
     level : float in (0, 1), default 0.9
         Level of the prediction sets.
@@ -266,7 +268,7 @@ class BannerAttribution(BaseEstimator):
         intensity_origin: str | None = None,
         pooled_classes: tuple[str, ...] = (),
         pool_mix: float | None = None,
-        horizon_decay: bool = False,
+        horizon_decay: bool = True,
         calibration: str = "weights",
         level: float = 0.9,
         validation_fraction: float = 0.3,
@@ -879,15 +881,15 @@ class BannerAttribution(BaseEstimator):
         self.decay_per_year_ = 0.0
         if self.horizon_decay and self.calibration == "weights":
             horizon = (ev_val["date"] - ev_a["date"].max()).dt.days.to_numpy()
-            w, self.decay_per_year_ = self._fit_decay(
-                names,
-                w,
-                cube[:, half_w],
-                logmask[half_w],
-                yv[half_w],
-                horizon[half_w],
-            )
-            cube = self._decay(names, cube, horizon, self.decay_per_year_)
+            cw, lw, yw = cube[:, half_w], logmask[half_w], yv[half_w]
+            w_d, gamma = self._fit_decay(names, w, cw, lw, yw, horizon[half_w])
+            # one more parameter: kept only if it earns it (AIC), as the
+            # local-activity factor; short validation periods identify the
+            # rate poorly, and a spurious rate fades good factors in the test
+            faded = self._decay(names, cw, horizon[half_w], gamma)
+            if self._nll(w_d, faded, lw, yw) + 1 < self._nll(w, cw, lw, yw):
+                w, self.decay_per_year_ = w_d, gamma
+                cube = self._decay(names, cube, horizon, gamma)
         p_cal = self._proba(w, cube[:, half_c], logmask[half_c])
         self.conformal_threshold_ = conformal_threshold(
             p_cal[np.arange(len(half_c)), yv[half_c]], self.level
