@@ -53,15 +53,8 @@ ATTRIBUTES = [
 _CONTINUOUS = "continuous Hawkes refactor (issue 15 items 1-2, another engineer)"
 MISSING = {
     **{
-        ("SumExpHawkes", n): f"SumExpHawkes has no {n}; {_CONTINUOUS}"
-        for n in ("share_triggered",)
-    },
-    **{
         ("KernelHawkes", n): f"KernelHawkes has no {n}; {_CONTINUOUS}"
-        for n in (
-            "share_triggered",
-            "impulse_response",
-        )
+        for n in ("impulse_response",)
     },
 }
 

@@ -124,3 +124,16 @@ def test_u1_inference_agrees(fits):
         np.testing.assert_allclose(ci, ref_ci, rtol=1e-3)
     draws = kern.bootstrap(n_boot=3).bootstrap_draws
     assert draws.shape == (3, len(kern.results_.params))
+
+
+@pytest.mark.parametrize("method", ["stationary", "empirical"])
+def test_u1_share_triggered_agrees(fits, method):
+    """share_triggered is written once (HawkesFamily) for every kernel."""
+    frames = [m.share_triggered(method).summary_frame() for m in fits]
+    assert 0.0 < frames[0].loc["total", "estimate"] < 1.0
+    for other in frames[1:]:
+        np.testing.assert_allclose(
+            other[["estimate", "std_err"]],
+            frames[0][["estimate", "std_err"]],
+            rtol=1e-3,
+        )

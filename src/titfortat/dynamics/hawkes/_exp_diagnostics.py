@@ -20,7 +20,6 @@ from titfortat.dynamics.hawkes._loglik import (
     LINK_CODES,
     RELU_FLOOR,
     compensator_at_events,
-    exp_states,
     intensity_at,
 )
 from titfortat.dynamics.hawkes._rows import _segments
@@ -89,52 +88,8 @@ class _ExpDiagnostics:
     def _kernel_of_fit(self) -> ExpKernel:
         return ExpKernel(self.decay_)
 
-    def share_triggered(
-        self, method: Literal["auto", "stationary", "empirical"] = "auto"
-    ) -> DerivedResult:
-        """Expected share of events triggered by other events (not background).
-
-        ``"stationary"``: with mean rates ``m = (I - A)^{-1} mu`` node i's
-        triggered share is ``1 - mu_i / m_i`` (the Lewis et al. 2012
-        "self-excitation explains" figure) and ``total`` is
-        ``1 - sum(mu) / sum(m)``. ``"empirical"``: the average over the
-        observed events of ``(lambda - mu) / lambda`` at each event (stochastic
-        declustering). ``"auto"`` is stationary for a constant baseline and
-        empirical otherwise. Identity link only; delta-method errors.
-        """
-        check_is_fitted(self)
-        if self.link != "identity":
-            raise ValueError(
-                "share_triggered needs link='identity': under "
-                f"link={self.link!r} background and triggered events are not "
-                "additive."
-            )
-        d = len(self.nodes_)
-        varying = self._varying_baseline()
-        if method == "auto":
-            method = "empirical" if varying else "stationary"
-        if method == "stationary" and varying:
-            raise ValueError(
-                "share_triggered(method='stationary') needs baseline_segments=1 "
-                "and no exog; use method='empirical'."
-            )
-        times, marks, big_t = self._times, self._marks, self.end_time_
-        counts = np.bincount(marks, minlength=d)
-
-        def fn(x: np.ndarray) -> np.ndarray:
-            mu, a, beta = self._mat(x)
-            if method == "stationary":
-                m = np.linalg.solve(np.eye(d) - a, mu)
-                return np.concatenate([1.0 - mu / m, [1.0 - mu.sum() / m.sum()]])
-            r, _ = exp_states(times, marks, big_t, d, beta)
-            trig = np.einsum("nj,nj->n", r, a[marks])
-            share = trig / (self._baseline_at(x, times, marks) + trig)
-            per = np.bincount(marks, weights=share, minlength=d) / counts
-            return np.concatenate([per, [share.mean()]])
-
-        v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
-        idx = [*self.nodes_, "total"]
-        return DerivedResult("share_triggered", pd.Series(v, idx), pd.Series(se, idx))
+    def _kernel_of(self, x: np.ndarray) -> ExpKernel:
+        return ExpKernel(self._mat(x)[2])
 
     def impulse_response(self, horizon_days: float) -> DerivedResult:
         """Expected extra events of each node within ``horizon_days`` after one

@@ -17,7 +17,7 @@ those that its varying baselines change.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -101,6 +101,17 @@ class HawkesFamily(ResultsDelegates, LikelihoodInference):
     def _adjacency_of(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def _kernel_of(self, x: np.ndarray) -> Kernel:
+        """The kernel under the reported parameters ``x`` (learned decays)."""
+        return self._kernel_of_fit()
+
+    def _varying_baseline(self) -> bool:
+        return False
+
+    def _baseline_at(self, x: np.ndarray, t: np.ndarray, node: np.ndarray) -> Any:
+        """``mu_node(t)`` under the reported parameters ``x`` (constant here)."""
+        return x[: len(self.nodes_)][node]
+
     def _fit_status(self) -> str:
         if "results_" not in vars(self):
             return "not fitted"
@@ -152,6 +163,55 @@ class HawkesFamily(ResultsDelegates, LikelihoodInference):
         softplus or relu, of its positive parts, which bounds the excitation)."""
         check_is_fitted(self)
         return spectral_radius(self.adjacency_, self.link)
+
+    def share_triggered(
+        self, method: Literal["auto", "stationary", "empirical"] = "auto"
+    ) -> DerivedResult:
+        """Expected share of events triggered by other events (not background).
+
+        ``"stationary"``: with mean rates ``m = (I - A)^{-1} mu`` node i's
+        triggered share is ``1 - mu_i / m_i`` (the Lewis et al. 2012
+        "self-excitation explains" figure) and ``total`` is
+        ``1 - sum(mu) / sum(m)``. ``"empirical"``: the average over the
+        observed events of ``(lambda - mu) / lambda`` at each event (stochastic
+        declustering). ``"auto"`` is stationary for a constant baseline and
+        empirical otherwise. Identity link only; delta-method errors.
+        """
+        check_is_fitted(self)
+        if self.link != "identity":
+            raise ValueError(
+                "share_triggered needs link='identity': under "
+                f"link={self.link!r} background and triggered events are not "
+                "additive."
+            )
+        d = len(self.nodes_)
+        varying = self._varying_baseline()
+        if method == "auto":
+            method = "empirical" if varying else "stationary"
+        if method == "stationary" and varying:
+            raise ValueError(
+                "share_triggered(method='stationary') needs baseline_segments=1 "
+                "and no exog or spline (a constant baseline); use method='empirical'."
+            )
+        times, marks, big_t = self._times, self._marks, self.end_time_
+        counts = np.bincount(marks, minlength=d)
+
+        def fn(x: np.ndarray) -> np.ndarray:
+            a = self._adjacency_of(x).reshape(d, d, -1)
+            mu = x[:d]  # a constant baseline (method="stationary")
+            if method == "stationary":
+                a = a.sum(axis=2)
+                m = np.linalg.solve(np.eye(d) - a, mu)
+                return np.concatenate([1.0 - mu / m, [1.0 - mu.sum() / m.sum()]])
+            r, _ = self._kernel_of(x).design(times, marks, big_t, d)
+            trig = np.einsum("nk,nk->n", r, a.reshape(d, -1)[marks])
+            share = trig / (self._baseline_at(x, times, marks) + trig)
+            per = np.bincount(marks, weights=share, minlength=d) / counts
+            return np.concatenate([per, [share.mean()]])
+
+        v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
+        idx = [*self.nodes_, "total"]
+        return DerivedResult("share_triggered", pd.Series(v, idx), pd.Series(se, idx))
 
     def _branching(self) -> tuple[DerivedResult, DerivedResult]:
         return diag.branching(

@@ -342,6 +342,13 @@ class SumExpHawkes(HawkesFamily, BaseEstimator):
     def _kernel_of_fit(self) -> SumExpKernel:
         return SumExpKernel(self.decays_)
 
+    def _kernel_of(self, x: np.ndarray) -> SumExpKernel:
+        return (
+            SumExpKernel(x[x.size - self._u :])
+            if self.learn_decays
+            else (self._kernel_of_fit())
+        )
+
     def _adjacency_of(self, x: np.ndarray) -> np.ndarray:
         d, u = self._d, self._u
         return x[d : d + d * d * u].reshape(d, d, u)
