@@ -50,13 +50,7 @@ ATTRIBUTES = [
     "warnings_",
     "results_",
 ]
-_CONTINUOUS = "continuous Hawkes refactor (issue 15 items 1-2, another engineer)"
-MISSING = {
-    **{
-        ("KernelHawkes", n): f"KernelHawkes has no {n}; {_CONTINUOUS}"
-        for n in ("impulse_response",)
-    },
-}
+MISSING: dict[tuple[str, str], str] = {}
 
 
 def _cls(name):

@@ -10,10 +10,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import linalg
 
 from titfortat._validation import check_is_fitted
-from titfortat.dynamics._optim import delta_method
 from titfortat.dynamics.hawkes._exog import PiecewiseCovariates
 from titfortat.dynamics.hawkes._exp_optimize import ExpSpec
 from titfortat.dynamics.hawkes._loglik import (
@@ -28,7 +26,7 @@ from titfortat.dynamics.hawkes._simulate import (
     _PiecewiseBaselineSimulator,
 )
 from titfortat.dynamics.hawkes.kernels import ExpKernel
-from titfortat.results import DerivedResult, FitResult, ResidualResult
+from titfortat.results import FitResult, ResidualResult
 
 
 class _ExpDiagnostics:
@@ -90,33 +88,6 @@ class _ExpDiagnostics:
 
     def _kernel_of(self, x: np.ndarray) -> ExpKernel:
         return ExpKernel(self._mat(x)[2])
-
-    def impulse_response(self, horizon_days: float) -> DerivedResult:
-        """Expected extra events of each node within ``horizon_days`` after one
-        event of each node, counting all generations (identity link).
-
-        For the exponential kernel the response has the closed form
-        ``A (A - I)^{-1} (expm(beta (A - I) H) - I)``; entry ``[i, j]`` is the
-        response of node i to one event of node j, named ``i<-j``.
-        """
-        check_is_fitted(self)
-        if self.link != "identity":
-            raise ValueError(
-                "impulse_response has a closed form only for link='identity'; "
-                f"simulate the fitted model for link={self.link!r}."
-            )
-        d = len(self.nodes_)
-        h = float(horizon_days)
-
-        def fn(x: np.ndarray) -> np.ndarray:
-            _, a, beta = self._mat(x)
-            m = a - np.eye(d)
-            resp = a @ np.linalg.solve(m, linalg.expm(beta * m * h) - np.eye(d))
-            return resp.ravel()
-
-        v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
-        idx = [f"{a}<-{b}" for a in self.nodes_ for b in self.nodes_]
-        return DerivedResult("impulse_response", pd.Series(v, idx), pd.Series(se, idx))
 
     def residuals(self) -> ResidualResult:
         """Time-rescaling residuals of the training events, per node."""

@@ -30,7 +30,7 @@ from titfortat.dynamics._optim import delta_method, fit_health
 from titfortat.dynamics.hawkes import _diagnostics as diag
 from titfortat.dynamics.hawkes._inference import LikelihoodInference
 from titfortat.dynamics.hawkes._simulate import HawkesSimulator
-from titfortat.dynamics.hawkes.kernels import Kernel
+from titfortat.dynamics.hawkes.kernels import Kernel, SumExpKernel
 from titfortat.results import DerivedResult, FitResult, ResidualResult
 
 
@@ -212,6 +212,39 @@ class HawkesFamily(ResultsDelegates, LikelihoodInference):
         v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
         idx = [*self.nodes_, "total"]
         return DerivedResult("share_triggered", pd.Series(v, idx), pd.Series(se, idx))
+
+    def impulse_response(self, horizon_days: float) -> DerivedResult:
+        """Expected extra events of each node within ``horizon_days`` after one
+        event of each node, counting all generations (identity link).
+
+        For a sum of exponentials the response has a closed form (see
+        :func:`~titfortat.dynamics.hawkes._diagnostics.impulse_response_sumexp`;
+        for one decay ``A (A - I)^{-1} (expm(beta (A - I) H) - I)``); entry
+        ``[i, j]`` is the response of node i to one event of node j, named
+        ``i<-j``, with delta-method errors.
+        """
+        check_is_fitted(self)
+        if self.link != "identity" or not isinstance(
+            self._kernel_of_fit(), SumExpKernel
+        ):
+            raise ValueError(
+                "impulse_response has a closed form only for link='identity' and a "
+                "sum-of-exponentials kernel; simulate the fitted model for "
+                f"link={self.link!r} or kernel {type(self._kernel_of_fit()).__name__}."
+            )
+        d = len(self.nodes_)
+
+        def unpack(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return self._adjacency_of(v).reshape(d, d, -1), self._kernel_of(v).params()
+
+        return diag.impulse_response(
+            self._x,
+            self.results_.cov_params.to_numpy(),
+            unpack,
+            horizon_days,
+            self.nodes_,
+            delta_method,
+        )
 
     def _branching(self) -> tuple[DerivedResult, DerivedResult]:
         return diag.branching(

@@ -20,7 +20,6 @@ from titfortat._validation import (
 from titfortat.dynamics._events import EventInput, merge_events, to_event_arrays
 from titfortat.dynamics._optim import (
     covariance,
-    delta_method,
     keep_warnings,
     report_convergence,
 )
@@ -43,7 +42,7 @@ from titfortat.dynamics.hawkes._sumexp_nonlinear import (
     nonlinear_loglik,
 )
 from titfortat.dynamics.hawkes.kernels import SumExpKernel
-from titfortat.results import DerivedResult, ResidualResult
+from titfortat.results import ResidualResult
 
 __all__ = ["SumExpHawkes"]
 
@@ -367,31 +366,6 @@ class SumExpHawkes(HawkesFamily, BaseEstimator):
             LINK_CODES[self.link],
         )
         return diag.residuals_from_cumulative(cum, self._marks, self.nodes_)
-
-    def impulse_response(self, horizon_days: float) -> DerivedResult:
-        """Expected extra events of each node within ``horizon_days`` after one
-        event of each node, all generations (identity link; ``i<-j``)."""
-        check_is_fitted(self)
-        if self.link != "identity":
-            raise ValueError(
-                "impulse_response has a closed form only for link='identity'; "
-                f"simulate the fitted model for link={self.link!r}."
-            )
-        d, u = self._d, self._u
-        fixed = self.decays_
-
-        def unpack(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            b = v[v.size - u :] if self.learn_decays else fixed
-            return v[d : d + d * d * u].reshape(d, d, u), b
-
-        return diag.impulse_response(
-            self._x,
-            self.results_.cov_params.to_numpy(),
-            unpack,
-            horizon_days,
-            self.nodes_,
-            delta_method,
-        )
 
     # ------------------------------------------- hooks of LikelihoodInference
     def _alpha_index(self, i: int, j: int) -> list[int]:
