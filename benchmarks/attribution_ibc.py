@@ -5,6 +5,9 @@ Labels: incidents with exactly one of ESOC's ``coalition``/``insurgent`` flags
 split: fit before ``--train-until`` (default 2007-01-01), test on the labelled
 incidents from then on. Features: governorate, district, weapon (actor words
 removed), binned deaths, weekday, recent activity; IBC has no coordinates.
+The training-period factors may fade with the days since its end
+(``horizon_decay``, kept only when it earns its parameter on the validation
+period; ``--no-horizon-decay`` to leave it out).
 The second table leaves the leaking fields in (``Cause_of_Death`` with its
 "[US Forces]" tags and the raw weapon text such as "US gunfire").
 
@@ -13,6 +16,7 @@ The IBC data are not redistributable; this script reads them in place.
 Usage::
 
     python benchmarks/attribution_ibc.py [path/to/esoc-ibc-iraq] [--train-until D]
+        [--no-leak] [--no-horizon-decay]
 """
 
 from __future__ import annotations

@@ -4,16 +4,19 @@ One-sided (type 3) and non-state (type 2) events name the perpetrator in
 ``side_a``; it is the label, and ``conflict_name`` (which repeats it) is
 masked. Candidates of an event: groups with an event in the same country that
 year or the year before, plus ``other_groups`` (groups with fewer than 30
-training events; a pooled class whose static factors mix its own fit with the
-pooled one, the new-actor share chosen on the validation period, see
-``BannerAttribution(pooled_classes=...)``). Temporal split: fit before
-``--train-until`` (default 2017-01-01), test after. Features: place (spherical
-kernel density), country, violence type, side_b (the target), binned deaths,
-weekday, recent activity overall and in the event's 50-km map square. Recent
-activity counts the labelled events of earlier days, test-period days included
-(an analyst attributing today's event knows yesterday's perpetrators); the
-random forest gets the same activity counts as features. The second table
-leaves ``conflict_name`` in.
+training events). Temporal split: fit before ``--train-until`` (default
+2017-01-01), test after. Features: place (spherical kernel density), country,
+violence type, side_b (the target), binned deaths, weekday, recent activity
+overall and in the event's 50-km map square. Recent activity counts the
+labelled events of earlier days, test-period days included (an analyst
+attributing today's event knows yesterday's perpetrators); the random forest
+gets the same activity counts as features. The factors fitted on the training
+period fade with the days since its end at a rate fitted on the validation
+period (``horizon_decay``, kept when it earns its parameter; ``--no-horizon-
+decay`` gives the model without it). ``--pooled`` scores ``other_groups`` as a
+two-part mixture (own fit or a new group; not a gain, see
+``BannerAttribution(pooled_classes=...)``). The second table leaves
+``conflict_name`` in.
 
 UCDP GED 21.1 (Sundberg & Melander 2013; Pettersson et al. 2021), CC BY 4.0,
 as reduced by the juanr package (exact or near-exact locations only).
@@ -21,6 +24,7 @@ as reduced by the juanr package (exact or near-exact locations only).
 Usage::
 
     python benchmarks/attribution_ucdp.py [path/to/ucdp-ged-iraq-syria]
+        [--train-until D ...] [--no-leak] [--pooled] [--no-horizon-decay]
 """
 
 from __future__ import annotations

@@ -146,7 +146,11 @@ class BannerAttribution(BaseEstimator):
         a new group under a hierarchical (Dirichlet-process) prior whose groups
         draw their profiles from the population (Teh, Jordan, Beal & Blei 2006,
         JASA 101:1566-1581). The mixture is over the whole event (all factors
-        together), not factor by factor.
+        together), not factor by factor. Not a gain on UCDP's ``other_groups``
+        (``benchmarks/attribution_ucdp.py --pooled --no-horizon-decay``):
+        :math:`\rho` chosen 1, 0.3, 0.03, 0 at the 2015-18 cuts, test
+        log-loss 0.377, 0.346, 0.400, 0.447 against 0.341, 0.331, 0.408, 0.447
+        without it, so the benchmark leaves it off.
     pool_mix : float in [0, 1], optional
         The new-actor share :math:`\rho`; default: chosen from ``POOL_GRID``
         (0-1) by the calibrated likelihood of the validation period's weight
