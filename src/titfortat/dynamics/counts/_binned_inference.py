@@ -30,7 +30,6 @@ class _BinnedInference:
     _y: np.ndarray
     _free: np.ndarray
     _exog: np.ndarray | None
-    _x_scale: np.ndarray
     # Supplied by BinnedHawkes.
     _blocks: Callable[[int], dict[str, slice]]
     _optimize: Callable[..., tuple[np.ndarray, float, dict[str, Any]]]
@@ -48,7 +47,7 @@ class _BinnedInference:
         x0[p] = 0.0
         free = self._free.copy()
         free[p] = False
-        _, ll0, _ = self._optimize(self._y, [x0], free, self._x_scale)
+        _, ll0, _ = self._optimize(self._y, [x0], free, restricted=True)
         ll1 = self.results_.log_likelihood
         null = f"alpha[{self.nodes_[ii]}<-{self.nodes_[jj]}] = 0"
         warn_if_not_maximum("BinnedHawkes", ll1, ll0, null)
@@ -122,7 +121,7 @@ class _BinnedInference:
                 x0[p] = v
                 free = self._free.copy()
                 free[p] = False
-                x1, ll0, _ = self._optimize(self._y, [x0], free, self._x_scale)
+                x1, ll0, _ = self._optimize(self._y, [x0], free, restricted=True)
                 best.append((ll0, f"{names[p]} = {v:.4g}"))
                 solved.append((v, np.asarray(x1, dtype=float)))
                 return float(ll_hat - ll0 - crit)
