@@ -387,6 +387,28 @@ def test_fitted_hawkes_intensity_through_the_public_api():
         BannerAttribution(network=sim.network, intensity=hawkes).fit(train)
 
 
+def test_hawkes_intensity_after_its_fitted_window_warns():
+    """predict_intensity conditions only on the events the Hawkes model was
+    fitted on: days after its window would get a stale activity factor."""
+    from titfortat.dynamics import ExpHawkes
+
+    sim = _sim_events(n=1500, rng=2)
+    ev = sim.events
+    train = ev[ev["date"] < CUT]
+    own = train[train["actor_id"] != sim.banner_id]
+    hawkes = ExpHawkes(decay=0.2, tie_breaking="jitter", rng=0).fit(
+        own.assign(node=own["actor_id"].astype(str))[["date", "node"]],
+        nodes=sorted(sim.bayes_proba.columns),
+        node_col="node",
+    )
+    model = BannerAttribution(
+        network=sim.network, intensity=hawkes, intensity_origin=own["date"].min()
+    ).fit(train)
+    later = ev[ev["date"] >= "2024-06-01"].head(5)
+    with pytest.warns(DataQualityWarning, match="5 of 5 event day.*after the Hawkes"):
+        model.predict_proba(later)
+
+
 def test_test_labels_outside_their_tie_dates_warn_and_are_counted(fitted):
     sim, model, _, test = fitted
     truth = sim.truth[test.index].copy()

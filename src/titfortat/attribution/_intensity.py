@@ -10,19 +10,21 @@ the grid in the model's time unit (days since ``origin``).
 A fitted model does not record the calendar date of its time 0 (the dynamics
 frame reader uses the first event's day and keeps it private), so the caller
 passes ``origin``. Its ``predict_intensity`` conditions on the events it was
-fitted on only: after the fitted window the excitation decays towards the
-baseline, whatever the factions did later.
+fitted on only: after the fitted window (``end_time_``) the excitation decays
+towards the baseline, whatever the factions did later, so scoring later days
+warns (``DataQualityWarning``) and says how to refit.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from titfortat.exceptions import DataError
+from titfortat.exceptions import DataError, DataQualityWarning
 
 IntensityFn = Callable[[pd.Series], np.ndarray]
 
@@ -76,6 +78,20 @@ def intensity_function(
         grid = days.to_numpy(dtype=float)
         if len(grid) == 0:
             return np.zeros((0, len(classes)))
+        end = getattr(source, "end_time_", None)
+        late = grid > end if end is not None else np.zeros(len(grid), dtype=bool)
+        if late.any():
+            last = (t0 + pd.Timedelta(days=float(end))).date()
+            warnings.warn(
+                f"{int(late.sum())} of {len(grid)} event day(s) fall after the "
+                f"Hawkes model's fitted window (it ends {end:.1f} days after "
+                f"{t0.date()}, on {last}). Its intensity there conditions only on "
+                "the events it was fitted on, so the factions' later events do not "
+                "count as recent activity. Refit it on the events up to the day "
+                "before, or pass a DataFrame of intensities by date.",
+                DataQualityWarning,
+                stacklevel=2,
+            )
         lam = source.predict_intensity(grid).to_numpy(dtype=float)
         return lam[:, cols]
 
