@@ -12,20 +12,19 @@ import numpy as np
 import pandas as pd
 
 from titfortat._validation import check_is_fitted
+from titfortat.dynamics.hawkes import _diagnostics as diag
 from titfortat.dynamics.hawkes._exog import PiecewiseCovariates
 from titfortat.dynamics.hawkes._exp_optimize import ExpSpec
 from titfortat.dynamics.hawkes._loglik import (
     LINK_CODES,
-    RELU_FLOOR,
     compensator_at_events,
-    intensity_at,
 )
 from titfortat.dynamics.hawkes._rows import _segments
 from titfortat.dynamics.hawkes._simulate import (
     HawkesSimulator,
     _PiecewiseBaselineSimulator,
 )
-from titfortat.dynamics.hawkes.kernels import ExpKernel
+from titfortat.dynamics.hawkes.kernels import LINKS, ExpKernel
 from titfortat.results import FitResult, ResidualResult
 
 
@@ -122,43 +121,30 @@ class _ExpDiagnostics:
             )
         if segmented:  # identity link: the baseline integral is additive
             cum = cum + self._baseline_integral(self._times, self._marks)
-        out = {}
-        for k, name in enumerate(self.nodes_):
-            c = cum[self._marks == k]
-            out[name] = np.diff(np.concatenate([[0.0], c]))
-        return ResidualResult(out)
+        return diag.residuals_from_cumulative(cum, self._marks, self.nodes_)
 
     def predict_intensity(self, grid: Sequence[float] | np.ndarray) -> pd.DataFrame:
         """Fitted intensity of each node at the ``grid`` times (left limits)."""
+        if not self._varying_baseline():
+            return super().predict_intensity(grid)  # type: ignore[misc]
+        # A varying baseline: the excitation (identity link, zero baseline)
+        # plus the baseline, then the link.
         check_is_fitted(self)
         g = np.asarray(grid, dtype=float)
-        order = np.argsort(g)
-        mu, a, beta = self._mat(self._x)
         d = len(self.nodes_)
-        segmented = self._varying_baseline()
-        # With a varying baseline the linear predictor is the baseline plus
-        # the excitation (identity code, zero baseline); the link is applied
-        # after adding them.
-        lam = intensity_at(
+        x = diag.intensity(
+            self._kernel_of_fit(),
+            np.zeros(d),
+            self.adjacency_,
+            "identity",
             self._times,
             self._marks,
-            np.zeros(d) if segmented else np.ascontiguousarray(mu),
-            np.ascontiguousarray(a),
-            beta,
-            np.ascontiguousarray(g[order]),
-            0 if segmented else LINK_CODES[self.link],
-        )
-        if segmented:
-            gs = g[order]
-            for i in range(d):
-                lam[:, i] += self._baseline_at(self._x, gs, np.full(gs.size, i))
-            if self.link == "softplus":
-                lam = np.logaddexp(0.0, lam)
-            elif self.link == "relu":
-                lam = np.maximum(lam, RELU_FLOOR)
-        out = np.empty_like(lam)
-        out[order] = lam
-        return pd.DataFrame(out, index=g, columns=self.nodes_)
+            g,
+            self.nodes_,
+        ).to_numpy(copy=True)
+        for i in range(d):
+            x[:, i] += self._baseline_at(self._x, g, np.full(g.size, i))
+        return pd.DataFrame(LINKS[self.link](x), index=g, columns=self.nodes_)
 
     def simulator(
         self,
@@ -236,13 +222,6 @@ class _ExpDiagnostics:
                 nodes=self.nodes_,
                 baseline_times=cov.knots[used],
             )
-        return HawkesSimulator(
-            self.baseline_,
-            self.adjacency_,
-            self.decay_,
-            end_time=self.end_time_ if end_time is None else end_time,
-            link=self.link,
-            rng=rng,
-            max_events=max_events,
-            nodes=self.nodes_,
+        return super().simulator(  # type: ignore[misc, no-any-return]
+            end_time=end_time, rng=rng, max_events=max_events
         )

@@ -271,9 +271,11 @@ class HawkesFamily(ResultsDelegates, LikelihoodInference):
         *,
         end_time: float | None = None,
         rng: int | np.random.Generator | None = None,
+        max_events: int | None = None,
     ) -> HawkesSimulator:
         """A :class:`HawkesSimulator` of the fitted model (cluster construction
-        for the identity link, Ogata thinning for softplus and relu)."""
+        for the identity link, Ogata thinning for softplus and relu), over the
+        fitted window unless ``end_time`` is given."""
         check_is_fitted(self)
         return HawkesSimulator(
             self.baseline_,
@@ -282,5 +284,6 @@ class HawkesFamily(ResultsDelegates, LikelihoodInference):
             end_time=self.end_time_ if end_time is None else end_time,
             link=self.link,  # type: ignore[arg-type]
             rng=rng,
+            max_events=max_events,
             nodes=self.nodes_,
         )
