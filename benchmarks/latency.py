@@ -50,6 +50,11 @@ FLOORS = {
     "hawkes": _BASE,
     "effect": _BASE + ", statsmodels.genmod.generalized_linear_model",
 }
+NUMBA_FIRST_CALL = (
+    "import numpy as np;"
+    "from titfortat.dynamics.counts._kernels import lag_states;"
+    "lag_states(np.zeros((3, 1)), 0.5)"
+)
 TREATMENT = "source_event_type=Airstrike"
 OUTCOME = "event_type=attack"
 
@@ -212,6 +217,10 @@ def main() -> None:
         for name, mods in FLOORS.items():
             wall, _ = best([sys.executable, "-c", f"import {mods}"], env, args.repeat)
             print(f"  library import floor of {name}: {wall:.2f} s ({mods})")
+        # numba's first call of a cached kernel in a process initialises its
+        # LLVM target (no compiling): paid once by every command that fits.
+        wall, _ = best([sys.executable, "-c", NUMBA_FIRST_CALL], env, args.repeat)
+        print(f"  numba import + first call of one cached kernel: {wall:.2f} s")
         for name, (wall, cpu) in (("effect", t_effect), ("hawkes", t_hawkes)):
             print(
                 f"  titfortat {name} (warm): {wall:.2f} s ({cpu:.2f} s CPU; "
