@@ -137,3 +137,18 @@ def test_u1_share_triggered_agrees(fits, method):
             frames[0][["estimate", "std_err"]],
             rtol=1e-3,
         )
+
+
+def test_learned_decay_profile_agrees_at_u1():
+    """The shared profile (hawkes/_inference.py) holds parameters at any
+    value in SumExpHawkes' learned-decay refits too: at U = 1 its intervals
+    are ExpHawkes' (the same likelihood, the decay re-learned each time)."""
+    arrays = HawkesSimulator(MU, ADJ, 1.2, end_time=1500.0, rng=5).run_arrays()
+    exp = ExpHawkes(n_starts=1).fit(arrays, end_time=1500.0)
+    sumexp = SumExpHawkes(decays=[1.0], learn_decays=True, n_starts=1).fit(
+        arrays, end_time=1500.0
+    )
+    ref_ci = exp.profile_conf_int(["alpha[0<-1]", "mu[0]"]).to_numpy()
+    ci = sumexp.profile_conf_int(["alpha[0<-1;0]", "mu[0]"]).to_numpy()
+    np.testing.assert_allclose(ci, ref_ci, rtol=1e-3)
+    assert np.isnan(sumexp.profile_conf_int(["decay[0]"]).to_numpy()).all()

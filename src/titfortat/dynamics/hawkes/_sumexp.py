@@ -305,7 +305,7 @@ class SumExpHawkes(HawkesFamily, BaseEstimator):
         marks: np.ndarray,
         end_time: float,
         betas: np.ndarray,
-        zero: np.ndarray | None,
+        held: np.ndarray | None,
         rng: np.random.Generator,
         start: np.ndarray | None = None,
     ) -> tuple[np.ndarray, float, dict[str, Any]]:
@@ -317,7 +317,7 @@ class SumExpHawkes(HawkesFamily, BaseEstimator):
             end_time,
             self._d,
             betas,
-            zero,
+            held,
             rng,
             start,
             link=self.link,
@@ -389,24 +389,27 @@ class SumExpHawkes(HawkesFamily, BaseEstimator):
                 self.tol,
             )
         k = d + d * d * u
-        if any(v != 0.0 or not d <= p < k for p, v in held.items()):
+        if any(p >= k for p in held):
             raise ValueError(
-                "SumExpHawkes refits with learned decays or a nonlinear link "
-                "only with excitations held at 0 (lr_test); profile intervals "
-                "need fixed decays and link='identity'. Use bootstrap() instead."
+                "SumExpHawkes has no profile-likelihood interval of a learned "
+                "decay (they are refitted on an ordered scale); use bootstrap()."
             )
-        zero = np.zeros(d * d * u, dtype=bool)
-        zero[pos - d] = True
+        values = np.full(k, np.nan)
+        values[pos] = list(held.values())
         _, ll0, _ = self._fit_free(
             self._times,
             self._marks,
             self.end_time_,
             self.decays_,
-            zero,
+            values,
             as_generator(self.rng),
             start=self._x_all,
         )
         return ll0
+
+    def _profiled(self) -> np.ndarray:
+        # A learned decay's interval comes from bootstrap() (NaN here).
+        return np.arange(self._x.size) < self._d + self._d**2 * self._u
 
     def _lower_limits(self) -> np.ndarray:
         lower = np.full(self._x.size, -np.inf)

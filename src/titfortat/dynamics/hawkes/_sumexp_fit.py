@@ -112,11 +112,12 @@ def fit_joint_identity(
     end_time: float,
     d: int,
     u: int,
-    zero: np.ndarray | None,
+    held: np.ndarray | None,
     max_iter: int,
     tol: float,
 ) -> tuple[np.ndarray, float, dict[str, Any]]:
-    """Joint MLE in ``[mu, alpha, decays]``; ``zero`` masks alphas held at 0.
+    """Joint MLE in ``[mu, alpha, decays]``; ``held`` (over ``[mu, alpha]``,
+    NaN where free) gives the values of parameters held fixed.
 
     First a projected, damped Newton method with :func:`information` (a
     handful of iterations from the fixed-decay warm start; the components are
@@ -128,9 +129,10 @@ def fit_joint_identity(
     n = max(times.size, 1)
     free = np.ones(x0.size, dtype=bool)
     xs = x0.copy()
-    if zero is not None:
-        free[d:k][zero] = False
-        xs[d:k][zero] = 0.0
+    fixed = np.zeros(k, dtype=bool) if held is None else ~np.isnan(held)
+    free[:k][fixed] = False
+    if held is not None:
+        xs[:k][fixed] = held[fixed]
     lo_t = 1e-10
 
     # One pass gives ll, gradient and Hessian; the Hessian of the last point
@@ -148,9 +150,8 @@ def fit_joint_identity(
         return -information(x, times, marks, end_time, d, u)
 
     nb: list[tuple[float | None, float | None]] = [(lo_t, None)] * k
-    if zero is not None:
-        for p in np.flatnonzero(zero):
-            nb[d + p] = (0.0, 0.0)
+    for p in np.flatnonzero(fixed):
+        nb[p] = (float(xs[p]), float(xs[p]))
     nb += [(float(np.exp(LOG_BETA_BOUNDS[0])), float(np.exp(LOG_BETA_BOUNDS[1])))] * u
     out = newton_maximize(fun, hess, xs, nb, free=free, scale=float(n), max_iter=50)
     if out is not None:
@@ -168,11 +169,7 @@ def fit_joint_identity(
         return -ll / n, -chain_z(g, x, u) / n
 
     z0 = to_z(xs, u)
-    bounds: list[tuple[float | None, float | None]] = [(lo_t, None)] * k
-    if zero is not None:
-        for p in np.flatnonzero(zero):
-            bounds[d + p] = (0.0, 0.0)
-    bounds += decay_bounds(u)
+    bounds = nb[:k] + decay_bounds(u)
     z0 = np.clip(
         z0,
         [b[0] if b[0] is not None else -np.inf for b in bounds],
@@ -260,7 +257,7 @@ def fit_free(
     end_time: float,
     d: int,
     betas: np.ndarray,
-    zero: np.ndarray | None,
+    held: np.ndarray | None,
     rng: np.random.Generator,
     start: np.ndarray | None,
     *,
@@ -306,7 +303,7 @@ def fit_free(
             u,
             link,
             learn_decays,
-            zero,
+            held,
             max_iter,
             tol,
         )
@@ -332,7 +329,7 @@ def fit_free(
                     t_sub,
                     d,
                     u,
-                    zero,
+                    held,
                     max_iter,
                     tol,
                 )
@@ -341,7 +338,7 @@ def fit_free(
         x0 = sub_runs[best][0].copy()
         x0[: x0.size - u] = np.maximum(x0[: x0.size - u], 1e-6)
         x, ll, info = fit_joint_identity(
-            x0, times, marks, end_time, d, u, zero, max_iter, tol
+            x0, times, marks, end_time, d, u, held, max_iter, tol
         )
         return x, ll, {**info, **summary, "starts_screened_on": int(ts.size)}
     runs = []
@@ -354,7 +351,7 @@ def fit_free(
             )
             x0 = np.concatenate([xp, b0])
         runs.append(
-            fit_joint_identity(x0, times, marks, end_time, d, u, zero, max_iter, tol)
+            fit_joint_identity(x0, times, marks, end_time, d, u, held, max_iter, tol)
         )
     best, summary = summarise_starts(runs, u)
     x, ll, info = runs[best]

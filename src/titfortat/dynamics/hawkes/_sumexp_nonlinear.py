@@ -110,11 +110,12 @@ def fit_nonlinear(
     u: int,
     link: str,
     learn: bool,
-    zero: np.ndarray | None,
+    held: np.ndarray | None,
     max_iter: int,
     tol: float,
 ) -> tuple[np.ndarray, float, dict[str, Any]]:
-    """Best of L-BFGS-B runs from ``starts``; ``zero`` masks alphas held at 0.
+    """Best of L-BFGS-B runs from ``starts``; ``held`` (over ``[mu, alpha]``,
+    NaN where free) gives the values of parameters held fixed.
 
     Relu keeps ``mu >= 1e-10`` (the intensity without history must be
     positive); softplus leaves every parameter free. Returns the natural
@@ -126,18 +127,18 @@ def fit_nonlinear(
     lo_mu = 1e-10 if link == "relu" else None
     bounds: list[tuple[float | None, float | None]] = [(lo_mu, None)] * d
     bounds += [(None, None)] * (d * d * u)
-    if zero is not None:
-        for p in np.flatnonzero(zero):
-            bounds[d + p] = (0.0, 0.0)
+    fixed = np.zeros(k, dtype=bool) if held is None else ~np.isnan(held)
+    for p in np.flatnonzero(fixed):
+        bounds[p] = (float(held[p]), float(held[p]))  # type: ignore[index]
     if learn:
         bounds += decay_bounds(u)
     runs = []
     for x0 in starts:
         x0 = x0.copy()
-        if zero is not None:
-            x0[d:k][zero] = 0.0
         if lo_mu is not None:
             x0[:d] = np.maximum(x0[:d], lo_mu)
+        if held is not None:
+            x0[:k][fixed] = held[fixed]
         if not learn:
             runs.append(
                 _fit_rows(x0, times, marks, end_time, d, u, link, bounds, max_iter, tol)
