@@ -20,6 +20,7 @@ from titfortat._validation import (
 from titfortat.effects._common import ci_frame, event_weights
 from titfortat.effects._kernels import window_counts
 from titfortat.exceptions import DataError
+from titfortat.results import Summary
 
 __all__ = ["EventStudy", "EventStudyResult", "EventTimeProfile"]
 
@@ -63,6 +64,24 @@ class EventTimeProfile:
         )
         out.attrs["alpha"] = alpha
         return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain (JSON-ready) form; :meth:`from_dict` restores it."""
+        return {
+            "days": [int(k) for k in self.treated_mean.index],
+            "treated_mean": self.treated_mean.to_list(),
+            "placebo_mean": self.placebo_mean.to_list(),
+            "null_draws": np.asarray(self.null_draws).tolist(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> EventTimeProfile:
+        index = pd.Index(d["days"], name="event_day")
+        return cls(
+            treated_mean=pd.Series(d["treated_mean"], index=index, dtype=float),
+            placebo_mean=pd.Series(d["placebo_mean"], index=index, dtype=float),
+            null_draws=np.asarray(d["null_draws"], dtype=float),
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -222,6 +241,67 @@ class EventStudyResult:
         return float(
             2 * special.ndtr(-abs(self.naive_estimate / self.naive_std_err))
         )  # norm.sf
+
+    @property
+    def params(self) -> pd.Series:
+        """The estimate as a one-entry Series (``event_study``), as fits give."""
+        return pd.Series({"event_study": float(self.estimate)})
+
+    def summary(self, alpha: float = 0.05) -> Summary:
+        """The estimate in the parameter-table shape of every titfortat fit.
+
+        One row, ``event_study``: the randomisation interval of
+        :meth:`conf_int`, ``std_err`` the spread of the randomisation null,
+        ``z`` the estimate in those units and ``p_value`` the randomisation
+        p-value (not a normal one). The naive before/after row, which is not a
+        parameter of this design, is in :meth:`summary_frame`.
+        """
+        ci = self.conf_int(alpha)
+        se = self.std_err
+        table = pd.DataFrame(
+            {
+                "estimate": [self.estimate],
+                "std_err": [se],
+                "ci_lower": ci["ci_lower"].to_list(),
+                "ci_upper": ci["ci_upper"].to_list(),
+                "z": [self.estimate / se if se > 0 else float("nan")],
+                "p_value": [self.p_value],
+            },
+            index=pd.Index(["event_study"]),
+        )
+        table.attrs["alpha"] = alpha
+        header = {
+            "model": "EventStudy (matched placebo interventions)",
+            "n interventions": self.n_treated,
+            "n placebos": self.n_placebos,
+            "window (days)": self.window_days,
+            "radius (km)": self.radius_km if self.radius_km is not None else "none",
+            "design effect": self.design_effect,
+            "hypothesis tested": "no effect (randomisation test)",
+            "CI level": f"{100 * (1 - alpha):g}% (randomisation)",
+        }
+        return Summary(table=table, header=header)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain (JSON-ready) form; :meth:`from_dict` restores it."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if f.name == "profile":
+                v = v.to_dict()
+            elif isinstance(v, np.ndarray):
+                v = v.tolist()
+            elif isinstance(v, np.generic):
+                v = v.item()
+            out[f.name] = v
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> EventStudyResult:
+        kw = dict(d)
+        kw["profile"] = EventTimeProfile.from_dict(kw["profile"])
+        kw["null_draws"] = np.asarray(kw["null_draws"], dtype=float)
+        return cls(**kw)
 
     def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
         """One row each for the matched event study and the naive before/after."""
@@ -770,6 +850,11 @@ class EventStudy(BaseEstimator):
         """The event-time profile (``summary_frame(alpha)`` per event day)."""
         check_is_fitted(self)
         return self.results_.profile
+
+    def summary(self, alpha: float = 0.05) -> Summary:
+        """Delegate to :meth:`EventStudyResult.summary`."""
+        check_is_fitted(self)
+        return self.results_.summary(alpha)
 
     def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
         """Delegate to :meth:`EventStudyResult.summary_frame`."""
