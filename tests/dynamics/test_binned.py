@@ -35,6 +35,16 @@ def _direct_loglik(y, mu, a, beta, n_presample, size=None):
     return ll
 
 
+def _numeric_gradient(model, x, y, h=1e-6):
+    """Central differences of the log-likelihood, one parameter at a time."""
+    return np.array(
+        [
+            (model._loglik(x + e, y)[0] - model._loglik(x - e, y)[0]) / (2 * h)
+            for e in np.eye(x.size) * h
+        ]
+    )
+
+
 @pytest.mark.parametrize("family", ["poisson", "negbin"])
 def test_loglik_and_gradient(family):
     size = np.array([3.0, 5.0]) if family == "negbin" else None
@@ -45,12 +55,7 @@ def test_loglik_and_gradient(family):
     x = np.concatenate([MU, A.ravel(), [BETA]] + ([size] if size is not None else []))
     ll, g = model._loglik(x, y)
     assert ll == pytest.approx(_direct_loglik(y, MU, A, BETA, 5, size), rel=1e-10)
-    num = np.array(
-        [
-            (model._loglik(x + h, y)[0] - model._loglik(x - h, y)[0]) / 2e-6
-            for h in np.eye(x.size) * 1e-6
-        ]
-    )
+    num = _numeric_gradient(model, x, y)
     np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-5)
 
 
@@ -74,12 +79,7 @@ def test_compiled_loglik_large_counts_and_digamma():
     x = np.concatenate([MU, A.ravel(), [BETA], size])
     ll, g = model._loglik(x, y)
     assert ll == pytest.approx(_direct_loglik(y, MU, A, BETA, 5, size), rel=1e-10)
-    num = np.array(
-        [
-            (model._loglik(x + h, y)[0] - model._loglik(x - h, y)[0]) / 2e-6
-            for h in np.eye(x.size) * 1e-6
-        ]
-    )
+    num = _numeric_gradient(model, x, y)
     np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-5)
 
 
@@ -154,12 +154,7 @@ def test_piecewise_baseline_gradient_and_recovery():
     ).run()
     x = np.concatenate([base.ravel(), A.ravel(), [BETA], [3.0, 5.0]])
     _, g = model._loglik(x, y)
-    num = np.array(
-        [
-            (model._loglik(x + h, y)[0] - model._loglik(x - h, y)[0]) / 2e-6
-            for h in np.eye(x.size) * 1e-6
-        ]
-    )
+    num = _numeric_gradient(model, x, y)
     np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-5)
 
     y = BinnedHawkesSimulator(base, A, BETA, n_bins=30000, rng=4).run()
@@ -192,12 +187,7 @@ def test_exogenous_covariate_gradient_and_recovery():
     assert "gamma[a,truce]" in model.results_.params.index
     x = model._x
     _, g = model._loglik(x, y)
-    num = np.array(
-        [
-            (model._loglik(x + h, y)[0] - model._loglik(x - h, y)[0]) / 2e-6
-            for h in np.eye(x.size) * 1e-6
-        ]
-    )
+    num = _numeric_gradient(model, x, y)
     np.testing.assert_allclose(g, num, rtol=1e-4, atol=1e-3)
     truth = np.concatenate([MU, A.ravel(), [BETA], gamma.ravel()])
     ref.assert_in_confidence_region(model.results_, truth)
@@ -224,12 +214,7 @@ def test_softplus_link_gradient_and_inhibition_recovery():
     ).run()
     x = np.concatenate([mu, adj.ravel(), [0.3], [4.0, 4.0]])
     _, g = model._loglik(x, y)
-    num = np.array(
-        [
-            (model._loglik(x + h, y)[0] - model._loglik(x - h, y)[0]) / 2e-6
-            for h in np.eye(x.size) * 1e-6
-        ]
-    )
+    num = _numeric_gradient(model, x, y)
     np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-5)
 
     y = BinnedHawkesSimulator(mu, adj, 0.3, n_bins=20000, link="softplus", rng=5).run()
