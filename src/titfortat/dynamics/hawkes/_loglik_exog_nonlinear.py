@@ -45,7 +45,7 @@ from titfortat.dynamics.hawkes._loglik import (
     _sigmoid,
     _softplus,
 )
-from titfortat.dynamics.hawkes._sim_kernels import _grow_f, _grow_i
+from titfortat.dynamics.hawkes._sim_kernels import _push, pick
 
 Arr = np.ndarray
 
@@ -502,9 +502,8 @@ def simulate_thinning_pieces(
     d = mu.size
     p = gamma.shape[1]
     n_pieces = brk.size
-    cap = 1024
-    times = np.empty(cap)
-    marks = np.empty(cap, dtype=np.int64)
+    times = np.empty(1024)
+    marks = np.empty(1024, dtype=np.int64)
     n = 0
     y = np.zeros(d)
     lam = np.zeros(d)
@@ -541,19 +540,8 @@ def simulate_thinning_pieces(
             total += lam[i]
         u = rng.random() * bound
         if u < total:
-            acc = 0.0
-            node = d - 1
-            for i in range(d):
-                acc += lam[i]
-                if u < acc:
-                    node = i
-                    break
-            if n == cap:
-                cap *= 2
-                times = _grow_f(times, cap)
-                marks = _grow_i(marks, cap)
-            times[n] = t
-            marks[n] = node
+            node = pick(lam, u)
+            times, marks = _push(times, marks, n, t, node)
             n += 1
             for i in range(d):
                 y[i] += adj[i, node] * beta

@@ -31,21 +31,16 @@ def simulate_cluster(
     ``[knots[k], knots[k+1])`` (``knots`` has K + 1 entries, 0 to end_time).
     """
     n_seg, d = mu.shape
-    cap = 1024
-    times = np.empty(cap)
-    marks = np.empty(cap, dtype=np.int64)
+    times = np.empty(1024)
+    marks = np.empty(1024, dtype=np.int64)
     n = 0
     for sg in range(n_seg):  # background: piecewise-constant baseline
         seg_len = knots[sg + 1] - knots[sg]
         for i in range(d):
             k = rng.poisson(mu[sg, i] * seg_len)
             for _ in range(k):
-                if n == cap:
-                    cap *= 2
-                    times = _grow_f(times, cap)
-                    marks = _grow_i(marks, cap)
-                times[n] = knots[sg] + rng.random() * seg_len
-                marks[n] = i
+                t = knots[sg] + rng.random() * seg_len
+                times, marks = _push(times, marks, n, t, i)
                 n += 1
     return _add_offspring(times, marks, n, adj, beta, end_time, rng)
 
@@ -61,9 +56,8 @@ def cluster_from_background(
 ) -> tuple[Arr, Arr]:
     """All generations of offspring of given background events (unsorted)."""
     n = background.size
-    cap = max(1024, 2 * n)
-    times = np.empty(cap)
-    marks = np.empty(cap, dtype=np.int64)
+    times = np.empty(max(1024, 2 * n))
+    marks = np.empty(times.size, dtype=np.int64)
     times[:n] = background
     marks[:n] = background_marks
     return _add_offspring(times, marks, n, adj, beta, end_time, rng)
@@ -94,7 +88,6 @@ def _add_offspring(
             acc += adj[i, j]
             cum[j, i] = acc
         col[j] = acc
-    cap = times.size
     q = 0
     scale = 1.0 / beta
     while q < n:
@@ -114,28 +107,34 @@ def _add_offspring(
                 if u < cum[j, i]:
                     node = i
                     break
-            if n == cap:
-                cap *= 2
-                times = _grow_f(times, cap)
-                marks = _grow_i(marks, cap)
-            times[n] = t
-            marks[n] = node
+            times, marks = _push(times, marks, n, t, node)
             n += 1
     return times[:n], marks[:n]
 
 
 @njit(cache=True)
-def _grow_f(a: Arr, cap: int) -> Arr:
-    out = np.empty(cap)
-    out[: a.size] = a
-    return out
+def _push(times: Arr, marks: Arr, n: int, t: float, node: int) -> tuple[Arr, Arr]:
+    """Store event ``n``, doubling both buffers first when they are full."""
+    if n == times.size:
+        grown_t = np.empty(2 * n)
+        grown_m = np.empty(2 * n, dtype=np.int64)
+        grown_t[:n] = times
+        grown_m[:n] = marks
+        times, marks = grown_t, grown_m
+    times[n] = t
+    marks[n] = node
+    return times, marks
 
 
 @njit(cache=True)
-def _grow_i(a: Arr, cap: int) -> Arr:
-    out = np.empty(cap, dtype=np.int64)
-    out[: a.size] = a
-    return out
+def pick(weights: Arr, v: float) -> int:
+    """The index where the running sum of ``weights`` first exceeds ``v``."""
+    acc = 0.0
+    for i in range(weights.size):
+        acc += weights[i]
+        if v < acc:
+            return i
+    return weights.size - 1
 
 
 @njit(cache=True)
@@ -160,9 +159,8 @@ def sumexp_simulate_thinning(
     """
     d = mu.size
     u = beta.size
-    cap = 1024
-    times = np.empty(cap)
-    marks = np.empty(cap, dtype=np.int64)
+    times = np.empty(1024)
+    marks = np.empty(1024, dtype=np.int64)
     n = 0
     y = np.zeros((d, u))
     lam = np.zeros(d)
@@ -189,19 +187,8 @@ def sumexp_simulate_thinning(
             total += lam[i]
         v = rng.random() * bound
         if v < total:
-            acc = 0.0
-            node = d - 1
-            for i in range(d):
-                acc += lam[i]
-                if v < acc:
-                    node = i
-                    break
-            if n == cap:
-                cap *= 2
-                times = _grow_f(times, cap)
-                marks = _grow_i(marks, cap)
-            times[n] = t
-            marks[n] = node
+            node = pick(lam, v)
+            times, marks = _push(times, marks, n, t, node)
             n += 1
             for i in range(d):
                 for c in range(u):
