@@ -3,7 +3,9 @@
 Each benchmark fits :class:`BannerAttribution` before a cut date, evaluates it
 beside its baselines on the labelled events after it, prints the evaluation,
 and finally one rolling-origin table: log-loss and Brier score of every
-forecaster at every cut, and whether the model beats all baselines on both.
+forecaster at every cut, whether the model beats all baselines on both, and the
+model's difference from the random forest with its 95% interval clustered by
+test week.
 """
 
 from __future__ import annotations
@@ -59,6 +61,15 @@ def rolling_table(results: dict[str, AttributionEvaluation]) -> pd.DataFrame:
             (tab.loc["model", "log_loss"] < base["log_loss"]).all()
             and (tab.loc["model", "brier"] < base["brier"]).all()
         )
+        # Is the difference from the strongest baseline more than noise?
+        # (95% interval clustered by test week; see paired_comparison.)
+        if res.comparison is not None and "random_forest" in res.comparison.index:
+            c = res.comparison.loc["random_forest"]
+            for score in ("log_loss", "brier"):
+                row[f"vs_forest:{score}"] = (
+                    f"{c[f'{score}_diff']:+.3f} [{c[f'{score}_lower']:+.3f}, "
+                    f"{c[f'{score}_upper']:+.3f}]"
+                )
         rows.append(row)
     return pd.DataFrame(rows)
 

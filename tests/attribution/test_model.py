@@ -190,6 +190,60 @@ def test_beats_baselines_on_log_loss_and_brier(fitted):
     assert set(out["baselines"]) == {"prior_only", "majority", "random_forest"}
 
 
+def test_comparison_with_baselines_is_paired_and_clustered(fitted):
+    # The difference in mean score is the mean of per-event differences, and
+    # its interval is clustered by test week; a handful of events gives no
+    # verdict and no interval.
+    from titfortat.attribution.metrics import (
+        MIN_CLUSTERS,
+        brier_score,
+        log_loss,
+        paired_comparison,
+    )
+
+    sim, model, _, test = fitted
+    res = model.evaluate(test, truth=sim.truth[test.index])
+    c = res.comparison
+    assert list(c.index) == ["prior_only", "majority", "random_forest"]
+    for name in c.index:
+        for score in ("log_loss", "brier"):
+            diff = res.table.loc["model", score] - res.table.loc[name, score]
+            assert c.loc[name, f"{score}_diff"] == pytest.approx(diff, abs=1e-9)
+            lo, hi = c.loc[name, f"{score}_lower"], c.loc[name, f"{score}_upper"]
+            assert lo <= diff <= hi
+            expect = "model better" if hi < 0 else "model worse" if lo > 0 else None
+            assert c.loc[name, f"{score}_verdict"] == (
+                expect or "no detectable difference"
+            )
+    assert res.to_dict()["comparison"]["random_forest"]["brier_verdict"]
+    assert "model minus baseline" in str(res)
+    few = model.evaluate(test.head(4), truth=sim.truth[test.head(4).index])
+    assert few.comparison.attrs["n_clusters"] < MIN_CLUSTERS
+    assert few.comparison["brier_verdict"].str.startswith("not estimable").all()
+    assert few.comparison["brier_lower"].isna().all()
+    # Clustered SE by hand: one cluster per event gives the i.i.d. formula.
+    rng = np.random.default_rng(1)
+    p = rng.dirichlet(np.ones(3), size=200)
+    q = rng.dirichlet(np.ones(3), size=200)
+    y = rng.integers(0, 3, 200)
+    from titfortat.attribution.metrics import event_losses
+
+    t = paired_comparison(
+        {"model": event_losses(p, y), "other": event_losses(q, y)}, np.arange(200)
+    )
+    d = event_losses(p, y)["brier"] - event_losses(q, y)["brier"]
+    se = d.std(ddof=0) / np.sqrt(d.size)
+    assert t.loc["other", "brier_diff"] == pytest.approx(
+        brier_score(p, y) - brier_score(q, y)
+    )
+    assert t.loc["other", "log_loss_diff"] == pytest.approx(
+        log_loss(p, y) - log_loss(q, y)
+    )
+    assert t.loc["other", "brier_upper"] - t.loc["other", "brier_diff"] == (
+        pytest.approx(1.959964 * se, rel=1e-5)
+    )
+
+
 def test_events_without_coordinates_are_scored(fitted):
     _, model, _, test = fitted
     no_xy = test.head(20).assign(latitude=np.nan, longitude=np.nan)

@@ -25,6 +25,7 @@ __all__ = [
     "expected_calibration_error",
     "log_loss",
     "macro_f1",
+    "paired_comparison",
     "reliability_table",
     "score_all",
     "topk_accuracy",
@@ -191,6 +192,91 @@ def score_all(
     }
 
 
+def event_losses(proba: np.ndarray, truth: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-event log-loss and Brier score (their means are :func:`log_loss`
+    and :func:`brier_score`)."""
+    n = np.arange(len(truth))
+    onehot = np.zeros_like(proba)
+    onehot[n, truth] = 1.0
+    return {
+        "log_loss": -np.log(np.clip(proba[n, truth], _EPS, 1.0)),
+        "brier": ((proba - onehot) ** 2).sum(axis=1),
+    }
+
+
+#: Fewer independent clusters (test weeks) than this and the cluster-robust
+#: standard error of a score difference is not trusted: the comparison is
+#: "not estimable" rather than a verdict read from a handful of weeks.
+MIN_CLUSTERS = 10
+
+
+def paired_comparison(
+    losses: dict[str, dict[str, np.ndarray]],
+    clusters: np.ndarray,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Model minus each baseline, per score, with cluster-robust intervals.
+
+    The difference of two forecasters' mean scores on the same events is the
+    mean of the per-event differences (a paired comparison, as in Diebold and
+    Mariano 1995). Events close in time share conditions, so the standard
+    error is cluster-robust with ``clusters`` (e.g. the test event's week):
+    ``sqrt(sum_c (sum_{i in c} (d_i - dbar))^2) / n``. A negative difference
+    means the model scores better (both scores are losses).
+
+    Returns one row per baseline with ``{score}_diff``, ``{score}_lower``,
+    ``{score}_upper`` and ``{score}_verdict`` for ``log_loss`` and ``brier``:
+    ``model better`` or ``model worse`` when the interval excludes 0, ``no
+    detectable difference`` otherwise, and ``not estimable`` (no interval)
+    with fewer than :data:`MIN_CLUSTERS` clusters.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> d = {"model": {"brier": rng.uniform(0, 0.2, 400), "log_loss": np.ones(400)},
+    ...      "coin": {"brier": rng.uniform(0.4, 0.6, 400), "log_loss": np.ones(400)}}
+    >>> t = paired_comparison(d, np.arange(400) // 7)
+    >>> t.loc["coin", "brier_verdict"], t.loc["coin", "log_loss_verdict"]
+    ('model better', 'no detectable difference')
+    """
+    from scipy import special
+
+    q = float(special.ndtri(0.5 + level / 2))
+    _, codes = np.unique(np.asarray(clusters), return_inverse=True)
+    n_clusters = int(codes.max()) + 1 if codes.size else 0
+    rows: dict[str, dict[str, Any]] = {}
+    for name, other in losses.items():
+        if name == "model":
+            continue
+        row: dict[str, Any] = {}
+        for score in ("log_loss", "brier"):
+            d = losses["model"][score] - other[score]
+            mean = float(d.mean())
+            sums = np.bincount(codes, weights=d - mean, minlength=n_clusters)
+            se = float(np.sqrt(np.sum(sums**2)) / d.size)
+            lo, hi = mean - q * se, mean + q * se
+            if n_clusters < MIN_CLUSTERS:
+                verdict = f"not estimable ({n_clusters} test weeks)"
+                lo = hi = float("nan")  # no interval from a handful of weeks
+            elif hi < 0:
+                verdict = "model better"
+            elif lo > 0:
+                verdict = "model worse"
+            else:
+                verdict = "no detectable difference"
+            row |= {
+                f"{score}_diff": mean,
+                f"{score}_lower": lo,
+                f"{score}_upper": hi,
+                f"{score}_verdict": verdict,
+            }
+        rows[name] = row
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.attrs["level"] = level
+    out.attrs["n_clusters"] = n_clusters
+    return out
+
+
 @dataclass(frozen=True)
 class AttributionEvaluation:
     """Evaluation of an attribution model beside its baselines on one test set.
@@ -210,6 +296,10 @@ class AttributionEvaluation:
     n_outside_ties : int
         Scored test events whose true candidate was not allowed on their day
         (probability zero on the truth; :class:`UnscorableLabelWarning`).
+    comparison : pandas.DataFrame or None
+        The model minus each baseline in log-loss and Brier score, with 95%
+        intervals clustered by test week and a verdict per score (see
+        :func:`paired_comparison`); None without baselines.
     """
 
     table: pd.DataFrame
@@ -222,6 +312,7 @@ class AttributionEvaluation:
     notes: tuple[str, ...] = ()
     data_label: str = ""
     n_outside_ties: int = 0
+    comparison: pd.DataFrame | None = field(default=None, repr=False)
 
     def reliability(self, n_bins: int = 10) -> pd.DataFrame:
         """Reliability-diagram data of the model (see :func:`reliability_table`)."""
@@ -242,6 +333,16 @@ class AttributionEvaluation:
             "baselines": {
                 name: {k: _num(v[k]) for k in METRICS} for name, v in rows.items()
             },
+            "comparison": (
+                {}
+                if self.comparison is None
+                else {
+                    name: {
+                        k: v if k.endswith("verdict") else _num(v) for k, v in r.items()
+                    }
+                    for name, r in self.comparison.to_dict(orient="index").items()
+                }
+            ),
             "notes": list(self.notes),
         }
 
@@ -255,8 +356,26 @@ class AttributionEvaluation:
             f": {self.n_train:,} labelled training events, {self.n_test:,} test "
             f"events, {len(self.classes)} candidates; sets at level {self.level:g}"
         )
-        body = self.table.to_string(float_format=lambda v: f"{v:.3f}")
-        return "\n".join([head, body, *self.notes])
+        # abs(v) < 5e-4 prints as 0.000, not -0.000
+        body = self.table.to_string(
+            float_format=lambda v: f"{v if abs(v) >= 5e-4 else 0.0:.3f}"
+        )
+        lines = [head, body]
+        if self.comparison is not None and len(self.comparison):
+            c = self.comparison
+            lines.append(
+                f"model minus baseline ({c.attrs.get('level', 0.95):.0%} intervals "
+                f"clustered by test week, {c.attrs.get('n_clusters', 0)} weeks; "
+                "negative = the model scores better):"
+            )
+            for name, r in c.iterrows():
+                lines.append(
+                    f"  {name:<14} log-loss {r.log_loss_diff:+.3f} "
+                    f"[{r.log_loss_lower:+.3f}, {r.log_loss_upper:+.3f}] "
+                    f"{r.log_loss_verdict}; Brier {r.brier_diff:+.3f} "
+                    f"[{r.brier_lower:+.3f}, {r.brier_upper:+.3f}] {r.brier_verdict}"
+                )
+        return "\n".join([*lines, *self.notes])
 
 
 def _num(v: Any) -> float | None:

@@ -25,7 +25,9 @@ from titfortat.attribution.metrics import (
     AttributionEvaluation,
     UnscorableLabelWarning,
     conformal_threshold,
+    event_losses,
     mass_sets,
+    paired_comparison,
     score_all,
 )
 from titfortat.exceptions import DataError, DataQualityWarning
@@ -1094,6 +1096,7 @@ class BannerAttribution(BaseEstimator):
         sets[np.arange(len(p)), p.argmax(axis=1)] = True
         sets &= p > 0
         rows = {"model": score_all(p, y, sets)}
+        losses = {"model": event_losses(p, y)}
         if baselines:
             from titfortat.attribution._baselines import baseline_probas
 
@@ -1105,6 +1108,7 @@ class BannerAttribution(BaseEstimator):
             ).items():
                 bp = bp[keep]
                 rows[name] = score_all(bp, y, mass_sets(bp, self.level))
+                losses[name] = event_losses(bp, y)
         table = pd.DataFrame.from_dict(rows, orient="index")
         notes = [
             f"model sets: split-conformal at level {self.level:g} "
@@ -1120,7 +1124,18 @@ class BannerAttribution(BaseEstimator):
                 f"{n_outside} test event(s) have a true faction outside its tie "
                 "dates on that day (probability 0 under every forecaster)"
             )
+        # Model minus baselines, clustered by the test event's week (events
+        # close in time share conditions).
+        weeks = (
+            pd.to_datetime(ev.loc[keep, "date"]).dt.to_period("W").astype(str)
+            if "date" in ev
+            else pd.Series(np.arange(len(y)))
+        )
+        comparison = (
+            paired_comparison(losses, weeks.to_numpy()) if len(losses) > 1 else None
+        )
         return AttributionEvaluation(
+            comparison=comparison,
             table=table,
             n_train=int((self._train[1] >= 0).sum()),
             n_test=int(len(y)),
