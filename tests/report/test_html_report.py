@@ -125,6 +125,8 @@ def test_every_section_has_a_figure_and_none_is_missing(parsed):
 def test_simulated_data_is_labelled_as_such(parsed):
     assert "SIMULATED DATA" in parsed.sections["attribution"]["text"]
     assert "(simulated)" in parsed.sections["attribution"]["text"]
+    # the model against each baseline, with clustered intervals and verdicts
+    assert "Model minus each baseline" in parsed.sections["attribution"]["text"]
     assert "simulated" in parsed.sections["outlook"]["text"]
     # the published 2023-24 counts are bundled data: always drawn
     assert parsed.sections["outlook"]["img"]

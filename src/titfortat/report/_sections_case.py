@@ -126,6 +126,15 @@ def _fill_attribution(s: Section, mod: Any, *, n_events: int, rng: int) -> None:
         f"level {evaluation.level:g}); lower log loss, Brier and ECE are better",
         index=True,
     )
+    if evaluation.comparison is not None:
+        c = evaluation.comparison
+        s.add_table(
+            c.rename_axis("baseline"),
+            "Model minus each baseline (negative: the model scores better), 95% "
+            f"intervals clustered by test week ({c.attrs.get('n_clusters', 0)} "
+            "weeks), with a verdict per score",
+            index=True,
+        )
     cov = float(table.loc["model", "set_coverage"])
     c_lo, c_hi = _wilson(round(cov * evaluation.n_test), evaluation.n_test)
     s.methods.append(
