@@ -9,11 +9,8 @@ from scipy import integrate
 
 from titfortat.dynamics import ExpHawkes, HawkesSimulator
 from titfortat.dynamics._events import merge_events
-from titfortat.dynamics.hawkes._loglik import (
-    LINK_CODES,
-    compensator_at_events,
-    relu_loglik_grad,
-)
+from titfortat.dynamics.hawkes._loglik import LINK_CODES, relu_loglik_grad
+from titfortat.dynamics.hawkes._states import compensator_at_events
 
 MU2 = np.array([0.5, 0.3])
 INHIB = np.array([[0.3, -0.8], [0.6, 0.2]])

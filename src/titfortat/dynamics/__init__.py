@@ -50,6 +50,8 @@ is written once and shared::
                            baseline (identity; softplus and relu in one
                            pass; sum of exponentials; nonlinear with a
                            varying baseline)
+    hawkes/_states.py      compiled states of the exponential kernel: the
+                           compensator at events, the intensity on a grid
     hawkes/_kernel_hawkes.py  KernelHawkes: any declared kernel
     hawkes/_exp*.py        ExpHawkes (learned decay, every link, segments,
                            covariates, spline): the estimator holds one

@@ -15,15 +15,13 @@ from titfortat._validation import check_is_fitted
 from titfortat.dynamics.hawkes import _diagnostics as diag
 from titfortat.dynamics.hawkes._exog import PiecewiseCovariates
 from titfortat.dynamics.hawkes._exp_optimize import ExpSpec
-from titfortat.dynamics.hawkes._loglik import (
-    LINK_CODES,
-    compensator_at_events,
-)
+from titfortat.dynamics.hawkes._loglik import LINK_CODES
 from titfortat.dynamics.hawkes._rows import _segments
 from titfortat.dynamics.hawkes._simulate import (
     HawkesSimulator,
     _PiecewiseBaselineSimulator,
 )
+from titfortat.dynamics.hawkes._states import compensator_at_events
 from titfortat.dynamics.hawkes.kernels import LINKS, ExpKernel
 from titfortat.results import FitResult, ResidualResult
 

@@ -38,8 +38,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from titfortat.dynamics.hawkes._loglik import (
-    LINK_CODES,
+from titfortat.dynamics.hawkes._loglik import LINK_CODES
+from titfortat.dynamics.hawkes._states import (
     compensator_at_events,
     exp_states,
     intensity_at,
