@@ -91,6 +91,29 @@ def test_ingest_json_then_events_and_quarantine(tmp_path, fixtures):
     assert "out_of_range" in res.stdout
 
 
+def test_ingest_memory_limit_is_checked_and_used(tmp_path, fixtures, monkeypatch):
+    from titfortat.events import store as store_module
+
+    seen = []
+    real_init = store_module.EventStore.__init__
+
+    def spy(self, *args, **kwargs):
+        seen.append(kwargs.get("memory_limit"))
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(store_module.EventStore, "__init__", spy)
+    args = ["ingest", fixtures / "acled.csv", "-f", "acled", "--store"]
+    res = invoke(*args, tmp_path / "a.duckdb", "--json")
+    assert res.exit_code == 0, res.output
+    res = invoke(*args, tmp_path / "b.duckdb", "--json", "--memory-limit", "512MB")
+    assert res.exit_code == 0, res.output
+    assert seen == ["1GB", "512MB"]
+    res = invoke(*args, tmp_path / "c.duckdb", "--memory-limit", "lots")
+    assert res.exit_code == 2
+    assert "--memory-limit 'lots' is not a size" in res.stderr
+    assert not (tmp_path / "c.duckdb").exists()
+
+
 def test_ingest_table_with_progress_summary(tmp_path):
     from titfortat.datasets import iraq_paths
 
