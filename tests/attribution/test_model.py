@@ -437,8 +437,25 @@ def test_fitted_hawkes_intensity_through_the_public_api():
     act = model.core_.activity(probe["date"], model.core_.history, None)
     assert np.allclose(act[:, :-1], np.log(lam.to_numpy()))
     assert np.allclose(model.predict_proba(probe).sum(axis=1), 1.0)
+    # The model records the calendar day of its time 0, so the origin is
+    # optional and gives the same activity; a different one is refused.
+    assert hawkes.time_origin_ == origin.normalize()
+    implicit = BannerAttribution(network=sim.network, intensity=hawkes).fit(train)
+    act2 = implicit.core_.activity(probe["date"], implicit.core_.history, None)
+    assert np.allclose(act2, act)
+    with pytest.raises(DataError, match="fitted on dates starting"):
+        BannerAttribution(
+            network=sim.network, intensity=hawkes, intensity_origin="2020-01-01"
+        ).fit(train)
+    # Fitted on float times, a model knows no calendar: the origin is required.
+    days = (pd.to_datetime(own["date"]) - origin).dt.days.astype(float)
+    floats = ExpHawkes(decay=0.2, tie_breaking="jitter", rng=0).fit(
+        pd.DataFrame({"time": days, "node": own["actor_id"].astype(str)}),
+        nodes=members,
+    )
+    assert floats.time_origin_ is None
     with pytest.raises(DataError, match="intensity_origin is missing"):
-        BannerAttribution(network=sim.network, intensity=hawkes).fit(train)
+        BannerAttribution(network=sim.network, intensity=floats).fit(train)
 
 
 def test_hawkes_intensity_after_its_fitted_window_warns():

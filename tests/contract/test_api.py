@@ -125,3 +125,24 @@ def test_shared_values_agree(model):
         assert m.branching_ratio().estimate.iloc[0] == pytest.approx(
             spectral_radius(m.adjacency_, getattr(m, "link", "identity"))
         )
+
+
+
+@pytest.mark.parametrize("model", ["ExpHawkes", "SumExpHawkes", "KernelHawkes"])
+def test_continuous_models_record_the_calendar_origin(model):
+    # Fitted on dated events, a model knows the calendar day of its time 0
+    # (attribution reads it); fitted on float times it has none.
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    days = np.sort(rng.uniform(0, 300, 400))
+    dates = pd.Timestamp("2024-01-03 15:00") + pd.to_timedelta(days, unit="D")
+    nodes = np.where(np.arange(400) % 3, "a", "b")
+    cls = _cls(model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = cls().fit(pd.DataFrame({"date": dates, "node": nodes}))
+        floats = cls().fit(pd.DataFrame({"time": days, "node": nodes}))
+    assert fitted.time_origin_ == pd.Timestamp("2024-01-03")
+    assert floats.time_origin_ is None

@@ -44,7 +44,9 @@ def intensity_function(
     classes : sequence of str
         Candidate ids in the model's order.
     origin : date, optional
-        Calendar day of time 0 of a fitted model (required for a model).
+        Calendar day of time 0 of a fitted model; default the model's own
+        ``time_origin_`` (set when it was fitted on dated events). Given both,
+        they must agree.
     """
     classes = [str(c) for c in classes]
     if isinstance(source, pd.DataFrame):
@@ -63,12 +65,21 @@ def intensity_function(
             "Hawkes model on the factions' own-name events with their actor ids "
             "as nodes."
         )
+    recorded = getattr(source, "time_origin_", None)
+    if origin is None:
+        origin = recorded
+    elif recorded is not None and pd.Timestamp(origin).normalize() != recorded:
+        raise DataError(
+            f"intensity_origin={str(origin)!r} but the Hawkes model was fitted on "
+            f"dates starting {recorded.date()} (its time_origin_). Drop "
+            "intensity_origin, or refit the model."
+        )
     if origin is None:
         raise DataError(
-            "intensity_origin is missing: a fitted Hawkes model counts time in "
-            "days from an origin it does not record. Pass the calendar day of its "
-            "time 0, e.g. intensity_origin=events['date'].min() of the frame it "
-            "was fitted on."
+            "intensity_origin is missing: this Hawkes model was fitted on float "
+            "times, so it does not know the calendar day of its time 0. Pass it, "
+            "e.g. intensity_origin='2024-01-01', or fit the model on a frame with "
+            "a 'date' column (it then records time_origin_)."
         )
     t0 = pd.Timestamp(origin).normalize()
     cols = [nodes.index(c) for c in classes]

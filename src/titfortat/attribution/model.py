@@ -135,7 +135,9 @@ class BannerAttribution(BaseEstimator):
         frame of intensities indexed by date with one column per candidate.
         The model's intensity conditions only on the events it was fitted on.
     intensity_origin : date, optional
-        Calendar day of a fitted Hawkes model's time 0 (needed with a model).
+        Calendar day of a fitted Hawkes model's time 0; default the model's
+        ``time_origin_``, recorded when it was fitted on dated events (needed
+        only for a model fitted on float times).
     pooled_classes : tuple of str, default ()
         Labelled candidates that pool many actors (UCDP's ``other_groups``:
         every group with few training events). Their membership turns over

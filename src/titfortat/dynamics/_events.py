@@ -99,6 +99,8 @@ def to_event_arrays(
 ) -> tuple[list[np.ndarray], list[str], float]:
     """Validate events and return ``(times per node, node names, end_time)``.
 
+    :func:`event_arrays_and_origin` also returns the calendar day of time 0.
+
     Parameters
     ----------
     events : list of arrays, dict, pandas.DataFrame or EventStore
@@ -123,7 +125,29 @@ def to_event_arrays(
     >>> names, T
     (['a', 'b'], 1.0)
     """
+    return event_arrays_and_origin(
+        events, end_time=end_time, nodes=nodes, node_col=node_col
+    )[:3]
+
+
+def event_arrays_and_origin(
+    events: EventInput,
+    *,
+    end_time: float | None = None,
+    nodes: Sequence[str] | None = None,
+    node_col: str | None = None,
+) -> tuple[list[np.ndarray], list[str], float, pd.Timestamp | None]:
+    """:func:`to_event_arrays` and the calendar day of time 0: midnight of
+    the first event's date for a frame with ``date`` (or a store), else None.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"date": ["2024-01-03", "2024-01-05"], "node": "a"})
+    >>> event_arrays_and_origin(df)[3]
+    Timestamp('2024-01-03 00:00:00')
+    """
     daily = False
+    origin = None
     events = _as_frame(events)
     if isinstance(events, pd.DataFrame):
         col = _node_column(events, node_col)
@@ -177,7 +201,7 @@ def to_event_arrays(
             f"Events occur after end_time={end_time!r} (last at {last!r}). Pass a "
             "larger end_time or drop the late events."
         )
-    return arrays, names, end_time
+    return arrays, names, end_time, origin
 
 
 def merge_events(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -336,9 +336,7 @@ class BinnedHawkes(
             gp, gm_ = fun(zp)[1][p], fun(zm)[1][p]
             curv[p] = abs(gp - gm_) / (zp[p] - zm[p])
         if x_scale is None:
-            x_scale = np.sqrt(
-                np.clip(curv, 1e-8 * max(curv.max(), 1.0), None) / scale
-            )
+            x_scale = np.sqrt(np.clip(curv, 1e-8 * max(curv.max(), 1.0), None) / scale)
             if restricted:
                 self._mle_scale = x_scale
         z, ll, info = maximize(

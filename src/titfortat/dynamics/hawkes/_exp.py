@@ -18,7 +18,11 @@ from titfortat._validation import (
     as_generator,
     check_is_fitted,
 )
-from titfortat.dynamics._events import EventInput, merge_events, to_event_arrays
+from titfortat.dynamics._events import (
+    EventInput,
+    event_arrays_and_origin,
+    merge_events,
+)
 from titfortat.dynamics._jitter import jitter_times
 from titfortat.dynamics._optim import (
     covariance,
@@ -140,6 +144,10 @@ class ExpHawkes(_ExpDiagnostics, HawkesFamily, BaseEstimator):
     nodes_ : list of str
     n_events_ : int
     end_time_ : float
+    time_origin_ : pandas.Timestamp or None
+        Calendar day of time 0 when fitted on dated events (midnight of the
+        first event's date); None for float times. Day t of the model is
+        ``time_origin_ + t days``.
     converged_ : bool
         Optimiser success with an invertible information matrix (the
         reason otherwise is in ``results_.optimizer_info["health"]``).
@@ -286,7 +294,7 @@ class ExpHawkes(_ExpDiagnostics, HawkesFamily, BaseEstimator):
         """
         self._validate_params()
         rng = as_generator(self.rng)
-        arrays, names, big_t = self._prepare(
+        arrays, names, big_t, self.time_origin_ = self._prepare(
             events, end_time=end_time, nodes=nodes, node_col=node_col, rng=rng
         )
         d = len(arrays)
@@ -466,9 +474,10 @@ class ExpHawkes(_ExpDiagnostics, HawkesFamily, BaseEstimator):
         nodes: Sequence[str] | None,
         node_col: str | None = None,
         rng: np.random.Generator,
-    ) -> tuple[list[np.ndarray], list[str], float]:
-        """Validated arrays, jittered first when ``tie_breaking="jitter"``."""
-        arrays, names, big_t = to_event_arrays(
+    ) -> tuple[list[np.ndarray], list[str], float, pd.Timestamp | None]:
+        """Validated arrays, jittered first when ``tie_breaking="jitter"``,
+        and the calendar day of time 0 (None for float times)."""
+        arrays, names, big_t, origin = event_arrays_and_origin(
             events, end_time=end_time, nodes=nodes, node_col=node_col
         )
         if self.tie_breaking == "jitter":
@@ -485,7 +494,7 @@ class ExpHawkes(_ExpDiagnostics, HawkesFamily, BaseEstimator):
                     f"day starting at {last_day_end - 1.0!r}. Pass "
                     f"end_time={last_day_end!r} or later."
                 )
-        return arrays, names, big_t
+        return arrays, names, big_t, origin
 
     def score(
         self, events: EventInput, *, end_time: float | None = None, y: Any = None
@@ -496,7 +505,7 @@ class ExpHawkes(_ExpDiagnostics, HawkesFamily, BaseEstimator):
         built from ``rng``; an int ``rng`` reproduces the jitter used in ``fit``.
         """
         check_is_fitted(self)
-        arrays, _, big_t = self._prepare(
+        arrays, _, big_t, _ = self._prepare(
             events, end_time=end_time, nodes=self.nodes_, rng=as_generator(self.rng)
         )
         if len(arrays) != len(self.nodes_):

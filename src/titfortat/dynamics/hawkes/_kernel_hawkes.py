@@ -11,7 +11,11 @@ import pandas as pd
 
 from titfortat._threads import single_blas_thread
 from titfortat._validation import BaseEstimator, Interval
-from titfortat.dynamics._events import EventInput, merge_events, to_event_arrays
+from titfortat.dynamics._events import (
+    EventInput,
+    event_arrays_and_origin,
+    merge_events,
+)
 from titfortat.dynamics._optim import (
     covariance,
     keep_warnings,
@@ -53,7 +57,8 @@ class KernelHawkes(HawkesFamily, BaseEstimator):
     adjacency_ : ndarray of shape (D, D, C)
     decays_ : ndarray
         The kernel's parameters (``kernel.params()``).
-    nodes_, n_events_, end_time_, n_iter_, converged_, warnings_, results_
+    nodes_, n_events_, end_time_, time_origin_, n_iter_, converged_, warnings_
+    results_
 
     Examples
     --------
@@ -104,7 +109,7 @@ class KernelHawkes(HawkesFamily, BaseEstimator):
         """Fit by maximum likelihood (arguments as :meth:`ExpHawkes.fit`)."""
         self._validate_params()
         kern = self._kernel()
-        arrays, names, big_t = to_event_arrays(
+        arrays, names, big_t, self.time_origin_ = event_arrays_and_origin(
             events, end_time=end_time, nodes=nodes, node_col=node_col
         )
         d, c = len(arrays), kern.n_components

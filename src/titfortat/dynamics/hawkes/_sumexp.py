@@ -17,7 +17,12 @@ from titfortat._validation import (
     as_generator,
     check_is_fitted,
 )
-from titfortat.dynamics._events import EventInput, merge_events, to_event_arrays
+from titfortat.dynamics._events import (
+    EventInput,
+    event_arrays_and_origin,
+    merge_events,
+    to_event_arrays,
+)
 from titfortat.dynamics._optim import (
     covariance,
     keep_warnings,
@@ -126,6 +131,10 @@ class SumExpHawkes(HawkesFamily, BaseEstimator):
         Optimiser iterations (of the best start).
     n_events_ : int
     end_time_ : float
+    time_origin_ : pandas.Timestamp or None
+        Calendar day of time 0 when fitted on dated events (midnight of the
+        first event's date); None for float times. Day t of the model is
+        ``time_origin_ + t days``.
     converged_ : bool
         Optimiser success with an invertible information matrix (the
         reason otherwise is in ``results_.optimizer_info["health"]``).
@@ -228,7 +237,7 @@ class SumExpHawkes(HawkesFamily, BaseEstimator):
         self._validate_params()
         betas = self._check_decays()
         rng = as_generator(self.rng)
-        arrays, names, big_t = to_event_arrays(
+        arrays, names, big_t, self.time_origin_ = event_arrays_and_origin(
             events, end_time=end_time, nodes=nodes, node_col=node_col
         )
         d, u = len(arrays), betas.size
