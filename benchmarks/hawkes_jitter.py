@@ -55,7 +55,9 @@ def one(beta: float, seed: int) -> np.ndarray:
 
 
 def one_binned(beta: float, seed: int) -> np.ndarray:
-    y = BinnedHawkesSimulator([MU], [[ALPHA]], beta, n_bins=int(END), rng=seed).run()
+    y = BinnedHawkesSimulator(
+        [MU], [[ALPHA]], beta, n_bins=int(END), rng=seed
+    ).run_counts()
     days = [np.repeat(np.arange(y.shape[0]), y[:, 0]).astype(float)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -75,7 +75,7 @@ def main() -> None:
     for fam, size in [("poisson", None), ("negbin", np.array([3.0, 5.0]))]:
         y = BinnedHawkesSimulator(
             mu_b, a_b, 0.2, n_bins=20000, family=fam, size=size, rng=7
-        ).run()
+        ).run_counts()
         m = BinnedHawkes(family=fam, rng=0).fit(y)
         truth = np.concatenate(
             [mu_b, a_b.ravel(), [0.2]] + ([size] if size is not None else [])
@@ -86,7 +86,7 @@ def main() -> None:
     adj_i = np.array([[0.3, -0.6], [0.5, 0.2]])
     y = BinnedHawkesSimulator(
         mu_i, adj_i, 0.3, n_bins=20000, link="softplus", rng=5
-    ).run()
+    ).run_counts()
     m = BinnedHawkes(link="softplus", rng=0).fit(y)
     line(
         "BinnedHawkes softplus inhibitory",

@@ -51,7 +51,7 @@ def _daily_hawkes_data():
 def _binned_data():
     return BinnedHawkesSimulator(
         [0.5, 0.3], [[0.3, 0.1], [0.2, 0.2]], 0.3, n_bins=400, rng=0
-    ).run()
+    ).run_counts()
 
 
 CASES = [

@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from titfortat.dynamics import BinnedHawkes, BinnedHawkesSimulator
-from titfortat.exceptions import HessianWarning
+from titfortat.exceptions import DataError, HessianWarning
 
 MU = np.array([0.6, 1.0])
 A = np.array([[0.3, 0.1], [0.4, 0.2]])
@@ -50,7 +50,7 @@ def test_loglik_and_gradient(family):
     size = np.array([3.0, 5.0]) if family == "negbin" else None
     y = BinnedHawkesSimulator(
         MU, A, BETA, n_bins=150, family=family, size=size, rng=1
-    ).run()
+    ).run_counts()
     model = BinnedHawkes(family=family, n_presample=5)
     x = np.concatenate([MU, A.ravel(), [BETA]] + ([size] if size is not None else []))
     ll, g = model._loglik(x, y)
@@ -73,7 +73,7 @@ def test_compiled_loglik_large_counts_and_digamma():
     size = np.array([3.0, 5.0])
     y = BinnedHawkesSimulator(
         MU, A, BETA, n_bins=60, family="negbin", size=size, rng=2
-    ).run()
+    ).run_counts()
     y[20, 0], y[31, 1] = 70, 150  # above the small-count branch
     model = BinnedHawkes(family="negbin", n_presample=5)
     x = np.concatenate([MU, A.ravel(), [BETA], size])
@@ -88,7 +88,7 @@ def test_recovery(family):
     size = np.array([3.0, 5.0]) if family == "negbin" else None
     y = BinnedHawkesSimulator(
         MU, A, BETA, n_bins=20000, family=family, size=size, rng=7
-    ).run()
+    ).run_counts()
     model = BinnedHawkes(family=family, rng=0).fit(y, nodes=["strike", "attack"])
     truth = np.concatenate(
         [MU, A.ravel(), [BETA]] + ([size] if size is not None else [])
@@ -109,7 +109,7 @@ def test_recovery(family):
 
 def test_impulse_response_long_run_and_lr_null():
     a = np.array([[0.3, 0.0], [0.4, 0.2]])
-    y = BinnedHawkesSimulator(MU, a, BETA, n_bins=3000, rng=3).run()
+    y = BinnedHawkesSimulator(MU, a, BETA, n_bins=3000, rng=3).run_counts()
     model = BinnedHawkes(rng=0).fit(y)
     assert model.lr_test(0, 1).p_value > 0.01
     ir = model.impulse_response(400).summary_frame()
@@ -146,18 +146,27 @@ def test_too_few_bins():
         BinnedHawkes().fit(np.ones((20, 2), dtype=int))
 
 
+def test_count_frame_with_unknown_nodes_is_refused_by_name():
+    # The simulator's frame names its columns; nodes= selects among them and
+    # a name that is not a column is an error naming it, not a KeyError.
+    y = BinnedHawkesSimulator([0.5], [[0.3]], 0.3, n_bins=50, nodes=["a"]).run()
+    assert BinnedHawkes(n_starts=1, rng=0).fit(y, nodes=["a"]).nodes_ == ["a"]
+    with pytest.raises(DataError, match=r"no column \['b'\]"):
+        BinnedHawkes(n_starts=1, rng=0).fit(y, nodes=["b"])
+
+
 def test_piecewise_baseline_gradient_and_recovery():
     base = np.array([[1.0, 0.5], [0.4, 0.2], [0.8, 1.0]])
     model = BinnedHawkes(baseline_segments=3, family="negbin", n_presample=5)
     y = BinnedHawkesSimulator(
         base, A, BETA, n_bins=300, family="negbin", size=[3.0, 5.0], rng=2
-    ).run()
+    ).run_counts()
     x = np.concatenate([base.ravel(), A.ravel(), [BETA], [3.0, 5.0]])
     _, g = model._loglik(x, y)
     num = _numeric_gradient(model, x, y)
     np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-5)
 
-    y = BinnedHawkesSimulator(base, A, BETA, n_bins=30000, rng=4).run()
+    y = BinnedHawkesSimulator(base, A, BETA, n_bins=30000, rng=4).run_counts()
     fit = BinnedHawkes(baseline_segments=3, rng=0).fit(y, nodes=["s", "a"])
     assert fit.baseline_.shape == (3, 2)
     assert "mu[a,2]" in fit.results_.params.index
@@ -180,7 +189,7 @@ def test_exogenous_covariate_gradient_and_recovery():
     truce[n // 3 : n // 2] = 1.0  # a truce window lowering both baselines
     gamma = np.array([[-0.4], [-0.5]])
     sim = BinnedHawkesSimulator(MU, A, BETA, n_bins=n, offset=truce @ gamma.T, rng=9)
-    y = sim.run()
+    y = sim.run_counts()
     model = BinnedHawkes(rng=0).fit(
         y, nodes=["s", "a"], exog=pd.DataFrame({"truce": truce[:, 0]})
     )
@@ -211,13 +220,15 @@ def test_softplus_link_gradient_and_inhibition_recovery():
         family="negbin",
         size=[4.0, 4.0],
         rng=1,
-    ).run()
+    ).run_counts()
     x = np.concatenate([mu, adj.ravel(), [0.3], [4.0, 4.0]])
     _, g = model._loglik(x, y)
     num = _numeric_gradient(model, x, y)
     np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-5)
 
-    y = BinnedHawkesSimulator(mu, adj, 0.3, n_bins=20000, link="softplus", rng=5).run()
+    y = BinnedHawkesSimulator(
+        mu, adj, 0.3, n_bins=20000, link="softplus", rng=5
+    ).run_counts()
     fit = BinnedHawkes(link="softplus", rng=0).fit(y, nodes=["attack", "strike"])
     truth = np.concatenate([mu, adj.ravel(), [0.3]])
     ref.assert_in_confidence_region(fit.results_, truth)
@@ -235,7 +246,7 @@ def test_single_start_avoids_the_lag_one_trap():
     # With true decay near 1, a first start at decay 0.3 used to run off to
     # the decay's upper bound (all weight on lag 1): log-likelihood about 240
     # below the optimum. The start now picks its decay from a coarse grid.
-    y = BinnedHawkesSimulator([0.5], [[0.5]], 1.0, n_bins=20000, rng=0).run()
+    y = BinnedHawkesSimulator([0.5], [[0.5]], 1.0, n_bins=20000, rng=0).run_counts()
     one = BinnedHawkes(n_starts=1).fit(y)
     three = BinnedHawkes(n_starts=3, rng=0).fit(y)
     assert one.results_.log_likelihood == pytest.approx(
@@ -263,7 +274,7 @@ def test_lag_recursion_equals_scipy_lfilter():
 def test_shared_api_names_and_intensity():
     y = BinnedHawkesSimulator(
         MU, A, BETA, n_bins=300, family="negbin", size=[3.0, 5.0], rng=4
-    ).run()
+    ).run_counts()
     m = BinnedHawkes(family="negbin", n_starts=1, n_presample=5).fit(y)
     np.testing.assert_array_equal(m.decays_, [m.decay_])
     np.testing.assert_allclose(m.dispersion_, 1.0 / m.size_)
@@ -295,7 +306,7 @@ def test_a_restricted_fit_above_the_reported_maximum_is_a_local_optimum():
     from titfortat.dynamics import BinnedHawkesSimulator
     from titfortat.exceptions import ConvergenceWarning
 
-    y = BinnedHawkesSimulator([0.8], [[0.4]], 0.3, n_bins=400, rng=1).run()
+    y = BinnedHawkesSimulator([0.8], [[0.4]], 0.3, n_bins=400, rng=1).run_counts()
     m = BinnedHawkes(n_starts=1).fit(y)
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -16,7 +16,7 @@ def _negbin_counts(seed: int, n_bins: int = 1500) -> np.ndarray:
     sim = BinnedHawkesSimulator(
         MU, ADJ, BETA, n_bins=n_bins, family="negbin", size=[1.5, 1.5], rng=seed
     )
-    return sim.run()
+    return sim.run_counts()
 
 
 def test_pit_residuals_accept_the_true_family_and_reject_a_wrong_one() -> None:
@@ -43,7 +43,9 @@ def test_pit_residuals_are_uniform_under_the_model_over_replicates() -> None:
     # roughly uniform: at the 5% level about 1 in 20 rejects.
     rejections = 0
     for seed in range(20):
-        y = BinnedHawkesSimulator(MU, ADJ, BETA, n_bins=800, rng=100 + seed).run()
+        y = BinnedHawkesSimulator(
+            MU, ADJ, BETA, n_bins=800, rng=100 + seed
+        ).run_counts()
         m = BinnedHawkes(n_starts=1, rng=seed).fit(y)
         rejections += int((m.residuals().ks_test()["p_value"] < 0.05).sum())
     # 40 tests at 5%: Binomial(40, 0.05) exceeds 7 with probability < 0.5%.
@@ -53,7 +55,7 @@ def test_pit_residuals_are_uniform_under_the_model_over_replicates() -> None:
 def test_profile_interval_contains_truth_and_is_close_to_wald_in_large_samples() -> (
     None
 ):
-    y = BinnedHawkesSimulator(MU, ADJ, BETA, n_bins=4000, rng=3).run()
+    y = BinnedHawkesSimulator(MU, ADJ, BETA, n_bins=4000, rng=3).run_counts()
     m = BinnedHawkes(n_starts=1, rng=0).fit(y)
     names = ["alpha[1<-0]", "alpha[0<-0]", "decay"]
     prof = m.profile_conf_int(names)
@@ -71,7 +73,7 @@ def test_profile_interval_contains_truth_and_is_close_to_wald_in_large_samples()
 
 
 def test_profile_interval_stops_at_zero_for_an_absent_excitation() -> None:
-    y = BinnedHawkesSimulator(MU, ADJ, BETA, n_bins=1500, rng=8).run()
+    y = BinnedHawkesSimulator(MU, ADJ, BETA, n_bins=1500, rng=8).run_counts()
     m = BinnedHawkes(n_starts=1, rng=0).fit(y)
     lo, hi = m.profile_conf_int(["alpha[0<-1]"]).loc["alpha[0<-1]"]
     # The true effect of node 1 on node 0 is 0, on the boundary: the profile

@@ -30,7 +30,7 @@ def test_fixed_decay_fit_equals_statsmodels_glm(family: str) -> None:
     kw = {"family": family, "size": [2.0, 2.0]} if family == "negbin" else {}
     y = BinnedHawkesSimulator(
         [0.8, 0.6], [[0.3, 0.1], [0.25, 0.2]], BETA, n_bins=2500, rng=3, **kw
-    ).run()
+    ).run_counts()
     m = BinnedHawkes(decay=BETA, family=family, n_presample=N_PRE, n_starts=1).fit(y)
     x = _design(y)
     for i in range(2):

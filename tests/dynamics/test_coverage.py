@@ -49,7 +49,7 @@ def test_wald_coverage_binned():
     rng = np.random.default_rng(7)
     hits = np.zeros((N_SETS, truth.size), dtype=bool)
     for s in range(N_SETS):
-        y = BinnedHawkesSimulator(MU, A, 0.2, n_bins=4000, rng=rng).run()
+        y = BinnedHawkesSimulator(MU, A, 0.2, n_bins=4000, rng=rng).run_counts()
         model = BinnedHawkes(n_starts=1, rng=rng).fit(y)
         ci = model.results_.conf_int(0.05)
         hits[s] = (ci["ci_lower"] <= truth) & (truth <= ci["ci_upper"])

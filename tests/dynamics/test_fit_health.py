@@ -73,7 +73,7 @@ def test_fit_health_rules():
 def test_binned_hawkes_warns_near_the_unit_root():
     from titfortat.dynamics import BinnedHawkesSimulator
 
-    y = BinnedHawkesSimulator([0.05], [[0.99]], 0.5, n_bins=3000, rng=3).run()
+    y = BinnedHawkesSimulator([0.05], [[0.99]], 0.5, n_bins=3000, rng=3).run_counts()
     model = BinnedHawkes(family="poisson", decay=0.5, n_starts=1)
     with pytest.warns(StabilityWarning, match="within 0.02 of 1"):
         model.fit(y)
@@ -100,7 +100,7 @@ def test_fit_warnings_are_kept_on_the_model_and_still_issued():
     # A clean fit keeps an empty list (refitting replaces it).
     from titfortat.dynamics import BinnedHawkesSimulator
 
-    y = BinnedHawkesSimulator([0.8], [[0.3]], 0.5, n_bins=800, rng=1).run()
+    y = BinnedHawkesSimulator([0.8], [[0.3]], 0.5, n_bins=800, rng=1).run_counts()
     model.set_params(n_presample=5).fit(y)
     assert model.warnings_ == []
 
@@ -108,7 +108,7 @@ def test_fit_warnings_are_kept_on_the_model_and_still_issued():
 def test_stability_warning_above_one_says_explosive():
     from titfortat.dynamics import BinnedHawkesSimulator
 
-    y = BinnedHawkesSimulator([0.05], [[0.99]], 0.5, n_bins=3000, rng=3).run()
+    y = BinnedHawkesSimulator([0.05], [[0.99]], 0.5, n_bins=3000, rng=3).run_counts()
     model = BinnedHawkes(family="poisson", decay=0.5, n_starts=1)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

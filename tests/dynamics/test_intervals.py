@@ -49,7 +49,7 @@ def test_profile_bounds_sit_at_the_chi2_cutoff():
 def test_bootstrap_intervals():
     y = BinnedHawkesSimulator(
         [0.6, 0.4], [[0.3, 0.0], [0.3, 0.2]], 0.3, n_bins=1500, rng=1
-    ).run()
+    ).run_counts()
     model = BinnedHawkes(n_starts=1, rng=3).fit(y)
     boot = model.bootstrap(n_boot=40)
     assert boot.bootstrap_draws.shape == (40, model.results_.params.size)

@@ -117,7 +117,7 @@ def test_jitter_on_day_count_data_overstates_alpha():
     # day). BinnedHawkes is exact here; the jittered continuous fit reads
     # next-day offspring as excitation at sub-day to two-day delays and
     # overstates alpha (measured +3% to +8%, benchmarks/hawkes_jitter.py).
-    y = BinnedHawkesSimulator([0.5], [[0.5]], 2.0, n_bins=20000, rng=4).run()
+    y = BinnedHawkesSimulator([0.5], [[0.5]], 2.0, n_bins=20000, rng=4).run_counts()
     binned = BinnedHawkes(rng=0).fit(y)
     ref.assert_in_confidence_region(binned.results_, np.array([0.5, 0.5, 2.0]))
     days = [np.repeat(np.arange(y.shape[0]), y[:, 0]).astype(float)]

@@ -20,7 +20,7 @@ ADJ = np.array([[0.2, 0.0, 0.0], [0.35, 0.25, 0.0], [0.0, 0.3, 0.1]])
 def events() -> pd.DataFrame:
     y = BinnedHawkesSimulator(
         [0.5, 0.6, 0.4], ADJ, 0.3, n_bins=3000, family="negbin", size=[3, 3, 3], rng=2
-    ).run()
+    ).run_counts()
     days = pd.date_range("2004-01-01", periods=y.shape[0], freq="D")
     kinds = [("strike", "Airstrike"), ("attack", "IED"), ("attack", "SAF")]
     rows = [

@@ -13,6 +13,12 @@ Day-resolution data: :class:`BinnedHawkes` models the day counts exactly;
 same-day events within their day for a continuous-time fit, an explicit
 choice whose bias is documented there.
 
+Every simulator's ``run()`` returns a DataFrame that its model's ``fit``
+takes back: :class:`HawkesSimulator` an event frame (``time``, ``node``),
+:class:`BinnedHawkesSimulator` day counts (index ``day``, one column per
+node, empty days included). ``run_arrays()`` and ``run_counts()`` return the
+bare arrays.
+
 Architecture of the continuous-time family (issue 15)
 -----------------------------------------------------
 A model is ``kernel x link x baseline``. The kernel is declared once, in

@@ -251,6 +251,13 @@ def to_daily_counts(
     elif isinstance(events, pd.DataFrame) and not (
         {"time", "date"} & set(events.columns)
     ):
+        missing = [] if nodes is None else sorted(set(nodes) - set(events.columns))
+        if missing:
+            raise DataError(
+                f"A frame of counts has one column per node; no column "
+                f"{missing} among {list(events.columns)[:10]}. Pass nodes= that "
+                "name columns of the frame, or none to use them all."
+            )
         frame = events if nodes is None else events[list(nodes)]
         y = frame.to_numpy()
         names = [str(c) for c in frame.columns]

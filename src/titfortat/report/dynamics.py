@@ -104,8 +104,8 @@ def plot_impulse_response(result: Any, *, alpha: float = 0.05, ax: Any = None) -
     >>> matplotlib.use("Agg")
     >>> from titfortat.dynamics import BinnedHawkes, BinnedHawkesSimulator
     >>> y = BinnedHawkesSimulator([0.8, 0.5], [[0.3, 0.0], [0.2, 0.2]], 0.3,
-    ...                           n_bins=500, rng=1).run()
-    >>> m = BinnedHawkes(n_starts=1).fit(y, nodes=["strike", "attack"])
+    ...                           n_bins=500, nodes=["strike", "attack"], rng=1).run()
+    >>> m = BinnedHawkes(n_starts=1).fit(y)
     >>> ax = plot_impulse_response(m.impulse_response(30))
     >>> [t.get_text() for t in ax.get_yticklabels()][1]
     'strike<-attack'
@@ -151,8 +151,8 @@ def plot_branching_matrix(model: Any, *, ax: Any = None, cmap: str = "RdBu_r") -
     >>> matplotlib.use("Agg")
     >>> from titfortat.dynamics import BinnedHawkes, BinnedHawkesSimulator
     >>> y = BinnedHawkesSimulator([0.8, 0.5], [[0.3, 0.0], [0.2, 0.2]], 0.3,
-    ...                           n_bins=500, rng=1).run()
-    >>> m = BinnedHawkes(n_starts=1).fit(y, nodes=["strike", "attack"])
+    ...                           n_bins=500, nodes=["strike", "attack"], rng=1).run()
+    >>> m = BinnedHawkes(n_starts=1).fit(y)
     >>> plot_branching_matrix(m).get_ylabel()
     'affected node (i)'
     """

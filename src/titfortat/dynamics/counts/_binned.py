@@ -123,8 +123,8 @@ class BinnedHawkes(
     Examples
     --------
     >>> y = BinnedHawkesSimulator([0.6, 0.4], [[0.3, 0.0], [0.3, 0.2]], 0.3,
-    ...                           n_bins=800, rng=0).run()
-    >>> m = BinnedHawkes(n_starts=1).fit(y, nodes=["strike", "attack"])
+    ...                           n_bins=800, nodes=["strike", "attack"], rng=0).run()
+    >>> m = BinnedHawkes(n_starts=1).fit(y)
     >>> m.results_.params.index[4]
     'alpha[attack<-strike]'
     """
@@ -541,4 +541,5 @@ class BinnedHawkes(
             offset=None if self._exog is None else self._exog @ self.exog_coef_.T,
             link=self.link,
             rng=rng,
+            nodes=self.nodes_,
         )

@@ -149,7 +149,7 @@ class _BinnedInference:
         return parametric_bootstrap(
             self,
             n_boot,
-            lambda rng: self.simulator(rng=rng).run(),
+            lambda rng: self.simulator(rng=rng).run_counts(),
             nodes=self.nodes_,
             exog=self._exog,
         )

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 
 from titfortat._validation import as_generator
 from titfortat.dynamics._branching import spectral_radius
@@ -17,11 +18,18 @@ class BinnedHawkesSimulator:
     ``size`` is the negative-binomial size ``theta`` per node (variance
     ``m + m^2 / theta``), i.e. ``1 / dispersion_`` of a fitted model.
 
+    Like :class:`HawkesSimulator`, :meth:`run` returns a DataFrame that the
+    model's ``fit`` takes back as it is: here day counts, one row per day
+    (``day`` 0 to ``n_bins - 1``, empty days included) and one column per
+    node. :meth:`run_counts` returns the bare array.
+
     Examples
     --------
-    >>> y = BinnedHawkesSimulator([0.5], [[0.4]], 0.2, n_bins=50, rng=0).run()
-    >>> y.shape
-    (50, 1)
+    >>> sim = BinnedHawkesSimulator([0.5, 0.2], [[0.4, 0.0], [0.2, 0.1]], 0.2,
+    ...                             n_bins=50, nodes=["a", "b"], rng=0)
+    >>> y = sim.run()
+    >>> y.shape, list(y.columns), y.index.name
+    ((50, 2), ['a', 'b'], 'day')
     """
 
     def __init__(
@@ -36,6 +44,7 @@ class BinnedHawkesSimulator:
         offset: np.ndarray | None = None,
         link: Literal["identity", "softplus"] = "identity",
         rng: int | np.random.Generator | None = None,
+        nodes: Sequence[str] | None = None,
     ) -> None:
         self.link = link
         self.offset = None if offset is None else np.asarray(offset, dtype=float)
@@ -47,6 +56,10 @@ class BinnedHawkesSimulator:
         self.family = family
         self.size = None if size is None else np.asarray(size, dtype=float).ravel()
         self.rng = rng
+        d = self.baseline.shape[1]
+        self.nodes = [str(k) for k in range(d)] if nodes is None else list(nodes)
+        if len(self.nodes) != d:
+            raise ValueError(f"nodes has {len(self.nodes)} names for {d} nodes.")
         if family == "negbin" and self.size is None:
             raise ValueError("family='negbin' needs size (one per node).")
         rho = spectral_radius(self.adjacency, link)
@@ -56,8 +69,17 @@ class BinnedHawkesSimulator:
                 "< 1 for a stationary process)."
             )
 
-    def run(self) -> np.ndarray:
-        """Return simulated counts of shape ``(n_bins, D)``."""
+    def run(self) -> pd.DataFrame:
+        """Simulate and return day counts: index ``day``, one column per node."""
+        y = self.run_counts()
+        return pd.DataFrame(
+            y,
+            index=pd.RangeIndex(self.n_bins, name="day"),
+            columns=pd.Index(self.nodes, name="node"),
+        )
+
+    def run_counts(self) -> np.ndarray:
+        """Simulate and return the counts as an array of shape ``(n_bins, D)``."""
         rng = as_generator(self.rng)
         k, d = self.baseline.shape
         seg = (np.arange(self.n_bins) * k) // self.n_bins
