@@ -149,7 +149,7 @@ def test_too_few_bins():
 def test_count_frame_with_unknown_nodes_is_refused_by_name():
     # The simulator's frame names its columns; nodes= selects among them and
     # a name that is not a column is an error naming it, not a KeyError.
-    y = BinnedHawkesSimulator([0.5], [[0.3]], 0.3, n_bins=50, nodes=["a"]).run()
+    y = BinnedHawkesSimulator([0.8], [[0.4]], 0.3, n_bins=600, nodes=["a"], rng=1).run()
     assert BinnedHawkes(n_starts=1, rng=0).fit(y, nodes=["a"]).nodes_ == ["a"]
     with pytest.raises(DataError, match=r"no column \['b'\]"):
         BinnedHawkes(n_starts=1, rng=0).fit(y, nodes=["b"])

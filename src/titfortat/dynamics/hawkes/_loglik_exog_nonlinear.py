@@ -41,11 +41,9 @@ from titfortat.dynamics.hawkes._loglik import (
     RELU_FLOOR,
     _interval_relu,
     _interval_softplus,
-    _phi,
     _sigmoid,
     _softplus,
 )
-from titfortat.dynamics.hawkes._sim_kernels import _push, pick
 
 Arr = np.ndarray
 
@@ -474,78 +472,3 @@ def nonlinear_exog_pass(
             grad[g_beta] += r * db
         pend[i] += 1.0
     return ll, grad, cum
-
-
-@njit(cache=True)
-def simulate_thinning_pieces(
-    mu: Arr,
-    gamma: Arr,
-    brk: Arr,
-    poly: Arr,
-    cmax: Arr,
-    adj: Arr,
-    beta: float,
-    end_time: float,
-    max_events: int,
-    link: int,
-    rng: np.random.Generator,
-) -> tuple[Arr, Arr, bool]:
-    """Ogata thinning with the baseline ``c_i(t) = mu_i + gamma_i . x(t)``.
-
-    ``cmax[m, i]`` bounds ``c_i`` on piece m. As in ``sumexp_simulate_thinning`` the
-    excitation ``y_i`` moves monotonically towards 0 between events and phi
-    is non-decreasing, so ``sum_i phi(cmax[m, i] + max(y_i, 0))`` dominates
-    the intensity until the next accepted event or the end of the piece; a
-    candidate past the end of the piece is discarded and the clock restarts
-    there (exponential waiting times are memoryless).
-    """
-    d = mu.size
-    p = gamma.shape[1]
-    n_pieces = brk.size
-    times = np.empty(1024)
-    marks = np.empty(1024, dtype=np.int64)
-    n = 0
-    y = np.zeros(d)
-    lam = np.zeros(d)
-    xb = np.zeros(p)
-    t = 0.0
-    m = 0
-    truncated = False
-    while t < end_time:
-        while m + 1 < n_pieces and brk[m + 1] <= t:
-            m += 1
-        horizon = end_time
-        if m + 1 < n_pieces and brk[m + 1] < end_time:
-            horizon = brk[m + 1]
-        bound = 0.0
-        for i in range(d):
-            bound += _phi(cmax[m, i] + max(y[i], 0.0), link)
-        w = rng.exponential(1.0 / bound)
-        if t + w >= horizon:
-            e = math.exp(-beta * (horizon - t))
-            for i in range(d):
-                y[i] *= e
-            t = horizon
-            continue
-        t += w
-        e = math.exp(-beta * w)
-        _covariates_at(poly, brk, m, t, xb)
-        total = 0.0
-        for i in range(d):
-            y[i] *= e
-            c = mu[i] + y[i]
-            for k in range(p):
-                c += gamma[i, k] * xb[k]
-            lam[i] = _phi(c, link)
-            total += lam[i]
-        u = rng.random() * bound
-        if u < total:
-            node = pick(lam, u)
-            times, marks = _push(times, marks, n, t, node)
-            n += 1
-            for i in range(d):
-                y[i] += adj[i, node] * beta
-            if max_events > 0 and n >= max_events:
-                truncated = True
-                break
-    return times[:n], marks[:n], truncated

@@ -1,7 +1,7 @@
 """Compiled simulation kernels: the cluster (branching) construction of a
 linear Hawkes process (Hawkes and Oakes 1974) and Ogata's (1981) thinning of
-a nonlinear one. The thinning with a time-varying baseline lives beside its
-baseline pieces, in ``_loglik_exog_nonlinear``.
+any Hawkes process (one kernel for every link, number of decays and
+baseline).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import numpy as np
 from numba import njit
 
 from titfortat.dynamics.hawkes._loglik import _phi
+from titfortat.dynamics.hawkes._loglik_exog_nonlinear import _covariates_at
 
 Arr = np.ndarray  # numba ignores annotations; these document the dtypes
 
@@ -137,8 +138,20 @@ def pick(weights: Arr, v: float) -> int:
     return weights.size - 1
 
 
+def constant_baseline(mu: Arr) -> tuple[Arr, Arr, Arr, Arr]:
+    """``(gamma, brk, poly, cmax)`` of :func:`simulate_thinning` for the
+    constant baseline ``mu``: one piece, no covariates."""
+    d = mu.size
+    return (
+        np.zeros((d, 0)),
+        np.zeros(1),
+        np.zeros((1, 1, 0)),
+        np.ascontiguousarray(mu, dtype=float)[None, :].copy(),
+    )
+
+
 @njit(cache=True)
-def sumexp_simulate_thinning(
+def simulate_thinning(
     mu: Arr,
     alpha: Arr,
     beta: Arr,
@@ -146,43 +159,75 @@ def sumexp_simulate_thinning(
     max_events: int,
     link: int,
     rng: np.random.Generator,
+    gamma: Arr,
+    brk: Arr,
+    poly: Arr,
+    cmax: Arr,
 ) -> tuple[Arr, Arr, bool]:
-    """Ogata (1981) thinning for a sum-of-exponentials kernel, any link (the
-    exponential kernel is U = 1; at U = 1 the draws are the same, bit for bit,
-    as a loop written for one decay, at about 1.1x its time).
+    """Ogata (1981) thinning for a sum-of-exponentials kernel (the exponential
+    kernel is U = 1), any link, constant or time-varying baseline.
+
+    The baseline is ``c_i(t) = mu_i + gamma_i . x(t)``, ``x`` a piecewise
+    polynomial (``brk``, ``poly``; see ``_loglik_exog_nonlinear``) and
+    ``cmax[m, i]`` an upper bound of ``c_i`` on piece m;
+    :func:`constant_baseline` gives the arguments of a constant one.
 
     Node i's excitation is carried per component, ``y[i, u] = sum_j alpha[i,
     j, u] beta_u S0[j, u]``; each moves monotonically towards 0 between
-    events, so ``mu_i + sum_u max(y[i, u], 0)`` bounds the predictor and,
-    phi being non-decreasing, ``sum_i phi(mu_i + sum_u max(y[i, u], 0))``
-    bounds the total intensity until the next accepted event.
+    events, so, phi being non-decreasing, ``sum_i phi(cmax[m, i] + sum_u
+    max(y[i, u], 0))`` bounds the total intensity until the next accepted
+    event or the end of the piece. A candidate past the end of the piece is
+    discarded and the clock restarts there (exponential waiting times are
+    memoryless).
     """
     d = mu.size
     u = beta.size
+    p = gamma.shape[1]
+    n_pieces = brk.size
     times = np.empty(1024)
     marks = np.empty(1024, dtype=np.int64)
     n = 0
     y = np.zeros((d, u))
     lam = np.zeros(d)
+    xb = np.zeros(p)
     t = 0.0
+    m = 0
     truncated = False
-    bound = 0.0
-    for i in range(d):
-        bound += max(_phi(mu[i], link), 0.0)
-    while bound > 0.0:
-        w = rng.exponential(1.0 / bound)
+    while t < end_time:
+        while m + 1 < n_pieces and brk[m + 1] <= t:
+            m += 1
+        horizon = end_time
+        if m + 1 < n_pieces and brk[m + 1] < end_time:
+            horizon = brk[m + 1]
+        bound = 0.0
+        for i in range(d):
+            xv = cmax[m, i]
+            for c in range(u):
+                xv += max(y[i, c], 0.0)
+            bound += max(_phi(xv, link), 0.0)
+        # No candidate can come while the bound is 0: skip to the horizon.
+        w = rng.exponential(1.0 / bound) if bound > 0.0 else np.inf
+        if t + w >= horizon:
+            for c in range(u):
+                e = math.exp(-beta[c] * (horizon - t))
+                for i in range(d):
+                    y[i, c] *= e
+            t = horizon
+            continue
         t += w
-        if t > end_time:
-            break
-        total = 0.0
         for c in range(u):
             e = math.exp(-beta[c] * w)
             for i in range(d):
                 y[i, c] *= e
+        if p > 0:
+            _covariates_at(poly, brk, m, t, xb)
+        total = 0.0
         for i in range(d):
             xv = mu[i]
             for c in range(u):
                 xv += y[i, c]
+            for k in range(p):
+                xv += gamma[i, k] * xb[k]
             lam[i] = max(_phi(xv, link), 0.0)
             total += lam[i]
         v = rng.random() * bound
@@ -196,10 +241,4 @@ def sumexp_simulate_thinning(
             if max_events > 0 and n >= max_events:
                 truncated = True
                 break
-        bound = 0.0
-        for i in range(d):
-            xv = mu[i]
-            for c in range(u):
-                xv += max(y[i, c], 0.0)
-            bound += max(_phi(xv, link), 0.0)
     return times[:n], marks[:n], truncated

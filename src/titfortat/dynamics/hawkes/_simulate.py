@@ -13,11 +13,11 @@ import pandas as pd
 from titfortat._validation import as_generator
 from titfortat.dynamics._branching import spectral_radius
 from titfortat.dynamics.hawkes._loglik import LINK_CODES
-from titfortat.dynamics.hawkes._loglik_exog_nonlinear import simulate_thinning_pieces
 from titfortat.dynamics.hawkes._sim_kernels import (
     cluster_from_background,
+    constant_baseline,
     simulate_cluster,
-    sumexp_simulate_thinning,
+    simulate_thinning,
 )
 from titfortat.dynamics.hawkes.kernels import Kernel, SumExpKernel
 
@@ -228,7 +228,7 @@ class HawkesSimulator:
                 rng,
             )
         else:
-            times, marks, _ = sumexp_simulate_thinning(
+            times, marks, _ = simulate_thinning(
                 self.baseline[0],
                 np.ascontiguousarray(self.adjacency[:, :, None]),
                 self.decays,
@@ -236,6 +236,7 @@ class HawkesSimulator:
                 int(self.max_events or 0),
                 LINK_CODES[self.link],
                 rng,
+                *constant_baseline(self.baseline[0]),
             )
         return [np.sort(times[marks == k]) for k in range(d)]
 
@@ -246,7 +247,7 @@ class HawkesSimulator:
         mu, adj, decays = self.baseline[0], self.adjacency, self.decays
         d, _, u = adj.shape
         if self.link != "identity":
-            times, marks, _ = sumexp_simulate_thinning(
+            times, marks, _ = simulate_thinning(
                 mu,
                 np.ascontiguousarray(adj),
                 decays,
@@ -254,6 +255,7 @@ class HawkesSimulator:
                 0,
                 LINK_CODES[self.link],
                 rng,
+                *constant_baseline(mu),
             )
             return [times[marks == k] for k in range(d)]
         n0 = rng.poisson(mu * self.end_time)
@@ -362,17 +364,17 @@ class _PiecewiseBaselineSimulator(HawkesSimulator):
 
     def run_arrays(self) -> list[np.ndarray]:
         """Simulate and return one sorted array of times per node."""
-        times, marks, _ = simulate_thinning_pieces(
+        times, marks, _ = simulate_thinning(
             self.mu,
-            self.gamma,
-            self.brk,
-            self.poly,
-            self.cmax,
-            self.adjacency,
-            self.decay,
+            np.ascontiguousarray(self.adjacency[:, :, None]),
+            np.array([self.decay]),
             self.end_time,
             int(self.max_events or 0),
             LINK_CODES[self.link],
             as_generator(self.rng),
+            self.gamma,
+            self.brk,
+            self.poly,
+            self.cmax,
         )
         return [times[marks == k] for k in range(self.mu.size)]
