@@ -1,5 +1,6 @@
 """Likelihood-ratio tests, profile-likelihood and parametric-bootstrap
-intervals: written once for every continuous Hawkes model of the family.
+intervals: written once for every Hawkes model of the family (the three
+continuous ones and BinnedHawkes).
 
 A model supplies three hooks and gets ``lr_test``, ``profile_conf_int`` and
 ``bootstrap``:
@@ -12,6 +13,10 @@ A model supplies three hooks and gets ``lr_test``, ``profile_conf_int`` and
 * ``_lower_limits()``: the lower edge of each reported parameter (0 for an
   excitation under the identity link, ``-inf`` for a free one).
 
+Optional: ``_profiled()`` (which parameters get a profile interval),
+``_profile_fitter(p)`` (a model may warm-start each restricted fit of one
+profile from the nearest value already solved) and ``_bootstrap_kwargs()``.
+
 Every restricted fit is checked against the reported maximum
 (:func:`~titfortat.dynamics._optim.warn_if_not_maximum`): a restricted fit
 above it means the reported fit is a local optimum.
@@ -19,7 +24,7 @@ above it means the reported fit is a local optimum.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -70,6 +75,10 @@ class LikelihoodInference:
         """Extra arguments of each bootstrap refit (e.g. ``exog``)."""
         return {}
 
+    def _profile_fitter(self, p: int) -> Callable[[float], float]:
+        """The restricted maximum as a function of parameter p's held value."""
+        return lambda v: self._restricted_loglik({p: v})
+
     @single_blas_thread
     def lr_test(self, i: int | str, j: int | str) -> LRTestResult:
         """Likelihood-ratio test that node j has no effect on node i
@@ -109,13 +118,20 @@ class LikelihoodInference:
         the edge of the parameter space (0 for a baseline and, under the
         identity link, an excitation; a decay stays positive) is that edge.
         """
-        from scipy import stats
+        from scipy import special
 
         check_is_fitted(self)
+        if not 0.0 < alpha < 1.0:
+            raise ValueError(f"The 'alpha' argument must be in (0, 1). Got {alpha!r}.")
         names = list(self.results_.params.index)
-        x = self.results_.params.to_numpy()
         chosen = names if params is None else list(params)
-        crit = stats.chi2.ppf(1 - alpha, 1) / 2.0
+        unknown = [n for n in chosen if n not in names]
+        if unknown:
+            raise ValueError(
+                f"Unknown parameter name(s) {unknown}; choose from {names}."
+            )
+        x = self.results_.params.to_numpy()
+        crit = special.chdtri(1, alpha) / 2.0  # chi2(1).ppf(1 - alpha) / 2
         ll_hat = self.results_.log_likelihood
         se = self.results_.std_err
         lower, profiled = self._lower_limits(), self._profiled()
@@ -126,9 +142,10 @@ class LikelihoodInference:
             if not profiled[p]:
                 rows[name] = (np.nan, np.nan)
                 continue
+            fit_at = self._profile_fitter(p)
 
-            def gap(v: float, p: int = p) -> float:
-                ll0 = self._restricted_loglik({p: v})
+            def gap(v: float, p: int = p, fit_at: Any = fit_at) -> float:
+                ll0 = fit_at(v)
                 best.append((ll0, f"{names[p]} = {v:.4g}"))
                 return float(ll_hat - ll0 - crit)
 
