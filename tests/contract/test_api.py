@@ -128,6 +128,19 @@ def test_shared_values_agree(model):
 
 
 @pytest.mark.parametrize("model", MODELS)
+def test_one_inference_module_refuses_bad_profile_arguments(model):
+    # lr_test / profile_conf_int / bootstrap come from one module for all
+    # four models, so its argument checks hold for each.
+    m = _fitted(model)
+    with pytest.raises(ValueError, match="Unknown parameter name"):
+        m.profile_conf_int(["no-such-parameter"])
+    with pytest.raises(ValueError, match="must be in"):
+        m.profile_conf_int(alpha=1.5)
+    with pytest.raises(ValueError, match="Unknown node"):
+        m.lr_test("no-such-node", 0)
+
+
+@pytest.mark.parametrize("model", MODELS)
 def test_simulators_return_a_frame_their_model_fits(model):
     # One simulator contract (issue 15, item 2): ``run()`` returns a
     # DataFrame on every model, and the model's ``fit`` takes it back with
