@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 
 from titfortat._validation import as_generator, check_is_fitted
-from titfortat.dynamics._branching import spectral_radius
+from titfortat.dynamics._branching import BranchingSummaries
 from titfortat.dynamics._optim import delta_method
 from titfortat.dynamics.counts._kernels import lag_weights
 from titfortat.results import DerivedResult, FitResult, ResidualResult
 
 
-class _BinnedDiagnostics:
+class _BinnedDiagnostics(BranchingSummaries):
     """Diagnostics and derived summaries shared by :class:`BinnedHawkes`."""
 
     # Set by BinnedHawkes.__init__ / fit.
@@ -40,41 +40,10 @@ class _BinnedDiagnostics:
     _predictor: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, ...]]
 
     # ------------------------------------------------------------ diagnostics
-    def spectral_radius(self) -> float:
-        """Spectral radius of the branching matrix (< 1: stationary).
-
-        Under softplus the value for ``max(A, 0)`` bounds the excitation.
-        """
-        check_is_fitted(self)
-        return spectral_radius(self.adjacency_, self.link)
-
-    def branching_ratio(self) -> DerivedResult:
-        """Spectral radius with a delta-method standard error (as
-        ``ExpHawkes.branching_ratio``; under softplus, of ``max(A, 0)``)."""
-        check_is_fitted(self)
-        d = len(self.nodes_)
-
-        def fn(x: np.ndarray) -> np.ndarray:
-            return np.array([spectral_radius(self._split(x, d)[1], self.link)])
-
-        v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
-        idx = ["spectral_radius"]
-        return DerivedResult("branching_ratio", pd.Series(v, idx), pd.Series(se, idx))
-
-    def branching_matrix(self) -> DerivedResult:
-        """``adjacency_`` entries (named ``i<-j``) with their standard errors,
-        as ``SumExpHawkes.branching_matrix`` (one lag kernel here, so these
-        are the ``alpha[i<-j]`` parameters themselves)."""
-        check_is_fitted(self)
-        d = len(self.nodes_)
-
-        def fn(x: np.ndarray) -> np.ndarray:
-            out: np.ndarray = self._split(x, d)[1].ravel()
-            return out
-
-        v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
-        idx = [f"{a}<-{b}" for a in self.nodes_ for b in self.nodes_]
-        return DerivedResult("branching_matrix", pd.Series(v, idx), pd.Series(se, idx))
+    def _adjacency_of(self, x: np.ndarray) -> np.ndarray:
+        """Hook of :class:`BranchingSummaries`: the adjacency at ``x``."""
+        out: np.ndarray = self._split(x, len(self.nodes_))[1]
+        return out
 
     def predict_intensity(
         self, grid: Sequence[float] | np.ndarray | None = None

@@ -64,31 +64,6 @@ def residuals_from_cumulative(
     return ResidualResult(out)
 
 
-def branching(
-    x: np.ndarray,
-    cov: np.ndarray,
-    adjacency_of: Callable[[np.ndarray], np.ndarray],
-    nodes: list[str],
-    delta_method: Callable[..., tuple[np.ndarray, np.ndarray]],
-) -> tuple[DerivedResult, DerivedResult]:
-    """Branching matrix ``sum_c alpha[i, j, c]`` (named ``i<-j``) and its
-    spectral radius, both with delta-method standard errors."""
-
-    def mat(v: np.ndarray) -> np.ndarray:
-        a = adjacency_of(v)
-        return a.sum(axis=2) if a.ndim == 3 else a
-
-    v, se = delta_method(lambda v: mat(v).ravel(), x, cov)
-    idx = [f"{a}<-{b}" for a in nodes for b in nodes]
-    matrix = DerivedResult("branching_matrix", pd.Series(v, idx), pd.Series(se, idx))
-    v, se = delta_method(
-        lambda v: np.array([np.max(np.abs(np.linalg.eigvals(mat(v))))]), x, cov
-    )
-    i1 = ["spectral_radius"]
-    ratio = DerivedResult("branching_ratio", pd.Series(v, i1), pd.Series(se, i1))
-    return matrix, ratio
-
-
 def impulse_response_sumexp(
     adjacency: np.ndarray, decays: np.ndarray, horizon_days: float
 ) -> np.ndarray:
@@ -137,7 +112,6 @@ def impulse_response(
 
 
 __all__ = [
-    "branching",
     "identity_residuals",
     "impulse_response",
     "intensity",

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from titfortat._validation import check_is_fitted
-from titfortat.dynamics._branching import spectral_radius
+from titfortat.dynamics._branching import BranchingSummaries, spectral_radius
 from titfortat.dynamics._delegates import ResultsDelegates
 from titfortat.dynamics._events import EventInput, merge_events, to_event_arrays
 from titfortat.dynamics._optim import delta_method, fit_health
@@ -34,7 +34,7 @@ from titfortat.dynamics.hawkes.kernels import Kernel, SumExpKernel
 from titfortat.results import DerivedResult, FitResult, ResidualResult
 
 
-class HawkesFamily(ResultsDelegates, LikelihoodInference):
+class HawkesFamily(ResultsDelegates, LikelihoodInference, BranchingSummaries):
     """Shared methods of the continuous Hawkes estimators (see the module)."""
 
     link: str
@@ -158,12 +158,6 @@ class HawkesFamily(ResultsDelegates, LikelihoodInference):
             self.nodes_,
         )
 
-    def spectral_radius(self) -> float:
-        """Spectral radius of the branching matrix (< 1: stationary; under
-        softplus or relu, of its positive parts, which bounds the excitation)."""
-        check_is_fitted(self)
-        return spectral_radius(self.adjacency_, self.link)
-
     def share_triggered(
         self, method: Literal["auto", "stationary", "empirical"] = "auto"
     ) -> DerivedResult:
@@ -245,26 +239,6 @@ class HawkesFamily(ResultsDelegates, LikelihoodInference):
             self.nodes_,
             delta_method,
         )
-
-    def _branching(self) -> tuple[DerivedResult, DerivedResult]:
-        return diag.branching(
-            self._x,
-            self.results_.cov_params.to_numpy(),
-            self._adjacency_of,
-            self.nodes_,
-            delta_method,
-        )
-
-    def branching_matrix(self) -> DerivedResult:
-        """The branching matrix (``adjacency_``, summed over kernel components;
-        ``[i, j]`` named ``i<-j``) with delta-method standard errors."""
-        check_is_fitted(self)
-        return self._branching()[0]
-
-    def branching_ratio(self) -> DerivedResult:
-        """Spectral radius of the branching matrix with a delta-method SE."""
-        check_is_fitted(self)
-        return self._branching()[1]
 
     def simulator(
         self,
