@@ -157,6 +157,36 @@ def test_branching_ratio_is_the_spectral_radius_under_softplus(model):
     )
 
 
+@pytest.mark.parametrize("model", ["ExpHawkes", "SumExpHawkes", "KernelHawkes"])
+def test_score_reads_events_against_the_fitted_nodes(model):
+    # A held-out frame may order the nodes differently or miss one; an event
+    # of a node the model lacks is refused (it used to be scored under
+    # another node's parameters, or silently left out).
+    import numpy as np
+    import pandas as pd
+
+    from titfortat.exceptions import DataError
+
+    m = _fitted(model)
+    a, b = m.nodes_
+    x = HawkesSimulator(
+        [0.5, 0.3], [[0.3, 0.1], [0.2, 0.2]], 1.0, end_time=100.0, rng=5
+    ).run_arrays()
+    frame = pd.DataFrame(
+        {"time": np.concatenate(x), "node": [b] * x[0].size + [a] * x[1].size}
+    )
+    swapped = m.score([x[1], x[0]], end_time=100.0)
+    assert m.score(frame, end_time=100.0) == pytest.approx(swapped)
+    only_b = frame[frame["node"] == b]
+    assert m.score(only_b, end_time=100.0) == pytest.approx(
+        m.score([np.array([]), x[0]], end_time=100.0)
+    )
+    with pytest.raises(DataError, match=r"not fitted on: \['z'\]"):
+        m.score(frame.replace({"node": {a: "z"}}), end_time=100.0)
+    with pytest.raises(DataError, match="event arrays but 2 node names"):
+        m.score(x[:1], end_time=100.0)
+
+
 @pytest.mark.parametrize("model", MODELS)
 def test_one_inference_module_refuses_bad_profile_arguments(model):
     # lr_test / profile_conf_int / bootstrap come from one module for all

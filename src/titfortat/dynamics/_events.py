@@ -136,9 +136,15 @@ def event_arrays_and_origin(
     end_time: float | None = None,
     nodes: Sequence[str] | None = None,
     node_col: str | None = None,
+    scoring: bool = False,
 ) -> tuple[list[np.ndarray], list[str], float, pd.Timestamp | None]:
     """:func:`to_event_arrays` and the calendar day of time 0: midnight of
     the first event's date for a frame with ``date`` (or a store), else None.
+
+    ``scoring=True`` reads events to score under a fitted model's ``nodes``:
+    a node may have no events in that window, and a frame's event of a node
+    the model does not have is an error (it cannot be scored, and leaving it
+    out would raise the score).
 
     Examples
     --------
@@ -159,6 +165,13 @@ def event_arrays_and_origin(
             t, labels = np.repeat(t, weights), np.repeat(labels, weights)
         names = list(nodes) if nodes is not None else sorted(pd.unique(labels))
         arrays = [np.sort(t[labels == name]) for name in names]
+        unknown = ~np.isin(labels, names)
+        if scoring and unknown.any():
+            raise DataError(
+                f"{int(unknown.sum())} events are of nodes the model was not "
+                f"fitted on: {sorted(pd.unique(labels[unknown]))[:5]} (its nodes: "
+                f"{names[:10]}). Drop those events or refit with those nodes."
+            )
     elif isinstance(events, Mapping):
         names = list(nodes) if nodes is not None else [str(k) for k in events]
         arrays = [np.sort(np.asarray(events[k], dtype=float).ravel()) for k in names]
@@ -177,12 +190,14 @@ def event_arrays_and_origin(
     if not arrays:
         raise DataError("No nodes given: pass at least one array of event times.")
     empty = [n for n, a in zip(names, arrays, strict=True) if a.size == 0]
-    if empty:
+    if empty and not scoring:
         raise DataError(
             f"Nodes with no events cannot be fitted: {empty[:5]}. Drop them or "
             "merge them with another node."
         )
     for n, a in zip(names, arrays, strict=True):
+        if a.size == 0:
+            continue
         if not np.all(np.isfinite(a)):
             raise DataError(f"Node {n!r} has non-finite event times; drop them.")
         if a[0] < 0:
@@ -190,7 +205,7 @@ def event_arrays_and_origin(
                 f"Node {n!r} has negative event times (first {a[0]!r}); times are "
                 "days since the start of the window, so shift them."
             )
-    last = max(float(a[-1]) for a in arrays)
+    last = max((float(a[-1]) for a in arrays if a.size), default=0.0)
     if end_time is None:
         end_time = float(np.floor(last) + 1.0) if daily else last
     end_time = float(end_time)

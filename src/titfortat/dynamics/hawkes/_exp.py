@@ -474,17 +474,20 @@ class ExpHawkes(_ExpDiagnostics, HawkesFamily, BaseEstimator):
         nodes: Sequence[str] | None,
         node_col: str | None = None,
         rng: np.random.Generator,
+        scoring: bool = False,
     ) -> tuple[list[np.ndarray], list[str], float, pd.Timestamp | None]:
         """Validated arrays, jittered first when ``tie_breaking="jitter"``,
         and the calendar day of time 0 (None for float times)."""
         arrays, names, big_t, origin = event_arrays_and_origin(
-            events, end_time=end_time, nodes=nodes, node_col=node_col
+            events, end_time=end_time, nodes=nodes, node_col=node_col, scoring=scoring
         )
         if self.tie_breaking == "jitter":
             # Jitter draws come first from rng, so an int rng gives the same
             # jittered times in fit and in score.
             arrays = jitter_times(arrays, rng=rng)
-            last_day_end = max(float(np.floor(a[-1])) for a in arrays) + 1.0
+            last_day_end = 1.0 + max(
+                (float(np.floor(a[-1])) for a in arrays if a.size), default=0.0
+            )
             if end_time is None:
                 big_t = max(big_t, last_day_end)
             elif big_t < last_day_end:
@@ -503,14 +506,16 @@ class ExpHawkes(_ExpDiagnostics, HawkesFamily, BaseEstimator):
 
         With ``tie_breaking="jitter"`` the events are jittered with a generator
         built from ``rng``; an int ``rng`` reproduces the jitter used in ``fit``.
+        Events are read against the fitted nodes, as in
+        :meth:`HawkesFamily.score`.
         """
         check_is_fitted(self)
         arrays, _, big_t, _ = self._prepare(
-            events, end_time=end_time, nodes=self.nodes_, rng=as_generator(self.rng)
+            events,
+            end_time=end_time,
+            nodes=self.nodes_,
+            rng=as_generator(self.rng),
+            scoring=True,
         )
-        if len(arrays) != len(self.nodes_):
-            raise ValueError(
-                f"score needs {len(self.nodes_)} nodes, got {len(arrays)}."
-            )
         times, marks = merge_events(arrays)
         return self._spec.loglik(self._x, times, marks, big_t, len(arrays), False)[0]

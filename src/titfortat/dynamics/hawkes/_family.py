@@ -25,7 +25,11 @@ import pandas as pd
 from titfortat._validation import check_is_fitted
 from titfortat.dynamics._branching import BranchingSummaries, spectral_radius
 from titfortat.dynamics._delegates import ResultsDelegates
-from titfortat.dynamics._events import EventInput, merge_events, to_event_arrays
+from titfortat.dynamics._events import (
+    EventInput,
+    event_arrays_and_origin,
+    merge_events,
+)
 from titfortat.dynamics._optim import delta_method, fit_health
 from titfortat.dynamics.hawkes import _diagnostics as diag
 from titfortat.dynamics.hawkes._inference import LikelihoodInference
@@ -117,13 +121,29 @@ class HawkesFamily(ResultsDelegates, LikelihoodInference, BranchingSummaries):
             return "not fitted"
         return f"fitted: {len(self.nodes_)} nodes, {self.n_events_:,} events"
 
+    def _events_to_score(
+        self, events: EventInput, end_time: float | None
+    ) -> tuple[np.ndarray, np.ndarray, float]:
+        """``(times, marks, end_time)`` of events to score, read against the
+        fitted nodes (a frame's node order and missing nodes do not matter; an
+        unknown node is an error)."""
+        arrays, _, big_t, _ = event_arrays_and_origin(
+            events, end_time=end_time, nodes=self.nodes_, scoring=True
+        )
+        return *merge_events(arrays), big_t
+
     def score(
         self, events: EventInput, *, end_time: float | None = None, y: Any = None
     ) -> float:
-        """Log-likelihood of ``events`` under the fitted parameters (higher: better)."""
+        """Log-likelihood of ``events`` under the fitted parameters (higher: better).
+
+        Events are read against the fitted nodes: a frame may list them in
+        any order and miss some; an event of a node the model does not have
+        is a :class:`~titfortat.exceptions.DataError`. A dated frame's time 0
+        is its own first day (the window scored), not ``time_origin_``.
+        """
         check_is_fitted(self)
-        arrays, _, big_t = to_event_arrays(events, end_time=end_time)
-        times, marks = merge_events(arrays)
+        times, marks, big_t = self._events_to_score(events, end_time)
         d = len(self.nodes_)
         r, comp = self._kernel_of_fit().design(times, marks, big_t, d)
         a = self.adjacency_.reshape(d, -1)

@@ -21,7 +21,6 @@ from titfortat.dynamics._events import (
     EventInput,
     event_arrays_and_origin,
     merge_events,
-    to_event_arrays,
 )
 from titfortat.dynamics._optim import (
     covariance,
@@ -339,12 +338,12 @@ class SumExpHawkes(HawkesFamily, BaseEstimator):
     def score(
         self, events: EventInput, *, end_time: float | None = None, y: Any = None
     ) -> float:
-        """Log-likelihood of ``events`` under the fitted parameters."""
+        """Log-likelihood of ``events`` under the fitted parameters (see
+        :meth:`HawkesFamily.score`)."""
         if self.link == "identity":
             return super().score(events, end_time=end_time)
         check_is_fitted(self)
-        arrays, _, big_t = to_event_arrays(events, end_time=end_time)
-        times, marks = merge_events(arrays)
+        times, marks, big_t = self._events_to_score(events, end_time)
         return self._loglik(self._x_all, times, marks, big_t)[0]
 
     def _kernel_of_fit(self) -> SumExpKernel:
