@@ -187,6 +187,29 @@ def test_score_reads_events_against_the_fitted_nodes(model):
         m.score(x[:1], end_time=100.0)
 
 
+def test_binned_score_reads_counts_against_the_fitted_nodes():
+    import numpy as np
+    import pandas as pd
+
+    from titfortat.exceptions import DataError
+
+    m = _fitted("BinnedHawkes")
+    y = m.simulator(rng=4).run()
+    full = m.score(y)
+    assert m.score(y[y.columns[::-1]]) == pytest.approx(full)  # column order
+    with pytest.raises(DataError, match="not nodes of the model"):
+        m.score(y.assign(extra=0))
+    with pytest.raises(DataError, match="columns but the model has 2 nodes"):
+        m.score(y.to_numpy()[:, :1])
+    # An event frame missing a node scores that node's zero counts.
+    days = np.repeat(np.arange(len(y)), y.iloc[:, 1].to_numpy()).astype(float)
+    events = {"time": days, "node": [str(y.columns[1])] * days.size}
+    zero_first = np.column_stack([np.zeros(len(y), dtype=int), y.iloc[:, 1]])
+    assert m.score(pd.DataFrame(events)) == pytest.approx(
+        m.score(zero_first[: int(days.max()) + 1])
+    )
+
+
 @pytest.mark.parametrize("model", MODELS)
 def test_one_inference_module_refuses_bad_profile_arguments(model):
     # lr_test / profile_conf_int / bootstrap come from one module for all

@@ -238,8 +238,13 @@ def to_daily_counts(
     nodes: Sequence[str] | None = None,
     node_col: str | None = None,
     n_bins: int | None = None,
+    scoring: bool = False,
 ) -> tuple[np.ndarray, list[str], pd.Index | None]:
     """Return ``(counts (n_bins, D), node names, bin labels)``.
+
+    ``scoring=True`` reads counts to score under a fitted model's ``nodes``
+    (see :func:`event_arrays_and_origin`): a count frame's columns must be
+    those nodes, in any order, and an array must have one column per node.
 
     ``events`` may also be a 2-D count array (bins x nodes) or a DataFrame of
     counts indexed by bin with one column per node (detected when it has no
@@ -263,10 +268,22 @@ def to_daily_counts(
             list(nodes) if nodes is not None else [str(k) for k in range(y.shape[1])]
         )
         labels = None
+        if scoring and y.shape[1] != len(names):
+            raise DataError(
+                f"Counts have {y.shape[1]} columns but the model has {len(names)} "
+                f"nodes {names[:10]}; pass one column per node, in that order."
+            )
     elif isinstance(events, pd.DataFrame) and not (
         {"time", "date"} & set(events.columns)
     ):
         missing = [] if nodes is None else sorted(set(nodes) - set(events.columns))
+        extra = [] if nodes is None else sorted(set(events.columns) - set(nodes))
+        if scoring and extra:
+            raise DataError(
+                f"Count columns {[str(c) for c in extra][:5]} are not nodes of the "
+                f"model (its nodes: {list(nodes or [])[:10]}). Drop them or refit "
+                "with those nodes."
+            )
         if missing:
             raise DataError(
                 f"A frame of counts has one column per node; no column "
@@ -282,11 +299,13 @@ def to_daily_counts(
         origin = None
         if isinstance(events, pd.DataFrame) and "date" in events.columns:
             origin = pd.to_datetime(events["date"]).min().normalize()
-        arrays, names, end_time = to_event_arrays(
-            cast(EventInput, events), nodes=nodes, node_col=node_col
+        arrays, names, end_time, _ = event_arrays_and_origin(
+            cast(EventInput, events), nodes=nodes, node_col=node_col, scoring=scoring
         )
         nb = int(np.ceil(end_time)) if n_bins is None else int(n_bins)
-        nb = max(nb, int(max(np.floor(a[-1]) for a in arrays)) + 1)
+        nb = max(
+            nb, 1 + int(max((np.floor(a[-1]) for a in arrays if a.size), default=0))
+        )
         y = np.stack(
             [np.bincount(np.floor(a).astype(np.int64), minlength=nb) for a in arrays],
             axis=1,
