@@ -439,8 +439,11 @@ def sumexp_nonlinear_loglik_grad(
                     s0[c * d + j] += pend[j]
                 pend[j] = 0.0
             if dt > 0.0:
-                # The shared quadrature table serves U > 1 only (link 0: none).
-                short = _gap_tables(beta, dt, link if u > 1 else 0, edt, evq)
+                short = False
+                if u == 1:
+                    edt[0] = math.exp(-beta[0] * dt)
+                else:
+                    short = _gap_tables(beta, dt, link, edt, evq)
                 if u == 1:
                     # One decay: the single-decay gap rules of ``_loglik``
                     # (inline: as a helper call this cost 25% at D = 10).
@@ -459,7 +462,8 @@ def sumexp_nonlinear_loglik_grad(
                         else:
                             _interval_softplus(mu[i], ac, dac, b, dt, _GL_X, _GL_W, out)
                         ll -= out[0]
-                        cum[i] += out[0]
+                        if cum_at is not None:
+                            cum[i] += out[0]
                         if with_grad:
                             g_mu[i] -= out[1]
                             f = out[2] * b
@@ -497,7 +501,8 @@ def sumexp_nonlinear_loglik_grad(
                             short,
                         )
                         ll -= lam_int
-                        cum[i] += lam_int
+                        if cum_at is not None:
+                            cum[i] += lam_int
                         if with_grad:
                             g_mu[i] -= dmu
                             for c in range(u):
