@@ -9,11 +9,20 @@ from scipy import integrate
 
 from titfortat.dynamics import ExpHawkes, HawkesSimulator
 from titfortat.dynamics._events import merge_events
-from titfortat.dynamics.hawkes._loglik import LINK_CODES, relu_loglik_grad
+from titfortat.dynamics.hawkes._loglik import LINK_CODES
+from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import (
+    sumexp_nonlinear_loglik_grad,
+)
 from titfortat.dynamics.hawkes._states import compensator_at_events
 
 MU2 = np.array([0.5, 0.3])
 INHIB = np.array([[0.3, -0.8], [0.6, 0.2]])
+
+
+def relu_loglik_grad(times, marks, end, mu, adj, beta, with_grad):
+    """ExpHawkes' relu pass: the sum-of-exponentials kernel at U = 1."""
+    x = np.concatenate([mu, np.ravel(adj), [beta]])
+    return sumexp_nonlinear_loglik_grad(x, times, marks, end, mu.size, 1, 2, with_grad)
 
 
 def _sample(seed, end=60.0, beta=1.5):

@@ -27,7 +27,9 @@ from titfortat.dynamics.hawkes._loglik import (
     LINK_CODES,
     exp_hessian_seg,
     exp_loglik_grad_seg,
-    nonlinear_loglik_grad,
+)
+from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import (
+    sumexp_nonlinear_loglik_grad,
 )
 from titfortat.dynamics.hawkes._rows import (
     SUBSAMPLE_ABOVE,
@@ -114,8 +116,17 @@ class ExpSpec:
                 with_grad,
             )
         if self.link != "identity":
-            ll, g = nonlinear_loglik_grad(
-                times, marks, end_time, mu, adj, beta, with_grad, LINK_CODES[self.link]
+            # The exponential kernel is the sum-of-exponentials one with U = 1,
+            # and ``[mu, A, beta]`` is its layout ``[mu, alpha (D, D, 1), beta]``.
+            ll, g = sumexp_nonlinear_loglik_grad(
+                np.ascontiguousarray(x, dtype=float),
+                times,
+                marks,
+                end_time,
+                d,
+                1,
+                LINK_CODES[self.link],
+                with_grad,
             )
         else:
             mu_idx = _segments(times, end_time, self.baseline_segments) * d + marks

@@ -1,10 +1,13 @@
-"""Compiled log-likelihood, gradient, compensator and simulation kernels.
+"""Compiled kernels of the exponential Hawkes model: the identity-link
+log-likelihood, gradient and Hessian, and the single-decay gap integrals
+(``_interval_relu``, ``_interval_softplus``) of the nonlinear links, whose
+O(N D^2) pass is the sum-of-exponentials one at U = 1
+(``_loglik_sumexp_nonlinear``).
 
 All kernels walk the merged, time-sorted events once, carrying per-node
-recursive states (Ozaki 1979), so one evaluation costs O(N D) for the identity
-link and O(N D^2) for nonlinear links (every node's compensator changes after
-every event). The kernel is normalised, g(t) = beta exp(-beta t), so an
-``alpha`` is the expected number of direct offspring (a branching ratio).
+recursive states (Ozaki 1979), so one identity-link evaluation costs O(N D).
+The kernel is normalised, g(t) = beta exp(-beta t), so an ``alpha`` is the
+expected number of direct offspring (a branching ratio).
 
 States, for node j at time t (sum over its events t_k < t, strictly before t so
 that tied times do not excite each other)::
@@ -259,110 +262,6 @@ def _interval_softplus(
         -j_int / (beta * beta)
         + (da * j_a + dt * (_softplus(mu_i + a * w0) - smu)) / beta
     )
-
-
-@njit(cache=True)
-def nonlinear_loglik_grad(
-    times: Arr,
-    marks: Arr,
-    end_time: float,
-    mu: Arr,
-    adj: Arr,
-    beta: float,
-    with_grad: bool,
-    link: int,
-) -> tuple[float, Arr]:
-    """Softplus (``link=1``) or relu (``link=2``) log-likelihood and gradient
-    ``[mu, A, beta]``, O(N D^2): every node's compensator changes after
-    every event. Relu's compensator is closed-form (``_interval_relu``),
-    softplus' uses Gauss-Legendre quadrature (``_interval_softplus``).
-
-    Under relu an event whose predictor is at or below the floor contributes
-    ``log(floor)`` and no gradient (the subgradient of the flat part); under
-    softplus ``-inf`` is returned if an intensity underflows to zero.
-    """
-    d = mu.size
-    n = times.size
-    gx = _GL_X
-    gw = _GL_W
-    s0 = np.zeros(d)
-    s1 = np.zeros(d)
-    pend = np.zeros(d)
-    grad = np.zeros(d + d * d + 1)
-    out = np.zeros(4)
-    ll = 0.0
-    t_prev = 0.0
-    log_floor = math.log(RELU_FLOOR)
-    for k in range(n + 1):
-        t = times[k] if k < n else end_time
-        if t > t_prev or k == n:
-            dt = t - t_prev
-            for j in range(d):
-                s0[j] += pend[j]
-                pend[j] = 0.0
-            # Compensator over [t_prev, t) for every node.
-            if dt > 0.0:
-                for i in range(d):
-                    a = 0.0
-                    da = 0.0
-                    for j in range(d):
-                        a += adj[i, j] * beta * s0[j]
-                        da += adj[i, j] * (s0[j] - beta * s1[j])
-                    if link == 2:
-                        _interval_relu(mu[i], a, da, beta, dt, RELU_FLOOR, out)
-                    else:
-                        _interval_softplus(mu[i], a, da, beta, dt, gx, gw, out)
-                    ll -= out[0]
-                    if with_grad:
-                        grad[i] -= out[1]
-                        for j in range(d):
-                            grad[d + i * d + j] -= out[2] * beta * s0[j]
-                        grad[d + d * d] -= out[3]
-                e = math.exp(-beta * dt)
-                for j in range(d):
-                    s1[j] = (s1[j] + dt * s0[j]) * e
-                    s0[j] *= e
-            t_prev = t
-        if k == n:
-            break
-        i = marks[k]
-        x = mu[i]
-        for j in range(d):
-            x += adj[i, j] * beta * s0[j]
-        if link == 2 and not x > RELU_FLOOR:
-            ll += log_floor
-            pend[i] += 1.0
-            continue
-        lam = x if link == 2 else _softplus(x)
-        if not lam > 0.0:
-            return -np.inf, np.zeros(d + d * d + 1)
-        ll += math.log(lam)
-        if with_grad:
-            r = 1.0 / x if link == 2 else _sigmoid(x) / lam
-            grad[i] += r
-            db = 0.0
-            for j in range(d):
-                grad[d + i * d + j] += r * beta * s0[j]
-                db += adj[i, j] * (s0[j] - beta * s1[j])
-            grad[d + d * d] += r * db
-        pend[i] += 1.0
-    return ll, grad
-
-
-@njit(cache=True)
-def softplus_loglik_grad(
-    times: Arr, marks: Arr, end_time: float, mu: Arr, adj: Arr, beta: float, g: bool
-) -> tuple[float, Arr]:
-    """Softplus-link log-likelihood and gradient (O(N D^2))."""
-    return nonlinear_loglik_grad(times, marks, end_time, mu, adj, beta, g, 1)
-
-
-@njit(cache=True)
-def relu_loglik_grad(
-    times: Arr, marks: Arr, end_time: float, mu: Arr, adj: Arr, beta: float, g: bool
-) -> tuple[float, Arr]:
-    """Relu-link log-likelihood and gradient (O(N D^2), closed form)."""
-    return nonlinear_loglik_grad(times, marks, end_time, mu, adj, beta, g, 2)
 
 
 @njit(cache=True)

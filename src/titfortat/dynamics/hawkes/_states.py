@@ -2,9 +2,9 @@
 at every event (time-rescaling residuals), the intensity on a grid, and the
 recursive states at given times, for every link.
 
-Split from ``_loglik`` (the log-likelihood passes), whose interval rules
-(``_interval_softplus``, ``_interval_relu``) and link function they share;
-states as documented there.
+Split from ``_loglik`` (the log-likelihood passes), whose link function they
+share; states as documented there. Under a nonlinear link the compensator is
+the sum-of-exponentials kernel's at U = 1 (``_loglik_sumexp_nonlinear``).
 """
 
 from __future__ import annotations
@@ -14,13 +14,9 @@ import math
 import numpy as np
 from numba import njit
 
-from titfortat.dynamics.hawkes._loglik import (
-    _GL_W,
-    _GL_X,
-    RELU_FLOOR,
-    _interval_relu,
-    _interval_softplus,
-    _phi,
+from titfortat.dynamics.hawkes._loglik import _phi
+from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import (
+    sumexp_nonlinear_loglik_grad,
 )
 
 Arr = np.ndarray  # numba ignores annotations; these document the dtypes
@@ -39,13 +35,22 @@ def compensator_at_events(
     """Cumulative compensator of each event's own node at the event time."""
     d = mu.size
     n = times.size
-    gx = _GL_X
-    gw = _GL_W
+    res = np.zeros(n)
+    if link != 0:
+        # [mu, A, beta] is the sum-of-exponentials layout with U = 1.
+        x = np.empty(d + d * d + 1)
+        x[:d] = mu
+        for i in range(d):
+            for j in range(d):
+                x[d + i * d + j] = adj[i, j]
+        x[-1] = beta
+        sumexp_nonlinear_loglik_grad(
+            x, times, marks, end_time, d, 1, link, False, -1, res
+        )
+        return res
     s0 = np.zeros(d)
     pend = np.zeros(d)
     cum = np.zeros(d)
-    out = np.zeros(4)
-    res = np.zeros(n)
     t_prev = 0.0
     for k in range(n):
         t = times[k]
@@ -59,15 +64,8 @@ def compensator_at_events(
                 a = 0.0
                 for j in range(d):
                     a += adj[i, j] * beta * s0[j]
-                if link == 1:
-                    _interval_softplus(mu[i], a, 0.0, beta, dt, gx, gw, out)
-                    cum[i] += out[0]
-                elif link == 2:
-                    _interval_relu(mu[i], a, 0.0, beta, dt, RELU_FLOOR, out)
-                    cum[i] += out[0]
-                else:
-                    # int_0^dt a exp(-beta u) du = a (1 - e) / beta
-                    cum[i] += mu[i] * dt + a * (1.0 - e) / beta
+                # int_0^dt mu + a exp(-beta u) du
+                cum[i] += mu[i] * dt + a * (1.0 - e) / beta
             for j in range(d):
                 s0[j] *= e
             t_prev = t
