@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from numba import njit
+
+from titfortat.dynamics.hawkes._loglik import exp_pass
 
 Arr = np.ndarray
 
@@ -220,81 +221,6 @@ def positivity_rows(
     return rows
 
 
-@njit(cache=True)
-def exp_loglik_grad_base(
-    times: Arr,
-    marks: Arr,
-    base: Arr,
-    end_time: float,
-    adj: Arr,
-    beta: float,
-    with_grad: bool,
-) -> tuple[float, Arr, Arr]:
-    """Identity-link pass with a given baseline value at every event.
-
-    Returns ``(ll, grad, inv)`` where ``ll`` is ``sum log lambda`` minus the
-    excitation part of the compensator (the baseline integral is added by the
-    caller), ``grad`` covers ``[A (D*D), beta]`` and ``inv[n] = 1 /
-    lambda(t_n)``. ``ll`` is ``-inf`` when an intensity is not positive.
-    """
-    d = adj.shape[0]
-    n = times.size
-    s0 = np.zeros(d)
-    s1 = np.zeros(d)
-    pend = np.zeros(d)
-    counts = np.zeros(d)
-    g_a = np.zeros((d, d))
-    g_b = 0.0
-    inv_lam = np.zeros(n)
-    grad = np.zeros(d * d + 1)
-    ll = 0.0
-    t_prev = 0.0
-    for k in range(n):
-        t = times[k]
-        i = marks[k]
-        if t > t_prev:
-            dt = t - t_prev
-            e = math.exp(-beta * dt)
-            for j in range(d):
-                s0[j] += pend[j]
-                pend[j] = 0.0
-                s1[j] = (s1[j] + dt * s0[j]) * e
-                s0[j] *= e
-            t_prev = t
-        lam = base[k]
-        for j in range(d):
-            lam += adj[i, j] * beta * s0[j]
-        if not lam > 0.0:
-            return -np.inf, grad, inv_lam
-        ll += math.log(lam)
-        if with_grad:
-            inv = 1.0 / lam
-            inv_lam[k] = inv
-            db = 0.0
-            for j in range(d):
-                g_a[i, j] += s0[j] * inv
-                db += adj[i, j] * (s0[j] - beta * s1[j])
-            g_b += db * inv
-        pend[i] += 1.0
-        counts[i] += 1.0
-    dt = end_time - t_prev
-    e = math.exp(-beta * dt)
-    for j in range(d):
-        s0[j] += pend[j]
-        s1[j] = (s1[j] + dt * s0[j]) * e
-        s0[j] *= e
-    for i in range(d):
-        for j in range(d):
-            ll -= adj[i, j] * (counts[j] - s0[j])
-    if with_grad:
-        for i in range(d):
-            for j in range(d):
-                grad[i * d + j] = beta * g_a[i, j] - (counts[j] - s0[j])
-                g_b -= adj[i, j] * s1[j]
-        grad[d * d] = g_b
-    return ll, grad, inv_lam
-
-
 def loglik_grad_exog(
     times: Arr,
     marks: Arr,
@@ -318,18 +244,26 @@ def loglik_grad_exog(
     if np.any(mu[None, :] + cov.piece_values(end_time) @ gamma.T <= 0.0):
         return -np.inf, np.zeros(n_par)
     x_ev = cov.at(times)
-    base = mu[marks] + np.einsum("np,np->n", x_ev, gamma[marks])
-    ll, g_ab, inv = exp_loglik_grad_base(
-        times, marks, np.ascontiguousarray(base), end_time, adj, beta, with_grad
+    inv = np.zeros(times.size if with_grad else 0)
+    ll, g = exp_pass(
+        times,
+        marks,
+        marks,
+        end_time,
+        mu,
+        adj,
+        beta,
+        with_grad,
+        np.ascontiguousarray(np.einsum("np,np->n", x_ev, gamma[marks])),
+        inv,
     )
     if not np.isfinite(ll):
         return -np.inf, np.zeros(n_par)
     integral = cov.cumulative(np.array([end_time]))[0]
-    ll -= end_time * mu.sum() + float(gamma.sum(0) @ integral)
+    ll -= float(gamma.sum(0) @ integral)
     grad = np.zeros(n_par)
     if with_grad:
-        grad[:d] = np.bincount(marks, weights=inv, minlength=d) - end_time
-        grad[d : d + d * d] = g_ab[:-1]
+        grad[: d + d * d] = g[:-1]  # mu (its integral included) and A
         g_gamma = np.stack(
             [
                 np.bincount(marks, weights=inv * x_ev[:, k], minlength=d)
@@ -338,7 +272,7 @@ def loglik_grad_exog(
             axis=1,
         )
         grad[d + d * d : -1] = (g_gamma - integral[None, :]).ravel()
-        grad[-1] = g_ab[-1]
+        grad[-1] = g[-1]
     return float(ll), grad
 
 

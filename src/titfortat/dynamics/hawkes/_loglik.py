@@ -110,7 +110,7 @@ def _sigmoid(x: float) -> float:
 
 
 @njit(cache=True)
-def exp_loglik_grad_seg(
+def exp_pass(
     times: Arr,
     marks: Arr,
     mu_idx: Arr,
@@ -119,13 +119,19 @@ def exp_loglik_grad_seg(
     adj: Arr,
     beta: float,
     with_grad: bool,
+    extra: Arr,
+    inv_out: Arr,
 ) -> tuple[float, Arr]:
-    """Identity-link log-likelihood and gradient with a piecewise baseline.
+    """Identity-link log-likelihood and gradient, every baseline in one pass.
 
     ``mu`` holds K equal-length segments x D nodes (segment-major) and
     ``mu_idx[n]`` is the baseline entry of event n (``segment * D + node``).
-    Returns ``(ll, grad)`` with ``grad`` laid out as ``[mu, A, beta]``; ``ll``
-    is ``-inf`` when an intensity at an event is not positive.
+    ``extra`` (N,) adds a further baseline term at each event, whose
+    integral and gradient the caller adds (covariates, ``_exog``); with the
+    gradient, ``inv_out`` (N,) receives ``1 / lambda`` at each event for
+    them. Both may be empty. Returns ``(ll, grad)`` with ``grad`` laid out
+    as ``[mu, A, beta]``; ``ll`` is ``-inf`` when an intensity at an event
+    is not positive.
     """
     d = adj.shape[0]
     n_mu = mu.size
@@ -153,6 +159,8 @@ def exp_loglik_grad_seg(
                 s0[j] *= e
             t_prev = t
         lam = mu[mu_idx[k]]
+        if extra.size:
+            lam += extra[k]
         for j in range(d):
             lam += adj[i, j] * beta * s0[j]
         if not lam > 0.0:
@@ -160,6 +168,8 @@ def exp_loglik_grad_seg(
         ll += math.log(lam)
         if with_grad:
             inv = 1.0 / lam
+            if inv_out.size:
+                inv_out[k] = inv
             g_mu[mu_idx[k]] += inv
             db = 0.0
             for j in range(d):
@@ -193,6 +203,24 @@ def exp_loglik_grad_seg(
                 g_b -= adj[i, j] * s1[j]
         grad[n_mu + d * d] = g_b
     return ll, grad
+
+
+@njit(cache=True)
+def exp_loglik_grad_seg(
+    times: Arr,
+    marks: Arr,
+    mu_idx: Arr,
+    end_time: float,
+    mu: Arr,
+    adj: Arr,
+    beta: float,
+    with_grad: bool,
+) -> tuple[float, Arr]:
+    """:func:`exp_pass` with a piecewise-constant baseline only."""
+    none = np.empty(0)
+    return exp_pass(
+        times, marks, mu_idx, end_time, mu, adj, beta, with_grad, none, none
+    )
 
 
 @njit(cache=True)
