@@ -23,20 +23,14 @@ from titfortat.dynamics.hawkes._exog import (
     positivity_rows,
 )
 from titfortat.dynamics.hawkes._exp_nonlinear import NonlinearDesign
-from titfortat.dynamics.hawkes._loglik import (
-    LINK_CODES,
-    exp_hessian_seg,
-    exp_loglik_grad_seg,
-)
-from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import (
-    sumexp_nonlinear_loglik_grad,
-)
+from titfortat.dynamics.hawkes._loglik import exp_hessian_seg, exp_loglik_grad_seg
 from titfortat.dynamics.hawkes._rows import (
     SUBSAMPLE_ABOVE,
     _fit_rows_fixed_decay,
     _segments,
     subsample,
 )
+from titfortat.dynamics.hawkes._sumexp_nonlinear import nonlinear_loglik
 
 _LOG_BETA_BOUNDS = (np.log(1e-6), np.log(1e6))
 # Smallest baseline allowed on a covariate piece, in events per day: the
@@ -118,21 +112,13 @@ class ExpSpec:
         if self.link != "identity":
             # The exponential kernel is the sum-of-exponentials one with U = 1,
             # and ``[mu, A, beta]`` is its layout ``[mu, alpha (D, D, 1), beta]``.
-            ll, g = sumexp_nonlinear_loglik_grad(
-                np.ascontiguousarray(x, dtype=float),
-                times,
-                marks,
-                end_time,
-                d,
-                1,
-                LINK_CODES[self.link],
-                with_grad,
+            return nonlinear_loglik(
+                x, times, marks, end_time, d, 1, self.link, with_grad
             )
-        else:
-            mu_idx = _segments(times, end_time, self.baseline_segments) * d + marks
-            ll, g = exp_loglik_grad_seg(
-                times, marks, mu_idx, end_time, mu, adj, beta, with_grad
-            )
+        mu_idx = _segments(times, end_time, self.baseline_segments) * d + marks
+        ll, g = exp_loglik_grad_seg(
+            times, marks, mu_idx, end_time, mu, adj, beta, with_grad
+        )
         return float(ll), g
 
     def hessian(
