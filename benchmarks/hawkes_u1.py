@@ -31,6 +31,7 @@ import numpy as np
 from titfortat.dynamics import HawkesSimulator
 from titfortat.dynamics._events import merge_events
 from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import (
+    NO_CUM,
     sumexp_nonlinear_loglik_grad,
 )
 
@@ -98,11 +99,11 @@ def main(dims: list[int], n_events: float, rounds: int) -> None:
             [mu, np.stack([inhib, 0.3 * adj], axis=-1).ravel(), [1.0, 0.2]]
         )
         for name, code in (("softplus", 1), ("relu", 2)):
+            args1 = (x, times, marks, end, d, 1, code, True)
             mo, mn, dll, dg = _ab(
                 partial(old, times, marks, end, mu, inhib, 1.0, True, code),
-                partial(
-                    sumexp_nonlinear_loglik_grad, x, times, marks, end, d, 1, code, True
-                ),
+                # The package's call: all ten arguments (see NO_CUM).
+                partial(sumexp_nonlinear_loglik_grad, *args1, -1, NO_CUM),
                 rounds,
             )
             print(
@@ -113,7 +114,7 @@ def main(dims: list[int], n_events: float, rounds: int) -> None:
             args = (x2, times, marks, end, d, 2, code, True)
             mo, mn, dll, dg = _ab(
                 partial(old_sumexp, *args),
-                partial(sumexp_nonlinear_loglik_grad, *args),
+                partial(sumexp_nonlinear_loglik_grad, *args, -1, NO_CUM),
                 max(rounds // 4, 3),
             )
             print(

@@ -371,6 +371,11 @@ def _interval_sumexp(
     return (dt - s_end) * smu + j_int, (dt - s_end) * sgmu + j_mu
 
 
+# ``cum_at`` without residuals: an array, not None, so every call has the same
+# argument types (the kernel compiles in ~15 s per set of types).
+NO_CUM = np.empty(0)
+
+
 @njit(cache=True)
 def sumexp_nonlinear_loglik_grad(
     x: Arr,
@@ -395,7 +400,9 @@ def sumexp_nonlinear_loglik_grad(
     ``log(floor)`` and no gradient (the subgradient of the flat part).
     Returns ``-inf`` if a softplus intensity underflows to zero. With
     ``cum_at`` (N,) given (and ``target < 0``), it receives each event's
-    node's cumulative compensator at the event time (for residuals).
+    node's cumulative compensator at the event time (for residuals); the
+    package passes all ten arguments (``NO_CUM`` when residuals are not
+    wanted), so one compiled specialisation serves every caller.
     At U = 1 this is :class:`ExpHawkes`' kernel (its layout ``[mu, A, beta]``).
     """
     n = times.size
@@ -427,6 +434,9 @@ def sumexp_nonlinear_loglik_grad(
     edt = np.zeros(u)
     evq = np.zeros((_GL_X.size, u))
     cum = np.zeros(d)
+    want_cum = False
+    if cum_at is not None:
+        want_cum = cum_at.size > 0
     ll = 0.0
     t_prev = 0.0
     log_floor = math.log(RELU_FLOOR)
@@ -462,7 +472,7 @@ def sumexp_nonlinear_loglik_grad(
                         else:
                             _interval_softplus(mu[i], ac, dac, b, dt, _GL_X, _GL_W, out)
                         ll -= out[0]
-                        if cum_at is not None:
+                        if want_cum:
                             cum[i] += out[0]
                         if with_grad:
                             g_mu[i] -= out[1]
@@ -501,7 +511,7 @@ def sumexp_nonlinear_loglik_grad(
                             short,
                         )
                         ll -= lam_int
-                        if cum_at is not None:
+                        if want_cum:
                             cum[i] += lam_int
                         if with_grad:
                             g_mu[i] -= dmu
@@ -521,8 +531,9 @@ def sumexp_nonlinear_loglik_grad(
         if k == n:
             break
         i = marks[k]
-        if cum_at is not None:
-            cum_at[k] = cum[i]
+        if cum_at is not None:  # (pruned at compile time when None)
+            if want_cum:
+                cum_at[k] = cum[i]
         if target >= 0 and i != target:
             pend[i] += 1.0
             continue
@@ -577,16 +588,6 @@ def sumexp_compensator_at_events(
     """Cumulative compensator of each event's own node at the event time."""
     cum = np.zeros(times.size)
     end = float(times[-1]) if times.size else 0.0
-    sumexp_nonlinear_loglik_grad(
-        np.ascontiguousarray(x, dtype=float),
-        times,
-        marks,
-        end,
-        d,
-        u,
-        link,
-        False,
-        -1,
-        cum,
-    )
+    x = np.ascontiguousarray(x, dtype=float)
+    sumexp_nonlinear_loglik_grad(x, times, marks, end, d, u, link, False, -1, cum)
     return cum

@@ -22,7 +22,6 @@ from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import (
 Arr = np.ndarray  # numba ignores annotations; these document the dtypes
 
 
-@njit(cache=True)
 def compensator_at_events(
     times: Arr,
     marks: Arr,
@@ -33,21 +32,25 @@ def compensator_at_events(
     link: int,
 ) -> Arr:
     """Cumulative compensator of each event's own node at the event time."""
+    if link == 0:
+        return _identity_compensator(times, marks, mu, adj, beta)
+    # [mu, A, beta] is the sum-of-exponentials layout with U = 1; called with
+    # the log-likelihood's argument types, so no second compilation.
+    res = np.zeros(times.size)
+    x = np.concatenate([mu, np.ravel(adj), [beta]]).astype(float)
+    sumexp_nonlinear_loglik_grad(
+        x, times, marks, end_time, mu.size, 1, link, False, -1, res
+    )
+    return res
+
+
+@njit(cache=True)
+def _identity_compensator(
+    times: Arr, marks: Arr, mu: Arr, adj: Arr, beta: float
+) -> Arr:
     d = mu.size
     n = times.size
     res = np.zeros(n)
-    if link != 0:
-        # [mu, A, beta] is the sum-of-exponentials layout with U = 1.
-        x = np.empty(d + d * d + 1)
-        x[:d] = mu
-        for i in range(d):
-            for j in range(d):
-                x[d + i * d + j] = adj[i, j]
-        x[-1] = beta
-        sumexp_nonlinear_loglik_grad(
-            x, times, marks, end_time, d, 1, link, False, -1, res
-        )
-        return res
     s0 = np.zeros(d)
     pend = np.zeros(d)
     cum = np.zeros(d)

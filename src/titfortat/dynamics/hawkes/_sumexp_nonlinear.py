@@ -17,6 +17,7 @@ from scipy import optimize
 
 from titfortat.dynamics.hawkes._loglik import LINK_CODES
 from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import (
+    NO_CUM,
     sumexp_nonlinear_loglik_grad,
 )
 from titfortat.dynamics.hawkes._sumexp_fit import (
@@ -50,6 +51,8 @@ def nonlinear_loglik(
         u,
         LINK_CODES[link],
         with_grad,
+        -1,
+        NO_CUM,
     )
     return float(ll), g
 
@@ -201,7 +204,7 @@ def _fit_rows(
             xi = x.copy()
             xi[idx] = v
             ll, g = sumexp_nonlinear_loglik_grad(
-                xi, times, marks, end_time, d, u, code, True, i
+                xi, times, marks, end_time, d, u, code, True, i, NO_CUM
             )
             if not np.isfinite(ll):
                 return np.inf, np.zeros(v.size)
