@@ -40,22 +40,27 @@ is written once and shared::
                            state (hooks _kernel_of_fit, _kernel_of,
                            _adjacency_of)
     hawkes/_inference.py   lr_test, profile_conf_int, bootstrap for every
-                           model from three hooks (_alpha_index,
-                           _restricted_loglik, _lower_limits); every
-                           restricted fit checked by warn_if_not_maximum
-    hawkes/_diagnostics.py intensity, time-rescaling residuals, branching
-                           matrix/ratio, impulse response (any U)
+                           model, BinnedHawkes included, from three hooks
+                           (_alpha_index, _restricted_loglik,
+                           _lower_limits); every restricted fit checked by
+                           warn_if_not_maximum
+    _branching.py          spectral_radius, branching_matrix and
+                           branching_ratio of all four models (hook
+                           _adjacency_of)
+    hawkes/_diagnostics.py intensity, time-rescaling residuals, impulse
+                           response (any U)
     hawkes/_simulate.py    HawkesSimulator: cluster construction for the
                            identity link (lags from the kernel), Ogata
                            thinning otherwise; ``run()`` -> event frame for
                            every model (``simulator()`` of each returns it)
-    hawkes/_sim_kernels.py compiled cluster and thinning kernels (the
-                           exponential kernel is the U = 1 sum-of-exponentials
-                           thinning, bit for bit)
-    hawkes/_loglik*.py     compiled log-likelihoods, grouped by link and
-                           baseline (identity; softplus and relu in one
-                           pass; sum of exponentials; nonlinear with a
-                           varying baseline)
+    hawkes/_sim_kernels.py compiled cluster kernels and one Ogata thinning
+                           kernel for every link, number of decays and
+                           baseline
+    hawkes/_loglik*.py     compiled log-likelihoods: identity exponential
+                           (one pass for segments and covariates), sum of
+                           exponentials, softplus/relu for any number of
+                           decays (the exponential kernel is its U = 1
+                           path), nonlinear with a varying baseline
     hawkes/_states.py      compiled states of the exponential kernel: the
                            compensator at events, the intensity on a grid
     hawkes/_kernel_hawkes.py  KernelHawkes: any declared kernel
@@ -71,14 +76,15 @@ no ``predict_intensity``, ``residuals``, ``branching_ratio`` or
 ``impulse_response``; those now come from the modules above, and ExpHawkes'
 mixin chain (``_exp`` -> ``_exp_inference`` -> ``_exp_optimize`` ->
 ``_exp_diagnostics``, sharing state through ``vars(self).get``) is gone.
-Still separate, measured: the U = 1 sum-of-exponentials kernels are the
-exponential ones in value but slower (learned-decay identity fit 1.8x,
-softplus log-likelihood 1.25x, relu 5x at D = 10, N = 1e5), so ExpHawkes
-keeps its compiled exponential kernels and its own learned-decay, nonlinear
-and varying-baseline fits (``_exp_optimize``, ``_exog``, ``_exp_nonlinear``,
-``_loglik_exog_nonlinear``) beside SumExpHawkes' joint and nonlinear fits
-(``_sumexp_fit``, ``_sumexp_nonlinear``, ``_loglik_sumexp*``); they are the
-next to move onto the kernel objects.
+ExpHawkes' constant-baseline softplus/relu fits run the sum-of-exponentials
+nonlinear kernel at U = 1 (as fast as the old exponential one, bit for
+bit). Still separate, measured: the U = 1 identity learned-decay fit
+through the sum-of-exponentials path is 1.8x slower, so ExpHawkes keeps its
+identity kernel and Newton fit and its varying-baseline fits (``_exp_optimize``,
+``_exog``, ``_exp_nonlinear``, ``_loglik_exog_nonlinear``) beside
+SumExpHawkes' joint and nonlinear fits (``_sumexp_fit``,
+``_sumexp_nonlinear``, ``_loglik_sumexp*``); they are the next to move onto
+the kernel objects.
 
 Adding a kernel: subclass :class:`~titfortat.dynamics.hawkes.kernels.Kernel`
 in one file and declare ``param_names``, ``bounds``, ``params()``,

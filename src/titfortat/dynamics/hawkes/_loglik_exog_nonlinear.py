@@ -345,7 +345,7 @@ def nonlinear_exog_pass(
     ``(ll, grad, cum)`` where ``cum[n]`` is the compensator of event n's node
     at ``t_n`` when ``want_cum`` (zeros otherwise). A relu event at or below
     the floor contributes ``log(floor)`` and no gradient, as in
-    ``relu_loglik_grad``.
+    ``sumexp_nonlinear_loglik_grad``.
     """
     d = mu.size
     p = gamma.shape[1]
