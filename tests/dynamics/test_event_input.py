@@ -62,3 +62,25 @@ def test_models_read_an_event_store_directly(tmp_path) -> None:
     y, _, _ = to_daily_counts(frame, node_col="event_type")
     assert y.sum() == total  # weights, not rows
     np.testing.assert_allclose(from_store.adjacency_, from_frame.adjacency_)
+
+
+def test_nodes_restricting_a_frame_counts_what_it_leaves_out() -> None:
+    # nodes= selects and orders the nodes of a frame; the other nodes' events
+    # are not dropped silently: the warning counts them (and a fit records it).
+    from titfortat.dynamics import ExpHawkes
+    from titfortat.exceptions import DataQualityWarning
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(
+        {
+            "time": np.sort(rng.uniform(0, 200, 300)),
+            "node": rng.choice(["a", "b", "c"], 300),
+        }
+    )
+    n_c = int((df["node"] == "c").sum())
+    with pytest.warns(DataQualityWarning, match=rf"{n_c} events of 1 node\(s\)"):
+        arrays, names, _ = to_event_arrays(df, nodes=["b", "a"])
+    assert names == ["b", "a"] and sum(a.size for a in arrays) == 300 - n_c
+    with pytest.warns(DataQualityWarning, match=r"left out: \['c'\]"):
+        m = ExpHawkes(decay=1.0, n_starts=1).fit(df, nodes=["a", "b"])
+    assert any("left out" in w for w in m.warnings_)

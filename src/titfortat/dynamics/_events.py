@@ -20,13 +20,14 @@ each row that many times; rows with 0 stand for no event.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
-from titfortat.exceptions import DataError
+from titfortat.exceptions import DataError, DataQualityWarning
 
 __all__ = ["EventInput", "to_daily_counts", "to_event_arrays"]
 
@@ -109,7 +110,9 @@ def to_event_arrays(
         End of the observation window; defaults to the last event time (and,
         for ``date`` frames, to the end of the last day).
     nodes : sequence of str, optional
-        Node names, in order. For frames, restricts and orders the nodes.
+        Node names, in order. For frames, restricts and orders the nodes; the
+        events of other nodes are left out with a ``DataQualityWarning`` that
+        counts them.
     node_col : str, optional
         Name of the node column of a frame.
 
@@ -171,6 +174,14 @@ def event_arrays_and_origin(
                 f"{int(unknown.sum())} events are of nodes the model was not "
                 f"fitted on: {sorted(pd.unique(labels[unknown]))[:5]} (its nodes: "
                 f"{names[:10]}). Drop those events or refit with those nodes."
+            )
+        if unknown.any():
+            left = sorted(pd.unique(labels[unknown]))
+            warnings.warn(
+                f"{int(unknown.sum())} events of {len(left)} node(s) not in nodes= "
+                f"were left out: {left[:5]}. Select the rows first to silence this.",
+                DataQualityWarning,
+                stacklevel=3,
             )
     elif isinstance(events, Mapping):
         names = list(nodes) if nodes is not None else [str(k) for k in events]
