@@ -84,3 +84,24 @@ def test_nodes_restricting_a_frame_counts_what_it_leaves_out() -> None:
     with pytest.warns(DataQualityWarning, match=r"left out: \['c'\]"):
         m = ExpHawkes(decay=1.0, n_starts=1).fit(df, nodes=["a", "b"])
     assert any("left out" in w for w in m.warnings_)
+
+
+def test_a_dict_of_events_is_read_against_the_nodes() -> None:
+    # Scoring a dict: a node may be missing (no events in that window), an
+    # unknown key is refused; fitting with nodes= that the dict lacks is a
+    # DataError naming them (it was a KeyError).
+    from titfortat.dynamics import ExpHawkes
+    from titfortat.exceptions import DataQualityWarning
+
+    rng = np.random.default_rng(1)
+    a, b = np.sort(rng.uniform(0, 100, 80)), np.sort(rng.uniform(0, 100, 60))
+    m = ExpHawkes(decay=1.0, n_starts=1).fit({"a": a, "b": b}, end_time=100.0)
+    assert m.score({"b": b}, end_time=100.0) == pytest.approx(
+        m.score([np.array([]), b], end_time=100.0)
+    )
+    with pytest.raises(DataError, match=r"not fitted on: \['z'\]"):
+        m.score({"a": a, "z": b}, end_time=100.0)
+    with pytest.raises(DataError, match=r"No events given for nodes \['c'\]"):
+        ExpHawkes(decay=1.0).fit({"a": a}, nodes=["a", "c"])
+    with pytest.warns(DataQualityWarning, match="60 events of 1 node"):
+        to_event_arrays({"a": a, "b": b}, nodes=["a"])

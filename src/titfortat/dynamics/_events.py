@@ -169,23 +169,24 @@ def event_arrays_and_origin(
         names = list(nodes) if nodes is not None else sorted(pd.unique(labels))
         arrays = [np.sort(t[labels == name]) for name in names]
         unknown = ~np.isin(labels, names)
-        if scoring and unknown.any():
-            raise DataError(
-                f"{int(unknown.sum())} events are of nodes the model was not "
-                f"fitted on: {sorted(pd.unique(labels[unknown]))[:5]} (its nodes: "
-                f"{names[:10]}). Drop those events or refit with those nodes."
-            )
-        if unknown.any():
-            left = sorted(pd.unique(labels[unknown]))
-            warnings.warn(
-                f"{int(unknown.sum())} events of {len(left)} node(s) not in nodes= "
-                f"were left out: {left[:5]}. Select the rows first to silence this.",
-                DataQualityWarning,
-                stacklevel=3,
-            )
+        _left_out(int(unknown.sum()), labels[unknown], names, scoring)
     elif isinstance(events, Mapping):
         names = list(nodes) if nodes is not None else [str(k) for k in events]
-        arrays = [np.sort(np.asarray(events[k], dtype=float).ravel()) for k in names]
+        keys = {str(k): k for k in events}
+        other = [keys[k] for k in keys if k not in names]
+        n_other = sum(np.size(events[k]) for k in other)
+        _left_out(n_other, np.array([str(k) for k in other]), names, scoring)
+        if not scoring and any(n not in keys for n in names):
+            raise DataError(
+                f"No events given for nodes {[n for n in names if n not in keys][:5]}"
+                f"; the dict has {list(keys)[:10]}."
+            )
+        arrays = [
+            np.sort(np.asarray(events[keys[k]], dtype=float).ravel())
+            if k in keys
+            else np.zeros(0)
+            for k in names
+        ]
     else:
         arrays = [np.sort(np.asarray(a, dtype=float).ravel()) for a in events]
         names = (
@@ -228,6 +229,27 @@ def event_arrays_and_origin(
             "larger end_time or drop the late events."
         )
     return arrays, names, end_time, origin
+
+
+def _left_out(n: int, labels: np.ndarray, names: list[str], scoring: bool) -> None:
+    """Events of nodes outside ``names``: an error when scoring (they cannot
+    be scored, and leaving them out would raise the score), else counted in
+    a warning."""
+    if not n:
+        return
+    left = sorted({str(v) for v in labels})
+    if scoring:
+        raise DataError(
+            f"{n} events are of nodes the model was not fitted on: {left[:5]} "
+            f"(its nodes: {names[:10]}). Drop those events or refit with those "
+            "nodes."
+        )
+    warnings.warn(
+        f"{n} events of {len(left)} node(s) not in nodes= were left out: "
+        f"{left[:5]}. Select the rows first to silence this.",
+        DataQualityWarning,
+        stacklevel=4,
+    )
 
 
 def merge_events(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
