@@ -87,10 +87,8 @@ def test_sumexp_impulse_response_counts_all_generations():
     """Two components: the long-horizon response is A (I - A)^{-1} with A the
     summed branching matrix, whatever the decays."""
     adj = np.array([[[0.2, 0.1], [0.05, 0.1]], [[0.1, 0.0], [0.2, 0.1]]])
-    from titfortat.dynamics.hawkes._diagnostics import impulse_response_sumexp
-
     a = adj.sum(axis=2)
-    got = impulse_response_sumexp(adj, np.array([0.3, 3.0]), 500.0)
+    got = SumExpKernel([0.3, 3.0]).impulse_response(adj, 500.0)
     np.testing.assert_allclose(got, a @ np.linalg.inv(np.eye(2) - a), rtol=1e-8)
 
 

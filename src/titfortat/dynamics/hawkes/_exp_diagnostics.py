@@ -5,25 +5,20 @@ readable."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 
 from titfortat._validation import check_is_fitted
-from titfortat.dynamics.hawkes import _diagnostics as diag
 from titfortat.dynamics.hawkes._exog import PiecewiseCovariates
 from titfortat.dynamics.hawkes._exp_optimize import ExpSpec
-from titfortat.dynamics.hawkes._loglik import LINK_CODES
 from titfortat.dynamics.hawkes._rows import _segments
 from titfortat.dynamics.hawkes._simulate import (
     HawkesSimulator,
     _PiecewiseBaselineSimulator,
 )
-from titfortat.dynamics.hawkes._states import compensator_at_events
-from titfortat.dynamics.hawkes.kernels import LINKS, ExpKernel
-from titfortat.results import FitResult, ResidualResult
+from titfortat.dynamics.hawkes.kernels import ExpKernel
+from titfortat.results import FitResult
 
 
 class _ExpDiagnostics:
@@ -86,63 +81,14 @@ class _ExpDiagnostics:
     def _kernel_of(self, x: np.ndarray) -> ExpKernel:
         return ExpKernel(self._mat(x)[2])
 
-    def residuals(self) -> ResidualResult:
-        """Time-rescaling residuals of the training events, per node."""
-        check_is_fitted(self)
-        mu, a, beta = self._mat(self._x)
-        d = len(self.nodes_)
-        segmented = self._varying_baseline()
+    def _nonlinear_cumulative(self) -> np.ndarray:
         design = self._spec.design
-        if design is not None:  # nonlinear link: the baseline is not additive
-            _, _, cum = design.run(
-                self._times,
-                self._marks,
-                self.end_time_,
-                mu,
-                a,
-                self._spec.gamma(self._x, d),
-                beta,
-                self.link,
-                False,
-                True,
-            )
-            segmented = False
-        else:
-            cum = compensator_at_events(
-                self._times,
-                self._marks,
-                self.end_time_,
-                np.zeros(d) if segmented else np.ascontiguousarray(mu),
-                np.ascontiguousarray(a),
-                beta,
-                LINK_CODES[self.link],
-            )
-        if segmented:  # identity link: the baseline integral is additive
-            cum = cum + self._baseline_integral(self._times, self._marks)
-        return diag.residuals_from_cumulative(cum, self._marks, self.nodes_)
-
-    def predict_intensity(self, grid: Sequence[float] | np.ndarray) -> pd.DataFrame:
-        """Fitted intensity of each node at the ``grid`` times (left limits)."""
-        if not self._varying_baseline():
-            return super().predict_intensity(grid)  # type: ignore[misc]
-        # A varying baseline: the excitation (identity link, zero baseline)
-        # plus the baseline, then the link.
-        check_is_fitted(self)
-        g = np.asarray(grid, dtype=float)
-        d = len(self.nodes_)
-        x = diag.intensity(
-            self._kernel_of_fit(),
-            np.zeros(d),
-            self.adjacency_,
-            "identity",
-            self._times,
-            self._marks,
-            g,
-            self.nodes_,
-        ).to_numpy(copy=True)
-        for i in range(d):
-            x[:, i] += self._baseline_at(self._x, g, np.full(g.size, i))
-        return pd.DataFrame(LINKS[self.link](x), index=g, columns=self.nodes_)
+        if design is None:  # a constant baseline
+            return super()._nonlinear_cumulative()  # type: ignore[misc, no-any-return]
+        mu, a, beta = self._mat(self._x)
+        gamma = self._spec.gamma(self._x, len(self.nodes_))
+        args = (self._times, self._marks, self.end_time_, mu, a, gamma, beta)
+        return design.run(*args, self.link, False, True)[2]
 
     def simulator(
         self,

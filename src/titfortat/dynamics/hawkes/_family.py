@@ -31,10 +31,12 @@ from titfortat.dynamics._events import (
     merge_events,
 )
 from titfortat.dynamics._optim import delta_method, fit_health
-from titfortat.dynamics.hawkes import _diagnostics as diag
 from titfortat.dynamics.hawkes._inference import LikelihoodInference
+from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import (
+    sumexp_compensator_at_events,
+)
 from titfortat.dynamics.hawkes._simulate import HawkesSimulator
-from titfortat.dynamics.hawkes.kernels import Kernel, SumExpKernel
+from titfortat.dynamics.hawkes.kernels import LINKS, Kernel, SumExpKernel
 from titfortat.results import DerivedResult, FitResult, ResidualResult
 
 
@@ -152,30 +154,56 @@ class HawkesFamily(ResultsDelegates, LikelihoodInference, BranchingSummaries):
             return -np.inf
         return float(np.log(lam).sum() - self.baseline_.sum() * big_t - a.sum(0) @ comp)
 
-    def predict_intensity(self, grid: Sequence[float] | np.ndarray) -> pd.DataFrame:
-        """Fitted intensity of each node at the ``grid`` times (left limits)."""
-        check_is_fitted(self)
-        return diag.intensity(
-            self._kernel_of_fit(),
-            self.baseline_,
-            self.adjacency_,
-            self.link,
+    def _baseline_integral(self, t: np.ndarray, node: np.ndarray) -> np.ndarray:
+        """``int_0^t mu_node(s) ds`` (constant here)."""
+        out: np.ndarray = self.baseline_[node] * t
+        return out
+
+    def _nonlinear_cumulative(self) -> np.ndarray:
+        """Compensator of each training event's node at the event, under
+        softplus or relu: the sum-of-exponentials pass (constant baseline)."""
+        kern = self._kernel_of_fit()
+        x = np.concatenate([self.baseline_, self.adjacency_.ravel(), kern.params()])
+        return sumexp_compensator_at_events(
+            x,
             self._times,
             self._marks,
-            np.asarray(grid, dtype=float),
-            self.nodes_,
+            len(self.nodes_),
+            kern.n_components,
+            LINKS[self.link].code,
         )
 
-    def residuals(self) -> ResidualResult:
-        """Time-rescaling residuals of the training events, per node."""
+    def predict_intensity(self, grid: Sequence[float] | np.ndarray) -> pd.DataFrame:
+        """Fitted intensity of each node at the ``grid`` times (left limits):
+        the link of the baseline plus the excitation."""
         check_is_fitted(self)
-        return diag.identity_residuals(
-            self._kernel_of_fit(),
-            self.baseline_,
-            self.adjacency_,
-            self._times,
-            self._marks,
-            self.nodes_,
+        g = np.asarray(grid, dtype=float)
+        d = len(self.nodes_)
+        r = self._kernel_of_fit().excitation_at(self._times, self._marks, g, d)
+        x = r @ self.adjacency_.reshape(d, -1).T
+        for i in range(d):
+            x[:, i] += self._baseline_at(self._x, g, np.full(g.size, i))
+        return pd.DataFrame(LINKS[self.link](x), index=g, columns=self.nodes_)
+
+    def residuals(self) -> ResidualResult:
+        """Time-rescaling residuals of the training events, per node (Brown,
+        Barbieri, Ventura, Kass and Frank 2002): compensator increments
+        between successive events of each node."""
+        check_is_fitted(self)
+        times, marks, d = self._times, self._marks, len(self.nodes_)
+        if self.link == "identity":  # additive: baseline plus excitation
+            src = self._kernel_of_fit().compensator_at(times, marks, times, d)
+            a = self.adjacency_.reshape(d, -1)
+            cum = self._baseline_integral(times, marks) + np.einsum(
+                "nk,nk->n", src, a[marks]
+            )
+        else:
+            cum = self._nonlinear_cumulative()
+        return ResidualResult(
+            {
+                name: np.diff(np.concatenate([[0.0], cum[marks == k]]))
+                for k, name in enumerate(self.nodes_)
+            }
         )
 
     def share_triggered(
@@ -231,8 +259,8 @@ class HawkesFamily(ResultsDelegates, LikelihoodInference, BranchingSummaries):
         """Expected extra events of each node within ``horizon_days`` after one
         event of each node, counting all generations (identity link).
 
-        For a sum of exponentials the response has a closed form (see
-        :func:`~titfortat.dynamics.hawkes._diagnostics.impulse_response_sumexp`;
+        Closed form for a sum of exponentials
+        (:meth:`~titfortat.dynamics.hawkes.kernels.SumExpKernel.impulse_response`;
         for one decay ``A (A - I)^{-1} (expm(beta (A - I) H) - I)``); entry
         ``[i, j]`` is the response of node i to one event of node j, named
         ``i<-j``, with delta-method errors.
@@ -248,17 +276,15 @@ class HawkesFamily(ResultsDelegates, LikelihoodInference, BranchingSummaries):
             )
         d = len(self.nodes_)
 
-        def unpack(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            return self._adjacency_of(v).reshape(d, d, -1), self._kernel_of(v).params()
+        def fn(v: np.ndarray) -> np.ndarray:
+            kern = self._kernel_of(v)
+            assert isinstance(kern, SumExpKernel)
+            a = self._adjacency_of(v).reshape(d, d, -1)
+            return kern.impulse_response(a, horizon_days).ravel()
 
-        return diag.impulse_response(
-            self._x,
-            self.results_.cov_params.to_numpy(),
-            unpack,
-            horizon_days,
-            self.nodes_,
-            delta_method,
-        )
+        v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
+        idx = [f"{a}<-{b}" for a in self.nodes_ for b in self.nodes_]
+        return DerivedResult("impulse_response", pd.Series(v, idx), pd.Series(se, idx))
 
     def simulator(
         self,

@@ -27,13 +27,8 @@ from titfortat.dynamics._optim import (
     keep_warnings,
     report_convergence,
 )
-from titfortat.dynamics.hawkes import _diagnostics as diag
 from titfortat.dynamics.hawkes._family import HawkesFamily
-from titfortat.dynamics.hawkes._loglik import LINK_CODES
 from titfortat.dynamics.hawkes._loglik_sumexp import sumexp_loglik_grad
-from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import (
-    sumexp_compensator_at_events,
-)
 from titfortat.dynamics.hawkes._rows import restricted_loglik
 from titfortat.dynamics.hawkes._sumexp_fit import (
     MIN_LOG_GAP,
@@ -46,7 +41,6 @@ from titfortat.dynamics.hawkes._sumexp_nonlinear import (
     nonlinear_loglik,
 )
 from titfortat.dynamics.hawkes.kernels import SumExpKernel
-from titfortat.results import ResidualResult
 
 __all__ = ["SumExpHawkes"]
 
@@ -359,21 +353,6 @@ class SumExpHawkes(HawkesFamily, BaseEstimator):
     def _adjacency_of(self, x: np.ndarray) -> np.ndarray:
         d, u = self._d, self._u
         return x[d : d + d * d * u].reshape(d, d, u)
-
-    def residuals(self) -> ResidualResult:
-        """Time-rescaling residuals of the training events, per node."""
-        if self.link == "identity":
-            return super().residuals()
-        check_is_fitted(self)
-        cum = sumexp_compensator_at_events(
-            self._x_all,
-            self._times,
-            self._marks,
-            self._d,
-            self._u,
-            LINK_CODES[self.link],
-        )
-        return diag.residuals_from_cumulative(cum, self._marks, self.nodes_)
 
     # ------------------------------------------- hooks of LikelihoodInference
     def _alpha_index(self, i: int, j: int) -> list[int]:

@@ -246,6 +246,31 @@ class SumExpKernel(Kernel):
                 out[:, j, c] = cum
         return out.reshape(times.size, -1)
 
+    def impulse_response(self, adjacency: np.ndarray, horizon: float) -> np.ndarray:
+        """Expected extra events of node i within ``horizon`` days after one
+        event of node j, all generations, for ``adjacency[i, j, u]``.
+
+        The excitation components ``z_u`` obey the linear system ``z_u' =
+        -beta_u z_u + beta_u A_u sum_v z_v`` with ``z_u(0) = beta_u A_u e_j``,
+        so the count is ``S K^{-1} (expm(K H) - I) z(0)`` with ``S`` the sum
+        over components; for U = 1, ``A (A - I)^{-1} (expm(beta (A - I) H) -
+        I)``.
+        """
+        from scipy import linalg
+
+        d, _, u = adjacency.shape
+        big_k = np.zeros((d * u, d * u))
+        z0 = np.zeros((d * u, d))
+        for c, b in enumerate(self.decays):
+            sl = slice(c * d, (c + 1) * d)
+            big_k[sl, sl] -= b * np.eye(d)
+            for v in range(u):
+                big_k[sl, v * d : (v + 1) * d] += b * adjacency[:, :, c]
+            z0[sl] = b * adjacency[:, :, c]
+        grow = linalg.expm(big_k * float(horizon)) - np.eye(d * u)
+        out: np.ndarray = np.tile(np.eye(d), (1, u)) @ np.linalg.solve(big_k, grow @ z0)
+        return out
+
     def sample_lags(self, rng: np.random.Generator, comp: np.ndarray) -> np.ndarray:
         return np.asarray(rng.exponential(1.0 / self.decays[comp]))
 
