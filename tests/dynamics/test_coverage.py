@@ -127,8 +127,8 @@ def test_wald_coverage_softplus_exog():
     # Inhibitory cross effect plus two step covariates under softplus,
     # simulated by thinning with the covariates' pieces.
     from titfortat.dynamics.hawkes._exog import as_covariates
-    from titfortat.dynamics.hawkes._exp_nonlinear import NonlinearDesign
     from titfortat.dynamics.hawkes._simulate import _PiecewiseBaselineSimulator
+    from titfortat.dynamics.hawkes.baselines import NonlinearDesign
 
     adj = np.array([[0.3, -0.8], [0.6, 0.2]])
     exog = {"truce": [(600, 1200)], "sanction": [(1000, 2500)]}

@@ -15,12 +15,12 @@ from titfortat.dynamics.hawkes._exog import (
     as_covariates,
     piece_polynomials,
 )
-from titfortat.dynamics.hawkes._exp_nonlinear import NonlinearDesign
 from titfortat.dynamics.hawkes._loglik_exog_nonlinear import (
     _active_cubic_relu,
     _interval_cubic_softplus,
 )
 from titfortat.dynamics.hawkes._simulate import _PiecewiseBaselineSimulator
+from titfortat.dynamics.hawkes.baselines import NonlinearDesign
 
 MU = np.array([0.5, 0.3])
 INHIB = np.array([[0.3, -0.8], [0.6, 0.2]])  # node 1 inhibits node 0

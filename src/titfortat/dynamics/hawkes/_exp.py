@@ -31,16 +31,14 @@ from titfortat.dynamics._optim import (
     report_convergence,
 )
 from titfortat.dynamics.hawkes._exog import (
-    BaselineTerms,
-    SplineBasis,
-    StackedTerms,
     as_covariates,
     positivity_rows,
 )
-from titfortat.dynamics.hawkes._exp_diagnostics import _ExpDiagnostics
-from titfortat.dynamics.hawkes._exp_nonlinear import NonlinearDesign
 from titfortat.dynamics.hawkes._exp_optimize import _MIN_BASELINE, ExpSpec
 from titfortat.dynamics.hawkes._family import HawkesFamily
+from titfortat.dynamics.hawkes._simulate import HawkesSimulator
+from titfortat.dynamics.hawkes.baselines import Baseline
+from titfortat.dynamics.hawkes.kernels import ExpKernel
 from titfortat.exceptions import DataError, DataQualityWarning
 
 __all__ = ["MAX_TIED_SHARE", "ExpHawkes"]
@@ -52,7 +50,7 @@ __all__ = ["MAX_TIED_SHARE", "ExpHawkes"]
 MAX_TIED_SHARE = 0.25
 
 
-class ExpHawkes(_ExpDiagnostics, HawkesFamily, BaseEstimator):
+class ExpHawkes(HawkesFamily, BaseEstimator):
     """Multivariate Hawkes process with an exponential kernel, fitted by exact MLE.
 
     .. math::
@@ -324,15 +322,9 @@ class ExpHawkes(_ExpDiagnostics, HawkesFamily, BaseEstimator):
                 stacklevel=2,
             )
         self._exog_terms = None if exog is None else as_covariates(exog)
-        cov = self._baseline_terms(big_t)
-        if cov is not None and self.baseline_segments != 1:
-            raise ValueError(
-                "exog and baseline_spline_df need baseline_segments=1 in ExpHawkes "
-                f"(got baseline_segments={self.baseline_segments}). Express "
-                "baseline segments as indicator covariates instead, e.g. "
-                "exog={'late': [(start, end)]}."
-            )
-        varying = cov is not None or self.baseline_segments > 1
+        self._baseline = base = Baseline.build(
+            self.baseline_segments, self.baseline_spline_df, self._exog_terms, big_t
+        )
         self._spec = spec = ExpSpec(
             self.link,
             self.baseline_segments,
@@ -340,10 +332,8 @@ class ExpHawkes(_ExpDiagnostics, HawkesFamily, BaseEstimator):
             self.n_starts,
             self.max_iter,
             self.tol,
-            cov,
-            NonlinearDesign.build(cov, self.baseline_segments, big_t)
-            if self.link != "identity" and varying
-            else None,
+            base.terms,
+            base.design if self.link != "identity" and base.varying else None,
         )
         n_par = self.baseline_segments * d + d * d + d * spec.n_cov() + 1
         free = np.ones(n_par, dtype=bool)
@@ -358,7 +348,7 @@ class ExpHawkes(_ExpDiagnostics, HawkesFamily, BaseEstimator):
         starts = spec.starts(arrays, big_t, rng)
         x, ll, info = spec.optimize(times, marks, big_t, d, starts, free)
         report_convergence(info, strict=strict, name=type(self).__name__)
-        if cov is not None and self.link == "identity":
+        if base.terms is not None and self.link == "identity":
             self._warn_baseline_at_bound(x, big_t, names)
         lower = np.full(x.size, -np.inf)
         if self.link == "identity":
@@ -367,7 +357,7 @@ class ExpHawkes(_ExpDiagnostics, HawkesFamily, BaseEstimator):
             lower[: self.baseline_segments * d] = 0.0
         lower[-1] = 0.0
 
-        if self.link == "identity" and cov is None:
+        if self.link == "identity" and base.terms is None:
             full = -spec.hessian(x, times, marks, big_t, d)
             idx = np.flatnonzero(free)
             info_mat = full[np.ix_(idx, idx)]
@@ -389,6 +379,61 @@ class ExpHawkes(_ExpDiagnostics, HawkesFamily, BaseEstimator):
         params = pd.Series(x, index=spec.names(names))
         self._record_fit(names, times, marks, big_t, params, cov, ll, info, free, k)
         return self
+
+    # ------------------------------------------------- hooks of HawkesFamily
+    def _mat(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        return self._spec.unpack(x, len(self.nodes_))
+
+    def _adjacency_of(self, x: np.ndarray) -> np.ndarray:
+        return self._mat(x)[1]
+
+    def _kernel_of_fit(self) -> ExpKernel:
+        return ExpKernel(self.decay_)
+
+    def _kernel_of(self, x: np.ndarray) -> ExpKernel:
+        return ExpKernel(self._mat(x)[2])
+
+    def _varying_baseline(self) -> bool:
+        return self._baseline.varying
+
+    def _baseline_at(self, x: np.ndarray, t: np.ndarray, node: np.ndarray) -> Any:
+        gamma = self._spec.gamma(x, len(self.nodes_))
+        return self._baseline.at(self._mat(x)[0], gamma, t, node)
+
+    def _baseline_integral(self, t: np.ndarray, node: np.ndarray) -> np.ndarray:
+        return self._baseline.integral(self._mat(self._x)[0], self.exog_coef_, t, node)
+
+    def _nonlinear_cumulative(self) -> np.ndarray:
+        if not self._baseline.varying:
+            return super()._nonlinear_cumulative()
+        mu, a, beta = self._mat(self._x)
+        args = (self._times, self._marks, self.end_time_, mu, a, self.exog_coef_)
+        return self._baseline.design.run(*args, beta, self.link, False, True)[2]
+
+    def simulator(
+        self,
+        *,
+        end_time: float | None = None,
+        rng: int | np.random.Generator | None = None,
+        max_events: int | None = None,
+    ) -> HawkesSimulator:
+        """A :class:`HawkesSimulator` of the fitted model, over the fitted
+        window unless ``end_time`` is given (see :meth:`Baseline.simulator`
+        for a varying baseline)."""
+        if not self._baseline.varying:
+            return super().simulator(end_time=end_time, rng=rng, max_events=max_events)
+        check_is_fitted(self)
+        return self._baseline.simulator(
+            self._mat(self._x)[0],
+            self.exog_coef_,
+            self.adjacency_,
+            self._kernel_of_fit(),
+            self.link,
+            self.end_time_ if end_time is None else float(end_time),
+            rng=rng,
+            max_events=max_events,
+            nodes=self.nodes_,
+        )
 
     # ------------------------------------------- hooks of LikelihoodInference
     def _alpha_index(self, i: int, j: int) -> list[int]:
@@ -422,20 +467,6 @@ class ExpHawkes(_ExpDiagnostics, HawkesFamily, BaseEstimator):
 
     def _bootstrap_kwargs(self) -> dict[str, Any]:
         return {"exog": self._exog_terms}
-
-    def _baseline_terms(self, end_time: float) -> BaselineTerms | None:
-        """Covariates from ``exog`` and/or the spline basis, or None."""
-        df = self.baseline_spline_df
-        if df and df < 4:
-            raise ValueError(
-                "The 'baseline_spline_df' parameter of ExpHawkes must be 0 (no "
-                f"spline) or at least 4 (cubic B-splines). Got {df!r} instead."
-            )
-        spline = SplineBasis(df, end_time) if df else None
-        exog = self._exog_terms
-        if spline is None:
-            return exog
-        return spline if exog is None else StackedTerms(exog, spline)
 
     def _warn_baseline_at_bound(
         self, x: np.ndarray, end_time: float, names: list[str]

@@ -22,7 +22,6 @@ from titfortat.dynamics.hawkes._exog import (
     loglik_grad_exog,
     positivity_rows,
 )
-from titfortat.dynamics.hawkes._exp_nonlinear import NonlinearDesign
 from titfortat.dynamics.hawkes._loglik import exp_hessian_seg, exp_loglik_grad_seg
 from titfortat.dynamics.hawkes._rows import (
     SUBSAMPLE_ABOVE,
@@ -31,6 +30,7 @@ from titfortat.dynamics.hawkes._rows import (
     subsample,
 )
 from titfortat.dynamics.hawkes._sumexp_nonlinear import nonlinear_loglik
+from titfortat.dynamics.hawkes.baselines import NonlinearDesign
 
 _LOG_BETA_BOUNDS = (np.log(1e-6), np.log(1e6))
 # Smallest baseline allowed on a covariate piece, in events per day: the
