@@ -11,9 +11,9 @@ from titfortat.dynamics import ExpHawkes, HawkesSimulator
 from titfortat.dynamics._events import merge_events
 from titfortat.dynamics.hawkes._loglik import LINK_CODES
 from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import (
+    sumexp_compensator_at_events,
     sumexp_nonlinear_loglik_grad,
 )
-from titfortat.dynamics.hawkes._states import compensator_at_events
 
 MU2 = np.array([0.5, 0.3])
 INHIB = np.array([[0.3, -0.8], [0.6, 0.2]])
@@ -77,7 +77,8 @@ def test_relu_event_on_the_floor():
     ll, g = relu_loglik_grad(times, marks, 4.0, MU2, INHIB, 1.5, True)
     assert ll == pytest.approx(ref.loglik_relu(times, marks, 4.0, MU2, INHIB, 1.5))
     assert ll < np.log(1e-8)
-    cum = compensator_at_events(times, marks, 4.0, MU2, INHIB, 1.5, LINK_CODES["relu"])
+    x = np.concatenate([MU2, INHIB.ravel(), [1.5]])
+    cum = sumexp_compensator_at_events(x, times, marks, 2, 1, LINK_CODES["relu"])
 
     # Node 0's compensator at its last event equals the integral of its
     # floored predictor up to then (quadrature with the kinks as break points).

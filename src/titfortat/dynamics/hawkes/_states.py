@@ -1,10 +1,7 @@
-"""Compiled state kernels of the exponential Hawkes model: the compensator
-at every event (time-rescaling residuals), the intensity on a grid, and the
-recursive states at given times, for every link.
-
-Split from ``_loglik`` (the log-likelihood passes), whose link function they
-share; states as documented there. Under a nonlinear link the compensator is
-the sum-of-exponentials kernel's at U = 1 (``_loglik_sumexp_nonlinear``).
+"""Compiled states of the exponential kernel: the excitation and the
+compensator terms at every event (the design of the fixed-decay fit and of
+the residuals, ``SumExpKernel``) and the intensity on a grid. States as
+documented in ``_loglik``.
 """
 
 from __future__ import annotations
@@ -15,66 +12,8 @@ import numpy as np
 from numba import njit
 
 from titfortat.dynamics.hawkes._loglik import _phi
-from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import (
-    sumexp_nonlinear_loglik_grad,
-)
 
 Arr = np.ndarray  # numba ignores annotations; these document the dtypes
-
-
-def compensator_at_events(
-    times: Arr,
-    marks: Arr,
-    end_time: float,
-    mu: Arr,
-    adj: Arr,
-    beta: float,
-    link: int,
-) -> Arr:
-    """Cumulative compensator of each event's own node at the event time."""
-    if link == 0:
-        return _identity_compensator(times, marks, mu, adj, beta)
-    # [mu, A, beta] is the sum-of-exponentials layout with U = 1; called with
-    # the log-likelihood's argument types, so no second compilation.
-    res = np.zeros(times.size)
-    x = np.concatenate([mu, np.ravel(adj), [beta]]).astype(float)
-    sumexp_nonlinear_loglik_grad(
-        x, times, marks, end_time, mu.size, 1, link, False, -1, res
-    )
-    return res
-
-
-@njit(cache=True)
-def _identity_compensator(
-    times: Arr, marks: Arr, mu: Arr, adj: Arr, beta: float
-) -> Arr:
-    d = mu.size
-    n = times.size
-    res = np.zeros(n)
-    s0 = np.zeros(d)
-    pend = np.zeros(d)
-    cum = np.zeros(d)
-    t_prev = 0.0
-    for k in range(n):
-        t = times[k]
-        if t > t_prev:
-            dt = t - t_prev
-            for j in range(d):
-                s0[j] += pend[j]
-                pend[j] = 0.0
-            e = math.exp(-beta * dt)
-            for i in range(d):
-                a = 0.0
-                for j in range(d):
-                    a += adj[i, j] * beta * s0[j]
-                # int_0^dt mu + a exp(-beta u) du
-                cum[i] += mu[i] * dt + a * (1.0 - e) / beta
-            for j in range(d):
-                s0[j] *= e
-            t_prev = t
-        res[k] = cum[marks[k]]
-        pend[marks[k]] += 1.0
-    return res
 
 
 @njit(cache=True)

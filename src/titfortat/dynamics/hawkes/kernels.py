@@ -39,11 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from titfortat.dynamics.hawkes._loglik import LINK_CODES
-from titfortat.dynamics.hawkes._states import (
-    compensator_at_events,
-    exp_states,
-    intensity_at,
-)
+from titfortat.dynamics.hawkes._states import exp_states, intensity_at
 
 __all__ = ["LINKS", "ExpKernel", "Kernel", "Link", "SumExpKernel"]
 
@@ -233,18 +229,13 @@ class SumExpKernel(Kernel):
     ) -> np.ndarray:
         if at is not times:
             return super().compensator_at(times, marks, at, d)
-        # At the events themselves: the compiled pass, one source at a time
-        # (identity link, zero baseline, a unit adjacency column).
-        out = np.empty((times.size, d, self.decays.size))
-        for c, b in enumerate(self.decays):
-            for j in range(d):
-                col = np.zeros((d, d))
-                col[:, j] = 1.0
-                cum = compensator_at_events(
-                    times, marks, times[-1] + 1.0, np.zeros(d), col, float(b), 0
-                )
-                out[:, j, c] = cum
-        return out.reshape(times.size, -1)
+        # At the events themselves: sum_k 1 - exp(-b (t - t_k)) over earlier
+        # events of j is their count minus S0 = R / b, from the design pass.
+        r, _ = self.design(times, marks, float(times[-1]) if times.size else 0.0, d)
+        before = [np.searchsorted(times[marks == j], times, "left") for j in range(d)]
+        counts = np.repeat(np.stack(before, axis=1), self.decays.size, axis=1)
+        out: np.ndarray = counts - r / np.tile(self.decays, d)
+        return out
 
     def impulse_response(self, adjacency: np.ndarray, horizon: float) -> np.ndarray:
         """Expected extra events of node i within ``horizon`` days after one
