@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -228,30 +228,69 @@ def observed_information(
     x: np.ndarray,
     free: np.ndarray,
     lower: np.ndarray,
+    rows: Sequence[np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Negative Hessian of the log-likelihood by differencing its gradient.
+    """Negative Hessian of the log-likelihood over the ``free`` coordinates,
+    by differencing its gradient.
 
     Central differences with a relative step; a coordinate closer than one
     step to its lower bound is differenced forwards so the intensity stays
     valid (parameters estimated on the boundary, e.g. ``alpha = 0``, still get
     a curvature, but their Wald interval is only indicative).
+
+    ``rows`` declares a log-likelihood that is a sum of terms, one per target
+    node, each depending on its row's parameters (``rows[i]``) and the
+    parameters of no row (the decays) only. The q-th parameter of every row
+    is then perturbed at once, since no row's gradient sees another row's
+    parameters: ``2 (max row length + shared)`` gradient passes instead of
+    ``2 k`` (for ``D = 10``: 24 instead of 222). A shared parameter's column
+    is differenced alone and fills both triangles.
     """
-    idx = np.flatnonzero(free)
-    k = idx.size
-    h_mat = np.zeros((k, k))
-    g0 = grad(x)[idx]
-    for c, p in enumerate(idx):
-        h = 1e-5 * max(abs(x[p]), 1e-2)
+    n = x.size
+    free = np.asarray(free, dtype=bool)
+    everything = np.arange(n)
+    groups: list[tuple[np.ndarray, list[np.ndarray]]] = []
+    if rows is None:
+        groups = [(np.array([p]), [everything]) for p in np.flatnonzero(free)]
+    else:
+        rows = [r[free[r]] for r in rows]
+        in_row = np.zeros(n, dtype=bool)
+        for r in rows:
+            in_row[r] = True
+        width = max((r.size for r in rows), default=0)
+        groups = [
+            (
+                np.array([r[q] for r in rows if q < r.size]),
+                [r for r in rows if q < r.size],
+            )
+            for q in range(width)
+        ]
+        groups += [
+            (np.array([p]), [everything]) for p in np.flatnonzero(free & ~in_row)
+        ]
+    h_mat = np.zeros((n, n))
+    g0 = grad(x)
+    for params, targets in groups:
+        h = 1e-5 * np.maximum(np.abs(x[params]), 1e-2)
+        fwd = np.isfinite(lower[params]) & (x[params] - h < lower[params])
         xp = x.copy()
-        xp[p] += h
-        gp = grad(xp)[idx]
-        if np.isfinite(lower[p]) and x[p] - h < lower[p]:
-            h_mat[:, c] = (gp - g0) / h
-        else:
+        xp[params] += h
+        gp = grad(xp)
+        gm = g0
+        if not fwd.all():
             xm = x.copy()
-            xm[p] -= h
-            h_mat[:, c] = (gp - grad(xm)[idx]) / (2 * h)
-    return -0.5 * (h_mat + h_mat.T)
+            xm[params[~fwd]] -= h[~fwd]
+            gm = grad(xm)
+        for p, hp, f, tgt in zip(params, h, fwd, targets, strict=True):
+            if f:
+                h_mat[tgt, p] = (gp[tgt] - g0[tgt]) / hp
+            else:
+                h_mat[tgt, p] = (gp[tgt] - gm[tgt]) / (2 * hp)
+            if rows is not None and tgt is everything:
+                h_mat[p, in_row] = h_mat[in_row, p]
+    idx = np.flatnonzero(free)
+    h_free = h_mat[np.ix_(idx, idx)]
+    return -0.5 * (h_free + h_free.T)
 
 
 def _try_inverse(info: np.ndarray) -> np.ndarray | None:

@@ -366,7 +366,18 @@ class ExpHawkes(HawkesFamily, BaseEstimator):
             def grad(v: np.ndarray) -> np.ndarray:
                 return spec.loglik(v, times, marks, big_t, d)[1]
 
-            info_mat = observed_information(grad, x, free, lower)
+            # Under softplus and relu the log-likelihood separates by target
+            # node (rows: mu_i, A[i], gamma[i]), so every row is differenced
+            # at once; under the identity link a joint step could leave the
+            # covariate baseline's positive region, so one at a time.
+            nm, p = self.baseline_segments * d, base.n_terms
+            rows = [np.r_[i:nm:d, nm + i * d : nm + (i + 1) * d] for i in range(d)]
+            rows = [
+                np.r_[r, nm + d * d + i * p : nm + d * d + (i + 1) * p]
+                for i, r in enumerate(rows)
+            ]
+            blocks = None if self.link == "identity" else rows
+            info_mat = observed_information(grad, x, free, lower, blocks)
         cov = covariance(info_mat, free, strict=strict)
         self._x, self._free = x, free
         mu, adj, self.decay_ = spec.unpack(x, d)

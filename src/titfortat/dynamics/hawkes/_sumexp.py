@@ -25,6 +25,7 @@ from titfortat.dynamics._events import (
 from titfortat.dynamics._optim import (
     covariance,
     keep_warnings,
+    observed_information,
     report_convergence,
 )
 from titfortat.dynamics.hawkes._family import HawkesFamily
@@ -36,10 +37,7 @@ from titfortat.dynamics.hawkes._sumexp_fit import (
     fit_free,
     information,
 )
-from titfortat.dynamics.hawkes._sumexp_nonlinear import (
-    blocked_information,
-    nonlinear_loglik,
-)
+from titfortat.dynamics.hawkes._sumexp_nonlinear import nonlinear_loglik
 from titfortat.dynamics.hawkes.kernels import SumExpKernel
 
 __all__ = ["SumExpHawkes"]
@@ -273,10 +271,12 @@ class SumExpHawkes(HawkesFamily, BaseEstimator):
         strict: bool,
     ) -> np.ndarray:
         """Inverse observed information of the reported parameters: the
-        analytic Hessian under the identity link (decays learned), blocked
-        differences of the analytic gradient under softplus and relu."""
+        analytic Hessian under the identity link (decays learned), differences
+        of the analytic gradient under softplus and relu, every target row at
+        once (the log-likelihood separates by target node)."""
         d, u = self._d, self._u
         k = x_all.size - u  # [mu, alpha]; the decays follow
+        n_rep = x_all.size if self.learn_decays else k
         if self.link == "identity":
             info_mat = information(x_all, times, marks, end_time, d, u)
             at_bound = x_all <= 1e-8  # alpha or mu on its bound
@@ -289,9 +289,11 @@ class SumExpHawkes(HawkesFamily, BaseEstimator):
             def grad(v: np.ndarray) -> np.ndarray:
                 return self._loglik(v, times, marks, end_time)[1]
 
-            info_mat = blocked_information(grad, x_all, d, u, self.learn_decays, lower)
+            du = d * u
+            rows = [np.r_[i, d + i * du : d + (i + 1) * du] for i in range(d)]
+            free = np.arange(x_all.size) < n_rep
+            info_mat = observed_information(grad, x_all, free, lower, rows)
             at_bound = np.zeros(x_all.size, dtype=bool)
-        n_rep = x_all.size if self.learn_decays else k
         return covariance(
             info_mat[:n_rep, :n_rep],
             np.ones(n_rep, dtype=bool),
