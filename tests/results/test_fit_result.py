@@ -105,6 +105,40 @@ def test_nan_standard_errors_propagate():
     assert np.isnan(r.summary().table.loc["decay", "ci_lower"])
 
 
+def _toy(cov, converged=True, k_params=None, info=None):
+    return FitResult.from_estimates(
+        params=pd.Series([1.0, 0.5], index=["mu[a]", "decay"]),
+        cov_params=cov,
+        log_likelihood=-1.0,
+        n_obs=50,
+        n_events=50,
+        n_nodes=1,
+        end_time=10.0,
+        model_repr="M()",
+        k_params=k_params,
+        converged=converged,
+        optimizer_info=info,
+    )
+
+
+def test_summary_says_not_estimable_and_shows_no_inference():
+    # A fit that did not converge: estimates shown, no interval, z or p.
+    r = _toy([[0.01, 0.0], [0.0, 0.04]], converged=False, info={"health": ["H"]})
+    s = r.summary()
+    assert s.header["estimable"] == "NO: the fit did not converge (H)"
+    assert s.table[["std_err", "ci_lower", "z", "p_value"]].isna().all().all()
+    assert s.table["estimate"].tolist() == [1.0, 0.5]
+    assert "estimable:            NO" in str(s)
+    # Converged, but a free parameter's standard error is NaN.
+    r = _toy([[0.01, 0.0], [0.0, np.nan]])
+    assert r.not_estimable == "1 of 2 standard errors could not be computed"
+    assert r.summary().table["p_value"].isna().all()
+    # A parameter held fixed (NaN by construction) does not count.
+    r = _toy([[0.01, 0.0], [0.0, np.nan]], k_params=1)
+    assert r.not_estimable is None and r.summary().header["estimable"] == "yes"
+    assert r.summary().table.loc["mu[a]", "z"] == pytest.approx(10.0)
+
+
 def test_lr_and_derived_results():
     lr = LRTestResult(
         "x = 0", 2.706, 1, boundary=True, ll_full=0.0, ll_restricted=-1.353

@@ -274,8 +274,32 @@ class FitResult:
             index=self.params.index,
         )
 
+    @property
+    def not_estimable(self) -> str | None:
+        """Why the intervals and tests of this fit are not valid (None when
+        they are): the optimiser did not converge, or standard errors of
+        estimated parameters could not be computed (a singular or indefinite
+        observed information). Parameters held fixed are not counted."""
+        reasons = []
+        if not self.converged:
+            health = self.optimizer_info.get("health") or [
+                str(self.optimizer_info.get("message", "no reason recorded"))
+            ]
+            reasons.append("the fit did not converge (" + "; ".join(health) + ")")
+        n_fixed = len(self.params) - self.k_params
+        n_nan = int(self.std_err.isna().sum()) - n_fixed
+        if n_nan > 0:
+            reasons.append(
+                f"{n_nan} of {self.k_params} standard errors could not be computed"
+            )
+        return "; ".join(reasons) if reasons else None
+
     def summary(self, alpha: float = 0.05) -> Summary:
-        """Return a :class:`Summary` with ``1 - alpha`` Wald intervals."""
+        """Return a :class:`Summary` with ``1 - alpha`` Wald intervals.
+
+        A fit that is not estimable (:attr:`not_estimable`) shows its
+        estimates with no intervals, statistics or p-values, and the reason
+        in the header."""
         ci = self.conf_int(alpha)
         table = pd.DataFrame(
             {
@@ -288,6 +312,9 @@ class FitResult:
             }
         )[_COLUMNS]
         table.attrs["alpha"] = alpha
+        why = self.not_estimable
+        if why is not None:
+            table[["std_err", "ci_lower", "ci_upper", "z", "p_value"]] = np.nan
         header = {
             "model": self.model_repr,
             "data": self.data_fingerprint or "in-memory events",
@@ -298,6 +325,7 @@ class FitResult:
             "AIC": self.aic,
             "BIC": self.bic,
             "converged": self.converged,
+            "estimable": "yes" if why is None else f"NO: {why}",
             "hypothesis tested": self.hypothesis,
             "CI level": f"{100 * (1 - alpha):g}% (Wald)",
         }
