@@ -240,12 +240,14 @@ def _left_out(n: int, labels: np.ndarray, names: list[str], scoring: bool) -> No
     left = sorted({str(v) for v in labels})
     if scoring:
         raise DataError(
-            f"{n} events are of nodes the model was not fitted on: {left[:5]} "
+            f"{n} event{'s are' if n != 1 else ' is'} of nodes the model was not "
+            f"fitted on: {left[:5]} "
             f"(its nodes: {names[:10]}). Drop those events or refit with those "
             "nodes."
         )
     warnings.warn(
-        f"{n} events of {len(left)} node(s) not in nodes= were left out: "
+        f"{n} event{'s' * (n != 1)} of {len(left)} node(s) not in nodes= "
+        f"{'were' if n != 1 else 'was'} left out: "
         f"{left[:5]}. Select the rows first to silence this.",
         DataQualityWarning,
         stacklevel=4,

@@ -313,7 +313,8 @@ class ExpHawkes(HawkesFamily, BaseEstimator):
             )
         if n_ties:
             warnings.warn(
-                f"{n_ties} events share their time with an earlier event. Tied "
+                f"{n_ties} event{'s' * (n_ties != 1)} share{'s' * (n_ties == 1)} "
+                "their time with an earlier event. Tied "
                 "events do not excite each other in the likelihood, which biases "
                 "the excitation down when ties come from coarse time stamps. For "
                 "day-resolution data use BinnedHawkes, or pass "
@@ -342,7 +343,8 @@ class ExpHawkes(HawkesFamily, BaseEstimator):
         k = int(free.sum())
         if times.size <= k:
             raise DataError(
-                f"{times.size} events cannot identify {k} parameters; aggregate "
+                f"{times.size} event{'s' * (times.size != 1)} cannot identify {k} "
+                "parameters; aggregate "
                 "nodes or fix the decay."
             )
         starts = spec.starts(arrays, big_t, rng)
