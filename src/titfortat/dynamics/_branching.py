@@ -1,5 +1,6 @@
-"""The spectral radius of a branching matrix and the branching summaries,
-shared by every Hawkes model."""
+"""The spectral radius of a branching matrix and the branching summaries
+(branching matrix and ratio, share triggered, impulse response), written
+once for every Hawkes model, continuous and binned."""
 
 from __future__ import annotations
 
@@ -38,14 +39,17 @@ def spectral_radius(adjacency: np.ndarray, link: str = "identity") -> float:
 
 
 class BranchingSummaries:
-    """``spectral_radius``, ``branching_matrix`` and ``branching_ratio``,
-    written once for every Hawkes model (continuous and binned).
+    """``spectral_radius``, ``branching_matrix``, ``branching_ratio``,
+    ``share_triggered`` and ``impulse_response``, written once for every
+    Hawkes model (continuous and binned), with delta-method errors.
 
     A model supplies ``_adjacency_of(x)``: its adjacency, ``(D, D)`` or
     ``(D, D, U)``, at a parameter vector ``x`` laid out as
-    ``results_.params``. Under softplus or relu the ratio, like
-    :func:`spectral_radius`, is that of the positive parts, so the two
-    methods report the same number with or without a standard error.
+    ``results_.params``; for the last two also ``_baseline_of(x)`` (a
+    constant baseline), ``_triggered(x)`` and ``_impulse(x, horizon)``.
+    Under softplus or relu the ratio, like :func:`spectral_radius`, is that
+    of the positive parts, so the two methods report the same number with or
+    without a standard error.
     """
 
     nodes_: list[str]
@@ -56,6 +60,32 @@ class BranchingSummaries:
 
     def _adjacency_of(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+    def _varying_baseline(self) -> bool:
+        return False
+
+    def _baseline_of(self, x: np.ndarray) -> np.ndarray:
+        """The constant baseline ``mu`` (D,) at ``x``."""
+        return x[: len(self.nodes_)]
+
+    def _triggered(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per node: expected number of observed events that were triggered
+        (stochastic declustering, Lewis et al. 2012), and observed events."""
+        raise NotImplementedError
+
+    def _impulse(self, x: np.ndarray, horizon: float) -> np.ndarray:
+        """Expected extra events of node i within ``horizon`` after one
+        event of node j, all generations, (D, D)."""
+        raise NotImplementedError
+
+    def _check_additive(self, what: str) -> None:
+        check_is_fitted(self)
+        if self.link != "identity":
+            raise ValueError(
+                f"{what} needs link='identity': under link={self.link!r} "
+                "background and triggered events are not additive. Simulate "
+                "the fitted model instead."
+            )
 
     def spectral_radius(self) -> float:
         """Spectral radius of the branching matrix (< 1: stationary; under
@@ -86,4 +116,55 @@ class BranchingSummaries:
             lambda v: np.array([spectral_radius(self._adjacency_of(v), self.link)]),
             ["spectral_radius"],
             "branching_ratio",
+        )
+
+    def share_triggered(self, method: str = "auto") -> DerivedResult:
+        """Expected share of events triggered by other events (not
+        background), per node and in total (identity link).
+
+        ``"stationary"``: with mean rates ``m = (I - A)^{-1} mu`` node i's
+        share is ``1 - mu_i / m_i`` (the Lewis et al. 2012 "self-excitation
+        explains" figure), in total ``1 - sum(mu) / sum(m)``; constant
+        baseline only. ``"empirical"``: the expected share of the observed
+        events attributed to triggering given the fitted model (stochastic
+        declustering). ``"auto"`` is stationary for a constant baseline and
+        empirical otherwise. Delta-method standard errors.
+        """
+        self._check_additive("share_triggered")
+        varying = self._varying_baseline()
+        if method == "auto":
+            method = "empirical" if varying else "stationary"
+        if method not in {"stationary", "empirical"}:
+            raise ValueError(
+                "The 'method' argument of share_triggered must be one of "
+                f"{{'auto', 'empirical', 'stationary'}}. Got {method!r} instead."
+            )
+        if method == "stationary" and varying:
+            raise ValueError(
+                "share_triggered(method='stationary') needs baseline_segments=1 "
+                "and no exog or spline (a constant baseline); use method='empirical'."
+            )
+
+        def fn(x: np.ndarray) -> np.ndarray:
+            if method == "stationary":
+                a = self._adjacency_of(x)
+                a = a.sum(axis=2) if a.ndim == 3 else a
+                mu = self._baseline_of(x)
+                m = np.linalg.solve(np.eye(a.shape[0]) - a, mu)
+                return np.concatenate([1.0 - mu / m, [1.0 - mu.sum() / m.sum()]])
+            trig, n = self._triggered(x)
+            return np.concatenate([trig / n, [trig.sum() / n.sum()]])
+
+        return self._delta(fn, [*self.nodes_, "total"], "share_triggered")
+
+    def impulse_response(self, horizon_days: float) -> DerivedResult:
+        """Expected extra events of each node within ``horizon_days`` after
+        one event of each node, counting all generations (identity link);
+        entry ``i<-j`` is the response of node i to one event of node j,
+        with delta-method errors."""
+        self._check_additive("impulse_response")
+        self._impulse(self._x, horizon_days)  # refuses what it cannot compute
+        idx = [f"{a}<-{b}" for a in self.nodes_ for b in self.nodes_]
+        return self._delta(
+            lambda v: self._impulse(v, horizon_days).ravel(), idx, "impulse_response"
         )

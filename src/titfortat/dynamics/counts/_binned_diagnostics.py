@@ -14,9 +14,8 @@ import pandas as pd
 
 from titfortat._validation import as_generator, check_is_fitted
 from titfortat.dynamics._branching import BranchingSummaries
-from titfortat.dynamics._optim import delta_method
 from titfortat.dynamics.counts._kernels import lag_weights
-from titfortat.results import DerivedResult, FitResult, ResidualResult
+from titfortat.results import FitResult, ResidualResult
 
 
 class _BinnedDiagnostics(BranchingSummaries):
@@ -78,76 +77,33 @@ class _BinnedDiagnostics(BranchingSummaries):
             )
         return pd.DataFrame(m[g.astype(np.int64)], index=g, columns=self.nodes_)
 
-    def _check_additive(self) -> None:
-        """Branching summaries need background and triggered counts to add."""
-        check_is_fitted(self)
-        if self.link != "identity":
-            raise ValueError(
-                "This summary needs link='identity': under softplus background and "
-                "triggered counts are not additive. Simulate the fitted model."
-            )
+    def _varying_baseline(self) -> bool:
+        return self.baseline_segments > 1 or self._exog is not None
 
-    def share_triggered(
-        self, method: Literal["auto", "stationary", "empirical"] = "auto"
-    ) -> DerivedResult:
-        """Share of events triggered by earlier events, per node and in total.
+    def _baseline_of(self, x: np.ndarray) -> np.ndarray:
+        out: np.ndarray = self._split(x, len(self.nodes_))[0][0]
+        return out
 
-        ``"stationary"``: ``1 - mu_i / m_i`` with mean rates
-        ``m = (I - A)^{-1} mu`` (constant baseline only). ``"empirical"``:
-        expected share of the observed events attributed to triggering,
-        ``sum_d y_i(d) (m_i(d) - mu_i(d)) / m_i(d) / sum_d y_i(d)``
-        (stochastic declustering, Lewis et al. 2012). ``"auto"`` uses the
-        stationary form for one baseline segment, otherwise empirical.
-        Delta-method standard errors.
-        """
-        self._check_additive()
-        d = len(self.nodes_)
-        constant = self.baseline_segments == 1 and self._exog is None
-        if method == "auto":
-            method = "stationary" if constant else "empirical"
-        if method == "stationary" and not constant:
-            raise ValueError(
-                "share_triggered(method='stationary') needs baseline_segments=1 "
-                "and no exog; use method='empirical'."
-            )
+    def _triggered(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``sum_d y_i(d) (m_i(d) - mu_i(d)) / m_i(d)`` and ``sum_d y_i(d)``."""
         s = slice(self.n_presample, None)
         yo = self._y[s].astype(float)
+        a = self._split(x, len(self.nodes_))[1]
+        eta, e, _ = self._predictor(x, self._y)
+        return (yo * (e[s] @ a.T) / eta[s]).sum(axis=0), yo.sum(axis=0)
 
-        def fn(x: np.ndarray) -> np.ndarray:
-            mu, a, _, _, _ = self._split(x, d)
-            if method == "stationary":
-                m = np.linalg.solve(np.eye(d) - a, mu[0])
-                return np.concatenate([1.0 - mu[0] / m, [1.0 - mu[0].sum() / m.sum()]])
-            eta, e, _ = self._predictor(x, self._y)
-            trig_part = e[s] @ a.T
-            trig = (yo * trig_part / eta[s]).sum(axis=0)
-            return np.concatenate([trig / yo.sum(axis=0), [trig.sum() / yo.sum()]])
-
-        v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
-        idx = [*self.nodes_, "total"]
-        return DerivedResult("share_triggered", pd.Series(v, idx), pd.Series(se, idx))
-
-    def impulse_response(self, horizon_days: int) -> DerivedResult:
-        """Expected extra events of node i over days 1..H after one node-j event
-        on day 0 (all generations); entries named ``i<-j``."""
-        self._check_additive()
-        d = len(self.nodes_)
-        h = int(horizon_days)
-
-        def fn(x: np.ndarray) -> np.ndarray:
-            _, a, beta, _, _ = self._split(x, d)
-            w = lag_weights(beta, h)
-            resp = np.zeros((h + 1, d, d))
-            resp[0] = np.eye(d)
-            for t in range(1, h + 1):
-                past = np.tensordot(w[:t][::-1], resp[:t], axes=(0, 0))
-                resp[t] = a @ past
-            out: np.ndarray = resp[1:].sum(axis=0).ravel()
-            return out
-
-        v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
-        idx = [f"{a}<-{b}" for a in self.nodes_ for b in self.nodes_]
-        return DerivedResult("impulse_response", pd.Series(v, idx), pd.Series(se, idx))
+    def _impulse(self, x: np.ndarray, horizon: float) -> np.ndarray:
+        """Over days 1..H after one node-j event on day 0."""
+        d, h = len(self.nodes_), int(horizon)
+        _, a, beta, _, _ = self._split(x, d)
+        w = lag_weights(beta, h)
+        resp = np.zeros((h + 1, d, d))
+        resp[0] = np.eye(d)
+        for t in range(1, h + 1):
+            past = np.tensordot(w[:t][::-1], resp[:t], axes=(0, 0))
+            resp[t] = a @ past
+        out: np.ndarray = resp[1:].sum(axis=0)
+        return out
 
     def _fitted_mean(self) -> np.ndarray:
         """Conditional mean of every fitted bin and node, after the link."""

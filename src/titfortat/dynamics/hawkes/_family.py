@@ -17,7 +17,7 @@ those that its varying baselines change.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,14 +30,14 @@ from titfortat.dynamics._events import (
     event_arrays_and_origin,
     merge_events,
 )
-from titfortat.dynamics._optim import delta_method, fit_health
+from titfortat.dynamics._optim import fit_health
 from titfortat.dynamics.hawkes._inference import LikelihoodInference
 from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import (
     sumexp_compensator_at_events,
 )
 from titfortat.dynamics.hawkes._simulate import HawkesSimulator
 from titfortat.dynamics.hawkes.kernels import LINKS, Kernel, SumExpKernel
-from titfortat.results import DerivedResult, FitResult, ResidualResult
+from titfortat.results import FitResult, ResidualResult
 
 
 class HawkesFamily(ResultsDelegates, LikelihoodInference, BranchingSummaries):
@@ -206,85 +206,28 @@ class HawkesFamily(ResultsDelegates, LikelihoodInference, BranchingSummaries):
             }
         )
 
-    def share_triggered(
-        self, method: Literal["auto", "stationary", "empirical"] = "auto"
-    ) -> DerivedResult:
-        """Expected share of events triggered by other events (not background).
-
-        ``"stationary"``: with mean rates ``m = (I - A)^{-1} mu`` node i's
-        triggered share is ``1 - mu_i / m_i`` (the Lewis et al. 2012
-        "self-excitation explains" figure) and ``total`` is
-        ``1 - sum(mu) / sum(m)``. ``"empirical"``: the average over the
-        observed events of ``(lambda - mu) / lambda`` at each event (stochastic
-        declustering). ``"auto"`` is stationary for a constant baseline and
-        empirical otherwise. Identity link only; delta-method errors.
-        """
-        check_is_fitted(self)
-        if self.link != "identity":
-            raise ValueError(
-                "share_triggered needs link='identity': under "
-                f"link={self.link!r} background and triggered events are not "
-                "additive."
-            )
-        d = len(self.nodes_)
-        varying = self._varying_baseline()
-        if method == "auto":
-            method = "empirical" if varying else "stationary"
-        if method == "stationary" and varying:
-            raise ValueError(
-                "share_triggered(method='stationary') needs baseline_segments=1 "
-                "and no exog or spline (a constant baseline); use method='empirical'."
-            )
-        times, marks, big_t = self._times, self._marks, self.end_time_
+    def _triggered(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sum over each node's events of ``(lambda - mu) / lambda``."""
+        times, marks, d = self._times, self._marks, len(self.nodes_)
+        r, _ = self._kernel_of(x).design(times, marks, self.end_time_, d)
+        a = self._adjacency_of(x).reshape(d, -1)
+        trig = np.einsum("nk,nk->n", r, a[marks])
+        share = trig / (self._baseline_at(x, times, marks) + trig)
         counts = np.bincount(marks, minlength=d)
+        return np.bincount(marks, weights=share, minlength=d), counts
 
-        def fn(x: np.ndarray) -> np.ndarray:
-            a = self._adjacency_of(x).reshape(d, d, -1)
-            mu = x[:d]  # a constant baseline (method="stationary")
-            if method == "stationary":
-                a = a.sum(axis=2)
-                m = np.linalg.solve(np.eye(d) - a, mu)
-                return np.concatenate([1.0 - mu / m, [1.0 - mu.sum() / m.sum()]])
-            r, _ = self._kernel_of(x).design(times, marks, big_t, d)
-            trig = np.einsum("nk,nk->n", r, a.reshape(d, -1)[marks])
-            share = trig / (self._baseline_at(x, times, marks) + trig)
-            per = np.bincount(marks, weights=share, minlength=d) / counts
-            return np.concatenate([per, [share.mean()]])
-
-        v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
-        idx = [*self.nodes_, "total"]
-        return DerivedResult("share_triggered", pd.Series(v, idx), pd.Series(se, idx))
-
-    def impulse_response(self, horizon_days: float) -> DerivedResult:
-        """Expected extra events of each node within ``horizon_days`` after one
-        event of each node, counting all generations (identity link).
-
-        Closed form for a sum of exponentials
+    def _impulse(self, x: np.ndarray, horizon: float) -> np.ndarray:
+        """Closed form for a sum of exponentials
         (:meth:`~titfortat.dynamics.hawkes.kernels.SumExpKernel.impulse_response`;
-        for one decay ``A (A - I)^{-1} (expm(beta (A - I) H) - I)``); entry
-        ``[i, j]`` is the response of node i to one event of node j, named
-        ``i<-j``, with delta-method errors.
-        """
-        check_is_fitted(self)
-        if self.link != "identity" or not isinstance(
-            self._kernel_of_fit(), SumExpKernel
-        ):
+        for one decay ``A (A - I)^{-1} (expm(beta (A - I) H) - I)``)."""
+        kern = self._kernel_of(x)
+        if not isinstance(kern, SumExpKernel):
             raise ValueError(
-                "impulse_response has a closed form only for link='identity' and a "
-                "sum-of-exponentials kernel; simulate the fitted model for "
-                f"link={self.link!r} or kernel {type(self._kernel_of_fit()).__name__}."
+                "impulse_response has a closed form only for a sum-of-exponentials "
+                f"kernel; simulate the fitted model for kernel {type(kern).__name__}."
             )
         d = len(self.nodes_)
-
-        def fn(v: np.ndarray) -> np.ndarray:
-            kern = self._kernel_of(v)
-            assert isinstance(kern, SumExpKernel)
-            a = self._adjacency_of(v).reshape(d, d, -1)
-            return kern.impulse_response(a, horizon_days).ravel()
-
-        v, se = delta_method(fn, self._x, self.results_.cov_params.to_numpy())
-        idx = [f"{a}<-{b}" for a in self.nodes_ for b in self.nodes_]
-        return DerivedResult("impulse_response", pd.Series(v, idx), pd.Series(se, idx))
+        return kern.impulse_response(self._adjacency_of(x).reshape(d, d, -1), horizon)
 
     def simulator(
         self,
