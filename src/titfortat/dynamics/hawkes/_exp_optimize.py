@@ -15,22 +15,20 @@ from typing import Any
 
 import numpy as np
 
-from titfortat.dynamics._optim import maximize, newton_maximize
+from titfortat.dynamics._optim import maximize
 from titfortat.dynamics.hawkes._exog import (
     BaselineTerms,
     covariate_names,
     loglik_grad_exog,
     positivity_rows,
 )
-from titfortat.dynamics.hawkes._loglik import exp_hessian_seg, exp_loglik_grad_seg
-from titfortat.dynamics.hawkes._rows import (
-    SUBSAMPLE_ABOVE,
-    _fit_rows_fixed_decay,
-    _segments,
-    subsample,
-)
+from titfortat.dynamics.hawkes._loglik import exp_loglik_grad_seg
+from titfortat.dynamics.hawkes._loglik_sumexp import sumexp_loglik_grad_hess_seg
+from titfortat.dynamics.hawkes._rows import _segments, fit_identity_rows
+from titfortat.dynamics.hawkes._sumexp_fit import fit_learned
 from titfortat.dynamics.hawkes._sumexp_nonlinear import nonlinear_loglik
 from titfortat.dynamics.hawkes.baselines import NonlinearDesign
+from titfortat.dynamics.hawkes.kernels import ExpKernel
 
 _LOG_BETA_BOUNDS = (np.log(1e-6), np.log(1e6))
 # Smallest baseline allowed on a covariate piece, in events per day: the
@@ -129,12 +127,12 @@ class ExpSpec:
         end_time: float,
         d: int,
     ) -> np.ndarray:
-        """Analytic Hessian of the identity-link log-likelihood."""
-        mu, adj, beta = self.unpack(x, d)
+        """Analytic Hessian of the identity-link log-likelihood: the
+        sum-of-exponentials one at U = 1 (layout ``[mu, A, beta]``)."""
         mu_idx = _segments(times, end_time, self.baseline_segments) * d + marks
-        h: np.ndarray = exp_hessian_seg(
-            times, marks, mu_idx, end_time, mu.copy(), adj.copy(), beta
-        )
+        h: np.ndarray = sumexp_loglik_grad_hess_seg(
+            np.ascontiguousarray(x, dtype=float), times, marks, mu_idx, end_time, d, 1
+        )[2]
         return h
 
     def names(self, nodes: list[str]) -> list[str]:
@@ -194,23 +192,6 @@ class ExpSpec:
             starts.append(np.concatenate([mu, adj.ravel(), gamma, [np.log(beta)]]))
         return starts
 
-    def precondition(
-        self,
-        times: np.ndarray,
-        marks: np.ndarray,
-        end_time: float,
-        d: int,
-        x: np.ndarray,
-    ) -> np.ndarray:
-        """Per-event square root of the Hessian diagonal in [mu, A, log beta].
-
-        One extra O(N D^2) pass; scaling the variables by it roughly halves
-        the L-BFGS-B iterations for D = 10.
-        """
-        hd = -np.diag(self.hessian(x, times, marks, end_time, d)).copy()
-        hd[-1] *= x[-1] ** 2
-        return np.sqrt(np.clip(hd, 1e-8 * max(hd.max(), 1.0), None) / times.size)
-
     def optimize(
         self,
         times: np.ndarray,
@@ -220,60 +201,51 @@ class ExpSpec:
         starts: list[np.ndarray],
         free: np.ndarray,
     ) -> tuple[np.ndarray, float, dict[str, Any]]:
-        """Maximise over ``[mu, A, log beta]``; return natural parameters."""
-        plain = self.link == "identity" and self.cov is None
-        if plain and not free[-1]:
-            x0 = starts[0].copy()
-            x0[-1] = np.exp(x0[-1])
-            x0[:-1] = np.maximum(x0[:-1], 1e-10)
-            return _fit_rows_fixed_decay(
+        """Maximise over ``[mu, A, log beta]``; return natural parameters.
+
+        Identity link without covariates: the family's paths, the concave
+        row fit for a fixed decay and the sum-of-exponentials one at U = 1
+        for a learned decay (:func:`~titfortat.dynamics.hawkes._sumexp_fit.
+        fit_learned`: each start's decay warm-started by the row fit, then
+        projected Newton, L-BFGS-B if Newton fails). Otherwise multi-start
+        L-BFGS-B (SLSQP with covariates under the identity link).
+        """
+        if self.link == "identity" and self.cov is None:
+            k = starts[0].size - 1
+            xs = [
+                np.concatenate([np.maximum(z[:k], 1e-10), np.exp(z[k:])])
+                for z in starts
+            ]
+            if not free[-1]:
+                beta = float(xs[0][-1])
+                xp, ll, info, _ = fit_identity_rows(
+                    ExpKernel(beta),
+                    times,
+                    marks,
+                    end_time,
+                    d,
+                    self.max_iter,
+                    self.tol,
+                    n_seg=self.baseline_segments,
+                    start=xs[0][:k],
+                    free=free[:k],
+                    gtol=1e-8,
+                    information=False,
+                )
+                return np.append(xp, beta), ll, info
+            held = np.where(free[:k], np.nan, xs[0][:k])
+            return fit_learned(
+                xs,
                 times,
                 marks,
                 end_time,
                 d,
-                float(x0[-1]),
-                x0,
-                free,
+                1,
+                None if free[:k].all() else held,
                 self.max_iter,
                 self.tol,
-                self.baseline_segments,
+                n_seg=self.baseline_segments,
             )
-        pre: tuple[np.ndarray, np.ndarray, float, np.ndarray] | None = None
-        # The sub-window would not cover every baseline segment, so the
-        # multi-resolution start is used with a constant baseline only.
-        if plain and self.baseline_segments == 1 and times.size > SUBSAMPLE_ABOVE:
-            # Multi-resolution warm start: fit the first stretch of the window
-            # (about a tenth of the events, see _rows.subsample),
-            # whose estimates are close to the full-data ones, and start the
-            # full fit there; the preconditioner comes from the same stretch.
-            # Measured at D = 10, N = 1e6: 14 instead of 42 joint iterations.
-            ts, ms, t_sub = subsample(times, marks)
-            xw, _, _ = self.optimize(ts, ms, t_sub, d, starts[:1], free)
-            xw[:-1] = np.maximum(xw[:-1], 1e-6)
-            pre = (ts, ms, t_sub, xw.copy())
-            xw[-1] = np.log(xw[-1])
-            starts = [xw, *starts[1:]]
-        elif plain and len(starts) > 0:
-            # Warm start: solve the cheap concave fixed-decay problem at the
-            # first start's decay, then free the decay jointly from there.
-            x0 = starts[0].copy()
-            fr = free.copy()
-            fr[-1] = False
-            xw, _, _ = _fit_rows_fixed_decay(
-                times,
-                marks,
-                end_time,
-                d,
-                float(np.exp(x0[-1])),
-                np.concatenate([np.maximum(x0[:-1], 1e-10), [np.exp(x0[-1])]]),
-                fr,
-                self.max_iter,
-                1e-6,
-                self.baseline_segments,
-            )
-            pre = (times, marks, end_time, xw.copy())
-            xw[-1] = x0[-1]
-            starts = [xw, *starts[1:]]
 
         def fun(z: np.ndarray) -> tuple[float, np.ndarray]:
             x = z.copy()
@@ -283,20 +255,6 @@ class ExpSpec:
             g[-1] *= x[-1]  # chain rule for log beta
             return ll, g
 
-        newton = None
-        if plain and len(starts) > 0:
-            newton = self.newton(times, marks, end_time, d, starts[0], free, fun)
-            if newton is not None and len(starts) == 1:
-                z, ll, info = newton
-                x = z.copy()
-                x[-1] = np.exp(z[-1])
-                info["start_log_likelihoods"] = [ll]
-                return x, ll, info
-            if newton is not None:
-                starts = starts[1:]
-        # The L-BFGS-B preconditioner costs a Hessian pass, so it is only
-        # computed when Newton did not already settle the fit.
-        x_scale = None if pre is None else self.precondition(*pre[:3], d, pre[3])
         cov = self.cov
         z, ll, info = maximize(
             fun,
@@ -306,51 +264,12 @@ class ExpSpec:
             scale=float(times.size),
             max_iter=self.max_iter,
             tol=self.tol,
-            x_scale=x_scale,
             # Only the identity link needs the baseline kept positive; under
             # softplus and relu phi does it, and gamma is free.
             lin_ineq=None
             if cov is None or self.link != "identity"
             else (positivity_rows(cov, end_time, d, starts[0].size), _MIN_BASELINE),
         )
-        if newton is not None:
-            lls = [newton[1], *info["start_log_likelihoods"]]
-            if newton[1] >= ll:
-                z, ll, info = newton
-            info = {**info, "n_starts": len(lls), "start_log_likelihoods": lls}
         x = z.copy()
         x[-1] = np.exp(z[-1])
         return x, ll, info
-
-    def newton(
-        self,
-        times: np.ndarray,
-        marks: np.ndarray,
-        end_time: float,
-        d: int,
-        z0: np.ndarray,
-        free: np.ndarray,
-        fun: Any,
-    ) -> tuple[np.ndarray, float, dict[str, Any]] | None:
-        """Projected Newton from the warm start ``z0`` (in ``[mu, A, log
-        beta]``) with the analytic Hessian; ``None`` if it gives up."""
-
-        def hess(z: np.ndarray, g: np.ndarray) -> np.ndarray:
-            x = z.copy()
-            x[-1] = beta = np.exp(z[-1])
-            h = self.hessian(x, times, marks, end_time, d).copy()
-            # Chain rule for u = log beta: d2/du2 = beta^2 d2/dbeta2 + dll/du.
-            h[-1, :] *= beta
-            h[:, -1] *= beta
-            h[-1, -1] += g[-1]
-            return h
-
-        return newton_maximize(
-            fun,
-            hess,
-            z0,
-            self.bounds(d),
-            free=free,
-            scale=float(times.size),
-            max_iter=self.max_iter,
-        )

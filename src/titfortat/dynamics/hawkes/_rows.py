@@ -119,45 +119,6 @@ def fit_rows(
     return theta, float(ll_total), info, blocks
 
 
-def _fit_rows_fixed_decay(
-    times: np.ndarray,
-    marks: np.ndarray,
-    end_time: float,
-    d: int,
-    beta: float,
-    x0: np.ndarray,
-    free: np.ndarray,
-    max_iter: int,
-    tol: float,
-    n_seg: int = 1,
-) -> tuple[np.ndarray, float, dict[str, Any]]:
-    """:func:`fit_rows` in ExpHawkes' layout ``[mu (K*D), A (D*D), beta]``."""
-    from titfortat.dynamics.hawkes.kernels import ExpKernel
-
-    r, comp = ExpKernel(beta).design(times, marks, end_time, d)
-    n_mu = n_seg * d
-    pos = np.array(
-        [
-            np.concatenate([i + d * np.arange(n_seg), n_mu + i * d + np.arange(d)])
-            for i in range(d)
-        ]
-    )
-    theta, ll, info, _ = fit_rows(
-        r,
-        comp,
-        marks,
-        _segments(times, end_time, n_seg),
-        np.full(n_seg, end_time / n_seg),
-        x0[pos],
-        free[pos],
-        max_iter=max_iter,
-        tol=tol,
-    )
-    x = x0.copy()
-    x[pos] = theta
-    return x, ll, info
-
-
 def restricted_loglik(
     kernel: Any,
     times: np.ndarray,
@@ -232,39 +193,57 @@ def fit_identity_rows(
     d: int,
     max_iter: int,
     tol: float,
+    *,
+    n_seg: int = 1,
+    start: np.ndarray | None = None,
+    free: np.ndarray | None = None,
+    gtol: float = 1e-9,
+    information: bool = True,
 ) -> tuple[np.ndarray, float, dict[str, Any], np.ndarray]:
-    """:func:`fit_rows` for any declared kernel with a constant baseline.
+    """:func:`fit_rows` for any declared kernel, in the public layout
+    ``[mu (K*D) segment-major, alpha (D, D, C) row-major]``.
 
-    Returns ``[mu (D), alpha (D, D, C) row-major]``, the log-likelihood,
-    optimiser information and the analytic observed information in that
-    layout (block-diagonal by target node).
+    The baseline is constant over each of ``n_seg`` equal segments.
+    ``start`` (that layout) replaces the default start and ``free`` (a mask
+    over it) holds the other entries at their start. Returns the fitted
+    parameters, the log-likelihood, optimiser information and, with
+    ``information=True``, the analytic observed information in that layout
+    (block-diagonal by target node), else an empty array.
     """
     r, comp = kernel.design(times, marks, end_time, d)
     k = r.shape[1]
-    counts = np.bincount(marks, minlength=d)
-    theta0 = np.hstack(
-        [0.5 * np.maximum(counts, 1)[:, None] / end_time, np.full((d, k), 0.3 / k)]
+    n_mu = n_seg * d
+    # Row i of the separable problem: (mu_i per segment, alpha[i]).
+    pos = np.array(
+        [
+            np.concatenate([i + d * np.arange(n_seg), n_mu + i * k + np.arange(k)])
+            for i in range(d)
+        ]
     )
+    if start is None:
+        counts = np.bincount(marks, minlength=d)
+        rate = 0.5 * np.maximum(counts, 1)[:, None] / end_time
+        theta0 = np.hstack([np.repeat(rate, n_seg, axis=1), np.full((d, k), 0.3 / k)])
+    else:
+        theta0 = start[pos]
     theta, ll, info, blocks = fit_rows(
         r,
         comp,
         marks,
-        np.zeros(times.size, dtype=np.int64),
-        np.array([end_time]),
+        _segments(times, end_time, n_seg),
+        np.full(n_seg, end_time / n_seg),
         theta0,
-        np.ones_like(theta0, dtype=bool),
+        np.ones_like(theta0, dtype=bool) if free is None else free[pos],
         max_iter=max_iter,
         tol=tol,
-        gtol=1e-9,
-        information=True,
+        gtol=gtol,
+        information=information,
     )
-    full = np.zeros((d * (1 + k), d * (1 + k)))
+    x = np.empty(n_mu + d * k)
+    x[pos] = theta
+    if not information:
+        return x, ll, info, np.empty((0, 0))
+    full = np.zeros((x.size, x.size))
     for i, blk in enumerate(blocks):
-        sl = slice(i * (1 + k), (i + 1) * (1 + k))
-        full[sl, sl] = blk
-    # Rows (mu_i, alpha_i) to the public layout [mu, alpha(i, j, c)].
-    perm = [i * (1 + k) for i in range(d)] + [
-        i * (1 + k) + 1 + j for i in range(d) for j in range(k)
-    ]
-    x = theta.ravel()[perm]
-    return x, ll, info, full[np.ix_(perm, perm)]
+        full[np.ix_(pos[i], pos[i])] = blk
+    return x, ll, info, full
