@@ -543,17 +543,11 @@ class ExpHawkes(HawkesFamily, BaseEstimator):
                 )
         return arrays, names, big_t, origin
 
-    def score(
-        self, events: EventInput, *, end_time: float | None = None, y: Any = None
-    ) -> float:
-        """Log-likelihood of ``events`` under the fitted parameters (higher: better).
-
-        With ``tie_breaking="jitter"`` the events are jittered with a generator
-        built from ``rng``; an int ``rng`` reproduces the jitter used in ``fit``.
-        Events are read against the fitted nodes, as in
-        :meth:`HawkesFamily.score`.
-        """
-        check_is_fitted(self)
+    def _events_to_score(
+        self, events: EventInput, end_time: float | None
+    ) -> tuple[np.ndarray, np.ndarray, float]:
+        # With tie_breaking="jitter" the events are jittered by a generator
+        # built from rng: an int rng reproduces the jitter used in fit.
         arrays, _, big_t, _ = self._prepare(
             events,
             end_time=end_time,
@@ -561,5 +555,10 @@ class ExpHawkes(HawkesFamily, BaseEstimator):
             rng=as_generator(self.rng),
             scoring=True,
         )
-        times, marks = merge_events(arrays)
-        return self._spec.loglik(self._x, times, marks, big_t, len(arrays), False)[0]
+        return *merge_events(arrays), big_t
+
+    def _loglik_at_fit(
+        self, times: np.ndarray, marks: np.ndarray, big_t: float
+    ) -> float:
+        d = len(self.nodes_)
+        return self._spec.loglik(self._x, times, marks, big_t, d, False)[0]

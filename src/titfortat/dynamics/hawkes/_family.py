@@ -145,7 +145,13 @@ class HawkesFamily(ResultsDelegates, LikelihoodInference, BranchingSummaries):
         is its own first day (the window scored), not ``time_origin_``.
         """
         check_is_fitted(self)
-        times, marks, big_t = self._events_to_score(events, end_time)
+        return self._loglik_at_fit(*self._events_to_score(events, end_time))
+
+    def _loglik_at_fit(
+        self, times: np.ndarray, marks: np.ndarray, big_t: float
+    ) -> float:
+        """Log-likelihood of merged events under the fitted parameters
+        (identity link, constant baseline, any declared kernel here)."""
         d = len(self.nodes_)
         r, comp = self._kernel_of_fit().design(times, marks, big_t, d)
         a = self.adjacency_.reshape(d, -1)

@@ -15,7 +15,6 @@ from titfortat._validation import (
     Interval,
     Options,
     as_generator,
-    check_is_fitted,
 )
 from titfortat.dynamics._events import (
     EventInput,
@@ -331,15 +330,11 @@ class SumExpHawkes(HawkesFamily, BaseEstimator):
             tol=self.tol,
         )
 
-    def score(
-        self, events: EventInput, *, end_time: float | None = None, y: Any = None
+    def _loglik_at_fit(
+        self, times: np.ndarray, marks: np.ndarray, big_t: float
     ) -> float:
-        """Log-likelihood of ``events`` under the fitted parameters (see
-        :meth:`HawkesFamily.score`)."""
         if self.link == "identity":
-            return super().score(events, end_time=end_time)
-        check_is_fitted(self)
-        times, marks, big_t = self._events_to_score(events, end_time)
+            return super()._loglik_at_fit(times, marks, big_t)
         return self._loglik(self._x_all, times, marks, big_t)[0]
 
     def _kernel_of_fit(self) -> SumExpKernel:
