@@ -16,7 +16,6 @@ from titfortat._validation import (
     Interval,
     Options,
     as_generator,
-    check_is_fitted,
 )
 from titfortat.dynamics._events import (
     EventInput,
@@ -36,7 +35,6 @@ from titfortat.dynamics.hawkes._exog import (
 )
 from titfortat.dynamics.hawkes._exp_optimize import _MIN_BASELINE, ExpSpec
 from titfortat.dynamics.hawkes._family import HawkesFamily
-from titfortat.dynamics.hawkes._simulate import HawkesSimulator
 from titfortat.dynamics.hawkes.baselines import Baseline
 from titfortat.dynamics.hawkes.kernels import ExpKernel
 from titfortat.exceptions import DataError, DataQualityWarning
@@ -406,15 +404,8 @@ class ExpHawkes(HawkesFamily, BaseEstimator):
     def _kernel_of(self, x: np.ndarray) -> ExpKernel:
         return ExpKernel(self._mat(x)[2])
 
-    def _varying_baseline(self) -> bool:
-        return self._baseline.varying
-
-    def _baseline_at(self, x: np.ndarray, t: np.ndarray, node: np.ndarray) -> Any:
-        gamma = self._spec.gamma(x, len(self.nodes_))
-        return self._baseline.at(self._mat(x)[0], gamma, t, node)
-
-    def _baseline_integral(self, t: np.ndarray, node: np.ndarray) -> np.ndarray:
-        return self._baseline.integral(self._mat(self._x)[0], self.exog_coef_, t, node)
+    def _baseline_params(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self._mat(x)[0], self._spec.gamma(x, len(self.nodes_))
 
     def _nonlinear_cumulative(self) -> np.ndarray:
         if not self._baseline.varying:
@@ -422,31 +413,6 @@ class ExpHawkes(HawkesFamily, BaseEstimator):
         mu, a, beta = self._mat(self._x)
         args = (self._times, self._marks, self.end_time_, mu, a, self.exog_coef_)
         return self._baseline.design.run(*args, beta, self.link, False, True)[2]
-
-    def simulator(
-        self,
-        *,
-        end_time: float | None = None,
-        rng: int | np.random.Generator | None = None,
-        max_events: int | None = None,
-    ) -> HawkesSimulator:
-        """A :class:`HawkesSimulator` of the fitted model, over the fitted
-        window unless ``end_time`` is given (see :meth:`Baseline.simulator`
-        for a varying baseline)."""
-        if not self._baseline.varying:
-            return super().simulator(end_time=end_time, rng=rng, max_events=max_events)
-        check_is_fitted(self)
-        return self._baseline.simulator(
-            self._mat(self._x)[0],
-            self.exog_coef_,
-            self.adjacency_,
-            self._kernel_of_fit(),
-            self.link,
-            self.end_time_ if end_time is None else float(end_time),
-            rng=rng,
-            max_events=max_events,
-            nodes=self.nodes_,
-        )
 
     # ------------------------------------------- hooks of LikelihoodInference
     def _alpha_index(self, i: int, j: int) -> list[int]:

@@ -36,6 +36,7 @@ from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import (
     sumexp_compensator_at_events,
 )
 from titfortat.dynamics.hawkes._simulate import HawkesSimulator
+from titfortat.dynamics.hawkes.baselines import Baseline
 from titfortat.dynamics.hawkes.kernels import LINKS, Kernel, SumExpKernel
 from titfortat.results import FitResult, ResidualResult
 
@@ -57,6 +58,8 @@ class HawkesFamily(ResultsDelegates, LikelihoodInference, BranchingSummaries):
     _marks: np.ndarray
 
     _repr_params: Any  # from BaseEstimator
+    #: mu_i(t); ExpHawkes sets its own in fit
+    _baseline: Baseline = Baseline()
 
     def _record_fit(
         self,
@@ -111,12 +114,18 @@ class HawkesFamily(ResultsDelegates, LikelihoodInference, BranchingSummaries):
         """The kernel under the reported parameters ``x`` (learned decays)."""
         return self._kernel_of_fit()
 
+    def _baseline_params(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(mu, gamma)`` of ``_baseline`` under the reported parameters
+        ``x`` (a constant baseline leads ``x``)."""
+        d = len(self.nodes_)
+        return x[:d], np.zeros((d, 0))
+
     def _varying_baseline(self) -> bool:
-        return False
+        return self._baseline.varying
 
     def _baseline_at(self, x: np.ndarray, t: np.ndarray, node: np.ndarray) -> Any:
-        """``mu_node(t)`` under the reported parameters ``x`` (constant here)."""
-        return x[: len(self.nodes_)][node]
+        """``mu_node(t)`` under the reported parameters ``x``."""
+        return self._baseline.at(*self._baseline_params(x), t, node)
 
     def _fit_status(self) -> str:
         if "results_" not in vars(self):
@@ -161,9 +170,8 @@ class HawkesFamily(ResultsDelegates, LikelihoodInference, BranchingSummaries):
         return float(np.log(lam).sum() - self.baseline_.sum() * big_t - a.sum(0) @ comp)
 
     def _baseline_integral(self, t: np.ndarray, node: np.ndarray) -> np.ndarray:
-        """``int_0^t mu_node(s) ds`` (constant here)."""
-        out: np.ndarray = self.baseline_[node] * t
-        return out
+        """``int_0^t mu_node(s) ds`` under the fitted parameters."""
+        return self._baseline.integral(*self._baseline_params(self._x), t, node)
 
     def _nonlinear_cumulative(self) -> np.ndarray:
         """Compensator of each training event's node at the event, under
@@ -244,15 +252,24 @@ class HawkesFamily(ResultsDelegates, LikelihoodInference, BranchingSummaries):
     ) -> HawkesSimulator:
         """A :class:`HawkesSimulator` of the fitted model (cluster construction
         for the identity link, Ogata thinning for softplus and relu), over the
-        fitted window unless ``end_time`` is given."""
+        fitted window unless ``end_time`` is given; a varying baseline is
+        simulated as :meth:`~titfortat.dynamics.hawkes.baselines.Baseline.simulator`
+        says."""
         check_is_fitted(self)
+        big_t = self.end_time_ if end_time is None else float(end_time)
+        kernel, opts = self._kernel_of_fit(), {"rng": rng, "nodes": self.nodes_}
+        if self._baseline.varying:
+            mu, gamma = self._baseline_params(self._x)
+            return self._baseline.simulator(
+                mu, gamma, self.adjacency_, kernel, self.link, big_t,
+                max_events=max_events, **opts,
+            )  # fmt: skip
         return HawkesSimulator(
             self.baseline_,
             self.adjacency_,
-            self._kernel_of_fit(),
-            end_time=self.end_time_ if end_time is None else end_time,
+            kernel,
+            end_time=big_t,
             link=self.link,  # type: ignore[arg-type]
-            rng=rng,
             max_events=max_events,
-            nodes=self.nodes_,
+            **opts,  # type: ignore[arg-type]
         )

@@ -96,6 +96,8 @@ class Baseline:
     def at(self, mu: Arr, gamma: Arr, t: Arr, node: Arr) -> Arr:
         """``mu_node(t)`` at times ``t``."""
         m = mu.reshape(self.segments, -1)
+        if not self.varying:
+            return np.asarray(m[0, node])
         if self.terms is not None:
             out: Arr = m[0, node] + np.einsum("np,np->n", self.terms.at(t), gamma[node])
             return out
@@ -105,6 +107,8 @@ class Baseline:
     def integral(self, mu: Arr, gamma: Arr, t: Arr, node: Arr) -> Arr:
         """``int_0^t mu_node(s) ds``."""
         m = mu.reshape(self.segments, -1)
+        if not self.varying:
+            return np.asarray(m[0, node] * t)
         if self.terms is not None:
             cum = np.einsum("np,np->n", self.terms.cumulative(t), gamma[node])
             out: Arr = m[0, node] * t + cum
