@@ -9,7 +9,8 @@ import pytest
 from titfortat.dynamics import ExpHawkes, HawkesSimulator
 from titfortat.dynamics._events import merge_events
 from titfortat.dynamics._optim import observed_information
-from titfortat.dynamics.hawkes._loglik import exp_hessian_seg, exp_loglik_grad_seg
+from titfortat.dynamics.hawkes._loglik import exp_loglik_grad_seg
+from titfortat.dynamics.hawkes._loglik_sumexp import sumexp_loglik_grad_hess_seg
 
 BASE = np.array([[0.6, 0.2], [0.2, 0.5], [0.4, 0.4]])  # (K=3, D=2)
 A2 = np.array([[0.3, 0.2], [0.4, 0.1]])
@@ -54,7 +55,7 @@ def test_segmented_loglik_gradient_and_hessian():
     assert ll == pytest.approx(_plain(times, marks, end, BASE, A2, BETA), rel=1e-10)
     num = np.array([(f(x + h)[0] - f(x - h)[0]) / 2e-6 for h in np.eye(11) * 1e-6])
     np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-5)
-    h = exp_hessian_seg(times, marks, mu_idx, end, BASE.ravel(), A2, BETA)
+    h = sumexp_loglik_grad_hess_seg(x, times, marks, mu_idx, end, 2, 1)[2]
     hn = -observed_information(
         lambda v: f(v, True)[1], x, np.ones(11, bool), np.full(11, -np.inf)
     )

@@ -1,7 +1,9 @@
 """Compiled kernels of the exponential Hawkes model: the identity-link
-log-likelihood, gradient and Hessian, and the single-decay gap integrals
-(``_interval_relu``, ``_interval_softplus``) of the nonlinear links, whose
-O(N D^2) pass is the sum-of-exponentials one at U = 1
+log-likelihood and gradient (the U = 1 specialisation of the
+sum-of-exponentials kernel, whose Hessian, in ``_loglik_sumexp``, serves
+both), the per-row fixed-design log-likelihood, and the single-decay gap
+integrals (``_interval_relu``, ``_interval_softplus``) of the nonlinear
+links, whose O(N D^2) pass is the sum-of-exponentials one at U = 1
 (``_loglik_sumexp_nonlinear``).
 
 All kernels walk the merged, time-sorted events once, carrying per-node
@@ -290,111 +292,6 @@ def _interval_softplus(
         -j_int / (beta * beta)
         + (da * j_a + dt * (_softplus(mu_i + a * w0) - smu)) / beta
     )
-
-
-@njit(cache=True)
-def exp_hessian_seg(
-    times: Arr, marks: Arr, mu_idx: Arr, end_time: float, mu: Arr, adj: Arr, beta: float
-) -> Arr:
-    """Analytic Hessian of the identity-link log-likelihood, layout [mu, A, beta].
-
-    Per event of node i with u = (1, R_1..R_D, dlambda/dbeta):
-    ``-u u^T / lambda^2`` plus ``(d2 lambda) / lambda`` for the terms involving
-    beta (``d2 R_j / dbeta2 = beta S2_j - 2 S1_j``). The compensator is linear
-    in (mu, A) and contributes only through beta. One O(N D^2) pass.
-    """
-    d = adj.shape[0]
-    n_mu = mu.size
-    p = n_mu + d * d + 1
-    n = times.size
-    h = np.zeros((p, p))
-    # An event of node i touches only (mu entry, A[i, :], beta), so the
-    # outer products are summed in a compact upper-triangular block per
-    # target node (slots A[i, 0..D-1], beta) and per baseline entry (slots
-    # mu, A[i, :], beta), then scattered into h once: about half the
-    # updates of the full (D + 2)^2 outer product, all in contiguous memory.
-    blk = np.zeros((d, d + 1, d + 1))
-    hm = np.zeros((n_mu, d + 2))
-    s0 = np.zeros(d)
-    s1 = np.zeros(d)
-    s2 = np.zeros(d)
-    pend = np.zeros(d)
-    u = np.zeros(d + 1)
-    t_prev = 0.0
-    for k in range(n):
-        t = times[k]
-        i = marks[k]
-        if t > t_prev:
-            dt = t - t_prev
-            e = math.exp(-beta * dt)
-            for j in range(d):
-                s0[j] += pend[j]
-                pend[j] = 0.0
-                s2[j] = (s2[j] + 2.0 * dt * s1[j] + dt * dt * s0[j]) * e
-                s1[j] = (s1[j] + dt * s0[j]) * e
-                s0[j] *= e
-            t_prev = t
-        lam = mu[mu_idx[k]]
-        dlb = 0.0
-        d2lb = 0.0
-        for j in range(d):
-            lam += adj[i, j] * beta * s0[j]
-            dlb += adj[i, j] * (s0[j] - beta * s1[j])
-            d2lb += adj[i, j] * (beta * s2[j] - 2.0 * s1[j])
-        inv = 1.0 / lam
-        w = inv * inv
-        for j in range(d):
-            u[j] = beta * s0[j]
-        u[d] = dlb
-        m = mu_idx[k]
-        hm[m, 0] -= w
-        for a in range(d + 1):
-            wa = u[a] * w
-            hm[m, 1 + a] -= wa
-            for b in range(a, d + 1):
-                blk[i, a, b] -= wa * u[b]
-        for j in range(d):
-            blk[i, j, d] += (s0[j] - beta * s1[j]) * inv
-        blk[i, d, d] += d2lb * inv
-        pend[i] += 1.0
-    for i in range(d):
-        for a in range(d + 1):
-            ia = p - 1 if a == d else n_mu + i * d + a
-            for b in range(a, d + 1):
-                ib = p - 1 if b == d else n_mu + i * d + b
-                h[ia, ib] += blk[i, a, b]
-                if ia != ib:
-                    h[ib, ia] += blk[i, a, b]
-    for m in range(n_mu):
-        i = m % d
-        h[m, m] += hm[m, 0]
-        for a in range(d + 1):
-            ia = p - 1 if a == d else n_mu + i * d + a
-            h[m, ia] += hm[m, 1 + a]
-            h[ia, m] += hm[m, 1 + a]
-    dt = end_time - t_prev
-    e = math.exp(-beta * dt)
-    for j in range(d):
-        s0[j] += pend[j]
-        s2[j] = (s2[j] + 2.0 * dt * s1[j] + dt * dt * s0[j]) * e
-        s1[j] = (s1[j] + dt * s0[j]) * e
-        s0[j] *= e
-    # Compensator: A_ij (n_j - S0_j(T)); d/dbeta = A_ij S1_j(T);
-    # d2/dbeta2 = -A_ij S2_j(T). It enters the log-likelihood with a minus sign.
-    for i in range(d):
-        for j in range(d):
-            h[n_mu + i * d + j, p - 1] -= s1[j]
-            h[p - 1, n_mu + i * d + j] -= s1[j]
-            h[p - 1, p - 1] += adj[i, j] * s2[j]
-    return h
-
-
-@njit(cache=True)
-def exp_hessian(
-    times: Arr, marks: Arr, end_time: float, mu: Arr, adj: Arr, beta: float
-) -> Arr:
-    """Analytic Hessian for a constant baseline; see :func:`exp_hessian_seg`."""
-    return exp_hessian_seg(times, marks, marks, end_time, mu, adj, beta)
 
 
 @njit(cache=True)
