@@ -3,24 +3,20 @@ information from the analytic gradient, and delta-method errors."""
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from scipy import optimize
 
-from titfortat._validation import as_generator
 from titfortat.exceptions import (
     ConvergenceError,
     ConvergenceWarning,
     HessianWarning,
     StabilityWarning,
 )
-from titfortat.results import FitResult
 
 LogLikGrad = Callable[[np.ndarray], tuple[float, np.ndarray]]
 
@@ -410,46 +406,6 @@ def fit_health(
     return ok
 
 
-#: A restricted fit may beat the reported maximum by this much (log-likelihood
-#: units, or this fraction of it on large data) before the fit is called a
-#: local optimum: optimiser tolerance, far below the 1.92 that moves a 95%
-#: profile bound.
-LOCAL_OPTIMUM_TOL = 1e-3
-
-
-def warn_if_not_maximum(
-    name: str, ll_hat: float, ll_restricted: float, what: str
-) -> None:
-    """Warn when a restricted fit beats the reported maximum.
-
-    A model restricted by a constraint cannot have a higher maximum than the
-    unrestricted one, so a restricted fit that does has found an optimum the
-    full fit missed: the reported estimates, intervals and tests are not those
-    of the maximum likelihood. Issues a :class:`ConvergenceWarning`, which the
-    effect tables read as "not estimable".
-
-    Examples
-    --------
-    >>> import warnings
-    >>> with warnings.catch_warnings(record=True) as w:
-    ...     warnings.simplefilter("always")
-    ...     warn_if_not_maximum("M", -100.0, -99.0, "alpha = 0")
-    >>> "local optimum" in str(w[0].message)
-    True
-    """
-    tol = max(LOCAL_OPTIMUM_TOL, 1e-7 * abs(ll_hat))
-    if ll_restricted > ll_hat + tol:
-        warnings.warn(
-            f"{name}: the fit restricted to {what} reached log-likelihood "
-            f"{ll_restricted:.6g}, {ll_restricted - ll_hat:.3g} above the reported "
-            f"maximum {ll_hat:.6g}. The fit is a local optimum, not the maximum "
-            "likelihood, so its estimates, intervals and tests are not valid; "
-            "refit with more starts (n_starts) or a fixed decay.",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
-
-
 def keep_warnings(fit: Callable[..., Any]) -> Callable[..., Any]:
     """Decorate a ``fit`` so every warning it raises is kept on ``warnings_``.
 
@@ -512,104 +468,3 @@ def delta_method(
     if not np.all(np.isfinite(np.diag(cov))[free]) or not free.any():
         se[:] = np.nan
     return val.ravel(), se
-
-
-def _report_bootstrap(
-    n_boot: int, n_warned: int, n_skipped: int, stacklevel: int = 3
-) -> None:
-    """One warning for the whole bootstrap instead of one per refit."""
-    if n_warned or n_skipped:
-        warnings.warn(
-            f"Of {n_boot} bootstrap refits, {n_warned} raised optimiser or Hessian "
-            f"warnings and {n_skipped} were skipped (a node had no events); the "
-            "percentile intervals use the remaining draws.",
-            ConvergenceWarning,
-            stacklevel=stacklevel,
-        )
-
-
-def profile_bounds(
-    gap: Callable[[float], float],
-    estimate: float,
-    step: float,
-    lower: float = -np.inf,
-    *,
-    max_steps: int = 30,
-) -> tuple[float, float]:
-    """Both roots of a profile-likelihood gap around the estimate.
-
-    ``gap(v)`` is ``ll_max - ll_profile(v) - chi2_crit / 2``: negative at the
-    estimate, positive beyond the interval. The search walks outwards in
-    steps growing by half each time until the sign changes, then solves
-    with Brent's method. If it reaches ``lower`` (a parameter bounded below,
-    e.g. an excitation at 0) with the gap still negative, ``lower`` is the
-    bound; after ``max_steps`` without a sign change the bound is NaN.
-
-    Examples
-    --------
-    >>> lo, hi = profile_bounds(lambda v: 0.5 * v**2 - 1.92, 0.0, 0.5)
-    >>> round(lo, 3), round(hi, 3)
-    (-1.96, 1.96)
-    """
-    bounds = []
-    for sgn in (-1.0, 1.0):
-        v, h, found = estimate, step, np.nan
-        for _ in range(max_steps):
-            v_new = v + sgn * h
-            if v_new <= lower:
-                found = (
-                    optimize.brentq(gap, lower, estimate, xtol=1e-6)
-                    if gap(lower) > 0
-                    else lower
-                )
-                break
-            if gap(v_new) > 0:
-                a, b = sorted((v, v_new))
-                found = optimize.brentq(gap, a, b, xtol=1e-6)
-                break
-            v = v_new
-            h *= 1.5
-        bounds.append(float(found))
-    return bounds[0], bounds[1]
-
-
-def parametric_bootstrap(
-    model: Any,
-    n_boot: int,
-    draw: Callable[[np.random.Generator], Any],
-    **fit_kwargs: Any,
-) -> FitResult:
-    """Simulate from a fitted model, refit, and attach the draws to a copy of
-    its ``results_`` (for ``conf_int(method="bootstrap")``).
-
-    ``draw(rng)`` returns one simulated data set, or ``None`` when it cannot
-    be refitted (a node without events), which is counted as skipped. Each
-    refit is ``type(model)`` with the same parameters, one start and the
-    shared generator, fitted with ``fit_kwargs``; refits that warn are
-    counted, and one warning sums them up.
-    """
-    rng = as_generator(getattr(model, "rng", None))
-    draws = []
-    n_warned = n_skipped = 0
-    for _ in range(n_boot):
-        data = draw(rng)
-        if data is None:
-            n_skipped += 1
-            continue
-        params = model.get_params()
-        one = {k: v for k, v in (("n_starts", 1), ("rng", rng)) if k in params}
-        refit = type(model)(**{**params, **one})
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            refit.fit(data, **fit_kwargs)
-        n_warned += bool(caught)
-        draws.append(refit._x)
-    # Warn at the user's call of the model's bootstrap method.
-    _report_bootstrap(n_boot, n_warned, n_skipped, stacklevel=4)
-    results: FitResult = model.results_
-    frame = pd.DataFrame(draws, columns=results.params.index)
-    info = {
-        **results.optimizer_info,
-        "bootstrap": {"n_boot": n_boot, "warned": n_warned, "skipped": n_skipped},
-    }
-    return dataclasses.replace(results, bootstrap_draws=frame, optimizer_info=info)

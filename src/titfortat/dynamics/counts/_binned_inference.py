@@ -11,8 +11,10 @@ import numpy as np
 
 from titfortat._threads import single_blas_thread
 from titfortat._validation import check_is_fitted
-from titfortat.dynamics._optim import parametric_bootstrap
-from titfortat.dynamics.hawkes._inference import LikelihoodInference
+from titfortat.dynamics.hawkes._inference import (
+    LikelihoodInference,
+    parametric_bootstrap,
+)
 from titfortat.results import FitResult
 
 
