@@ -350,13 +350,7 @@ class ExpHawkes(HawkesFamily, BaseEstimator):
         report_convergence(info, strict=strict, name=type(self).__name__)
         if base.terms is not None and self.link == "identity":
             self._warn_baseline_at_bound(x, big_t, names)
-        lower = np.full(x.size, -np.inf)
-        if self.link == "identity":
-            lower[: self.baseline_segments * d + d * d] = 0.0
-        elif self.link == "relu":
-            lower[: self.baseline_segments * d] = 0.0
-        lower[-1] = 0.0
-
+        lower = self._lower(x.size, d)
         if self.link == "identity" and base.terms is None:
             full = -spec.hessian(x, times, marks, big_t, d)
             idx = np.flatnonzero(free)
@@ -431,11 +425,14 @@ class ExpHawkes(HawkesFamily, BaseEstimator):
         return ll0
 
     def _lower_limits(self) -> np.ndarray:
+        return self._lower(self._x.size, len(self.nodes_))
+
+    def _lower(self, size: int, d: int) -> np.ndarray:
         # 0 for mu and alpha under the identity link and for mu under relu;
         # the decay stays strictly positive (fitted on the log scale); the
         # covariate effects are free.
-        d, n_mu = len(self.nodes_), self.baseline_segments * len(self.nodes_)
-        lower = np.full(self._x.size, -np.inf)
+        n_mu = self.baseline_segments * d
+        lower = np.full(size, -np.inf)
         n_pos = {"identity": n_mu + d * d, "relu": n_mu}.get(self.link, 0)
         lower[:n_pos] = 0.0
         lower[-1] = 1e-10
