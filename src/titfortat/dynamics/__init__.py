@@ -21,70 +21,88 @@ bare arrays.
 
 Architecture of the continuous-time family (issue 15)
 -----------------------------------------------------
-A model is ``kernel x link x baseline``. The kernel is declared once, in
-``hawkes/kernels.py``; the code that fits, tests, simulates and diagnoses it
-is written once and shared::
+A model is ``kernel x link x baseline``, each declared once; the code that
+fits, tests, simulates and diagnoses them is written once and shared::
 
-    hawkes/kernels.py      Kernel (declares param_names, bounds, params(),
-                           kernel(t), integral(t); derives design,
-                           excitation_at, compensator_at, sample_lags),
-                           SumExpKernel / ExpKernel (U = 1) overriding them
-                           with Ozaki's compiled recursion; Link objects
-    hawkes/_rows.py        the concave row-separable fit (identity link,
-                           fixed kernel parameters) for every kernel; the
-                           one subsampled warm start (SUBSAMPLE_ABOVE)
+    hawkes/kernels.py      Kernel: param_names, bounds, params(), kernel(t),
+                           integral(t); derives design, excitation_at,
+                           compensator_at, sample_lags. SumExpKernel and
+                           ExpKernel (U = 1) override them with Ozaki's
+                           compiled recursion and add impulse_response.
+                           Link: identity, softplus, relu, with the sign
+                           constraints each needs.
+    hawkes/baselines.py    Baseline: constant, K equal segments, step
+                           covariates, cubic spline (terms in _exog.py):
+                           parameter names, mu(t), its integral, its pieces
+                           for the nonlinear kernels (NonlinearDesign), the
+                           simulator of a fitted model.
     hawkes/_family.py      HawkesFamily, the base of every estimator: score,
-                           predict_intensity, residuals, branching matrix
-                           and ratio, spectral radius, share_triggered,
-                           impulse_response, simulator, the shared learned
-                           state (hooks _kernel_of_fit, _kernel_of,
-                           _adjacency_of)
-    hawkes/_inference.py   lr_test, profile_conf_int, bootstrap for every
-                           model, BinnedHawkes included, from three hooks
-                           (_alpha_index, _restricted_loglik,
-                           _lower_limits); every restricted fit checked by
-                           warn_if_not_maximum
-    _branching.py          spectral_radius, branching_matrix and
-                           branching_ratio of all four models (hook
-                           _adjacency_of)
-    hawkes/_diagnostics.py intensity, time-rescaling residuals, impulse
-                           response (any U)
-    hawkes/_simulate.py    HawkesSimulator: cluster construction for the
-                           identity link (lags from the kernel), Ogata
-                           thinning otherwise; ``run()`` -> event frame for
-                           every model (``simulator()`` of each returns it)
-    hawkes/_sim_kernels.py compiled cluster kernels and one Ogata thinning
-                           kernel for every link, number of decays and
-                           baseline
-    hawkes/_loglik*.py     compiled log-likelihoods: identity exponential
-                           (one pass for segments and covariates), sum of
-                           exponentials, softplus/relu for any number of
-                           decays (the exponential kernel is its U = 1
-                           path), nonlinear with a varying baseline
-    hawkes/_states.py      compiled states of the exponential kernel: the
-                           compensator at events, the intensity on a grid
-    hawkes/_kernel_hawkes.py  KernelHawkes: any declared kernel
-    hawkes/_exp*.py        ExpHawkes (learned decay, every link, segments,
-                           covariates, spline): the estimator holds one
-                           ExpSpec (_exp_optimize.py: layout, likelihood,
-                           optimisation) and a flat diagnostics base
-    hawkes/_sumexp*.py     SumExpHawkes (learned decays, every link)
+                           predict_intensity, residuals, simulator, from the
+                           hooks _kernel_of_fit, _kernel_of, _adjacency_of,
+                           _baseline_params, _loglik_at_fit.
+    _branching.py          spectral_radius, branching_matrix, branching_ratio,
+                           share_triggered, impulse_response of all four
+                           models, BinnedHawkes included.
+    hawkes/_inference.py   lr_test, profile_conf_int, bootstrap of all four
+                           models from three hooks (_alpha_index,
+                           _restricted_loglik, _lower_limits); every
+                           restricted fit checked by warn_if_not_maximum.
+    _optim.py              maximize (multi-start L-BFGS-B / SLSQP),
+                           newton_maximize, observed_information (one
+                           numerical Hessian; row-blocked when the
+                           likelihood separates by target node), covariance,
+                           fit_health, delta_method.
 
-Before issue 15 the sum-of-exponentials stack re-implemented the row fit,
-the warm start, the simulator (a private class without ``run()``), and had
-no ``predict_intensity``, ``residuals``, ``branching_ratio`` or
-``impulse_response``; those now come from the modules above, and ExpHawkes'
-mixin chain (``_exp`` -> ``_exp_inference`` -> ``_exp_optimize`` ->
-``_exp_diagnostics``, sharing state through ``vars(self).get``) is gone.
-ExpHawkes' constant-baseline softplus/relu fits run the sum-of-exponentials
-nonlinear kernel at U = 1 (as fast as the old exponential one, bit for
-bit). Still separate, measured: the U = 1 identity learned-decay fit
-through the sum-of-exponentials path is 1.8x slower, so ExpHawkes keeps its
-identity kernel and Newton fit and its varying-baseline fits (``_exp_optimize``,
-``_exog``, ``_exp_nonlinear``, ``_loglik_exog_nonlinear``) beside
-SumExpHawkes' joint and nonlinear fits (``_sumexp_fit``,
-``_sumexp_nonlinear``, ``_loglik_sumexp*``); they are the next to move onto
-the kernel objects.
+    One fitting path per problem class:
+    hawkes/_rows.py        identity link, kernel parameters fixed: the
+                           concave row-separable fit, any kernel, segments;
+                           the one subsampled warm start (SUBSAMPLE_ABOVE).
+    hawkes/_sumexp_fit.py  identity link, decays learned: fit_learned (row
+                           warm start per start, subsample screening,
+                           projected Newton on one fused pass, L-BFGS-B
+                           fallback), ExpHawkes and SumExpHawkes.
+    hawkes/_sumexp_nonlinear.py  softplus/relu, constant baseline:
+                           row-separable L-BFGS-B for fixed decays, joint
+                           for learned ones (SumExpHawkes).
+    hawkes/_exp_optimize.py  ExpSpec, ExpHawkes' layout [mu, A, gamma, beta]:
+                           routes to the paths above; multi-start L-BFGS-B
+                           (SLSQP with covariates under the identity link)
+                           for the rest.
+
+    Compiled kernels, grouped by what they compute:
+    hawkes/_loglik.py      link functions, the one-gap relu/softplus rules,
+                           the identity U = 1 pass with segments and
+                           covariates (kept: it is 1.4-2.2x faster than the
+                           general loop at U = 1, measured), row likelihood.
+    hawkes/_loglik_sumexp.py  identity, any U: ll + gradient, and the fused
+                           ll + gradient + Hessian with segments.
+    hawkes/_loglik_sumexp_nonlinear.py  softplus/relu, any U, constant
+                           baseline (exact relu roots of exponential sums).
+    hawkes/_loglik_exog_nonlinear.py  softplus/relu, U = 1, a piecewise
+                           polynomial baseline (step covariates, segments,
+                           spline).
+    hawkes/_states.py      states at events and on a grid (U = 1).
+    hawkes/_sim_kernels.py cluster construction; one Ogata thinning kernel
+                           for every link, U and baseline.
+    hawkes/_simulate.py    HawkesSimulator: ``run()`` -> event frame for
+                           every model.
+
+    Estimators (thin: settings, layout, hooks):
+    hawkes/_exp.py         ExpHawkes: U = 1, every link and baseline.
+    hawkes/_sumexp.py      SumExpHawkes: U decays, every link, constant
+                           baseline.
+    hawkes/_kernel_hawkes.py  KernelHawkes: any declared kernel, identity.
+
+Before issue 15 ExpHawkes was a mixin chain (``_exp`` -> ``_exp_inference``
+-> ``_exp_optimize`` -> ``_exp_diagnostics``, sharing state through
+``vars(self).get``), and SumExpHawkes re-implemented the row fit, the warm
+start, the learned-decay Newton fit, the numerical Hessian, the simulator
+(a private class without ``run()``) and lacked ``predict_intensity``,
+``residuals``, ``branching_ratio`` and ``impulse_response``. Still two
+compiled nonlinear kernels, measured: a varying baseline under softplus or
+relu is supported at U = 1 only (the relu roots of a cubic plus several
+exponentials are not bracketed yet), and SumExpHawkes has no varying
+baseline.
 
 Adding a kernel: subclass :class:`~titfortat.dynamics.hawkes.kernels.Kernel`
 in one file and declare ``param_names``, ``bounds``, ``params()``,
