@@ -1,4 +1,5 @@
-"""Compiled log-likelihood and gradient of the sum-of-exponentials kernel.
+"""Compiled log-likelihood, gradient and Hessian of the sum-of-exponentials
+kernel (identity link): the one Hessian of ExpHawkes (U = 1) and SumExpHawkes.
 
 Kernel of source j on target i: ``sum_u alpha[i, j, u] * beta_u *
 exp(-beta_u t)``. The recursion carries, for every source node j and
@@ -287,14 +288,6 @@ def sumexp_loglik_grad_hess_seg(
                 h[nb + c, p] -= s1[c, j]
                 h[nb + c, nb + c] += alpha[i, j, c] * s2[c, j]
     return ll, grad, h
-
-
-@njit(cache=True)
-def sumexp_loglik_grad_hess(
-    x: Arr, times: Arr, marks: Arr, end_time: float, d: int, u: int
-) -> tuple[float, Arr, Arr]:
-    """:func:`sumexp_loglik_grad_hess_seg` with a constant baseline."""
-    return sumexp_loglik_grad_hess_seg(x, times, marks, marks, end_time, d, u)
 
 
 @njit(cache=True)

@@ -39,13 +39,6 @@ _AGREE_LL = 1e-2
 _AGREE_DECAY = 1e-2
 
 
-def design(
-    times: np.ndarray, marks: np.ndarray, end_time: float, d: int, betas: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Excitations per event, columns ordered (j, u), and compensator terms."""
-    return SumExpKernel(betas).design(times, marks, end_time, d)
-
-
 def fit_fixed_identity(
     times: np.ndarray,
     marks: np.ndarray,
