@@ -3,7 +3,10 @@ exponential one (issue 15): one log-likelihood + gradient evaluation, softplus
 and relu, interleaved A/B calls (the machine is shared, so old and new alternate
 in ABBA order every round and the medians are compared). Then the same kernel
 at U = 2 against its own version at ``BASELINE`` (SumExpHawkes must not pay
-for the U = 1 path).
+for the U = 1 path). Last, the identity link's one Hessian (issue 15): the
+fused log-likelihood + gradient + Hessian pass of the sum-of-exponentials
+kernel at U = 1 against the retired Hessian-only ``exp_hessian_seg``, and at
+U = 2 against its version at ``IDENTITY_BASELINE``.
 
 The baselines, ``nonlinear_loglik_grad`` and ``sumexp_nonlinear_loglik_grad``,
 are read from the commit that still had the first (``BASELINE``, via ``git
@@ -30,16 +33,18 @@ import numpy as np
 
 from titfortat.dynamics import HawkesSimulator
 from titfortat.dynamics._events import merge_events
+from titfortat.dynamics.hawkes._loglik_sumexp import sumexp_loglik_grad_hess_seg
 from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import (
     NO_CUM,
     sumexp_nonlinear_loglik_grad,
 )
 
 BASELINE = "1975ba1"  # last commit with _loglik.nonlinear_loglik_grad
+IDENTITY_BASELINE = "2b10480"  # last commit with _loglik.exp_hessian_seg
 _PATH = "src/titfortat/dynamics/hawkes/_loglik.py"
 
 
-def _old_module(path: str, name: str):
+def _old_module(path: str, name: str, commit: str = BASELINE):
     root = subprocess.run(
         ["git", "rev-parse", "--show-toplevel"],
         capture_output=True,
@@ -48,7 +53,7 @@ def _old_module(path: str, name: str):
         cwd=os.path.dirname(os.path.abspath(__file__)),
     ).stdout.strip()
     src = subprocess.run(
-        ["git", "show", f"{BASELINE}:src/titfortat/dynamics/hawkes/{path}"],
+        ["git", "show", f"{commit}:src/titfortat/dynamics/hawkes/{path}"],
         capture_output=True,
         text=True,
         check=True,
@@ -122,7 +127,50 @@ def main(dims: list[int], n_events: float, rounds: int) -> None:
                 f"now {mn:.2f} ms, ratio {mn / mo:.3f} "
                 f"(rel diff ll {dll:.1e}, grad {dg:.1e})"
             )
+        identity(d, times, marks, end, x, x2, rounds)
     print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
+
+
+def identity(d, times, marks, end, x, x2, rounds: int) -> None:
+    """The fused identity-link pass against the retired Hessian-only pass
+    (U = 1) and against itself at ``IDENTITY_BASELINE`` (U = 2)."""
+    old1 = _old_module("_loglik.py", "_old_id1", IDENTITY_BASELINE).exp_hessian_seg
+    old2 = _old_module(
+        "_loglik_sumexp.py", "_old_id2", IDENTITY_BASELINE
+    ).sumexp_loglik_grad_hess
+    x = np.abs(x)  # the identity link needs non-negative excitation
+    x2 = np.abs(x2)
+    adj = x[d:-1].reshape(d, d)
+    cases = (
+        (
+            "U=1: exp_hessian_seg (Hessian only)",
+            partial(old1, times, marks, marks, end, x[:d], adj, x[-1]),
+            partial(sumexp_loglik_grad_hess_seg, x, times, marks, marks, end, d, 1),
+        ),
+        (
+            f"U=2: at {IDENTITY_BASELINE}",
+            partial(old2, x2, times, marks, end, d, 2),
+            partial(sumexp_loglik_grad_hess_seg, x2, times, marks, marks, end, d, 2),
+        ),
+    )
+    for label, run_old, run_new in cases:
+        h0 = run_old()
+        h0 = h0 if isinstance(h0, np.ndarray) else h0[2]
+        h1 = run_new()[2]
+        dh = float(np.max(np.abs(h1 - h0)) / np.max(np.abs(h0)))
+        t_old, t_new = [], []
+        for r in range(rounds):
+            pair = (run_old, run_new) if r % 2 == 0 else (run_new, run_old)
+            for f in pair:
+                t0 = time.perf_counter()
+                f()
+                (t_old if f is run_old else t_new).append(time.perf_counter() - t0)
+        mo, mn = np.median(t_old) * 1e3, np.median(t_new) * 1e3
+        print(
+            f"D={d} N={times.size:,} identity {label} {mo:.2f} ms, fused ll + "
+            f"gradient + Hessian {mn:.2f} ms, ratio {mn / mo:.3f} (rel diff "
+            f"Hessian {dh:.1e})"
+        )
 
 
 if __name__ == "__main__":
