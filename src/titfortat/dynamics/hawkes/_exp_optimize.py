@@ -26,7 +26,7 @@ from titfortat.dynamics.hawkes._loglik import exp_loglik_grad_seg
 from titfortat.dynamics.hawkes._loglik_sumexp import sumexp_loglik_grad_hess_seg
 from titfortat.dynamics.hawkes._rows import _segments, fit_identity_rows
 from titfortat.dynamics.hawkes._sumexp_fit import fit_learned
-from titfortat.dynamics.hawkes._sumexp_nonlinear import nonlinear_loglik
+from titfortat.dynamics.hawkes._sumexp_nonlinear import fit_nonlinear, nonlinear_loglik
 from titfortat.dynamics.hawkes.baselines import NonlinearDesign
 from titfortat.dynamics.hawkes.kernels import ExpKernel
 
@@ -245,6 +245,26 @@ class ExpSpec:
                 self.max_iter,
                 self.tol,
                 n_seg=self.baseline_segments,
+            )
+
+        if self.design is None:  # softplus or relu with a constant baseline
+            # The sum-of-exponentials path at U = 1: each target row on its
+            # own for a fixed decay, jointly in [mu, A, log beta] otherwise.
+            k = starts[0].size - 1
+            xs = [np.concatenate([z[:k], np.exp(z[k:])]) for z in starts]
+            held = np.where(free[:k], np.nan, xs[0][:k])
+            return fit_nonlinear(
+                xs,
+                times,
+                marks,
+                end_time,
+                d,
+                1,
+                self.link,
+                bool(free[-1]),
+                None if free[:k].all() else held,
+                self.max_iter,
+                self.tol,
             )
 
         def fun(z: np.ndarray) -> tuple[float, np.ndarray]:
