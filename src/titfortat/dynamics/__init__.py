@@ -63,11 +63,12 @@ fits, tests, simulates and diagnoses them is written once and shared::
                            fallback), ExpHawkes and SumExpHawkes.
     hawkes/_sumexp_nonlinear.py  softplus/relu, constant baseline:
                            row-separable L-BFGS-B for fixed decays, joint
-                           for learned ones (SumExpHawkes).
+                           for learned ones (both models).
     hawkes/_exp_optimize.py  ExpSpec, ExpHawkes' layout [mu, A, gamma, beta]:
                            routes to the paths above; multi-start L-BFGS-B
-                           (SLSQP with covariates under the identity link)
-                           for the rest.
+                           for a varying baseline (SLSQP with covariates
+                           under the identity link, which must stay
+                           positive).
 
     Compiled kernels, grouped by what they compute:
     hawkes/_loglik.py      link functions, the one-gap relu/softplus rules,
