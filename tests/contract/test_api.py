@@ -183,6 +183,9 @@ def test_score_reads_events_against_the_fitted_nodes(model):
     )
     with pytest.raises(DataError, match=r"not fitted on: \['z'\]"):
         m.score(frame.replace({"node": {a: "z"}}), end_time=100.0)
+    # The node column is named as in fit (it raised a TypeError).
+    other = frame.rename(columns={"node": "kind"})
+    assert m.score(other, end_time=100.0, node_col="kind") == pytest.approx(swapped)
     with pytest.raises(DataError, match="event arrays but 2 node names"):
         m.score(x[:1], end_time=100.0)
 
@@ -207,6 +210,10 @@ def test_binned_score_reads_counts_against_the_fitted_nodes():
     zero_first = np.column_stack([np.zeros(len(y), dtype=int), y.iloc[:, 1]])
     assert m.score(pd.DataFrame(events)) == pytest.approx(
         m.score(zero_first[: int(days.max()) + 1])
+    )
+    renamed = pd.DataFrame(events).rename(columns={"node": "kind"})
+    assert m.score(renamed, node_col="kind") == pytest.approx(
+        m.score(pd.DataFrame(events))
     )
 
 

@@ -511,15 +511,24 @@ class BinnedHawkes(
             return "not fitted"
         return f"fitted: {len(self.nodes_)} nodes, {self.n_bins_:,} bins"
 
-    def score(self, counts: EventInput | np.ndarray, y: Any = None) -> float:
+    def score(
+        self,
+        counts: EventInput | np.ndarray,
+        y: Any = None,
+        *,
+        node_col: str | None = None,
+    ) -> float:
         """Log-likelihood of ``counts`` under the fitted parameters.
 
         Counts are read against the fitted nodes: a frame's columns (or an
         event frame's nodes) in any order, some missing from an event frame;
-        a node the model does not have is a :class:`DataError`.
+        a node the model does not have is a :class:`DataError`. ``node_col``
+        is as in ``fit``.
         """
         check_is_fitted(self)
-        yy, _, _ = to_daily_counts(counts, nodes=self.nodes_, scoring=True)
+        yy, _, _ = to_daily_counts(
+            counts, nodes=self.nodes_, node_col=node_col, scoring=True
+        )
         return self._loglik(self._x, yy)[0]
 
     def simulator(

@@ -507,7 +507,7 @@ class ExpHawkes(HawkesFamily, BaseEstimator):
         return arrays, names, big_t, origin
 
     def _events_to_score(
-        self, events: EventInput, end_time: float | None
+        self, events: EventInput, end_time: float | None, node_col: str | None
     ) -> tuple[np.ndarray, np.ndarray, float]:
         # With tie_breaking="jitter" the events are jittered by a generator
         # built from rng: an int rng reproduces the jitter used in fit.
@@ -515,6 +515,7 @@ class ExpHawkes(HawkesFamily, BaseEstimator):
             events,
             end_time=end_time,
             nodes=self.nodes_,
+            node_col=node_col,
             rng=as_generator(self.rng),
             scoring=True,
         )

@@ -133,18 +133,27 @@ class HawkesFamily(ResultsDelegates, LikelihoodInference, BranchingSummaries):
         return f"fitted: {len(self.nodes_)} nodes, {self.n_events_:,} events"
 
     def _events_to_score(
-        self, events: EventInput, end_time: float | None
+        self, events: EventInput, end_time: float | None, node_col: str | None
     ) -> tuple[np.ndarray, np.ndarray, float]:
         """``(times, marks, end_time)`` of events to score, read against the
         fitted nodes (a frame's node order and missing nodes do not matter; an
         unknown node is an error)."""
         arrays, _, big_t, _ = event_arrays_and_origin(
-            events, end_time=end_time, nodes=self.nodes_, scoring=True
+            events,
+            end_time=end_time,
+            nodes=self.nodes_,
+            node_col=node_col,
+            scoring=True,
         )
         return *merge_events(arrays), big_t
 
     def score(
-        self, events: EventInput, *, end_time: float | None = None, y: Any = None
+        self,
+        events: EventInput,
+        *,
+        end_time: float | None = None,
+        node_col: str | None = None,
+        y: Any = None,
     ) -> float:
         """Log-likelihood of ``events`` under the fitted parameters (higher: better).
 
@@ -152,9 +161,11 @@ class HawkesFamily(ResultsDelegates, LikelihoodInference, BranchingSummaries):
         any order and miss some; an event of a node the model does not have
         is a :class:`~titfortat.exceptions.DataError`. A dated frame's time 0
         is its own first day (the window scored), not ``time_origin_``.
+        ``end_time`` and ``node_col`` are as in ``fit``.
         """
         check_is_fitted(self)
-        return self._loglik_at_fit(*self._events_to_score(events, end_time))
+        scored = self._events_to_score(events, end_time, node_col)
+        return self._loglik_at_fit(*scored)
 
     def _loglik_at_fit(
         self, times: np.ndarray, marks: np.ndarray, big_t: float
