@@ -247,7 +247,7 @@ class ExpSpec:
                 n_seg=self.baseline_segments,
             )
 
-        if self.design is None:  # softplus or relu with a constant baseline
+        if self.link != "identity" and self.design is None:  # constant baseline
             # The sum-of-exponentials path at U = 1: each target row on its
             # own for a fixed decay, jointly in [mu, A, log beta] otherwise.
             k = starts[0].size - 1
