@@ -279,7 +279,18 @@ class FitResult:
         """Why the intervals and tests of this fit are not valid (None when
         they are): the optimiser did not converge, or standard errors of
         estimated parameters could not be computed (a singular or indefinite
-        observed information). Parameters held fixed are not counted."""
+        observed information). Parameters held fixed are not counted.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> r = FitResult.from_estimates(
+        ...     params=pd.Series([1.0], index=["mu[a]"]), cov_params=[[float("nan")]],
+        ...     log_likelihood=-1.0, n_obs=5, n_events=5, n_nodes=1, end_time=1.0,
+        ...     model_repr="Toy()")
+        >>> r.not_estimable
+        '1 of 1 standard errors could not be computed'
+        """
         reasons = []
         if not self.converged:
             health = self.optimizer_info.get("health") or [

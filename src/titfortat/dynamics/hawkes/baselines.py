@@ -47,7 +47,26 @@ Arr = np.ndarray
 @dataclass(frozen=True)
 class Baseline:
     """``mu_i(t)`` on the window ``[0, end_time]``: ``segments`` equal pieces
-    with their own level, or (``segments == 1``) a level plus ``terms``."""
+    with their own level, or (``segments == 1``) a level plus ``terms``.
+
+    Parameters
+    ----------
+    segments : int, default 1
+        Equal-length pieces of the window, each with its own level.
+    terms : step covariates, spline basis or both, optional
+        The terms ``x(t)`` of ``mu_i + gamma_i . x(t)`` (see ``_exog``).
+    end_time : float, default 1.0
+        Length of the window in days.
+
+    Examples
+    --------
+    >>> b = Baseline.build(2, 0, None, 10.0)  # two segments of 5 days
+    >>> b.names(["attack"])
+    (['mu[attack,0]', 'mu[attack,1]'], [])
+    >>> mu, gamma = np.array([1.0, 2.0]), np.zeros((1, 0))
+    >>> b.integral(mu, gamma, np.array([7.5]), np.array([0])).tolist()
+    [10.0]
+    """
 
     segments: int = 1
     terms: BaselineTerms | None = None
