@@ -163,7 +163,6 @@ class BranchingSummaries:
         entry ``i<-j`` is the response of node i to one event of node j,
         with delta-method errors."""
         self._check_additive("impulse_response")
-        self._impulse(self._x, horizon_days)  # refuses what it cannot compute
         idx = [f"{a}<-{b}" for a in self.nodes_ for b in self.nodes_]
         return self._delta(
             lambda v: self._impulse(v, horizon_days).ravel(), idx, "impulse_response"

@@ -325,14 +325,7 @@ class ExpHawkes(HawkesFamily, BaseEstimator):
             self.baseline_segments, self.baseline_spline_df, self._exog_terms, big_t
         )
         self._spec = spec = ExpSpec(
-            self.link,
-            self.baseline_segments,
-            self.decay,
-            self.n_starts,
-            self.max_iter,
-            self.tol,
-            base.terms,
-            base.design if self.link != "identity" and base.varying else None,
+            self.link, base, self.decay, self.n_starts, self.max_iter, self.tol
         )
         n_par = self.baseline_segments * d + d * d + d * spec.n_cov() + 1
         free = np.ones(n_par, dtype=bool)
@@ -365,10 +358,14 @@ class ExpHawkes(HawkesFamily, BaseEstimator):
             # at once; under the identity link a joint step could leave the
             # covariate baseline's positive region, so one at a time.
             nm, p = self.baseline_segments * d, base.n_terms
-            rows = [np.r_[i:nm:d, nm + i * d : nm + (i + 1) * d] for i in range(d)]
+            g0 = nm + d * d  # where gamma starts
             rows = [
-                np.r_[r, nm + d * d + i * p : nm + d * d + (i + 1) * p]
-                for i, r in enumerate(rows)
+                np.r_[
+                    i:nm:d,
+                    nm + i * d : nm + (i + 1) * d,
+                    g0 + i * p : g0 + (i + 1) * p,
+                ]
+                for i in range(d)
             ]
             blocks = None if self.link == "identity" else rows
             info_mat = observed_information(grad, x, free, lower, blocks)

@@ -18,7 +18,6 @@ import numpy as np
 from titfortat.dynamics._optim import maximize
 from titfortat.dynamics.hawkes._exog import (
     BaselineTerms,
-    covariate_names,
     loglik_grad_exog,
     positivity_rows,
 )
@@ -27,7 +26,7 @@ from titfortat.dynamics.hawkes._loglik_sumexp import sumexp_loglik_grad_hess_seg
 from titfortat.dynamics.hawkes._rows import _segments, fit_identity_rows
 from titfortat.dynamics.hawkes._sumexp_fit import fit_learned
 from titfortat.dynamics.hawkes._sumexp_nonlinear import fit_nonlinear, nonlinear_loglik
-from titfortat.dynamics.hawkes.baselines import NonlinearDesign
+from titfortat.dynamics.hawkes.baselines import Baseline, NonlinearDesign
 from titfortat.dynamics.hawkes.kernels import ExpKernel
 
 _LOG_BETA_BOUNDS = (np.log(1e-6), np.log(1e6))
@@ -41,22 +40,36 @@ _MIN_BASELINE = 1e-10
 class ExpSpec:
     """Layout, log-likelihood and maximisation over ``[mu, A, gamma, log beta]``.
 
-    ``cov`` holds the covariate and spline terms of the baseline (None for a
-    constant or segmented one), ``design`` their pieces under a nonlinear
-    link (None otherwise); the other fields are the estimator's settings.
+    ``baseline`` is the fit's :class:`~titfortat.dynamics.hawkes.baselines.
+    Baseline` (its segments and terms give the layout); the other fields are
+    the estimator's settings.
     """
 
     link: str
-    baseline_segments: int
+    baseline: Baseline
     decay: float | None
     n_starts: int
     max_iter: int
     tol: float
-    cov: BaselineTerms | None = None
-    design: NonlinearDesign | None = None
+
+    @property
+    def baseline_segments(self) -> int:
+        return self.baseline.segments
+
+    @property
+    def cov(self) -> BaselineTerms | None:
+        """The covariate and spline terms (None for a constant or segmented
+        baseline)."""
+        return self.baseline.terms
+
+    @property
+    def design(self) -> NonlinearDesign | None:
+        """The baseline's pieces under a nonlinear link when it varies."""
+        varying = self.link != "identity" and self.baseline.varying
+        return self.baseline.design if varying else None
 
     def n_cov(self) -> int:
-        return 0 if self.cov is None else self.cov.n_covariates
+        return self.baseline.n_terms
 
     def gamma(self, x: np.ndarray, d: int) -> np.ndarray:
         """Covariate coefficients (D, p), stored between ``A`` and ``beta``."""
@@ -136,15 +149,8 @@ class ExpSpec:
         return h
 
     def names(self, nodes: list[str]) -> list[str]:
-        k = self.baseline_segments
-        mus = (
-            [f"mu[{n}]" for n in nodes]
-            if k == 1
-            else [f"mu[{n},{s}]" for s in range(k) for n in nodes]
-        )
+        mus, gammas = self.baseline.names(nodes)
         alphas = [f"alpha[{a}<-{b}]" for a in nodes for b in nodes]
-        cov = self.cov
-        gammas = [] if cov is None else covariate_names(nodes, cov)
         return mus + alphas + gammas + ["decay"]
 
     def bounds(self, d: int) -> list[tuple[float | None, float | None]]:
