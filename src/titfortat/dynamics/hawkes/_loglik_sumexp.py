@@ -143,6 +143,22 @@ def sumexp_loglik_grad_seg(
     return ll, grad
 
 
+@njit(cache=True, inline="always")
+def _advance(s0: Arr, s1: Arr, s2: Arr, pend: Arr, beta: Arr, dt: float) -> None:
+    """Bring the states (U, D) forward by ``dt``, the pending events (at
+    the previous time) entering first; clears ``pend``."""
+    u, d = s0.shape
+    for c in range(u):
+        e = math.exp(-beta[c] * dt)
+        for j in range(d):
+            tot = s0[c, j] + pend[j]
+            s2[c, j] = (s2[c, j] + 2.0 * dt * s1[c, j] + dt * dt * tot) * e
+            s1[c, j] = (s1[c, j] + dt * tot) * e
+            s0[c, j] = tot * e
+    for j in range(d):
+        pend[j] = 0.0
+
+
 @njit(cache=True)
 def sumexp_loglik_grad_hess_seg(
     x: Arr, times: Arr, marks: Arr, mu_idx: Arr, end_time: float, d: int, u: int
@@ -196,16 +212,7 @@ def sumexp_loglik_grad_hess_seg(
     for k in range(n):
         t = times[k]
         if t > t_prev:
-            dt = t - t_prev
-            for c in range(u):
-                e = math.exp(-beta[c] * dt)
-                for j in range(d):
-                    tot = s0[c, j] + pend[j]
-                    s2[c, j] = (s2[c, j] + 2.0 * dt * s1[c, j] + dt * dt * tot) * e
-                    s1[c, j] = (s1[c, j] + dt * tot) * e
-                    s0[c, j] = tot * e
-            for j in range(d):
-                pend[j] = 0.0
+            _advance(s0, s1, s2, pend, beta, t - t_prev)
             t_prev = t
         i = marks[k]
         mi = mu_idx[k]
@@ -264,14 +271,7 @@ def sumexp_loglik_grad_hess_seg(
                 h[pos[a], mi] += hm[mi, 1 + a]
     # Compensator from the states at T: sum_k (1 - e^{-b (T - t_k)}) =
     # n_j - S0(T), with derivatives S1(T) and -S2(T) in b.
-    dt = end_time - t_prev
-    for c in range(u):
-        e = math.exp(-beta[c] * dt)
-        for j in range(d):
-            tot = s0[c, j] + pend[j]
-            s2[c, j] = (s2[c, j] + 2.0 * dt * s1[c, j] + dt * dt * tot) * e
-            s1[c, j] = (s1[c, j] + dt * tot) * e
-            s0[c, j] = tot * e
+    _advance(s0, s1, s2, pend, beta, end_time - t_prev)
     seg_len = end_time * d / n_mu
     for mi in range(n_mu):
         ll -= mu[mi] * seg_len
