@@ -74,6 +74,11 @@ def _ab(run_old, run_new, rounds: int) -> tuple[float, float, float, float]:
     (l0, g0), (l1, g1) = run_old(), run_new()  # compile / load cache
     dll = abs(l1 - l0) / abs(l0)
     dg = float(np.max(np.abs(g1 - g0) / np.maximum(np.abs(g0), 1.0)))
+    return *_medians(run_old, run_new, rounds), dll, dg
+
+
+def _medians(run_old, run_new, rounds: int) -> tuple[float, float]:
+    """Medians (ms) of calls alternated in ABBA order."""
     t_old, t_new = [], []
     for r in range(rounds):
         pair = (run_old, run_new) if r % 2 == 0 else (run_new, run_old)
@@ -81,7 +86,7 @@ def _ab(run_old, run_new, rounds: int) -> tuple[float, float, float, float]:
             t0 = time.perf_counter()
             f()
             (t_old if f is run_old else t_new).append(time.perf_counter() - t0)
-    return np.median(t_old) * 1e3, np.median(t_new) * 1e3, dll, dg
+    return float(np.median(t_old)) * 1e3, float(np.median(t_new)) * 1e3
 
 
 def main(dims: list[int], n_events: float, rounds: int) -> None:
@@ -158,14 +163,7 @@ def identity(d, times, marks, end, x, x2, rounds: int) -> None:
         h0 = h0 if isinstance(h0, np.ndarray) else h0[2]
         h1 = run_new()[2]
         dh = float(np.max(np.abs(h1 - h0)) / np.max(np.abs(h0)))
-        t_old, t_new = [], []
-        for r in range(rounds):
-            pair = (run_old, run_new) if r % 2 == 0 else (run_new, run_old)
-            for f in pair:
-                t0 = time.perf_counter()
-                f()
-                (t_old if f is run_old else t_new).append(time.perf_counter() - t0)
-        mo, mn = np.median(t_old) * 1e3, np.median(t_new) * 1e3
+        mo, mn = _medians(run_old, run_new, rounds)
         print(
             f"D={d} N={times.size:,} identity {label} {mo:.2f} ms, fused ll + "
             f"gradient + Hessian {mn:.2f} ms, ratio {mn / mo:.3f} (rel diff "
