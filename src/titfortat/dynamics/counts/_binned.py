@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from numbers import Integral, Real
 from typing import Any, Literal, Self
 
@@ -29,9 +29,12 @@ from titfortat.dynamics._optim import (
     report_convergence,
 )
 from titfortat.dynamics.counts._binned_diagnostics import _BinnedDiagnostics
-from titfortat.dynamics.counts._binned_inference import _BinnedInference
-from titfortat.dynamics.counts._kernels import binned_loglik_grad, lag_states
+from titfortat.dynamics.counts._layout import BinnedLayout
 from titfortat.dynamics.counts._simulator import BinnedHawkesSimulator
+from titfortat.dynamics.hawkes._inference import (
+    LikelihoodInference,
+    parametric_bootstrap,
+)
 from titfortat.exceptions import DataError
 from titfortat.results import FitResult
 
@@ -39,7 +42,7 @@ __all__ = ["BinnedHawkes", "BinnedHawkesSimulator"]
 
 
 class BinnedHawkes(
-    BaseEstimator, ResultsDelegates, _BinnedInference, _BinnedDiagnostics
+    BaseEstimator, ResultsDelegates, LikelihoodInference, _BinnedDiagnostics
 ):
     """Hawkes model for day counts (Poisson or negative-binomial INGARCH).
 
@@ -165,100 +168,30 @@ class BinnedHawkes(
         self.rng = rng
 
     # ------------------------------------------------------------------ core
-    def _n_exog(self) -> int:
-        exog = vars(self).get("_exog")
-        return 0 if exog is None else int(exog.shape[1])
-
-    def _blocks(self, d: int) -> dict[str, slice]:
-        """Where each block sits in the parameter vector, in this order:
-        ``mu`` (K x D), ``alpha`` (D x D), ``decay``, ``size`` (negbin: D),
-        ``gamma`` (D x p)."""
-        n = {
-            "mu": self.baseline_segments * d,
-            "alpha": d * d,
-            "decay": 1,
-            "size": d if self.family == "negbin" else 0,
-            "gamma": d * self._n_exog(),
-        }
-        ends = np.cumsum(list(n.values()))
-        return {k: slice(int(e - n[k]), int(e)) for k, e in zip(n, ends, strict=True)}
-
-    def _n_params(self, d: int) -> int:
-        return self._blocks(d)["gamma"].stop
-
-    def _split(self, x: np.ndarray, d: int) -> tuple[Any, ...]:
-        """Split ``[mu (K x D), A, beta, size, gamma (D x p)]``."""
-        b = self._blocks(d)
-        size = x[b["size"]] if self.family == "negbin" else None
-        return (
-            x[b["mu"]].reshape(self.baseline_segments, d),
-            x[b["alpha"]].reshape(d, d),
-            float(x[b["decay"]][0]),
-            size,
-            x[b["gamma"]].reshape(d, self._n_exog()),
-        )
-
-    def _segments(self, n_bins: int) -> np.ndarray:
-        """Baseline segment of every bin: K equal-length pieces of the window."""
-        return (np.arange(n_bins) * self.baseline_segments) // n_bins
-
-    def _predictor(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Linear predictor (before the link) of every bin, the lag states
-        ``E`` and ``dE/drho`` (see :func:`lag_states`)."""
-        mu, a, beta, _, gamma = self._split(x, y.shape[1])
-        e, de = lag_states(y.astype(float), float(np.exp(-beta)))
-        eta = mu[self._segments(y.shape[0])] + e @ a.T
-        exog = vars(self).get("_exog")
+    def _layout(self, d: int, exog: Any = None, n_bins: int = 0) -> BinnedLayout:
+        """The layout of this estimator's settings, with ``exog`` validated
+        against ``n_bins``."""
+        xe, cols = None, ()
         if exog is not None:
-            eta = eta + exog @ gamma.T
-        return eta, e, de
+            xe = np.asarray(exog, dtype=float)
+            xe = np.ascontiguousarray(xe[:, None] if xe.ndim == 1 else xe)
+            if xe.shape[0] != n_bins or not np.all(np.isfinite(xe)):
+                raise ValueError(
+                    f"exog must be finite with one row per bin ({n_bins}). "
+                    f"Got shape {xe.shape}."
+                )
+            labels = (
+                exog.columns if isinstance(exog, pd.DataFrame) else range(xe.shape[1])
+            )
+            cols = tuple(str(c) for c in labels)
+        args = (self.baseline_segments, self.family, self.link, self.n_presample)
+        return BinnedLayout(d, *args, exog=xe, exog_names=cols)
 
     def _loglik(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-        """Log-likelihood and gradient in natural parameters (compiled pass,
-        :func:`~titfortat.dynamics.counts._kernels.binned_loglik_grad`)."""
-        n, d = y.shape
-        exog = vars(self).get("_exog")
-        p = 0 if exog is None else exog.shape[1]
-        # The layout depends only on these; an optimiser calls this thousands
-        # of times, and rebuilding it was a third of the time of a call.
-        key = (n, d, p, self.baseline_segments, self.family, self.link)
-        cached = vars(self).get("_layout")
-        if cached is None or cached[0] != key:
-            b = self._blocks(d)
-            cached = (key, b, self._segments(n), np.zeros((n, 0)), np.ones(d))
-            self._layout = cached
-        _, b, seg, no_exog, ones = cached
-        ll, g_mu, g_a, g_beta, g_size, g_gamma = binned_loglik_grad(
-            np.ascontiguousarray(y, dtype=float),
-            seg,
-            x[b["mu"]].reshape(self.baseline_segments, d),
-            x[b["alpha"]].reshape(d, d),
-            float(x[b["decay"].start]),
-            x[b["size"]] if self.family == "negbin" else ones,
-            no_exog if exog is None else exog,
-            x[b["gamma"]].reshape(d, p),
-            self.n_presample,
-            self.family == "negbin",
-            self.link == "softplus",
-        )
-        if not np.isfinite(ll):
-            return -np.inf, np.zeros(x.size)
-        g_size = g_size if self.family == "negbin" else np.zeros(0)
-        return ll, np.concatenate(
-            [g_mu.ravel(), g_a.ravel(), [g_beta], g_size, g_gamma.ravel()]
-        )
-
-    def _names(self, nodes: list[str]) -> list[str]:
-        if self.baseline_segments == 1:
-            mus = [f"mu[{n}]" for n in nodes]
-        else:
-            mus = [f"mu[{n},{k}]" for k in range(self.baseline_segments) for n in nodes]
-        names = mus + [f"alpha[{a}<-{b}]" for a in nodes for b in nodes] + ["decay"]
-        if self.family == "negbin":
-            names += [f"size[{n}]" for n in nodes]
-        cols = vars(self).get("_exog_names", [])
-        names += [f"gamma[{n},{c}]" for n in nodes for c in cols]
-        return names
+        """Log-likelihood and gradient at ``x``: the fitted layout, or before
+        ``fit`` one without covariates (tests of the compiled pass use it)."""
+        spec = vars(self).get("_spec") or self._layout(y.shape[1])
+        return spec.loglik(x, y)
 
     def _best_decay_start(self, x0: np.ndarray, y: np.ndarray, d: int) -> np.ndarray:
         """The deterministic start with its decay picked from a coarse grid.
@@ -269,7 +202,7 @@ class BinnedHawkes(
         log-likelihood 240 below the optimum). Evaluating the start at a few
         decays costs one pass each and avoids it.
         """
-        p = self._blocks(d)["decay"].start
+        p = self._spec.blocks["decay"].start
         best, best_ll = x0, -np.inf
         for beta in (0.03, 0.1, 0.3, 1.0, 3.0):
             x = x0.copy()
@@ -286,7 +219,7 @@ class BinnedHawkes(
         free: np.ndarray,
         restricted: bool = False,
     ) -> tuple[np.ndarray, float, dict[str, Any]]:
-        b = self._blocks(y.shape[1])
+        b = self._spec.blocks
         logs = np.zeros(free.size, dtype=bool)
         # decay and sizes are optimised on the log scale; gamma is free.
         logs[b["decay"].start : b["size"].stop] = True
@@ -319,7 +252,7 @@ class BinnedHawkes(
         # computed once: two passes per parameter saved on each of dozens of
         # fits, half the evaluations of a profile interval.
         scale = float(max(y.sum(), 1))
-        x_scale = vars(self).get("_mle_scale") if restricted else None
+        x_scale = self._mle_scale if restricted else None
         z0, probe = zs[0], free
         if restricted and x_scale is None:
             z0 = self._x.copy()
@@ -389,23 +322,9 @@ class BinnedHawkes(
         self._mle_scale = None  # scales of the restricted fits, taken at the MLE
         y, names, labels = to_daily_counts(counts, nodes=nodes, node_col=node_col)
         d = y.shape[1]
-        self._exog, self._exog_names = None, []
-        if exog is not None:
-            xe = np.asarray(exog, dtype=float)
-            xe = xe[:, None] if xe.ndim == 1 else xe
-            if xe.shape[0] != y.shape[0] or not np.all(np.isfinite(xe)):
-                raise ValueError(
-                    f"exog must be finite with one row per bin ({y.shape[0]}). "
-                    f"Got shape {xe.shape}."
-                )
-            self._exog = np.ascontiguousarray(xe)
-            self._exog_names = (
-                [str(c) for c in exog.columns]
-                if isinstance(exog, pd.DataFrame)
-                else [str(c) for c in range(xe.shape[1])]
-            )
+        self._spec = spec = self._layout(d, exog, y.shape[0])
         n_obs_bins = y.shape[0] - self.n_presample
-        k = self._n_params(d) - (self.decay is not None)
+        k = spec.n_params - (self.decay is not None)
         if n_obs_bins <= k:
             raise DataError(
                 f"{y.shape[0]} bins (minus n_presample={self.n_presample}) cannot "
@@ -413,8 +332,8 @@ class BinnedHawkes(
                 "use a longer period, fewer baseline segments or nodes, or fix "
                 "the decay."
             )
-        b = self._blocks(d)
-        free = np.ones(self._n_params(d), dtype=bool)
+        b = spec.blocks
+        free = np.ones(spec.n_params, dtype=bool)
         if self.decay is not None:
             free[b["decay"]] = False
         rng = as_generator(self.rng)
@@ -440,7 +359,7 @@ class BinnedHawkes(
             ]
             if self.family == "negbin":
                 x0.append(np.full(d, 5.0))
-            x0.append(np.zeros(d * self._n_exog()))
+            x0.append(np.zeros(d * spec.n_exog))
             start = np.concatenate(x0)
             if s == 0 and self.decay is None:
                 start = self._best_decay_start(start, y, d)
@@ -468,12 +387,12 @@ class BinnedHawkes(
             free,
             strict=strict,
             at_bound=at_bound,
-            names=self._names(names),
+            names=spec.names(names),
         )
         self._y, self._x, self._free = y, x, free
         self.nodes_ = names
         self.bin_labels_ = labels
-        mu, a, beta, size, gamma = self._split(x, d)
+        mu, a, beta, size, gamma = spec.split(x)
         # baseline_ is (D,) for a constant baseline, (segments, D) otherwise.
         self.baseline_ = mu[0].copy() if self.baseline_segments == 1 else mu.copy()
         self.adjacency_, self.decay_ = a.copy(), beta
@@ -492,7 +411,7 @@ class BinnedHawkes(
         )
         self.n_iter_ = int(info["n_iter"])
         self.results_ = FitResult.from_estimates(
-            params=pd.Series(x, index=self._names(names)),
+            params=pd.Series(x, index=spec.names(names)),
             cov_params=cov,
             log_likelihood=ll,
             n_obs=int(n_obs_bins),
@@ -505,6 +424,63 @@ class BinnedHawkes(
             optimizer_info=info,
         )
         return self
+
+    # ------------------------------------------- hooks of LikelihoodInference
+    def _alpha_index(self, i: int, j: int) -> list[int]:
+        d = len(self.nodes_)
+        return [self._spec.blocks["alpha"].start + i * d + j]
+
+    def _restricted_fit(
+        self, held: dict[int, float], start: np.ndarray
+    ) -> tuple[np.ndarray, float]:
+        x0, free = start.copy(), self._free.copy()
+        for p, v in held.items():
+            x0[p], free[p] = v, False
+        x1, ll0, _ = self._optimize(self._y, [x0], free, restricted=True)
+        return np.asarray(x1, dtype=float), ll0
+
+    def _restricted_loglik(self, held: dict[int, float]) -> float:
+        return self._restricted_fit(held, self._x)[1]
+
+    def _profile_fitter(self, p: int) -> Callable[[float], float]:
+        # Continuation: each restricted fit starts from the optimum of the
+        # nearest value already profiled (the MLE at first). Brent's steps
+        # are close together, so this cuts L-BFGS-B's iterations several
+        # fold against restarting from the MLE each time (issue 14).
+        solved: list[tuple[float, np.ndarray]] = [(float(self._x[p]), self._x)]
+
+        def fit_at(v: float) -> float:
+            start = min(solved, key=lambda s: abs(s[0] - v))[1]
+            x1, ll0 = self._restricted_fit({p: v}, start)
+            solved.append((v, x1))
+            return ll0
+
+        return fit_at
+
+    def _profiled(self) -> np.ndarray:
+        return self._free
+
+    def _lower_limits(self) -> np.ndarray:
+        b = self._spec.blocks
+        lower = np.full(self._x.size, -np.inf)
+        if self.link == "identity":
+            lower[: b["decay"].start] = 0.0  # baselines and excitations
+        pos = slice(b["decay"].start, b["size"].stop)
+        lower[pos] = 1e-6 * self._x[pos]  # decay and sizes (log scale)
+        return lower
+
+    @single_blas_thread
+    def bootstrap(self, n_boot: int = 100) -> FitResult:
+        """Parametric bootstrap; the returned result supports
+        ``conf_int(method="bootstrap")``."""
+        check_is_fitted(self)
+        return parametric_bootstrap(
+            self,
+            n_boot,
+            lambda rng: self.simulator(rng=rng).run_counts(),
+            nodes=self.nodes_,
+            exog=self._spec.exog,
+        )
 
     def _fit_status(self) -> str:
         if "results_" not in vars(self):
@@ -540,7 +516,8 @@ class BinnedHawkes(
         ``n_bins`` must then equal the fitted number of bins.
         """
         check_is_fitted(self)
-        if self._exog is not None and n_bins not in (None, self.n_bins_):
+        exog = self._spec.exog
+        if exog is not None and n_bins not in (None, self.n_bins_):
             raise ValueError(
                 "A model with exog can only simulate its own window "
                 f"(n_bins={self.n_bins_})."
@@ -552,7 +529,9 @@ class BinnedHawkes(
             n_bins=self.n_bins_ if n_bins is None else n_bins,
             family=self.family,
             size=self.size_,
-            offset=None if self._exog is None else self._exog @ self.exog_coef_.T,
+            offset=None
+            if self._spec.exog is None
+            else self._spec.exog @ self.exog_coef_.T,
             link=self.link,
             rng=rng,
             nodes=self.nodes_,

@@ -6,7 +6,7 @@ reads fitted state only and never refits.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -15,6 +15,7 @@ import pandas as pd
 from titfortat._validation import as_generator, check_is_fitted
 from titfortat.dynamics._branching import BranchingSummaries
 from titfortat.dynamics.counts._kernels import lag_weights
+from titfortat.dynamics.counts._layout import BinnedLayout
 from titfortat.results import FitResult, ResidualResult
 
 
@@ -32,16 +33,12 @@ class _BinnedDiagnostics(BranchingSummaries):
     results_: FitResult
     _x: np.ndarray
     _y: np.ndarray
-    _exog: np.ndarray | None
-
-    # Supplied by BinnedHawkes.
-    _split: Callable[[np.ndarray, int], tuple[Any, ...]]
-    _predictor: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, ...]]
+    _spec: BinnedLayout
 
     # ------------------------------------------------------------ diagnostics
     def _adjacency_of(self, x: np.ndarray) -> np.ndarray:
         """Hook of :class:`BranchingSummaries`: the adjacency at ``x``."""
-        out: np.ndarray = self._split(x, len(self.nodes_))[1]
+        out: np.ndarray = self._spec.split(x)[1]
         return out
 
     def predict_intensity(
@@ -63,7 +60,7 @@ class _BinnedDiagnostics(BranchingSummaries):
         (2, 1)
         """
         check_is_fitted(self)
-        eta = self._predictor(self._x, self._y)[0]
+        eta = self._spec.predictor(self._x, self._y)[0]
         m = np.logaddexp(0.0, eta) if self.link == "softplus" else eta
         if grid is None:
             return pd.DataFrame(m, columns=self.nodes_)
@@ -78,24 +75,24 @@ class _BinnedDiagnostics(BranchingSummaries):
         return pd.DataFrame(m[g.astype(np.int64)], index=g, columns=self.nodes_)
 
     def _varying_baseline(self) -> bool:
-        return self.baseline_segments > 1 or self._exog is not None
+        return self.baseline_segments > 1 or self._spec.exog is not None
 
     def _baseline_of(self, x: np.ndarray) -> np.ndarray:
-        out: np.ndarray = self._split(x, len(self.nodes_))[0][0]
+        out: np.ndarray = self._spec.split(x)[0][0]
         return out
 
     def _triggered(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``sum_d y_i(d) (m_i(d) - mu_i(d)) / m_i(d)`` and ``sum_d y_i(d)``."""
         s = slice(self.n_presample, None)
         yo = self._y[s].astype(float)
-        a = self._split(x, len(self.nodes_))[1]
-        eta, e, _ = self._predictor(x, self._y)
+        a = self._spec.split(x)[1]
+        eta, e, _ = self._spec.predictor(x, self._y)
         return (yo * (e[s] @ a.T) / eta[s]).sum(axis=0), yo.sum(axis=0)
 
     def _impulse(self, x: np.ndarray, horizon: float) -> np.ndarray:
         """Over days 1..H after one node-j event on day 0."""
         d, h = len(self.nodes_), int(horizon)
-        _, a, beta, _, _ = self._split(x, d)
+        _, a, beta, _, _ = self._spec.split(x)
         w = lag_weights(beta, h)
         resp = np.zeros((h + 1, d, d))
         resp[0] = np.eye(d)
@@ -107,7 +104,7 @@ class _BinnedDiagnostics(BranchingSummaries):
 
     def _fitted_mean(self) -> np.ndarray:
         """Conditional mean of every fitted bin and node, after the link."""
-        m = self._predictor(self._x, self._y)[0][self.n_presample :]
+        m = self._spec.predictor(self._x, self._y)[0][self.n_presample :]
         out: np.ndarray = np.logaddexp(0.0, m) if self.link == "softplus" else m
         return out
 
