@@ -52,7 +52,11 @@ from _hawkes_contender import tick_lbfgsb  # the same route in both tables
 from titfortat.dynamics import ExpHawkes, HawkesSimulator, SumExpHawkes
 from titfortat.dynamics._events import merge_events
 from titfortat.dynamics.hawkes._loglik import exp_loglik_grad
-from titfortat.dynamics.hawkes._sumexp_fit import fit_fixed_identity
+from titfortat.dynamics.hawkes._sumexp_fit import (
+    decay_starts,
+    fit_fixed_identity,
+    fit_learned,
+)
 
 try:  # tick is optional
     from tick.hawkes import (
@@ -431,11 +435,13 @@ def run_sumexp_case(d: int, n_target: float, repeat: int) -> None:
         m = SumExpHawkes(
             decays=SUMEXP_START, learn_decays=True, n_starts=n_starts, rng=0
         )
-        m._d, m._u = d, u
+        # The MLE alone: the starts and the one learned-decay path of fit.
+        starts = [
+            np.concatenate([np.full(d + d * d * u, np.nan), b0])
+            for b0 in decay_starts(SUMEXP_START, n_starts, np.random.default_rng(0))
+        ]
         t_l_mle = best_of(
-            lambda m=m: m._fit_free(
-                times, marks, end, SUMEXP_START, None, np.random.default_rng(0)
-            ),
+            lambda s=starts: fit_learned(s, times, marks, end, d, u, None, 1000, 1e-12),
             repeat,
         )
         t_l_full = best_of(lambda m=m: m.fit(arrays, end_time=end), repeat)

@@ -44,7 +44,7 @@ def test_fit_runs_single_threaded_and_restores(model, monkeypatch):
     monkeypatch.setattr(_optim, "covariance", spy)
     for mod in (
         "titfortat.dynamics.hawkes._exp",
-        "titfortat.dynamics.hawkes._exp_optimize",
+        "titfortat.dynamics.hawkes._exp_family",
         "titfortat.dynamics.hawkes._sumexp",
         "titfortat.dynamics.counts._binned",
     ):

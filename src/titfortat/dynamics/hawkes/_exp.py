@@ -23,18 +23,9 @@ from titfortat.dynamics._events import (
     merge_events,
 )
 from titfortat.dynamics._jitter import jitter_times
-from titfortat.dynamics._optim import (
-    covariance,
-    keep_warnings,
-    observed_information,
-    report_convergence,
-)
-from titfortat.dynamics.hawkes._exog import (
-    as_covariates,
-    positivity_rows,
-)
-from titfortat.dynamics.hawkes._exp_optimize import _MIN_BASELINE, ExpSpec
-from titfortat.dynamics.hawkes._family import HawkesFamily
+from titfortat.dynamics._optim import keep_warnings
+from titfortat.dynamics.hawkes._exog import as_covariates
+from titfortat.dynamics.hawkes._exp_family import ExpFamilyHawkes
 from titfortat.dynamics.hawkes.baselines import Baseline
 from titfortat.dynamics.hawkes.kernels import ExpKernel
 from titfortat.exceptions import DataError, DataQualityWarning
@@ -48,7 +39,7 @@ __all__ = ["MAX_TIED_SHARE", "ExpHawkes"]
 MAX_TIED_SHARE = 0.25
 
 
-class ExpHawkes(HawkesFamily, BaseEstimator):
+class ExpHawkes(ExpFamilyHawkes, BaseEstimator):
     """Multivariate Hawkes process with an exponential kernel, fitted by exact MLE.
 
     .. math::
@@ -221,6 +212,10 @@ class ExpHawkes(HawkesFamily, BaseEstimator):
         "rng": ["rng"],
     }
 
+    _component_names = False
+    _report_fixed_decays = True
+    _row_gtol = 1e-8
+
     def __init__(
         self,
         *,
@@ -321,154 +316,72 @@ class ExpHawkes(HawkesFamily, BaseEstimator):
                 stacklevel=2,
             )
         self._exog_terms = None if exog is None else as_covariates(exog)
-        self._baseline = base = Baseline.build(
+        base = Baseline.build(
             self.baseline_segments, self.baseline_spline_df, self._exog_terms, big_t
         )
-        self._spec = spec = ExpSpec(
-            self.link, base, self.decay, self.n_starts, self.max_iter, self.tol
-        )
-        n_par = self.baseline_segments * d + d * d + d * spec.n_cov() + 1
-        free = np.ones(n_par, dtype=bool)
-        if self.decay is not None:
-            free[-1] = False
-        k = int(free.sum())
+        k = base.segments * d + d * d + d * base.n_terms + (self.decay is None)
         if times.size <= k:
             raise DataError(
                 f"{times.size} event{'s' * (times.size != 1)} cannot identify {k} "
                 "parameters; aggregate "
                 "nodes or fix the decay."
             )
-        starts = spec.starts(arrays, big_t, rng)
-        x, ll, info = spec.optimize(times, marks, big_t, d, starts, free)
-        report_convergence(info, strict=strict, name=type(self).__name__)
-        if base.terms is not None and self.link == "identity":
-            self._warn_baseline_at_bound(x, big_t, names)
-        lower = self._lower(x.size, d)
-        if self.link == "identity" and base.terms is None:
-            full = -spec.hessian(x, times, marks, big_t, d)
-            idx = np.flatnonzero(free)
-            info_mat = full[np.ix_(idx, idx)]
-        else:
-
-            def grad(v: np.ndarray) -> np.ndarray:
-                return spec.loglik(v, times, marks, big_t, d)[1]
-
-            # Under softplus and relu the log-likelihood separates by target
-            # node (rows: mu_i, A[i], gamma[i]), so every row is differenced
-            # at once; under the identity link a joint step could leave the
-            # covariate baseline's positive region, so one at a time.
-            nm, p = self.baseline_segments * d, base.n_terms
-            g0 = nm + d * d  # where gamma starts
-            rows = [
-                np.r_[
-                    i:nm:d,
-                    nm + i * d : nm + (i + 1) * d,
-                    g0 + i * p : g0 + (i + 1) * p,
-                ]
-                for i in range(d)
-            ]
-            blocks = None if self.link == "identity" else rows
-            info_mat = observed_information(grad, x, free, lower, blocks)
-        cov = covariance(info_mat, free, strict=strict)
-        self._x, self._free = x, free
-        mu, adj, self.decay_ = spec.unpack(x, d)
-        self.decays_ = np.array([self.decay_])  # the family's name (U = 1)
-        # baseline_ is (D,) for a constant baseline, (segments, D) otherwise.
-        kseg = self.baseline_segments
-        self.baseline_ = mu.copy() if kseg == 1 else mu.reshape(kseg, d).copy()
-        self.adjacency_ = adj.copy()
-        self.exog_coef_ = spec.gamma(x, d).copy()
-        params = pd.Series(x, index=spec.names(names))
-        self._record_fit(names, times, marks, big_t, params, cov, ll, info, free, k)
+        self._fit(
+            arrays, times, marks, names, big_t, base,
+            u=1, learn=self.decay is None, rng=rng, strict=strict,
+        )  # fmt: skip
+        self.decay_ = float(self.decays_[0])
+        self.exog_coef_ = self._spec.gamma(self._x_all, d).copy()
         return self
 
-    # ------------------------------------------------- hooks of HawkesFamily
-    def _mat(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-        return self._spec.unpack(x, len(self.nodes_))
+    def _kernel_for(self, decays: np.ndarray) -> ExpKernel:
+        return ExpKernel(float(decays[0]))
 
-    def _adjacency_of(self, x: np.ndarray) -> np.ndarray:
-        return self._mat(x)[1]
-
-    def _kernel_of_fit(self) -> ExpKernel:
-        return ExpKernel(self.decay_)
-
-    def _kernel_of(self, x: np.ndarray) -> ExpKernel:
-        return ExpKernel(self._mat(x)[2])
-
-    def _baseline_params(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self._mat(x)[0], self._spec.gamma(x, len(self.nodes_))
-
-    def _nonlinear_cumulative(self) -> np.ndarray:
-        if not self._baseline.varying:
-            return super()._nonlinear_cumulative()
-        mu, a, beta = self._mat(self._x)
-        args = (self._times, self._marks, self.end_time_, mu, a, self.exog_coef_)
-        return self._baseline.design.run(*args, beta, self.link, False, True)[2]
-
-    # ------------------------------------------- hooks of LikelihoodInference
-    def _alpha_index(self, i: int, j: int) -> list[int]:
-        d = len(self.nodes_)
-        return [self.baseline_segments * d + i * d + j]
-
-    def _restricted_loglik(self, held: dict[int, float]) -> float:
-        x0, free = self._x.copy(), self._free.copy()
-        for p, v in held.items():
-            x0[p], free[p] = v, False
-        x0[-1] = np.log(x0[-1])  # the decay is optimised on the log scale
-        d = len(self.nodes_)
-        _, ll0, _ = self._spec.optimize(
-            self._times, self._marks, self.end_time_, d, [x0], free
+    def _starts(
+        self,
+        arrays: list[np.ndarray],
+        times: np.ndarray,
+        marks: np.ndarray,
+        end_time: float,
+        rng: np.random.Generator,
+    ) -> list[np.ndarray]:
+        """A deterministic start, then ``n_starts - 1`` drawn from ``rng``;
+        the decay starts at the event rate unless fixed."""
+        d = len(arrays)
+        rates = np.array([a.size for a in arrays]) / end_time
+        beta0 = (
+            float(self.decay)
+            if self.decay is not None
+            else max(times.size / end_time, 1e-3)
         )
-        return ll0
-
-    def _lower_limits(self) -> np.ndarray:
-        return self._lower(self._x.size, len(self.nodes_))
-
-    def _lower(self, size: int, d: int) -> np.ndarray:
-        # 0 for mu and alpha under the identity link and for mu under relu;
-        # the decay stays strictly positive (fitted on the log scale); the
-        # covariate effects are free.
-        n_mu = self.baseline_segments * d
-        lower = np.full(size, -np.inf)
-        n_pos = {"identity": n_mu + d * d, "relu": n_mu}.get(self.link, 0)
-        lower[:n_pos] = 0.0
-        lower[-1] = 1e-10
-        return lower
-
-    def _profiled(self) -> np.ndarray:
-        return self._free
+        starts = []
+        for s in range(self.n_starts):
+            if s == 0:
+                mu = 0.5 * rates
+                adj = np.full((d, d), 0.5 / d)
+                beta = beta0
+            else:
+                mu = rates * rng.uniform(0.2, 0.9, d)
+                adj = rng.uniform(0.0, 0.8 / d, (d, d))
+                beta = beta0 * float(np.exp(rng.normal(0.0, 1.0)))
+            if self.link == "softplus":
+                mu = np.log(np.expm1(np.maximum(rates if s == 0 else mu, 1e-8)))
+                adj = np.zeros((d, d)) if s == 0 else adj - 0.4 / d
+            elif self.link == "relu":
+                # Start with no interaction: every predictor above the floor,
+                # where the gradient is informative.
+                mu = rates if s == 0 else mu
+                adj = np.zeros((d, d)) if s == 0 else adj - 0.4 / d
+            if self.decay is not None:
+                beta = float(self.decay)
+            mu = np.tile(mu, self.baseline_segments)
+            # Covariate effects start at zero, where the baseline is positive.
+            gamma = np.zeros(d * self._baseline.n_terms)
+            starts.append(np.concatenate([mu, adj.ravel(), gamma, [beta]]))
+        return starts
 
     def _bootstrap_kwargs(self) -> dict[str, Any]:
         return {"exog": self._exog_terms}
-
-    def _warn_baseline_at_bound(
-        self, x: np.ndarray, end_time: float, names: list[str]
-    ) -> None:
-        """Warn when a covariate piece's baseline sits on its positivity bound."""
-        cov = self._spec.cov
-        assert cov is not None
-        d = len(names)
-        vals = cov.piece_values(end_time)
-        base = (positivity_rows(cov, end_time, d, x.size) @ x).reshape(d, -1)
-        hit = base <= 10 * _MIN_BASELINE
-        if hit.any():
-            i, m = np.argwhere(hit)[0]
-            terms = cov.param_names(names[i])
-            where = ", ".join(
-                f"{c}={v:g}" for c, v in zip(terms, vals[m], strict=True) if v != 0
-            )
-            where = where or "every covariate is 0"
-            warnings.warn(
-                f"The baseline of node {names[i]!r} is at its positivity bound "
-                f"where {where} ({int(hit.sum())} node-piece pair(s) in all): the "
-                "fit puts (almost) no background events there. With a spline the "
-                "bound (every B-spline coefficient positive) is only sufficient "
-                "and can bind earlier. Wald intervals of the parameters in that "
-                "constraint are indicative only; use lr_test or "
-                "profile_conf_int, or drop the covariate or spline terms.",
-                DataQualityWarning,
-                stacklevel=3,
-            )
 
     def _prepare(
         self,
@@ -517,9 +430,3 @@ class ExpHawkes(HawkesFamily, BaseEstimator):
             scoring=True,
         )
         return *merge_events(arrays), big_t
-
-    def _loglik_at_fit(
-        self, times: np.ndarray, marks: np.ndarray, big_t: float
-    ) -> float:
-        d = len(self.nodes_)
-        return self._spec.loglik(self._x, times, marks, big_t, d, False)[0]

@@ -1,11 +1,13 @@
-"""What one fit of :class:`ExpHawkes` is: :class:`ExpSpec`, a small frozen
-object built by ``fit`` from the estimator's settings and the data's
-baseline terms, holding the parameter layout ``[mu (K*D), A (D*D), gamma
-(D*p), beta]``, the log-likelihood dispatch by link and baseline, the starts,
-and the three optimisation routes (concave per-node rows for a fixed decay,
-projected Newton for a learned decay, multi-start L-BFGS-B or SLSQP
-otherwise). The estimator and its diagnostics hold one (``_spec``) instead
-of sharing private state through a mixin chain.
+"""What one fit of the exponential family is: :class:`ExpSpec`, a small
+frozen object built by ``fit`` from the estimator's settings and the data's
+baseline terms, holding the parameter layout ``[mu (K*D), alpha (D*D*U),
+gamma (D*p), beta (U)]`` (the exponential kernel is U = 1, the sum of
+exponentials U >= 1), the log-likelihood dispatch by link and baseline, and
+the fitting routes: the concave per-node rows for fixed decays, the joint
+identity-link fit for learned ones, the nonlinear fits for a constant
+baseline, and multi-start L-BFGS-B or SLSQP otherwise. ExpHawkes and
+SumExpHawkes hold one (``_spec``) through their shared base
+(:mod:`~titfortat.dynamics.hawkes._exp_family`).
 """
 
 from __future__ import annotations
@@ -21,15 +23,22 @@ from titfortat.dynamics.hawkes._exog import (
     loglik_grad_exog,
     positivity_rows,
 )
-from titfortat.dynamics.hawkes._loglik import exp_loglik_grad_seg
-from titfortat.dynamics.hawkes._loglik_sumexp import sumexp_loglik_grad_hess_seg
+from titfortat.dynamics.hawkes._loglik_sumexp import (
+    sumexp_loglik_grad_hess_seg,
+    sumexp_loglik_grad_seg,
+)
 from titfortat.dynamics.hawkes._rows import _segments, fit_identity_rows
-from titfortat.dynamics.hawkes._sumexp_fit import fit_learned
+from titfortat.dynamics.hawkes._sumexp_fit import (
+    chain_z,
+    decay_bounds,
+    fit_learned,
+    from_z,
+    to_z,
+)
 from titfortat.dynamics.hawkes._sumexp_nonlinear import fit_nonlinear, nonlinear_loglik
 from titfortat.dynamics.hawkes.baselines import Baseline, NonlinearDesign
-from titfortat.dynamics.hawkes.kernels import ExpKernel
+from titfortat.dynamics.hawkes.kernels import SumExpKernel
 
-_LOG_BETA_BOUNDS = (np.log(1e-6), np.log(1e6))
 # Smallest baseline allowed on a covariate piece, in events per day: the
 # constraint mu_i + gamma_i . x >= this keeps the compensator a valid
 # integral on pieces where no event would reveal a negative rate.
@@ -38,23 +47,20 @@ _MIN_BASELINE = 1e-10
 
 @dataclass(frozen=True)
 class ExpSpec:
-    """Layout, log-likelihood and maximisation over ``[mu, A, gamma, log beta]``.
+    """Layout, log-likelihood and maximisation over ``[mu, alpha, gamma, beta]``.
 
     ``baseline`` is the fit's :class:`~titfortat.dynamics.hawkes.baselines.
-    Baseline` (its segments and terms give the layout); the other fields are
-    the estimator's settings.
+    Baseline` (its segments and terms give the layout), ``u`` the number of
+    decays; the other fields are the estimator's settings (``row_gtol``:
+    the projected-gradient tolerance of the concave row fit).
     """
 
     link: str
     baseline: Baseline
-    decay: float | None
-    n_starts: int
+    u: int
     max_iter: int
     tol: float
-
-    @property
-    def baseline_segments(self) -> int:
-        return self.baseline.segments
+    row_gtol: float = 1e-9
 
     @property
     def cov(self) -> BaselineTerms | None:
@@ -68,18 +74,52 @@ class ExpSpec:
         varying = self.link != "identity" and self.baseline.varying
         return self.baseline.design if varying else None
 
-    def n_cov(self) -> int:
-        return self.baseline.n_terms
+    def n_mu(self, d: int) -> int:
+        return self.baseline.segments * d
+
+    def n_alpha(self, d: int) -> int:
+        return d * d * self.u
+
+    def size(self, d: int) -> int:
+        return self.n_mu(d) + self.n_alpha(d) + d * self.baseline.n_terms + self.u
 
     def gamma(self, x: np.ndarray, d: int) -> np.ndarray:
-        """Covariate coefficients (D, p), stored between ``A`` and ``beta``."""
-        nm = self.baseline_segments * d
-        return x[nm + d * d : -1].reshape(d, self.n_cov())
+        """Covariate coefficients (D, p), stored between ``alpha`` and ``beta``."""
+        lo = self.n_mu(d) + self.n_alpha(d)
+        return x[lo : x.size - self.u].reshape(d, self.baseline.n_terms)
 
-    def unpack(self, x: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray, float]:
-        """``(mu (K*D,), A (D, D), beta)`` from ``[mu, A, gamma, beta]``."""
-        nm = self.baseline_segments * d
-        return x[:nm], x[nm : nm + d * d].reshape(d, d), float(x[-1])
+    def unpack(
+        self, x: np.ndarray, d: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(mu (K*D,), alpha (D, D, U), beta (U,))`` from the layout."""
+        nm, u = self.n_mu(d), self.u
+        alpha = x[nm : nm + self.n_alpha(d)].reshape(d, d, u)
+        return x[:nm], alpha, x[x.size - u :]
+
+    def row_blocks(self, d: int) -> list[np.ndarray]:
+        """Positions of each target row's parameters ``(mu_i, alpha[i],
+        gamma[i])``: the log-likelihood is a sum of one term per row."""
+        nm, du, p = self.n_mu(d), d * self.u, self.baseline.n_terms
+        g0 = nm + self.n_alpha(d)  # where gamma starts
+        return [
+            np.r_[
+                i:nm:d,
+                nm + i * du : nm + (i + 1) * du,
+                g0 + i * p : g0 + (i + 1) * p,
+            ]
+            for i in range(d)
+        ]
+
+    def names(self, nodes: list[str], per_component: bool) -> list[str]:
+        """``alpha[a<-b]`` and ``decay`` (U = 1, ExpHawkes' names), or
+        ``alpha[a<-b;k]`` and ``decay[k]`` per component."""
+        mus, gammas = self.baseline.names(nodes)
+        if per_component:
+            us = range(self.u)
+            alphas = [f"alpha[{a}<-{b};{k}]" for a in nodes for b in nodes for k in us]
+            return mus + alphas + gammas + [f"decay[{k}]" for k in us]
+        alphas = [f"alpha[{a}<-{b}]" for a in nodes for b in nodes]
+        return mus + alphas + gammas + ["decay"]
 
     def loglik(
         self,
@@ -90,45 +130,30 @@ class ExpSpec:
         d: int,
         with_grad: bool = True,
     ) -> tuple[float, np.ndarray]:
-        mu, adj, beta = self.unpack(x, d)
+        """Log-likelihood (and gradient) at ``x``. The varying baselines are
+        those of the exponential kernel (U = 1)."""
+        mu, alpha, beta = self.unpack(x, d)
         mu = np.ascontiguousarray(mu)
-        adj = np.ascontiguousarray(adj)
-        design = self.design
-        if design is not None:
-            ll, g, _ = design.run(
-                times,
-                marks,
-                end_time,
-                mu,
-                adj,
-                self.gamma(x, d),
-                beta,
-                self.link,
-                with_grad,
-            )
-            return ll, g
-        cov = self.cov
-        if cov is not None:
-            return loglik_grad_exog(
-                times,
-                marks,
-                end_time,
-                mu,
-                adj,
-                self.gamma(x, d),
-                beta,
-                cov,
-                with_grad,
-            )
+        if self.design is not None or self.cov is not None:
+            adj = np.ascontiguousarray(alpha[:, :, 0])
+            args = (times, marks, end_time, mu, adj, self.gamma(x, d), float(beta[0]))
+            if self.design is not None:
+                ll, g, _ = self.design.run(*args, self.link, with_grad)
+                return ll, g
+            return loglik_grad_exog(*args, self.cov, with_grad)
         if self.link != "identity":
-            # The exponential kernel is the sum-of-exponentials one with U = 1,
-            # and ``[mu, A, beta]`` is its layout ``[mu, alpha (D, D, 1), beta]``.
             return nonlinear_loglik(
-                x, times, marks, end_time, d, 1, self.link, with_grad
+                x, times, marks, end_time, d, self.u, self.link, with_grad
             )
-        mu_idx = _segments(times, end_time, self.baseline_segments) * d + marks
-        ll, g = exp_loglik_grad_seg(
-            times, marks, mu_idx, end_time, mu, adj, beta, with_grad
+        mu_idx = _segments(times, end_time, self.baseline.segments) * d + marks
+        ll, g = sumexp_loglik_grad_seg(
+            np.ascontiguousarray(x, dtype=float),
+            times,
+            marks,
+            mu_idx,
+            end_time,
+            d,
+            self.u,
         )
         return float(ll), g
 
@@ -140,63 +165,28 @@ class ExpSpec:
         end_time: float,
         d: int,
     ) -> np.ndarray:
-        """Analytic Hessian of the identity-link log-likelihood: the
-        sum-of-exponentials one at U = 1 (layout ``[mu, A, beta]``)."""
-        mu_idx = _segments(times, end_time, self.baseline_segments) * d + marks
+        """Analytic Hessian of the identity-link log-likelihood (constant or
+        segmented baseline)."""
+        mu_idx = _segments(times, end_time, self.baseline.segments) * d + marks
         h: np.ndarray = sumexp_loglik_grad_hess_seg(
-            np.ascontiguousarray(x, dtype=float), times, marks, mu_idx, end_time, d, 1
+            np.ascontiguousarray(x, dtype=float),
+            times,
+            marks,
+            mu_idx,
+            end_time,
+            d,
+            self.u,
         )[2]
         return h
 
-    def names(self, nodes: list[str]) -> list[str]:
-        mus, gammas = self.baseline.names(nodes)
-        alphas = [f"alpha[{a}<-{b}]" for a in nodes for b in nodes]
-        return mus + alphas + gammas + ["decay"]
-
     def bounds(self, d: int) -> list[tuple[float | None, float | None]]:
+        """Bounds of ``[mu, alpha, gamma, log b1, log b2 - log b1, ...]``."""
         lo_mu: float | None = None if self.link == "softplus" else 1e-10
         lo_a: float | None = 1e-10 if self.link == "identity" else None
-        n_mu = self.baseline_segments * d
-        out: list[tuple[float | None, float | None]] = [(lo_mu, None)] * n_mu
-        gam: list[tuple[float | None, float | None]] = [(None, None)] * (
-            d * self.n_cov()
-        )
-        return [*out, *[(lo_a, None)] * (d * d), *gam, _LOG_BETA_BOUNDS]
-
-    def starts(
-        self, arrays: list[np.ndarray], end_time: float, rng: np.random.Generator
-    ) -> list[np.ndarray]:
-        d = len(arrays)
-        rates = np.array([a.size for a in arrays]) / end_time
-        n_tot = sum(a.size for a in arrays)
-        beta0 = (
-            float(self.decay) if self.decay is not None else max(n_tot / end_time, 1e-3)
-        )
-        starts = []
-        for s in range(self.n_starts):
-            if s == 0:
-                mu = 0.5 * rates
-                adj = np.full((d, d), 0.5 / d)
-                beta = beta0
-            else:
-                mu = rates * rng.uniform(0.2, 0.9, d)
-                adj = rng.uniform(0.0, 0.8 / d, (d, d))
-                beta = beta0 * float(np.exp(rng.normal(0.0, 1.0)))
-            if self.link == "softplus":
-                mu = np.log(np.expm1(np.maximum(rates if s == 0 else mu, 1e-8)))
-                adj = np.zeros((d, d)) if s == 0 else adj - 0.4 / d
-            elif self.link == "relu":
-                # Start with no interaction: every predictor above the floor,
-                # where the gradient is informative.
-                mu = rates if s == 0 else mu
-                adj = np.zeros((d, d)) if s == 0 else adj - 0.4 / d
-            if self.decay is not None:
-                beta = float(self.decay)
-            mu = np.tile(mu, self.baseline_segments)
-            # Covariate effects start at zero, where the baseline is positive.
-            gamma = np.zeros(d * self.n_cov())
-            starts.append(np.concatenate([mu, adj.ravel(), gamma, [np.log(beta)]]))
-        return starts
+        out: list[tuple[float | None, float | None]] = [(lo_mu, None)] * self.n_mu(d)
+        out += [(lo_a, None)] * self.n_alpha(d)
+        out += [(None, None)] * (d * self.baseline.n_terms)
+        return out + decay_bounds(self.u)
 
     def optimize(
         self,
@@ -206,85 +196,88 @@ class ExpSpec:
         d: int,
         starts: list[np.ndarray],
         free: np.ndarray,
+        *,
+        warm: bool = True,
     ) -> tuple[np.ndarray, float, dict[str, Any]]:
-        """Maximise over ``[mu, A, log beta]``; return natural parameters.
+        """Maximise from ``starts`` (the layout, natural decays; NaN ``mu``
+        and ``alpha`` let the row fit choose its own start) over the
+        ``free`` parameters, the others held at their value in
+        ``starts[0]``; the decays are free together or not at all.
 
         Identity link without covariates: the family's paths, the concave
-        row fit for a fixed decay and the sum-of-exponentials one at U = 1
-        for a learned decay (:func:`~titfortat.dynamics.hawkes._sumexp_fit.
-        fit_learned`: each start's decay warm-started by the row fit, then
-        projected Newton, L-BFGS-B if Newton fails). Otherwise multi-start
-        L-BFGS-B (SLSQP with covariates under the identity link).
+        row fit for fixed decays and
+        :func:`~titfortat.dynamics.hawkes._sumexp_fit.fit_learned` for
+        learned ones (each start's decays warm-started by the row fit unless
+        ``warm=False``, then projected Newton, L-BFGS-B if Newton fails).
+        Nonlinear link with a constant baseline: the sum-of-exponentials
+        fit (:func:`~titfortat.dynamics.hawkes._sumexp_nonlinear.
+        fit_nonlinear`). Otherwise multi-start L-BFGS-B (SLSQP with
+        covariates under the identity link) on the log decays.
         """
+        u = self.u
+        k = starts[0].size - u
+        learn = bool(free[k:].all())
+        held = None if free[:k].all() else np.where(free[:k], np.nan, starts[0][:k])
         if self.link == "identity" and self.cov is None:
-            k = starts[0].size - 1
-            xs = [
-                np.concatenate([np.maximum(z[:k], 1e-10), np.exp(z[k:])])
-                for z in starts
-            ]
-            if not free[-1]:
-                beta = float(xs[0][-1])
+            if not learn:
+                x0 = starts[0]
+                start = None if np.isnan(x0[:k]).all() else np.maximum(x0[:k], 1e-10)
                 xp, ll, info, _ = fit_identity_rows(
-                    ExpKernel(beta),
+                    SumExpKernel(x0[k:]),
                     times,
                     marks,
                     end_time,
                     d,
                     self.max_iter,
                     self.tol,
-                    n_seg=self.baseline_segments,
-                    start=xs[0][:k],
+                    n_seg=self.baseline.segments,
+                    start=start,
                     free=free[:k],
-                    gtol=1e-8,
+                    gtol=self.row_gtol,
                     information=False,
                 )
-                return np.append(xp, beta), ll, info
-            held = np.where(free[:k], np.nan, xs[0][:k])
+                return np.concatenate([xp, x0[k:]]), ll, info
+            xs = [np.concatenate([np.maximum(z[:k], 1e-10), z[k:]]) for z in starts]
             return fit_learned(
                 xs,
                 times,
                 marks,
                 end_time,
                 d,
-                1,
-                None if free[:k].all() else held,
+                u,
+                held,
                 self.max_iter,
                 self.tol,
-                n_seg=self.baseline_segments,
+                n_seg=self.baseline.segments,
+                warm=warm,
             )
 
         if self.link != "identity" and self.design is None:  # constant baseline
-            # The sum-of-exponentials path at U = 1: each target row on its
-            # own for a fixed decay, jointly in [mu, A, log beta] otherwise.
-            k = starts[0].size - 1
-            xs = [np.concatenate([z[:k], np.exp(z[k:])]) for z in starts]
-            held = np.where(free[:k], np.nan, xs[0][:k])
+            # Each target row on its own for fixed decays, jointly in [mu,
+            # alpha, log b1, log b2 - log b1, ...] otherwise.
             return fit_nonlinear(
-                xs,
+                starts,
                 times,
                 marks,
                 end_time,
                 d,
-                1,
+                u,
                 self.link,
-                bool(free[-1]),
-                None if free[:k].all() else held,
+                learn,
+                held,
                 self.max_iter,
                 self.tol,
             )
 
         def fun(z: np.ndarray) -> tuple[float, np.ndarray]:
-            x = z.copy()
-            x[-1] = np.exp(z[-1])
+            x = from_z(z, u)
             ll, g = self.loglik(x, times, marks, end_time, d)
-            g = g.copy()
-            g[-1] *= x[-1]  # chain rule for log beta
-            return ll, g
+            return ll, chain_z(g, x, u)
 
         cov = self.cov
         z, ll, info = maximize(
             fun,
-            starts,
+            [to_z(s, u) for s in starts],
             self.bounds(d),
             free=free,
             scale=float(times.size),
@@ -296,6 +289,4 @@ class ExpSpec:
             if cov is None or self.link != "identity"
             else (positivity_rows(cov, end_time, d, starts[0].size), _MIN_BASELINE),
         )
-        x = z.copy()
-        x[-1] = np.exp(z[-1])
-        return x, ll, info
+        return from_z(z, u), ll, info

@@ -7,7 +7,6 @@ from numbers import Integral, Real
 from typing import Any, Literal, Self
 
 import numpy as np
-import pandas as pd
 
 from titfortat._threads import single_blas_thread
 from titfortat._validation import (
@@ -21,28 +20,16 @@ from titfortat.dynamics._events import (
     event_arrays_and_origin,
     merge_events,
 )
-from titfortat.dynamics._optim import (
-    covariance,
-    keep_warnings,
-    observed_information,
-    report_convergence,
-)
-from titfortat.dynamics.hawkes._family import HawkesFamily
-from titfortat.dynamics.hawkes._loglik_sumexp import sumexp_loglik_grad
-from titfortat.dynamics.hawkes._rows import restricted_loglik
-from titfortat.dynamics.hawkes._sumexp_fit import (
-    MIN_LOG_GAP,
-    fit_fixed_identity,
-    fit_free,
-    information,
-)
-from titfortat.dynamics.hawkes._sumexp_nonlinear import nonlinear_loglik
-from titfortat.dynamics.hawkes.kernels import SumExpKernel
+from titfortat.dynamics._optim import keep_warnings
+from titfortat.dynamics.hawkes._exp_family import ExpFamilyHawkes
+from titfortat.dynamics.hawkes._sumexp_fit import MIN_LOG_GAP, decay_starts
+from titfortat.dynamics.hawkes._sumexp_nonlinear import nonlinear_starts
+from titfortat.dynamics.hawkes.baselines import Baseline
 
 __all__ = ["SumExpHawkes"]
 
 
-class SumExpHawkes(HawkesFamily, BaseEstimator):
+class SumExpHawkes(ExpFamilyHawkes, BaseEstimator):
     """Multivariate Hawkes process with a sum-of-exponentials kernel.
 
     .. math::
@@ -155,6 +142,8 @@ class SumExpHawkes(HawkesFamily, BaseEstimator):
         "rng": ["rng"],
     }
 
+    _hold_bound_estimates = True
+
     def __init__(
         self,
         *,
@@ -192,16 +181,6 @@ class SumExpHawkes(HawkesFamily, BaseEstimator):
                 )
         return b
 
-    def _loglik(
-        self, x: np.ndarray, times: np.ndarray, marks: np.ndarray, end_time: float
-    ) -> tuple[float, np.ndarray]:
-        """Log-likelihood and gradient at ``x = [mu, alpha, beta]``."""
-        d, u = self._d, self._u
-        if self.link == "identity":
-            ll, g = sumexp_loglik_grad(x, times, marks, end_time, d, u)
-            return float(ll), g
-        return nonlinear_loglik(x, times, marks, end_time, d, u, self.link)
-
     @keep_warnings
     @single_blas_thread
     def fit(
@@ -230,174 +209,45 @@ class SumExpHawkes(HawkesFamily, BaseEstimator):
         arrays, names, big_t, self.time_origin_ = event_arrays_and_origin(
             events, end_time=end_time, nodes=nodes, node_col=node_col
         )
-        d, u = len(arrays), betas.size
-        self._d, self._u = d, u
+        self._betas = betas
         times, marks = merge_events(arrays)
-        pnames = [f"mu[{n}]" for n in names] + [
-            f"alpha[{a}<-{b};{k}]" for a in names for b in names for k in range(u)
-        ]
-        if self.learn_decays:
-            pnames += [f"decay[{k}]" for k in range(u)]
-        if self.link == "identity" and not self.learn_decays:
-            xp, ll_total, info, full = fit_fixed_identity(
-                times, marks, big_t, d, betas, self.max_iter, self.tol
-            )
-            report_convergence(info, strict=strict, name=type(self).__name__)
-            cov = covariance(full, np.ones(xp.size, bool), strict=strict)
-            x_all = np.concatenate([xp, betas])
-        else:
-            x_all, ll_total, info = self._fit_free(
-                times, marks, big_t, betas, None, rng
-            )
-            report_convergence(info, strict=strict, name=type(self).__name__)
-            cov = self._free_covariance(x_all, times, marks, big_t, pnames, strict)
-        xp = x_all if self.learn_decays else x_all[: x_all.size - u]
-        self._x, self._x_all = xp, x_all
-        self.decays_ = x_all[x_all.size - u :].copy()
-        self.baseline_ = x_all[:d].copy()
-        self.adjacency_ = x_all[d : d + d * d * u].reshape(d, d, u).copy()
-        params = pd.Series(xp, index=pnames)
-        self._record_fit(names, times, marks, big_t, params, cov, ll_total, info)
+        self._fit(
+            arrays, times, marks, names, big_t, Baseline(),
+            u=betas.size, learn=self.learn_decays, rng=rng, strict=strict,
+        )  # fmt: skip
         return self
 
-    def _free_covariance(
+    def _starts(
         self,
-        x_all: np.ndarray,
+        arrays: list[np.ndarray],
         times: np.ndarray,
         marks: np.ndarray,
         end_time: float,
-        pnames: list[str],
-        strict: bool,
-    ) -> np.ndarray:
-        """Inverse observed information of the reported parameters: the
-        analytic Hessian under the identity link (decays learned), differences
-        of the analytic gradient under softplus and relu, every target row at
-        once (the log-likelihood separates by target node)."""
-        d, u = self._d, self._u
-        k = x_all.size - u  # [mu, alpha]; the decays follow
-        n_rep = x_all.size if self.learn_decays else k
-        if self.link == "identity":
-            info_mat = information(x_all, times, marks, end_time, d, u)
-            at_bound = x_all <= 1e-8  # alpha or mu on its bound
-        else:
-            lower = np.full(x_all.size, -np.inf)
-            lower[k:] = 0.0
-            if self.link == "relu":
-                lower[:d] = 0.0
-
-            def grad(v: np.ndarray) -> np.ndarray:
-                return self._loglik(v, times, marks, end_time)[1]
-
-            du = d * u
-            rows = [np.r_[i, d + i * du : d + (i + 1) * du] for i in range(d)]
-            free = np.arange(x_all.size) < n_rep
-            info_mat = observed_information(grad, x_all, free, lower, rows)
-            at_bound = np.zeros(x_all.size, dtype=bool)
-        return covariance(
-            info_mat[:n_rep, :n_rep],
-            np.ones(n_rep, dtype=bool),
-            strict=strict,
-            stacklevel=4,  # warn at the user's fit call
-            at_bound=at_bound[:n_rep],
-            names=pnames,
-        )
-
-    def _fit_free(
-        self,
-        times: np.ndarray,
-        marks: np.ndarray,
-        end_time: float,
-        betas: np.ndarray,
-        held: np.ndarray | None,
         rng: np.random.Generator,
-        start: np.ndarray | None = None,
-    ) -> tuple[np.ndarray, float, dict[str, Any]]:
-        """Multi-start fit of ``[mu, alpha, beta]`` (learned decays or a
-        nonlinear link); ``start`` replaces the starts (restricted refits)."""
-        return fit_free(
-            times,
-            marks,
-            end_time,
-            self._d,
-            betas,
-            held,
-            rng,
-            start,
-            link=self.link,
-            n_starts=self.n_starts,
-            learn_decays=self.learn_decays,
-            max_iter=self.max_iter,
-            tol=self.tol,
-        )
-
-    def _loglik_at_fit(
-        self, times: np.ndarray, marks: np.ndarray, big_t: float
-    ) -> float:
-        if self.link == "identity":
-            return super()._loglik_at_fit(times, marks, big_t)
-        return self._loglik(self._x_all, times, marks, big_t)[0]
-
-    def _kernel_of_fit(self) -> SumExpKernel:
-        return SumExpKernel(self.decays_)
-
-    def _kernel_of(self, x: np.ndarray) -> SumExpKernel:
-        return (
-            SumExpKernel(x[x.size - self._u :])
-            if self.learn_decays
-            else (self._kernel_of_fit())
-        )
-
-    def _adjacency_of(self, x: np.ndarray) -> np.ndarray:
-        d, u = self._d, self._u
-        return x[d : d + d * d * u].reshape(d, d, u)
+    ) -> list[np.ndarray]:
+        """The user's decays (and, when learned, log-spaced alternatives,
+        :func:`~titfortat.dynamics.hawkes._sumexp_fit.decay_starts`); under
+        the identity link ``mu`` and ``alpha`` start from the row fit."""
+        d, betas = len(arrays), self._betas
+        if self.link != "identity":
+            return nonlinear_starts(
+                times, marks, end_time, d, betas, self.link, self.n_starts,
+                self.learn_decays, rng, self.max_iter,
+            )  # fmt: skip
+        learned = self.learn_decays
+        b0s = decay_starts(betas, self.n_starts, rng) if learned else [betas]
+        return [np.concatenate([np.full(d + d * d * b.size, np.nan), b]) for b in b0s]
 
     # ------------------------------------------- hooks of LikelihoodInference
-    def _alpha_index(self, i: int, j: int) -> list[int]:
-        d, u = self._d, self._u
-        return [d + (i * d + j) * u + c for c in range(u)]
-
     def _restricted_loglik(self, held: dict[int, float]) -> float:
-        d, u = self._d, self._u
-        pos = np.array(list(held), dtype=int)
-        if self.link == "identity" and not self.learn_decays:
-            return restricted_loglik(
-                SumExpKernel(self.decays_),
-                self._times,
-                self._marks,
-                self.end_time_,
-                d,
-                self._x,
-                self.results_.log_likelihood,
-                held,
-                self.max_iter,
-                self.tol,
-            )
-        k = d + d * d * u
-        if any(p >= k for p in held):
+        if self.learn_decays and any(p >= self._x.size - self._spec.u for p in held):
             raise ValueError(
                 "SumExpHawkes has no profile-likelihood interval of a learned "
                 "decay (they are refitted on an ordered scale); use bootstrap()."
             )
-        values = np.full(k, np.nan)
-        values[pos] = list(held.values())
-        _, ll0, _ = self._fit_free(
-            self._times,
-            self._marks,
-            self.end_time_,
-            self.decays_,
-            values,
-            as_generator(self.rng),
-            start=self._x_all,
-        )
-        return ll0
+        return super()._restricted_loglik(held)
 
     def _profiled(self) -> np.ndarray:
         # A learned decay's interval comes from bootstrap() (NaN here).
-        return np.arange(self._x.size) < self._d + self._d**2 * self._u
-
-    def _lower_limits(self) -> np.ndarray:
-        lower = np.full(self._x.size, -np.inf)
-        n_pos = {"identity": self._x.size, "relu": self._d}.get(self.link, 0)
-        lower[:n_pos] = 0.0
-        lower[self._d + self._d**2 * self._u :] = 1e-10  # learned decays
-        return lower
+        n_mu_alpha = self._spec.n_mu(len(self.nodes_)) + self.adjacency_.size
+        return np.arange(self._x.size) < n_mu_alpha

@@ -17,7 +17,6 @@ from scipy import optimize
 
 from titfortat.dynamics._optim import newton_maximize
 from titfortat.dynamics.hawkes._loglik_sumexp import (
-    sumexp_hessian,
     sumexp_loglik_grad_hess_seg,
     sumexp_loglik_grad_seg,
 )
@@ -78,20 +77,6 @@ def chain_z(g: np.ndarray, x: np.ndarray, u: int) -> np.ndarray:
 
 def decay_bounds(u: int) -> list[tuple[float | None, float | None]]:
     return [LOG_BETA_BOUNDS] + [(MIN_LOG_GAP, None)] * (u - 1)
-
-
-def information(
-    x: np.ndarray,
-    times: np.ndarray,
-    marks: np.ndarray,
-    end_time: float,
-    d: int,
-    u: int,
-) -> np.ndarray:
-    """Observed information (negative analytic Hessian) in ``[mu, alpha,
-    beta]``, identity link; see :func:`sumexp_hessian`."""
-    h: np.ndarray = sumexp_hessian(x, times, marks, end_time, d, u)
-    return -h
 
 
 def _order_components(x: np.ndarray, d: int, u: int) -> np.ndarray:
@@ -285,73 +270,6 @@ def summarise_starts(
     }
 
 
-def fit_free(
-    times: np.ndarray,
-    marks: np.ndarray,
-    end_time: float,
-    d: int,
-    betas: np.ndarray,
-    held: np.ndarray | None,
-    rng: np.random.Generator,
-    start: np.ndarray | None,
-    *,
-    link: str,
-    n_starts: int,
-    learn_decays: bool,
-    max_iter: int,
-    tol: float,
-) -> tuple[np.ndarray, float, dict[str, Any]]:
-    """Multi-start fit of ``[mu, alpha, beta]`` (learned decays or a
-    nonlinear link); ``start`` replaces the starts (restricted refits)."""
-    # Imported here: the nonlinear fits start from fit_fixed_identity above.
-    from titfortat.dynamics.hawkes._sumexp_nonlinear import (
-        fit_nonlinear,
-        nonlinear_starts,
-    )
-
-    u = betas.size
-    n_starts = 1 if start is not None else n_starts
-    if link != "identity":
-        starts = (
-            [start]
-            if start is not None
-            else nonlinear_starts(
-                times,
-                marks,
-                end_time,
-                d,
-                betas,
-                link,
-                n_starts,
-                learn_decays,
-                rng,
-                max_iter,
-            )
-        )
-        return fit_nonlinear(
-            starts,
-            times,
-            marks,
-            end_time,
-            d,
-            u,
-            link,
-            learn_decays,
-            held,
-            max_iter,
-            tol,
-        )
-    if start is not None:
-        return fit_learned(
-            [start], times, marks, end_time, d, u, held, max_iter, tol, warm=False
-        )
-    starts = [
-        np.concatenate([np.full(d + d * d * u, np.nan), b0])
-        for b0 in decay_starts(betas, n_starts, rng)
-    ]
-    return fit_learned(starts, times, marks, end_time, d, u, held, max_iter, tol)
-
-
 def _warm(
     x0: np.ndarray,
     times: np.ndarray,
@@ -410,8 +328,8 @@ def fit_learned(
     Every start ``[mu (K*D), alpha, beta]`` is first refined with its decays
     fixed (the concave row fit, cheap), then fitted jointly by
     :func:`fit_joint_identity`; ``held`` is as there. ``warm=False`` (starts
-    already near a maximum, as in SumExpHawkes' restricted refits) fits them
-    jointly on all events at once. Otherwise, above ``SUBSAMPLE_ABOVE``
+    already near a maximum, as in the restricted refits of LR tests and
+    profiles) fits them jointly on all events at once. Otherwise, above ``SUBSAMPLE_ABOVE``
     events and with a constant baseline (a sub-window would miss the later
     segments), every start is fitted on the first stretch of the window (a
     tenth of the events), whose estimates are close to the full-data ones,
