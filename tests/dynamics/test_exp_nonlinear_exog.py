@@ -15,9 +15,11 @@ from titfortat.dynamics.hawkes._exog import (
     as_covariates,
     piece_polynomials,
 )
-from titfortat.dynamics.hawkes._loglik_exog_nonlinear import (
-    _active_cubic_relu,
-    _interval_cubic_softplus,
+from titfortat.dynamics.hawkes._exp_poly_roots import _relu_spans
+from titfortat.dynamics.hawkes._gaps_nonlinear import (
+    _gap_tables,
+    _local_poly,
+    _softplus_gap,
 )
 from titfortat.dynamics.hawkes._simulate import _PiecewiseBaselineSimulator
 from titfortat.dynamics.hawkes.baselines import NonlinearDesign
@@ -41,6 +43,28 @@ def _simulate(cov, mu, gamma, adj, link, end, seed):
         link=link,
         rng=seed,
     ).run_arrays()
+
+
+def _interval_cubic_softplus(
+    mu, gamma, poly, brk, m, t0, h, a, da, beta, max_len, xb, res
+):
+    """The softplus gap rule for each node on one stretch of piece m, in the
+    layout [Lambda, -, -, dLambda/dbeta, dLambda/dgamma_k]."""
+    xs = np.zeros((gamma.shape[1], 4))
+    _local_poly(poly, brk, m, t0, xs)
+    b = np.array([beta])
+    edt, evq, mom = np.zeros(1), np.zeros((8, 1)), np.zeros(4)
+    jj, kk = np.zeros(1), np.zeros(1)
+    short = _gap_tables(b, h, 1, edt, evq, max_len)
+    for i in range(mu.size):
+        cp = gamma[i] @ xs
+        cp[0] += mu[i]
+        ai = a[i : i + 1]
+        res[i, 0] = _softplus_gap(
+            cp, 3, 4, ai, b, h, max_len, edt, evq, short, mom, jj, kk, np.zeros(1)
+        )
+        res[i, 3] = da[i] * jj[0] - a[i] * kk[0]
+        res[i, 4:] = xs @ mom
 
 
 def _phi(link):
@@ -361,7 +385,10 @@ def test_cubic_relu_finds_every_crossing():
         (np.array([-1.0, 0.0, 0.0, 0.0]), 3.0, 1.5, 1),
     ]:
         spans = np.empty((4, 2))
-        n_sp = _active_cubic_relu(c.copy(), a, beta, 5.0, floor, spans)
+        n_sp = _relu_spans(
+            c.copy(), 3, np.array([a]), np.array([beta]), np.zeros(1, np.int64), 5.0,
+            floor, spans, np.zeros((6, 6)), np.zeros((2, 2)),
+        )  # fmt: skip
 
         def f(u, c=c, a=a, beta=beta):
             return c[0] + c[1] * u + c[2] * u**2 + c[3] * u**3 + a * np.exp(-beta * u)

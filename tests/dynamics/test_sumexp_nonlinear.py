@@ -11,10 +11,13 @@ from scipy import integrate, optimize
 
 from titfortat.dynamics import HawkesSimulator, SumExpHawkes
 from titfortat.dynamics._events import merge_events
+from titfortat.dynamics.hawkes._gaps_nonlinear import (
+    _gap_tables,
+    _relu_gap,
+    _softplus_gap,
+)
 from titfortat.dynamics.hawkes._loglik import LINK_CODES
 from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import (
-    _gap_tables,
-    _interval_sumexp,
     sumexp_compensator_at_events,
     sumexp_nonlinear_loglik_grad,
 )
@@ -157,21 +160,18 @@ def test_gap_integrals_match_quad(link):
         edt, evq = np.zeros(u), np.zeros((8, u))
         short = _gap_tables(beta, dt, LINK_CODES[link], edt, evq)
         n_short += short
-        lam, dmu = _interval_sumexp(
-            mu,
-            a,
-            beta,
-            np.argsort(beta),
-            dt,
-            LINK_CODES[link],
-            jj,
-            kk,
-            np.zeros(5 * u + 5),
-            np.zeros((u + 1, u + 1)),
-            edt,
-            evq,
-            short,
-        )
+        cp, mom = np.array([mu, 0.0, 0.0, 0.0]), np.zeros(4)
+        if link == "relu":
+            lam = _relu_gap(
+                cp, 0, 1, a, beta, np.argsort(beta), dt, edt, mom, jj, kk,
+                np.zeros((u + 4, 2)), np.zeros((6, u + 5)), np.zeros((u + 1, u + 1)),
+            )  # fmt: skip
+        else:
+            lam = _softplus_gap(
+                cp, 0, 1, a, beta, dt, np.inf, edt, evq, short, mom, jj, kk,
+                np.zeros(u),
+            )  # fmt: skip
+        dmu = mom[0]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", integrate.IntegrationWarning)
             r_lam, r_dmu, r_j, r_k, nr = _interval_reference(mu, a, beta, dt, link)

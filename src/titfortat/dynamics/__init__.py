@@ -71,17 +71,22 @@ fits, tests, simulates and diagnoses them is written once and shared::
                            positive).
 
     Compiled kernels, grouped by what they compute:
-    hawkes/_loglik.py      link functions, the one-gap relu/softplus rules,
-                           the identity U = 1 pass with segments and
-                           covariates (kept: it is 1.4-2.2x faster than the
-                           general loop at U = 1, measured), row likelihood.
+    hawkes/_loglik.py      link functions, the identity U = 1 pass with
+                           segments and covariates (kept: it is 1.4-2.2x
+                           faster than the general loop at U = 1,
+                           measured), row likelihood.
     hawkes/_loglik_sumexp.py  identity, any U: ll + gradient, and the fused
                            ll + gradient + Hessian with segments.
-    hawkes/_loglik_sumexp_nonlinear.py  softplus/relu, any U, constant
-                           baseline (exact relu roots of exponential sums).
-    hawkes/_loglik_exog_nonlinear.py  softplus/relu, U = 1, a piecewise
-                           polynomial baseline (step covariates, segments,
-                           spline).
+    hawkes/_gaps_nonlinear.py  softplus/relu: the compensator of one gap,
+                           once for U decays and a baseline polynomial of
+                           degree <= 3 (exact relu crossings by Descartes'
+                           rule and Rolle's theorem, Gauss-Legendre for
+                           softplus), and the scalar U = 1 rules of a
+                           piecewise-constant baseline (kept: measured
+                           faster).
+    hawkes/_loglik_sumexp_nonlinear.py  softplus/relu, any U, constant or
+                           piecewise-polynomial baseline (step covariates,
+                           segments, spline): the one pass.
     hawkes/_states.py      states at events and on a grid (U = 1).
     hawkes/_sim_kernels.py cluster construction; one Ogata thinning kernel
                            for every link, U and baseline.

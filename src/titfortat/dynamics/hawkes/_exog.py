@@ -13,7 +13,7 @@ Under the identity link, positivity of the baseline is a set of linear
 constraints on ``(mu, gamma)`` (``positivity_rows``), exact for step
 covariates and sufficient for splines. Under softplus and relu the baseline
 enters inside the link instead; ``piece_polynomials`` hands the terms to
-those kernels (``_loglik_exog_nonlinear``) as one piecewise polynomial.
+that kernel (``_loglik_sumexp_nonlinear``) as one piecewise polynomial.
 """
 
 from __future__ import annotations

@@ -1,10 +1,9 @@
 """Compiled kernels of the exponential Hawkes model: the identity-link
 log-likelihood and gradient (the U = 1 specialisation of the
 sum-of-exponentials kernel, whose Hessian, in ``_loglik_sumexp``, serves
-both), the per-row fixed-design log-likelihood, and the single-decay gap
-integrals (``_interval_relu``, ``_interval_softplus``) of the nonlinear
-links, whose O(N D^2) pass is the sum-of-exponentials one at U = 1
-(``_loglik_sumexp_nonlinear``).
+both), the per-row fixed-design log-likelihood and the link functions. The
+nonlinear links' O(N D^2) pass is the sum-of-exponentials one at U = 1
+(``_loglik_sumexp_nonlinear``, gap rules in ``_gaps_nonlinear``).
 
 All kernels walk the merged, time-sorted events once, carrying per-node
 recursive states (Ozaki 1979), so one identity-link evaluation costs O(N D).
@@ -58,49 +57,6 @@ def _phi(x: float, link: int) -> float:
     if link == 2:
         return max(x, RELU_FLOOR)
     return x
-
-
-@njit(cache=True)
-def _interval_relu(
-    mu_i: float, a: float, da: float, beta: float, dt: float, floor: float, out: Arr
-) -> None:
-    """Compensator of max(floor, mu_i + a exp(-beta u)) over u in [0, dt].
-
-    The predictor is monotone in u, so it crosses the floor at most once, at
-    ``exp(-beta u*) = (floor - mu_i) / a``; above the floor the integral is
-    closed-form. Because the integrand is continuous at the crossing, the
-    derivatives are the integrals of the predictor's derivatives over the
-    active stretch [u0, u1] (the moving boundary contributes nothing).
-    Writes ``[Lambda, dLambda/dmu, dLambda/da, dLambda/dbeta]`` (the last
-    uses ``da = da/dbeta``).
-    """
-    u0 = 0.0
-    u1 = dt
-    if a == 0.0:
-        if mu_i <= floor:
-            u1 = 0.0
-    else:
-        r = (floor - mu_i) / a  # exp(-beta u*) at the crossing
-        if a > 0.0:  # decreasing: active before the crossing
-            if r >= 1.0:
-                u1 = 0.0
-            elif r > 0.0:
-                u1 = min(dt, -math.log(r) / beta)
-        else:  # increasing: active after the crossing
-            if r <= 0.0:
-                u1 = 0.0
-            elif r < 1.0:
-                u0 = min(dt, -math.log(r) / beta)
-    span = u1 - u0
-    e0 = math.exp(-beta * u0)
-    e1 = math.exp(-beta * u1)
-    ib = 1.0 / beta
-    out[0] = floor * (dt - span) + mu_i * span + a * (e0 - e1) * ib
-    out[1] = span
-    out[2] = (e0 - e1) * ib
-    # int_{u0}^{u1} u exp(-beta u) du
-    ju = (u0 * ib + ib * ib) * e0 - (u1 * ib + ib * ib) * e1
-    out[3] = da * (e0 - e1) * ib - a * ju
 
 
 @njit(cache=True)
@@ -241,57 +197,6 @@ def exp_loglik_grad(
     ``-inf`` when an intensity at an event is not positive.
     """
     return exp_loglik_grad_seg(times, marks, marks, end_time, mu, adj, beta, with_grad)
-
-
-@njit(cache=True)
-def _interval_softplus(
-    mu_i: float,
-    a: float,
-    da: float,
-    beta: float,
-    dt: float,
-    gx: Arr,
-    gw: Arr,
-    out: Arr,
-) -> None:
-    """Compensator of softplus(mu_i + a exp(-beta u)) over u in [0, dt].
-
-    Substituting w = exp(-beta u) gives
-    ``dt s(mu) + (1/beta) int_{w0}^{1} (s(mu + a w) - s(mu)) / w dw``, whose
-    integrand is analytic on [0, 1] (no singularity at w = 0), so composite
-    Gauss-Legendre in w is accurate even over long gaps. Writes
-    ``[Lambda, dLambda/dmu, dLambda/da, dLambda/dbeta]`` into ``out`` (the last
-    uses ``da = da/dbeta``).
-    """
-    smu = _softplus(mu_i)
-    sgmu = _sigmoid(mu_i)
-    w0 = math.exp(-beta * dt)
-    span = 1.0 - w0
-    # One panel per unit change of the linear predictor keeps the rule in
-    # softplus' smooth regime; 64 panels bound the cost for huge excursions.
-    n_pan = 1 + min(int(abs(a) * span), 63)
-    h = span / n_pan
-    j_int = 0.0
-    j_mu = 0.0
-    j_a = 0.0
-    for p in range(n_pan):
-        lo = w0 + p * h
-        for q in range(gx.size):
-            w = lo + 0.5 * h * (gx[q] + 1.0)
-            wt = 0.5 * h * gw[q]
-            x = mu_i + a * w
-            sx = _softplus(x)
-            sg = _sigmoid(x)
-            j_int += wt * (sx - smu) / w
-            j_mu += wt * (sg - sgmu) / w
-            j_a += wt * sg
-    out[0] = dt * smu + j_int / beta
-    out[1] = dt * sgmu + j_mu / beta
-    out[2] = j_a / beta
-    out[3] = (
-        -j_int / (beta * beta)
-        + (da * j_a + dt * (_softplus(mu_i + a * w0) - smu)) / beta
-    )
 
 
 @njit(cache=True)

@@ -11,8 +11,8 @@ import math
 import numpy as np
 from numba import njit
 
+from titfortat.dynamics.hawkes._gaps_nonlinear import _covariates_at
 from titfortat.dynamics.hawkes._loglik import _phi
-from titfortat.dynamics.hawkes._loglik_exog_nonlinear import _covariates_at
 
 Arr = np.ndarray  # numba ignores annotations; these document the dtypes
 
@@ -168,7 +168,7 @@ def simulate_thinning(
     kernel is U = 1), any link, constant or time-varying baseline.
 
     The baseline is ``c_i(t) = mu_i + gamma_i . x(t)``, ``x`` a piecewise
-    polynomial (``brk``, ``poly``; see ``_loglik_exog_nonlinear``) and
+    polynomial (``brk``, ``poly``; see ``_loglik_sumexp_nonlinear``) and
     ``cmax[m, i]`` an upper bound of ``c_i`` on piece m;
     :func:`constant_baseline` gives the arguments of a constant one.
 

@@ -321,7 +321,7 @@ class _PiecewiseBaselineSimulator(HawkesSimulator):
     """Ogata thinning under softplus or relu with a time-varying baseline.
 
     The baseline is ``c_i(t) = mu_i + gamma_i . x(t)`` with ``x`` a piecewise
-    polynomial (``brk``, ``poly``; see ``_loglik_exog_nonlinear``) and
+    polynomial (``brk``, ``poly``; see ``_loglik_sumexp_nonlinear``) and
     ``cmax[m, i]`` an upper bound of ``c_i`` on piece m. Built by
     :meth:`ExpHawkes.simulator` for fits with covariates, a spline or
     baseline segments under a nonlinear link; the checks of

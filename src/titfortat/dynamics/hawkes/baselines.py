@@ -33,7 +33,7 @@ from titfortat.dynamics.hawkes._exog import (
     piece_polynomials,
 )
 from titfortat.dynamics.hawkes._loglik import LINK_CODES
-from titfortat.dynamics.hawkes._loglik_exog_nonlinear import nonlinear_exog_pass
+from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import NO_CUM, nonlinear_pass
 from titfortat.dynamics.hawkes._rows import _segments
 from titfortat.dynamics.hawkes._simulate import (
     HawkesSimulator,
@@ -243,24 +243,26 @@ class NonlinearDesign:
     ) -> tuple[float, Arr, Arr]:
         """``(ll, grad, cum)`` in the estimator's layout ``[mu, A, gamma, beta]``."""
         km, kg = self.kernel_params(mu, gamma)
-        ll, g, cum = nonlinear_exog_pass(
+        d = km.size
+        x = np.concatenate([km, np.ravel(adj), kg.ravel(), [beta]])
+        cum = np.zeros(times.size) if want_cum else NO_CUM
+        ll, g = nonlinear_pass(
+            x,
             times,
             marks,
             end_time,
-            km,
-            np.ascontiguousarray(adj),
-            kg,
-            beta,
+            d,
+            1,
             self.brk,
             self.poly,
             self.max_len,
             LINK_CODES[link],
             with_grad,
-            want_cum,
+            -1,
+            cum,
         )
         if self.n_segments > 1:
             # Kernel gamma[i, s] is mu[s, i]; its mu gradient is unused.
-            d = km.size
             g_seg = g[d + d * d : -1].reshape(d, self.n_segments).T.ravel()
             g = np.concatenate([g_seg, g[d : d + d * d], g[-1:]])
         return float(ll), g, cum
