@@ -23,6 +23,7 @@ from titfortat.dynamics.hawkes._exog import (
     loglik_grad_exog,
     positivity_rows,
 )
+from titfortat.dynamics.hawkes._loglik import exp_loglik_grad_seg
 from titfortat.dynamics.hawkes._loglik_sumexp import (
     sumexp_loglik_grad_hess_seg,
     sumexp_loglik_grad_seg,
@@ -146,6 +147,12 @@ class ExpSpec:
                 x, times, marks, end_time, d, self.u, self.link, with_grad
             )
         mu_idx = _segments(times, end_time, self.baseline.segments) * d + marks
+        if self.u == 1:  # the U = 1 pass, 1.4-2.2x faster (dynamics/__init__)
+            adj = np.ascontiguousarray(alpha[:, :, 0])
+            ll, g = exp_loglik_grad_seg(
+                times, marks, mu_idx, end_time, mu, adj, float(beta[0]), with_grad
+            )
+            return float(ll), g
         ll, g = sumexp_loglik_grad_seg(
             np.ascontiguousarray(x, dtype=float),
             times,
