@@ -329,15 +329,16 @@ def fit_learned(
     fixed (the concave row fit, cheap), then fitted jointly by
     :func:`fit_joint_identity`; ``held`` is as there. ``warm=False`` (starts
     already near a maximum, as in the restricted refits of LR tests and
-    profiles) fits them jointly on all events at once. Otherwise, above ``SUBSAMPLE_ABOVE``
-    events and with a constant baseline (a sub-window would miss the later
-    segments), every start is fitted on the first stretch of the window (a
-    tenth of the events), whose estimates are close to the full-data ones,
-    and only the best of them is refined on all events, where Newton then
-    needs two or three iterations instead of five to seven. The starts are
-    compared on the same stretch, so the screening picks the mode the full
-    likelihood would pick unless two modes are within sampling noise of each
-    other; optimizer_info reports the screening (``starts_screened_on``).
+    profiles) fits them jointly on all events at once. Otherwise, above
+    ``SUBSAMPLE_ABOVE`` events and with a constant baseline (a sub-window
+    would miss the later segments), every start is fitted on the first
+    stretch of the window (a tenth of the events), whose estimates are close
+    to the full-data ones, and only the best of them is refined on all
+    events, where Newton then needs two or three iterations instead of five
+    to seven. The starts are compared on the same stretch, so the screening
+    picks the mode the full likelihood would pick unless two modes are
+    within sampling noise of each other; optimizer_info reports the
+    screening (``starts_screened_on``).
     """
 
     def one(
