@@ -187,6 +187,105 @@ def test_gap_integrals_match_quad(link):
         assert 0 < n_short < len(_GAPS)
 
 
+# Gaps with a cubic baseline (a spline piece) and two or three decays: the
+# general rules at their largest degree. A cubic with three floor crossings
+# under a small excitation, the same cubic under large excitations of both
+# signs, and random draws.
+_CUBIC = [
+    ([-10.0, 16.5, -7.5, 1.0], [0.3, -0.5], [2.0, 0.4], 5.0),
+    ([-10.0, 16.5, -7.5, 1.0], [-6.0, 9.0, 2.0], [0.1, 1.5, 25.0], 5.0),
+    ([0.5, -0.2, 0.01, 0.0], [30.0, -45.0], [0.3, 4.0], 20.0),
+]
+for _ in range(12):
+    _u = int(_rng.integers(2, 4))
+    _h = float(np.exp(_rng.uniform(np.log(0.05), np.log(30))))
+    _CUBIC.append(
+        (
+            list(_rng.normal(0, 1, 4) / np.array([1.0, _h, _h**2, _h**3])),
+            list(_rng.normal(0, 1, _u) * np.exp(_rng.uniform(-1, 3, _u))),
+            list(np.exp(_rng.uniform(np.log(0.05), np.log(30), _u))),
+            _h,
+        )
+    )
+
+
+def _cubic_reference(cp, a, beta, h, link):
+    """Lambda, M_r, J_u and K_u of one gap by scipy quad, split at the floor
+    crossings (located on a grid, then by brentq) under relu."""
+
+    def x(s):
+        return np.polyval(cp[::-1], s) + np.sum(a * np.exp(-beta * s))
+
+    if link == "relu":
+
+        def phi(s):
+            return max(x(s), FLOOR)
+
+        def dphi(s):
+            return float(x(s) > FLOOR)
+    else:
+
+        def phi(s):
+            return ref.softplus(x(s))
+
+        def dphi(s):
+            return 1.0 / (1.0 + np.exp(-x(s)))
+
+    grid = np.linspace(0.0, h, 4001)
+    v = np.array([x(s) for s in grid]) - FLOOR
+    pts = [0.0, h]
+    for k in np.flatnonzero(np.sign(v[:-1]) != np.sign(v[1:])):
+        pts.append(optimize.brentq(lambda s: x(s) - FLOOR, grid[k], grid[k + 1]))
+    pts = np.sort(pts)
+
+    def q(f):
+        return sum(
+            integrate.quad(f, lo, hi, epsabs=1e-15, epsrel=1e-13, limit=400)[0]
+            for lo, hi in zip(pts[:-1], pts[1:], strict=True)
+        )
+
+    lam = q(phi)
+    mom = [q(lambda s, r=r: dphi(s) * s**r) for r in range(4)]
+    jj = [q(lambda s, c=c: dphi(s) * np.exp(-beta[c] * s)) for c in range(a.size)]
+    kk = [q(lambda s, c=c: dphi(s) * s * np.exp(-beta[c] * s)) for c in range(a.size)]
+    return lam, np.array(mom), np.array(jj), np.array(kk), len(pts) - 2
+
+
+@pytest.mark.parametrize("link", ["softplus", "relu"])
+def test_cubic_gap_integrals_match_quad(link):
+    n_cross = []
+    for cp, a, beta, h in _CUBIC:
+        cp, a, beta = np.array(cp), np.array(a), np.array(beta)
+        u = a.size
+        jj, kk, mom = np.zeros(u), np.zeros(u), np.zeros(4)
+        edt, evq = np.zeros(u), np.zeros((8, u))
+        max_len = h / 8.0  # as for a spline whose knots are h apart
+        short = _gap_tables(beta, h, LINK_CODES[link], edt, evq, max_len)
+        if link == "relu":
+            lam = _relu_gap(
+                cp, 3, 4, a, beta, np.argsort(beta), h, edt, mom, jj, kk,
+                np.zeros((u + 4, 2)), np.zeros((6, u + 5)), np.zeros((u + 1, u + 1)),
+            )  # fmt: skip
+        else:
+            lam = _softplus_gap(
+                cp, 3, 4, a, beta, h, max_len, edt, evq, short, mom, jj, kk,
+                np.zeros(u),
+            )  # fmt: skip
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", integrate.IntegrationWarning)
+            r_lam, r_mom, r_j, r_k, nc = _cubic_reference(cp, a, beta, h, link)
+        n_cross.append(nc)
+        scale = np.array([h**r for r in range(1, 5)])  # int_0^h s^r ~ h^(r+1)
+        assert lam == pytest.approx(r_lam, rel=1e-8), (cp, a, beta, h)
+        np.testing.assert_array_less(
+            np.abs(mom - r_mom), 1e-8 * np.abs(r_mom) + 1e-12 * scale
+        )
+        np.testing.assert_allclose(jj, r_j, rtol=1e-8, atol=1e-12 / beta.min())
+        np.testing.assert_allclose(kk, r_k, rtol=1e-8, atol=1e-12 / beta.min() ** 2)
+    # The cubic crosses the floor three times in the first gaps.
+    assert max(n_cross) >= 3
+
+
 def _sample(link, seed, end):
     arrays = HawkesSimulator(
         MU, ADJ, DECAYS, end_time=end, link=link, rng=seed

@@ -401,7 +401,11 @@ def _softplus_gap(
         if mag > _RELAX_TOL:
             s_rel = max(s_rel, math.log(mag / _RELAX_TOL) / beta[c])
         dx += abs(a[c]) * (1.0 - edt[c])
-    # A short stretch on which the excitation changes by less than 1 is one
+    hr = 1.0
+    for r in range(1, deg + 1):
+        hr *= h
+        dx += abs(cp[r]) * hr  # bounds the variation of P over [0, h]
+    # A short stretch on which the predictor changes by less than 1 is one
     # panel, its exponentials read from the shared table.
     one = short and dx < 1.0
     # With a constant P the predictor is P after s_rel: closed-form tail
@@ -419,11 +423,18 @@ def _softplus_gap(
         hi = min(s_end, lo + width)
         n_sub = 1
         if not one:
-            # One sub-panel per unit change of the excitation keeps the rule
-            # in softplus' smooth regime (at most 64).
+            # One sub-panel per unit change of the predictor (excitation and
+            # P, bounded through |P'| <= sum_r r |c_r| s^(r-1)) keeps the
+            # rule in softplus' smooth regime (at most 64).
             dx = 0.0
             for c in range(u):
                 dx += abs(a[c]) * (math.exp(-beta[c] * lo) - math.exp(-beta[c] * hi))
+            lr = 1.0
+            hr = 1.0
+            for r in range(1, deg + 1):
+                lr *= lo
+                hr *= hi
+                dx += abs(cp[r]) * (hr - lr)
             n_sub = 1 + min(int(dx), 63)
         w = (hi - lo) / n_sub
         for p in range(n_sub):
