@@ -106,6 +106,15 @@ def _local_poly(poly: Arr, brk: Arr, m: int, t0: float, xs: Arr) -> None:
 
 
 @njit(cache=True, error_model="numpy")
+def _poly_at(cp: Arr, deg: int, s: float) -> float:
+    """``sum_{r <= deg} cp[r] s^r`` by Horner's rule."""
+    x = 0.0
+    for r in range(deg, -1, -1):
+        x = x * s + cp[r]
+    return x
+
+
+@njit(cache=True, error_model="numpy")
 def _relu_simple(
     cp: Arr,
     deg: int,
@@ -117,18 +126,54 @@ def _relu_simple(
     spans: Arr,
     pc: Arr,
 ) -> int:
-    """The active stretch of a stretch whose ``P`` is constant and whose
-    ``f - floor`` has at most one sign change in its coefficients (most
-    gaps): written into ``spans``, returning their number; -1 when the
+    """The active stretch in the cases that need no root bracketing (most
+    gaps), written into ``spans``, returning their number; -1 when the
     general :func:`_relu_spans` is needed. ``pc`` is scratch (1,).
 
-    ``f - floor`` is then an exponential sum with at most one zero (the
-    Descartes rule, see :func:`_exp_sum_roots`), so the end values decide
-    and the zero is a logarithm when U = 1.
+    * ``P`` constant and at most one sign change in the coefficients of the
+      exponential sum ``f - floor``: it has at most one zero (the Descartes
+      rule, see :func:`_exp_sum_roots`), so the end values decide, and the
+      zero is a logarithm when U = 1.
+    * ``P`` a polynomial: when a lower bound of ``f`` on ``[0, h]`` (the
+      minimum of ``P`` there plus each exponential term's smaller end
+      value) is above the floor, or an upper bound is at or below it, there
+      is no crossing.
     """
-    if deg != 0:
-        return -1
     u = a.size
+    if deg != 0:
+        # Extremes of P: its ends and the zeros of P' = c1 + 2 c2 s + 3 c3 s^2
+        # inside (0, h).
+        p_lo = min(cp[0], _poly_at(cp, deg, h))
+        p_hi = max(cp[0], _poly_at(cp, deg, h))
+        qa = 3.0 * cp[3] if deg == 3 else 0.0
+        qb = 2.0 * cp[2] if deg >= 2 else 0.0
+        qc = cp[1]
+        for k in range(2):
+            s = -1.0
+            if qa != 0.0:
+                disc = qb * qb - 4.0 * qa * qc
+                if disc >= 0.0:
+                    q = -0.5 * (qb + math.copysign(math.sqrt(disc), qb))
+                    if k == 0:
+                        s = q / qa
+                    elif q != 0.0:
+                        s = qc / q
+            elif k == 0 and qb != 0.0:
+                s = -qc / qb
+            if 0.0 < s < h:
+                v = _poly_at(cp, deg, s)
+                p_lo = min(p_lo, v)
+                p_hi = max(p_hi, v)
+        for c in range(u):
+            p_lo += min(a[c], a[c] * edt[c])
+            p_hi += max(a[c], a[c] * edt[c])
+        if p_lo > RELU_FLOOR:
+            spans[0, 0] = 0.0
+            spans[0, 1] = h
+            return 1
+        if p_hi <= RELU_FLOOR:
+            return 0
+        return -1
     c0 = cp[0] - RELU_FLOOR
     changes = 0
     last = c0

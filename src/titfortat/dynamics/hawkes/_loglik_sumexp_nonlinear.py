@@ -224,7 +224,7 @@ def nonlinear_pass(
                             if link == 2:
                                 # _gaps_nonlinear._relu_gap in its three parts: the
                                 # general search and the simple case in one
-                                # function ran 1.8x slower at U = 2 (measured).
+                                # function ran 1.9x slower at U = 2 (measured).
                                 n_sp = _relu_simple(
                                     cp, deg, a, beta, order, h, edt, spans, pc1
                                 )
