@@ -214,7 +214,6 @@ class ExpHawkes(ExpFamilyHawkes, BaseEstimator):
 
     _component_names = False
     _report_fixed_decays = True
-    _row_gtol = 1e-8
 
     def __init__(
         self,

@@ -40,8 +40,6 @@ class ExpFamilyHawkes(HawkesFamily):
     tol: float
     _component_names: bool = True
     _report_fixed_decays: bool = False
-    #: Projected-gradient tolerance of the concave row fit (fixed decays).
-    _row_gtol: float = 1e-9
     #: With learned decays under the identity link, retry a singular
     #: information holding the estimates on their bound (SumExpHawkes).
     _hold_bound_estimates: bool = False
@@ -77,9 +75,7 @@ class ExpFamilyHawkes(HawkesFamily):
         """Maximise, invert the information and record the fit."""
         d = len(arrays)
         self._baseline = baseline
-        self._spec = spec = ExpSpec(
-            self.link, baseline, u, self.max_iter, self.tol, self._row_gtol
-        )
+        self._spec = spec = ExpSpec(self.link, baseline, u, self.max_iter, self.tol)
         size = spec.size(d)
         free = np.ones(size, dtype=bool)
         free[size - u :] = learn

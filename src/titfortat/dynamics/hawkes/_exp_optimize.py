@@ -52,8 +52,7 @@ class ExpSpec:
 
     ``baseline`` is the fit's :class:`~titfortat.dynamics.hawkes.baselines.
     Baseline` (its segments and terms give the layout), ``u`` the number of
-    decays; the other fields are the estimator's settings (``row_gtol``:
-    the projected-gradient tolerance of the concave row fit).
+    decays; the other fields are the estimator's settings.
     """
 
     link: str
@@ -61,7 +60,6 @@ class ExpSpec:
     u: int
     max_iter: int
     tol: float
-    row_gtol: float = 1e-9
 
     @property
     def cov(self) -> BaselineTerms | None:
@@ -240,7 +238,6 @@ class ExpSpec:
                     n_seg=self.baseline.segments,
                     start=start,
                     free=free[:k],
-                    gtol=self.row_gtol,
                     information=False,
                 )
                 return np.concatenate([xp, x0[k:]]), ll, info
