@@ -115,7 +115,6 @@ def nonlinear_pass(
     ev = np.zeros(u)
     cp = np.zeros(4)
     pc1 = np.zeros(1)
-    dlb = np.zeros(u)
     out = np.zeros(4)
     mom = np.zeros(4)
     xs = np.zeros((p, 4))
@@ -150,11 +149,12 @@ def nonlinear_pass(
                 if p > 0:
                     _local_poly(poly, brk, m, cur, xs)
                 short = _gap_tables(beta, h, link, edt, evq, max_len)
-                if u == 1 and p == 0:
-                    # One decay, constant baseline (ExpHawkes' default): the
-                    # general loop below with scalar excitations. Same
-                    # results; the general loop took 1.17x as long here
-                    # under relu (D = 2, N = 1e5, measured A/B).
+                if u == 1 and n_mom == 1:
+                    # One decay, piecewise-constant baseline (ExpHawkes
+                    # without a spline): the scalar rules of _gaps_nonlinear
+                    # and scalar excitations. The general loop below took
+                    # 1.17x as long under relu with a constant baseline
+                    # (D = 2, N = 1e5, measured A/B).
                     b = beta[0]
                     for i in range(d):
                         if target >= 0 and i != target:
@@ -165,14 +165,19 @@ def nonlinear_pass(
                         for j in range(d):
                             ac += alpha[oa + j] * b * s0[j]
                             dac += alpha[oa + j] * (s0[j] - b * s1[j])
+                        c0 = mu[i]
+                        for q in range(p):
+                            c0 += gamma[i * p + q] * xs[q, 0]
                         if link == 2:
-                            _interval_relu(mu[i], ac, dac, b, h, RELU_FLOOR, out)
+                            _interval_relu(c0, ac, dac, b, h, RELU_FLOOR, out)
                         else:
-                            _interval_softplus(mu[i], ac, dac, b, h, _GL_X, _GL_W, out)
+                            _interval_softplus(c0, ac, dac, b, h, _GL_X, _GL_W, out)
                         ll -= out[0]
                         cum[i] += out[0]
                         if with_grad:
                             g_mu[i] -= out[1]
+                            for q in range(p):
+                                g_gam[i * p + q] -= out[1] * xs[q, 0]
                             f = out[2] * b
                             for j in range(d):
                                 g_al[oa + j] -= f * s0[j]
@@ -205,45 +210,27 @@ def nonlinear_pass(
                             for r in range(1, n_mom):
                                 if cp[r] != 0.0:
                                     deg = r
-                        if u == 1 and n_mom == 1:
-                            # One decay, piecewise-constant baseline: the scalar
-                            # rules (kept for speed, see _gaps_nonlinear).
-                            if link == 2:
-                                _interval_relu(
-                                    cp[0], a[0], da[0], beta[0], h, RELU_FLOOR, out
-                                )
-                            else:
-                                _interval_softplus(
-                                    cp[0], a[0], da[0], beta[0], h, _GL_X, _GL_W, out
-                                )
-                            lam_int = out[0]
-                            mom[0] = out[1]
-                            jj[0] = out[2]
-                            dlb[0] = out[3]
+                        if link == 2:
+                            # _gaps_nonlinear._relu_gap in its three parts: the
+                            # general search and the simple case in one
+                            # function ran 1.9x slower at U = 2 (measured).
+                            n_sp = _relu_simple(
+                                cp, deg, a, beta, order, h, edt, spans, pc1
+                            )
+                            if n_sp < 0:
+                                n_sp = _relu_spans(
+                                    cp, deg, a, beta, order, h, RELU_FLOOR, spans,
+                                    scratch, work,
+                                )  # fmt: skip
+                            lam_int = _relu_integral(
+                                cp, deg, n_mom, a, beta, h, edt, spans, n_sp, mom,
+                                jj, kk,
+                            )  # fmt: skip
                         else:
-                            if link == 2:
-                                # _gaps_nonlinear._relu_gap in its three parts: the
-                                # general search and the simple case in one
-                                # function ran 1.9x slower at U = 2 (measured).
-                                n_sp = _relu_simple(
-                                    cp, deg, a, beta, order, h, edt, spans, pc1
-                                )
-                                if n_sp < 0:
-                                    n_sp = _relu_spans(
-                                        cp, deg, a, beta, order, h, RELU_FLOOR, spans,
-                                        scratch, work,
-                                    )  # fmt: skip
-                                lam_int = _relu_integral(
-                                    cp, deg, n_mom, a, beta, h, edt, spans, n_sp, mom,
-                                    jj, kk,
-                                )  # fmt: skip
-                            else:
-                                lam_int = _softplus_gap(
-                                    cp, deg, n_mom, a, beta, h, max_len, edt, evq,
-                                    short, mom, jj, kk, ev,
-                                )  # fmt: skip
-                            for c in range(u):
-                                dlb[c] = da[c] * jj[c] - a[c] * kk[c]
+                            lam_int = _softplus_gap(
+                                cp, deg, n_mom, a, beta, h, max_len, edt, evq,
+                                short, mom, jj, kk, ev,
+                            )  # fmt: skip
                         ll -= lam_int
                         cum[i] += lam_int
                         if with_grad:
@@ -259,7 +246,7 @@ def nonlinear_pass(
                                 oa = (o + i) * d
                                 for j in range(d):
                                     g_al[oa + j] -= f * s0[o + j]
-                                g_b[c] -= dlb[c]
+                                g_b[c] -= da[c] * jj[c] - a[c] * kk[c]
                 for c in range(u):
                     e = edt[c]
                     for j in range(c * d, (c + 1) * d):
