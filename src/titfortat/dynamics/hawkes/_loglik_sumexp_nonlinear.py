@@ -148,7 +148,6 @@ def nonlinear_pass(
                 h = stop - cur
                 if p > 0:
                     _local_poly(poly, brk, m, cur, xs)
-                short = _gap_tables(beta, h, link, edt, evq, max_len)
                 if u == 1 and n_mom == 1:
                     # One decay, piecewise-constant baseline (ExpHawkes
                     # without a spline): the scalar rules of _gaps_nonlinear
@@ -156,6 +155,7 @@ def nonlinear_pass(
                     # 1.17x as long under relu with a constant baseline
                     # (D = 2, N = 1e5, measured A/B).
                     b = beta[0]
+                    edt[0] = math.exp(-b * h)
                     for i in range(d):
                         if target >= 0 and i != target:
                             continue
@@ -183,6 +183,7 @@ def nonlinear_pass(
                                 g_al[oa + j] -= f * s0[j]
                             g_b[0] -= out[3]
                 else:
+                    short = _gap_tables(beta, h, link, edt, evq, max_len)
                     for i in range(d):
                         if target >= 0 and i != target:
                             continue
