@@ -64,11 +64,11 @@ fits, tests, simulates and diagnoses them is written once and shared::
     hawkes/_sumexp_nonlinear.py  softplus/relu, constant baseline:
                            row-separable L-BFGS-B for fixed decays, joint
                            for learned ones (both models).
-    hawkes/_exp_optimize.py  ExpSpec, ExpHawkes' layout [mu, A, gamma, beta]:
-                           routes to the paths above; multi-start L-BFGS-B
-                           for a varying baseline (SLSQP with covariates
-                           under the identity link, which must stay
-                           positive).
+    hawkes/_exp_optimize.py  ExpSpec, the layout [mu (K*D), alpha (D*D*U),
+                           gamma (D*p), beta (U)]: routes to the paths
+                           above; multi-start L-BFGS-B for a varying
+                           baseline (SLSQP with covariates under the
+                           identity link, which must stay positive).
 
     Compiled kernels, grouped by what they compute:
     hawkes/_loglik.py      link functions, the identity U = 1 pass with
@@ -79,11 +79,14 @@ fits, tests, simulates and diagnoses them is written once and shared::
                            ll + gradient + Hessian with segments.
     hawkes/_gaps_nonlinear.py  softplus/relu: the compensator of one gap,
                            once for U decays and a baseline polynomial of
-                           degree <= 3 (exact relu crossings by Descartes'
-                           rule and Rolle's theorem, Gauss-Legendre for
-                           softplus), and the scalar U = 1 rules of a
-                           piecewise-constant baseline (kept: measured
-                           faster).
+                           degree <= 3 (Gauss-Legendre panels for softplus,
+                           closed form between the relu crossings), and the
+                           scalar U = 1 rules of a piecewise-constant
+                           baseline (kept: the general rules took 3.5-4.7x
+                           as long there under relu, measured).
+    hawkes/_exp_poly_roots.py  the relu floor crossings of a polynomial plus
+                           an exponential sum (Descartes' rule of signs,
+                           Rolle's theorem).
     hawkes/_loglik_sumexp_nonlinear.py  softplus/relu, any U, constant or
                            piecewise-polynomial baseline (step covariates,
                            segments, spline): the one pass.
@@ -93,22 +96,32 @@ fits, tests, simulates and diagnoses them is written once and shared::
     hawkes/_simulate.py    HawkesSimulator: ``run()`` -> event frame for
                            every model.
 
-    Estimators (thin: settings, layout, hooks):
-    hawkes/_exp.py         ExpHawkes: U = 1, every link and baseline.
+    Estimators (thin: settings, starts, names):
+    hawkes/_exp_family.py  ExpFamilyHawkes, the one fit of the exponential
+                           family (U >= 1): fit, covariance, restricted
+                           refits, lower limits, hooks.
+    hawkes/_exp.py         ExpHawkes: U = 1, every link and baseline, ties
+                           and jitter.
     hawkes/_sumexp.py      SumExpHawkes: U decays, every link, constant
                            baseline.
     hawkes/_kernel_hawkes.py  KernelHawkes: any declared kernel, identity.
+    counts/                BinnedHawkes (day counts) holds a BinnedLayout
+                           (_layout.py) and uses the shared inference and
+                           branching modules.
 
 Before issue 15 ExpHawkes was a mixin chain (``_exp`` -> ``_exp_inference``
 -> ``_exp_optimize`` -> ``_exp_diagnostics``, sharing state through
 ``vars(self).get``), and SumExpHawkes re-implemented the row fit, the warm
 start, the learned-decay Newton fit, the numerical Hessian, the simulator
 (a private class without ``run()``) and lacked ``predict_intensity``,
-``residuals``, ``branching_ratio`` and ``impulse_response``. Still two
-compiled nonlinear kernels, measured: a varying baseline under softplus or
-relu is supported at U = 1 only (the relu roots of a cubic plus several
-exponentials are not bracketed yet), and SumExpHawkes has no varying
-baseline.
+``residuals``, ``branching_ratio`` and ``impulse_response``. The relu
+compensator was written three times (one decay, several decays, cubic
+baseline); it is now one gap rule. Still separate, by measurement: the
+identity U = 1 pass and the scalar U = 1 nonlinear gap rules (faster), and
+``_exog.loglik_grad_exog`` (the identity link's covariate baseline
+separates from the excitation, so it needs no gap rule).
+``tests/dynamics/test_architecture.py`` keeps every module under 600 lines
+and private state out of ``vars(self).get``.
 
 Adding a kernel: subclass :class:`~titfortat.dynamics.hawkes.kernels.Kernel`
 in one file and declare ``param_names``, ``bounds``, ``params()``,
