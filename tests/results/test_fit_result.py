@@ -177,3 +177,42 @@ def test_uniform_residuals_band_covers_a_correct_model() -> None:
     assert bad.ks_test().loc["a", "p_value"] < 1e-6
     with pytest.raises(ValueError, match="'expon' or 'uniform'"):
         ResidualResult({"a": np.ones(3)}, distribution="normal")
+
+
+def test_estimates_on_a_bound_are_named_not_counted_as_not_estimable():
+    # The model left one estimate on its bound out of the inversion so the
+    # others got standard errors (optimizer_info["no_se_at_bound"]): the
+    # other rows keep their inference and the header names the one left out.
+    r = _toy([[0.01, 0.0], [0.0, np.nan]], info={"no_se_at_bound": ["decay"]})
+    assert r.not_estimable is None
+    s = r.summary()
+    assert s.header["estimable"] == (
+        "yes, but 1 estimate on a bound without a Wald interval (decay): "
+        "test with lr_test"
+    )
+    assert s.table.loc["mu[a]", "ci_lower"] == pytest.approx(1.0 - 1.96 * 0.1, 1e-3)
+    assert np.isnan(s.table.loc["decay", "p_value"])
+    # A NaN standard error that is not on that list still makes it not
+    # estimable, and blanks every row.
+    r = _toy([[np.nan, 0.0], [0.0, np.nan]], info={"no_se_at_bound": ["decay"]})
+    assert r.not_estimable == "1 of 2 standard errors could not be computed"
+    assert r.summary().table["ci_lower"].isna().all()
+
+
+def test_covariance_records_the_estimates_it_holds_on_their_bound():
+    from titfortat.dynamics._optim import covariance
+    from titfortat.exceptions import HessianWarning
+
+    info = np.array([[4.0, 0.0], [0.0, 0.0]])  # singular in the second
+    record: dict = {}
+    with pytest.warns(HessianWarning, match="sit on their lower bound"):
+        cov = covariance(
+            info,
+            np.ones(2, bool),
+            strict=False,
+            at_bound=np.array([False, True]),
+            names=["mu[a]", "alpha[a<-a]"],
+            record=record,
+        )
+    assert record == {"no_se_at_bound": ["alpha[a<-a]"]}
+    assert cov[0, 0] == pytest.approx(0.25) and np.isnan(cov[1, 1])

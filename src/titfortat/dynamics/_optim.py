@@ -309,6 +309,7 @@ def covariance(
     stacklevel: int = 3,
     at_bound: np.ndarray | None = None,
     names: list[str] | None = None,
+    record: dict[str, Any] | None = None,
 ) -> np.ndarray:
     """Invert the observed information; NaN plus a warning when impossible.
 
@@ -317,7 +318,9 @@ def covariance(
     retried with those held fixed, as is usual for constrained MLE: at an
     active bound the unconstrained curvature may point out of the parameter
     space. Those parameters then get NaN standard errors, with a warning that
-    names them; use the LR test for them.
+    names them; use the LR test for them. Their names are also recorded in
+    ``record["no_se_at_bound"]`` (the fit's ``optimizer_info``), so the result
+    tells them from standard errors that could not be computed.
     """
     n = free.size
     cov = np.full((n, n), np.nan)
@@ -334,6 +337,8 @@ def covariance(
             cov[np.ix_(kept, kept)] = inv
             dropped = idx[~keep]
             labels = [names[i] if names else str(i) for i in dropped]
+            if record is not None:
+                record["no_se_at_bound"] = labels
             warnings.warn(
                 f"{len(dropped)} estimates sit on their lower bound (or, for a "
                 "negative-binomial size, at the Poisson limit) and make the "

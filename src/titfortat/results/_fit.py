@@ -279,7 +279,10 @@ class FitResult:
         """Why the intervals and tests of this fit are not valid (None when
         they are): the optimiser did not converge, or standard errors of
         estimated parameters could not be computed (a singular or indefinite
-        observed information). Parameters held fixed are not counted.
+        observed information). Parameters held fixed are not counted, nor
+        estimates on their bound whose standard errors were left out so that
+        the others could be computed (``optimizer_info["no_se_at_bound"]``;
+        see :attr:`at_bound_note`).
 
         Examples
         --------
@@ -298,19 +301,34 @@ class FitResult:
             ]
             reasons.append("the fit did not converge (" + "; ".join(health) + ")")
         n_fixed = len(self.params) - self.k_params
-        n_nan = int(self.std_err.isna().sum()) - n_fixed
+        n_bound = len(self.optimizer_info.get("no_se_at_bound", []))
+        n_nan = int(self.std_err.isna().sum()) - n_fixed - n_bound
         if n_nan > 0:
             reasons.append(
                 f"{n_nan} of {self.k_params} standard errors could not be computed"
             )
         return "; ".join(reasons) if reasons else None
 
+    @property
+    def at_bound_note(self) -> str | None:
+        """Which estimates sit on their bound without a Wald interval (their
+        standard errors were left out so the others could be computed; test
+        them with ``lr_test``), or None."""
+        names = self.optimizer_info.get("no_se_at_bound", [])
+        if not names:
+            return None
+        return (
+            f"{len(names)} estimate{'s' * (len(names) != 1)} on a bound without a "
+            f"Wald interval ({', '.join(map(str, names))}): test with lr_test"
+        )
+
     def summary(self, alpha: float = 0.05) -> Summary:
         """Return a :class:`Summary` with ``1 - alpha`` Wald intervals.
 
         A fit that is not estimable (:attr:`not_estimable`) shows its
         estimates with no intervals, statistics or p-values, and the reason
-        in the header."""
+        in the header; estimates on a bound without a standard error are
+        named there too (:attr:`at_bound_note`)."""
         ci = self.conf_int(alpha)
         table = pd.DataFrame(
             {
@@ -336,7 +354,13 @@ class FitResult:
             "AIC": self.aic,
             "BIC": self.bic,
             "converged": self.converged,
-            "estimable": "yes" if why is None else f"NO: {why}",
+            "estimable": (
+                f"NO: {why}"
+                if why is not None
+                else "yes"
+                if self.at_bound_note is None
+                else f"yes, but {self.at_bound_note}"
+            ),
             "hypothesis tested": self.hypothesis,
             "CI level": f"{100 * (1 - alpha):g}% (Wald)",
         }

@@ -388,6 +388,7 @@ class BinnedHawkes(
             strict=strict,
             at_bound=at_bound,
             names=spec.names(names),
+            record=info,
         )
         self._y, self._x, self._free = y, x, free
         self.nodes_ = names

@@ -14,6 +14,7 @@ and ``adjacency_`` of shape (D, D, U), else ``alpha[a<-b]``, ``decay`` and
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -86,7 +87,9 @@ class ExpFamilyHawkes(HawkesFamily):
         if baseline.terms is not None and self.link == "identity":
             self._warn_baseline_at_bound(x, end_time, names)
         all_names = spec.names(names, self._component_names)
-        cov = self._covariance(x, times, marks, end_time, d, free, all_names, strict)
+        cov = self._covariance(
+            x, times, marks, end_time, d, free, all_names, strict, info
+        )
         self._x_all, self._free, self._rep = x, free, rep
         self._x = x[rep]
         mu, alpha, self.decays_ = (v.copy() for v in spec.unpack(x, d))
@@ -112,9 +115,11 @@ class ExpFamilyHawkes(HawkesFamily):
         free: np.ndarray,
         names: list[str],
         strict: bool,
+        info: dict[str, Any],
     ) -> np.ndarray:
         """Inverse observed information of the ``free`` parameters (NaN rows
-        for the others): the analytic Hessian under the identity link with a
+        for the others; estimates held on their bound are named in
+        ``info``): the analytic Hessian under the identity link with a
         constant or segmented baseline (one O(N (D U)^2) pass), otherwise
         differences of the analytic gradient."""
         spec = self._spec
@@ -136,7 +141,9 @@ class ExpFamilyHawkes(HawkesFamily):
             blocks = None if self.link == "identity" else spec.row_blocks(d)
             lower = self._lower(x.size, d)
             info_mat = observed_information(grad, x, free, lower, blocks)
-        return covariance(info_mat, free, strict=strict, at_bound=at_bound, names=names)
+        return covariance(
+            info_mat, free, strict=strict, at_bound=at_bound, names=names, record=info
+        )
 
     # ------------------------------------------------- hooks of HawkesFamily
     def _full(self, x: np.ndarray) -> np.ndarray:
