@@ -52,11 +52,9 @@ from _hawkes_contender import tick_lbfgsb  # the same route in both tables
 from titfortat.dynamics import ExpHawkes, HawkesSimulator, SumExpHawkes
 from titfortat.dynamics._events import merge_events
 from titfortat.dynamics.hawkes._loglik import exp_loglik_grad
-from titfortat.dynamics.hawkes._sumexp_fit import (
-    decay_starts,
-    fit_fixed_identity,
-    fit_learned,
-)
+from titfortat.dynamics.hawkes._rows import fit_identity_rows
+from titfortat.dynamics.hawkes._sumexp_fit import decay_starts, fit_learned
+from titfortat.dynamics.hawkes.kernels import SumExpKernel
 
 try:  # tick is optional
     from tick.hawkes import (
@@ -421,7 +419,9 @@ def run_sumexp_case(d: int, n_target: float, repeat: int) -> None:
     n = times.size
     print(f"\nSumExpHawkes U={u} D={d} N={n:,} (end_time={end:,.0f})")
     t_mle = best_of(
-        lambda: fit_fixed_identity(times, marks, end, d, SUMEXP_DECAYS, 1000, 1e-12),
+        lambda: fit_identity_rows(
+            SumExpKernel(SUMEXP_DECAYS), times, marks, end, d, 1000, 1e-12
+        ),
         repeat,
     )
     m_fixed = SumExpHawkes(decays=SUMEXP_DECAYS)

@@ -38,26 +38,6 @@ _AGREE_LL = 1e-2
 _AGREE_DECAY = 1e-2
 
 
-def fit_fixed_identity(
-    times: np.ndarray,
-    marks: np.ndarray,
-    end_time: float,
-    d: int,
-    betas: np.ndarray,
-    max_iter: int,
-    tol: float,
-) -> tuple[np.ndarray, float, dict[str, Any], np.ndarray]:
-    """Concave MLE with fixed decays: the family's row-separable fit
-    (:func:`~titfortat.dynamics.hawkes._rows.fit_identity_rows`).
-
-    Returns ``[mu, alpha]`` (public layout), the log-likelihood, optimiser
-    information and the analytic observed information in that layout.
-    """
-    return fit_identity_rows(
-        SumExpKernel(betas), times, marks, end_time, d, max_iter, tol
-    )
-
-
 def to_z(x: np.ndarray, u: int) -> np.ndarray:
     """``[.., b1..bU]`` to ``[.., log b1, log b2 - log b1, ...]``."""
     logb = np.log(x[-u:])

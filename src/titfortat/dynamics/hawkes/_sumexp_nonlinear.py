@@ -20,15 +20,16 @@ from titfortat.dynamics.hawkes._loglik_sumexp_nonlinear import (
     NO_CUM,
     sumexp_nonlinear_loglik_grad,
 )
+from titfortat.dynamics.hawkes._rows import fit_identity_rows
 from titfortat.dynamics.hawkes._sumexp_fit import (
     chain_z,
     decay_bounds,
     decay_starts,
-    fit_fixed_identity,
     from_z,
     summarise_starts,
     to_z,
 )
+from titfortat.dynamics.hawkes.kernels import SumExpKernel
 
 
 def nonlinear_loglik(
@@ -92,9 +93,8 @@ def nonlinear_starts(
         if s == 0:
             mu, alpha = tr(rates), np.zeros(d * d * u)
         elif s == 1:
-            xp, _, _, _ = fit_fixed_identity(
-                times, marks, end_time, d, decays, max_iter, 1e-8
-            )
+            kernel = SumExpKernel(decays)
+            xp = fit_identity_rows(kernel, times, marks, end_time, d, max_iter, 1e-8)[0]
             mu = tr(xp[:d]) if link == "softplus" else np.maximum(xp[:d], 1e-6)
             alpha = xp[d:]
         else:
