@@ -209,7 +209,6 @@ class SumExpHawkes(ExpFamilyHawkes, BaseEstimator):
         arrays, names, big_t, self.time_origin_ = event_arrays_and_origin(
             events, end_time=end_time, nodes=nodes, node_col=node_col
         )
-        self._betas = betas
         times, marks = merge_events(arrays)
         self._fit(
             arrays, times, marks, names, big_t, Baseline(),
@@ -228,7 +227,7 @@ class SumExpHawkes(ExpFamilyHawkes, BaseEstimator):
         """The user's decays (and, when learned, log-spaced alternatives,
         :func:`~titfortat.dynamics.hawkes._sumexp_fit.decay_starts`); under
         the identity link ``mu`` and ``alpha`` start from the row fit."""
-        d, betas = len(arrays), self._betas
+        d, betas = len(arrays), self._check_decays()
         if self.link != "identity":
             return nonlinear_starts(
                 times, marks, end_time, d, betas, self.link, self.n_starts,
